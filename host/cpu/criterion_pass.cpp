@@ -1,0 +1,87 @@
+#include "cpu/criterion_pass.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "tile_math.cuh"
+
+namespace amf {
+namespace detail {
+namespace {
+
+// Prior (given the conditioning state) variances of the target points and their projections.
+struct TargetBlock {
+  Eigen::MatrixXd U;  // n' x M
+  Eigen::VectorXd variance;
+};
+
+TargetBlock project_targets(const ConditioningState& state, const TargetOccupancy& targets) {
+  TargetBlock block;
+  block.U = state.project(targets.points);
+  block.variance = (state.kernel().signal_variance - block.U.colwise().squaredNorm().array()).matrix();
+  return block;
+}
+
+// Adds w * sum_z omega_z log v(z | X) (and the information gain) for one relabelled trajectory
+// X (T points, projections U_X), using the per-tile Cholesky and triangular solve.
+void accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
+                           const Eigen::MatrixXd& U_X, const TargetOccupancy& targets,
+                           const TargetBlock& block, double w, double* J, double* gain) {
+  const int T = static_cast<int>(X.rows());
+  const Eigen::Index M = targets.points.rows();
+  const RbfKernel& kernel = state.kernel();
+
+  // G = k_D(X, X) + sigma^2 I, row-major for the tile routines.
+  RowMatrix G = kernel.gram(X, X) - U_X.transpose() * U_X;
+  G.diagonal().array() += state.noise_variance();
+  if (!tile::cholesky_lower(G.data(), T, T)) {
+    RowMatrix again = kernel.gram(X, X) - U_X.transpose() * U_X;
+    again.diagonal().array() += state.noise_variance();
+    G = robust_cholesky(again, "a candidate's conditional Gram k_D(X, X) + noise I");
+  }
+
+  // C = k_D(X, Z), then W = L^-1 C column by column; v(z | X) = k_D(z, z) - |W_z|^2.
+  RowMatrix C = kernel.gram(X, targets.points) - U_X.transpose() * block.U;
+  const int ld = static_cast<int>(M);
+  double j_sum = 0, g_sum = 0;
+  for (Eigen::Index z = 0; z < M; ++z) {
+    double* col = C.data() + z;
+    tile::forward_substitute(G.data(), T, T, col, ld);
+    const double floor = tile::variance_floor(kernel.signal_variance);
+    const double prior = std::max(block.variance(z), floor);
+    const double v = std::max(prior - tile::squared_norm_strided(col, T, ld), floor);
+    j_sum += targets.weight[z] * std::log(v);
+    g_sum += targets.weight[z] * 0.5 * std::log(prior / v);
+  }
+  *J += w * j_sum;
+  *gain += w * g_sum;
+}
+
+}  // namespace
+
+PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
+                          const MatrixView<double>& candidates, const RowMatrix& weights,
+                          const TargetOccupancy& targets, double min_weight) {
+  const std::int64_t N = candidates.rows, R = pool.num_trajectories();
+  PassScores scores;
+  scores.J.assign(N, 0.0);
+  scores.info_gain.assign(N, 0.0);
+  if (targets.points.rows() == 0) return scores;
+  const TargetBlock block = project_targets(state, targets);
+
+  RowMatrix X;
+  for (std::int64_t c = 0; c < N; ++c)
+    for (std::int64_t i = 0; i < R; ++i) {
+      const double w = weights(c, i);
+      if (w < min_weight || w == 0.0) continue;
+      X.resize(pool.steps(i), pool.X.cols());
+      relabel_trajectory(pool, i, candidates.row(c), X, 0);
+      const Eigen::MatrixXd U_X = state.project(X);
+      accumulate_trajectory(state, X, U_X, targets, block, w, &scores.J[c], &scores.info_gain[c]);
+    }
+  return scores;
+}
+
+}  // namespace detail
+}  // namespace amf

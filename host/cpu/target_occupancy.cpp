@@ -1,0 +1,30 @@
+#include "cpu/target_occupancy.hpp"
+
+namespace amf {
+namespace detail {
+
+TargetOccupancy target_occupancy(const PoolData& pool, const CriterionProblem& p,
+                                 const RowMatrix& target_weights) {
+  const std::int64_t K = p.targets.rows, R = pool.num_trajectories();
+  std::int64_t m = 0;
+  for (std::int64_t k = 0; k < K; ++k)
+    for (std::int64_t j = 0; j < R; ++j)
+      if (p.target_probs[k] > 0 && target_weights(k, j) >= p.min_weight) m += pool.steps(j);
+
+  TargetOccupancy occ;
+  occ.points.resize(m, pool.X.cols());
+  occ.weight.reserve(m);
+  std::int64_t row = 0;
+  for (std::int64_t k = 0; k < K; ++k)
+    for (std::int64_t j = 0; j < R; ++j) {
+      if (!(p.target_probs[k] > 0 && target_weights(k, j) >= p.min_weight)) continue;
+      relabel_trajectory(pool, j, p.targets.row(k), occ.points, row);
+      const double w = p.target_probs[k] * target_weights(k, j) / static_cast<double>(pool.steps(j));
+      for (std::int64_t t = 0; t < pool.steps(j); ++t) occ.weight.push_back(w);
+      row += pool.steps(j);
+    }
+  return occ;
+}
+
+}  // namespace detail
+}  // namespace amf

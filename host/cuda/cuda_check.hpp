@@ -1,0 +1,43 @@
+#pragma once
+// AMF_CUDA_TRY(call): every CUDA runtime call and launch is checked; a failure throws
+// amf::Error naming the call, the file and line, and the CUDA error string.
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "amf/error.hpp"
+
+#define AMF_CUDA_TRY(call)                                                                   \
+  do {                                                                                       \
+    const cudaError_t amf_status_ = (call);                                                  \
+    if (amf_status_ != cudaSuccess)                                                          \
+      throw ::amf::Error(std::string("CUDA error at ") + __FILE__ + ":" +                    \
+                         std::to_string(__LINE__) + " in " #call ": " +                      \
+                         cudaGetErrorString(amf_status_));                                   \
+  } while (0)
+
+namespace amf {
+namespace detail {
+
+// Owning device buffer (RAII); never copied, freed without throwing.
+template <typename T>
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(std::size_t count) : count_(count) {
+    if (count_ > 0) AMF_CUDA_TRY(cudaMalloc(&ptr_, count_ * sizeof(T)));
+  }
+  ~DeviceBuffer() {
+    if (ptr_) cudaFree(ptr_);
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  T* get() const { return ptr_; }
+  std::size_t size() const { return count_; }
+
+ private:
+  T* ptr_ = nullptr;
+  std::size_t count_;
+};
+
+}  // namespace detail
+}  // namespace amf

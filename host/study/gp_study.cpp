@@ -1,0 +1,200 @@
+// The study loop: independent (k, seed) runs spread over worker threads. Every run draws its
+// randomness from seeds derived from (base_seed, k, seed, method, round), so results do not
+// depend on the number of threads or the order in which runs finish.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "amf/dataset.hpp"
+#include "amf/error.hpp"
+#include "amf/policy.hpp"
+#include "amf/study.hpp"
+
+namespace amf {
+namespace {
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a + 0x9e3779b97f4a7c15ULL + (b << 6) + (b >> 2);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t method_id(const std::string& m) { return m == "amf" ? 1 : m == "uniform" ? 2 : 3; }
+
+struct Evaluation {
+  double multitask_return;
+  double entropy;
+};
+
+// Multi-task return over the evaluation tasks, and the mean policy entropy on the target
+// occupancy (the states of noise-free expert runs of every evaluation task).
+Evaluation evaluate(const GpStudyConfig& cfg, const Dataset& data, std::uint64_t seed) {
+  const GpPolicy policy(data, cfg.kernel, cfg.noise_variance);
+  Integrator2D env(cfg.env);
+  const Integrator2DExpert expert(cfg.env);
+  double ret = 0, ent = 0;
+  int points = 0;
+  for (int k = 0; k < cfg.num_eval_tasks; ++k) {
+    const auto task = evaluation_task(k, cfg.num_eval_tasks, cfg.env.radius);
+    for (int e = 0; e < cfg.episodes_per_task; ++e)
+      ret += episode_return(env, policy, task, cfg.exec_noise_std, mix(seed, k * 1000 + e));
+    const Trajectory occupancy = demonstrate(env, expert, task, 0.0, 0);
+    for (int t = 0; t < cfg.env.horizon; ++t, ++points) {
+      const std::vector<double> s(occupancy.states.begin() + 2 * t, occupancy.states.begin() + 2 * t + 2);
+      ent += gaussian_entropy(policy.predict(s, task).variance, policy.action_dim());
+    }
+  }
+  return {ret / (cfg.num_eval_tasks * cfg.episodes_per_task), ent / points};
+}
+
+int nearest_eval_task(double angle, int count) {
+  return static_cast<int>(std::lround(angle / (kTwoPi / count))) % count;
+}
+
+// Angles of the next batch for one method.
+std::vector<double> choose_tasks(const GpStudyConfig& cfg, const std::string& method,
+                                 const Dataset& data, Backend& backend, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> angle(0.0, kTwoPi);
+  std::vector<double> out;
+  if (method == "uniform") {
+    for (int b = 0; b < cfg.batch_size; ++b) out.push_back(angle(rng));
+  } else if (method == "rebalance") {
+    // Privileged baseline: demonstrate the evaluation task least represented so far.
+    std::vector<int> count(cfg.num_eval_tasks, 0);
+    for (const auto& t : data.trajectories()) ++count[nearest_eval_task(angle_of_goal(t.task), cfg.num_eval_tasks)];
+    for (int b = 0; b < cfg.batch_size; ++b) {
+      const int least = *std::min_element(count.begin(), count.end());
+      std::vector<int> ties;
+      for (int k = 0; k < cfg.num_eval_tasks; ++k)
+        if (count[k] == least) ties.push_back(k);
+      const int k = ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
+      ++count[k];
+      out.push_back(kTwoPi * k / cfg.num_eval_tasks);
+    }
+  } else {  // amf: random shooting over the circle, greedy batch of the criterion
+    std::vector<double> cand_angles(cfg.shooting_budget), candidates, targets, probs;
+    for (double& a : cand_angles) {
+      a = angle(rng);
+      const auto g = goal_of_angle(a, cfg.env.radius);
+      candidates.insert(candidates.end(), g.begin(), g.end());
+    }
+    for (int k = 0; k < cfg.num_eval_tasks; ++k) {
+      const auto g = evaluation_task(k, cfg.num_eval_tasks, cfg.env.radius);
+      targets.insert(targets.end(), g.begin(), g.end());
+      probs.push_back(1.0 / cfg.num_eval_tasks);
+    }
+    const PoolArrays pool(data);
+    CriterionProblem p;
+    pool.attach(p);
+    p.candidates = MatrixView<double>(candidates.data(), cfg.shooting_budget, 2);
+    p.targets = MatrixView<double>(targets.data(), cfg.num_eval_tasks, 2);
+    p.target_probs = VectorView<double>(probs);
+    p.kernel = cfg.kernel;
+    p.noise_variance = cfg.noise_variance;
+    p.clip = cfg.clip;
+    p.batch_size = cfg.batch_size;
+    p.min_weight = cfg.min_weight;
+    const CriterionResult r = select_batch(p, backend);
+    for (auto c : r.batch) out.push_back(cand_angles[c]);
+  }
+  return out;
+}
+
+struct RunResult {
+  std::vector<RoundRecord> rounds;
+  std::vector<PickRecord> picks;
+};
+
+RunResult run_one(const GpStudyConfig& cfg, int k, int seed) {
+  RunResult out;
+  Integrator2D env(cfg.env);
+  const Integrator2DExpert expert(cfg.env);
+  const std::uint64_t run_seed = mix(mix(cfg.base_seed, k), seed);
+
+  // Pre-training: the demonstrations go round-robin to the first k evaluation tasks.
+  Dataset pretrain(2, 2, 2);
+  for (int d = 0; d < cfg.pretrain_demos; ++d)
+    pretrain.add(demonstrate(env, expert, evaluation_task(d % k, cfg.num_eval_tasks, cfg.env.radius),
+                             cfg.expert_noise_std, mix(run_seed, 100000 + d)));
+
+  auto backend = make_backend(parse_backend_kind(cfg.backend));
+  for (const auto& method : cfg.methods) {
+    const std::uint64_t mseed = mix(run_seed, method_id(method));
+    std::mt19937_64 rng(mseed);
+    Dataset data = pretrain;
+    for (int round = 0; round <= cfg.rounds; ++round) {
+      const Evaluation ev = evaluate(cfg, data, mix(run_seed, 7));  // same episodes for all methods
+      out.rounds.push_back({k, seed, round, static_cast<int>(data.size()), method, ev.multitask_return, ev.entropy});
+      if (round == cfg.rounds) break;
+      const auto angles = choose_tasks(cfg, method, data, *backend, rng);
+      for (std::size_t b = 0; b < angles.size(); ++b) {
+        out.picks.push_back({k, seed, round, method, angles[b]});
+        data.add(demonstrate(env, expert, goal_of_angle(angles[b], cfg.env.radius), cfg.expert_noise_std,
+                             mix(mseed, 1000 * (round + 1) + b)));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& progress) {
+  validate(cfg);
+  struct Job {
+    int k, seed;
+  };
+  std::vector<Job> jobs;
+  for (int k : cfg.k_values)
+    for (int s = 0; s < cfg.seeds; ++s) jobs.push_back({k, s});
+
+  std::vector<RunResult> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<int> done{0};
+  std::mutex progress_mutex, error_mutex;
+  std::exception_ptr error;
+  const auto start = std::chrono::steady_clock::now();
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = std::min<unsigned>(cfg.threads > 0 ? cfg.threads : hw, jobs.size());
+
+  auto work = [&] {
+    for (std::size_t j; (j = next++) < jobs.size();) {
+      try {
+        results[j] = run_one(cfg, jobs[j].k, jobs[j].seed);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = jobs.size();
+        return;
+      }
+      const int d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(d, static_cast<int>(jobs.size()),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+
+  GpStudyResults all;
+  for (auto& r : results) {
+    all.rounds.insert(all.rounds.end(), r.rounds.begin(), r.rounds.end());
+    all.picks.insert(all.picks.end(), r.picks.begin(), r.picks.end());
+  }
+  return all;
+}
+
+}  // namespace amf

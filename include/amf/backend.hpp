@@ -1,0 +1,32 @@
+#pragma once
+// One Backend interface, implementations chosen at run time by name: "auto", "cpu", "cuda".
+#include <memory>
+#include <string>
+
+#include "amf/criterion.hpp"
+
+namespace amf {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Both receive a validated problem. select=false: one pass, no batch.
+  virtual CriterionResult run(const CriterionProblem& problem, bool select) = 0;
+};
+
+enum class BackendKind { Auto, Cpu, Cuda };
+
+// Parses "auto" | "cpu" | "cuda"; throws InvalidArgument naming the value otherwise.
+BackendKind parse_backend_kind(const std::string& name);
+
+// Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one
+// log line saying why. Asking for Cuda where it cannot run throws amf::Error.
+std::unique_ptr<Backend> make_backend(BackendKind kind);
+
+// Whether this build contains the CUDA sources, and how many devices the runtime sees
+// (0 when none, when the driver is missing, or when CUDA was not built).
+bool cuda_compiled();
+int cuda_device_count();
+
+}  // namespace amf

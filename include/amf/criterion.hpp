@@ -1,0 +1,39 @@
+#pragma once
+// The AMF criterion as a library call. Everything in amf (studies, CLI, Python) goes through
+// these two functions; they dispatch to a Backend (backend.hpp).
+#include <cstdint>
+#include <vector>
+
+#include "amf/problem.hpp"
+
+namespace amf {
+
+class Backend;
+
+struct CriterionResult {
+  // One entry per candidate, for the conditioning state before any pick of this batch:
+  // J(c) = sum_i w_i(c) sum_z omega_z log v(z | X_i(c))   (smaller is better), and
+  // info_gain(c) = 1/2 sum_i w_i(c) sum_z omega_z log(v(z | {}) / v(z | X_i(c))).
+  std::vector<double> J;
+  std::vector<double> info_gain;
+
+  // Greedy batch (empty from evaluate_criterion): candidate indices in pick order, the J each
+  // had when picked, and the pool trajectory relabelled as its pseudo-demonstration.
+  std::vector<std::int64_t> batch;
+  std::vector<double> batch_J;
+  std::vector<std::int64_t> pseudo_demo_trajectory;
+
+  // Importance weights w_i(c), N x R row-major (candidates x pool trajectories).
+  std::vector<double> weights;
+  // Number of target-occupancy points kept after min_weight pruning.
+  std::int64_t num_target_points = 0;
+};
+
+// J and information gain for every candidate (no batch).
+CriterionResult evaluate_criterion(const CriterionProblem& problem, Backend& backend);
+
+// J and information gain of the first pass, plus the greedy batch of problem.batch_size picks
+// with pseudo-demonstration conditioning after each pick.
+CriterionResult select_batch(const CriterionProblem& problem, Backend& backend);
+
+}  // namespace amf

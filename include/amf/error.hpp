@@ -1,0 +1,26 @@
+#pragma once
+// Every error amf raises derives from amf::Error, so callers can catch one type.
+#include <stdexcept>
+#include <string>
+
+namespace amf {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Bad input from the caller: the message names the field (and file or shape where relevant).
+class InvalidArgument : public Error {
+ public:
+  explicit InvalidArgument(const std::string& what) : Error(what) {}
+};
+
+// A numerical failure that the caller's input did not obviously cause (e.g. a Cholesky that
+// stays indefinite after jitter escalation).
+class NumericalError : public Error {
+ public:
+  explicit NumericalError(const std::string& what) : Error(what) {}
+};
+
+}  // namespace amf

@@ -1,0 +1,14 @@
+#pragma once
+// Result files are written atomically: write a temporary file beside the target, fsync it,
+// rename it over the target, fsync the directory. A crash leaves the old file or the new one,
+// never half of one.
+#include <string>
+
+namespace amf {
+
+void write_file_atomic(const std::string& path, const std::string& contents);
+
+// Creates the directory and its parents if missing (amf::Error naming the path on failure).
+void make_directories(const std::string& path);
+
+}  // namespace amf

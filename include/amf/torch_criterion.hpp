@@ -1,0 +1,12 @@
+#pragma once
+// A straightforward LibTorch implementation of the AMF-GP criterion: materialised Gram blocks,
+// torch::linalg Cholesky and triangular solves, float64, and greedy conditioning by
+// refactorising the enlarged Gram (not by extension). It is what a PyTorch user would write,
+// and serves as an independent check of the engine's backends and as their speed yardstick.
+#include "amf/criterion.hpp"
+
+namespace amf {
+
+CriterionResult torch_reference_criterion(const CriterionProblem& problem, bool select);
+
+}  // namespace amf

@@ -1,0 +1,97 @@
+#pragma once
+// Per-tile math shared by the CPU backend and the CUDA kernels. Everything here is
+// __host__ __device__ and allocation-free, so the CPU unit tests exercise the exact code the
+// kernels run. Matrices are row-major with an explicit leading dimension.
+#include <cmath>
+
+#if defined(__CUDACC__)
+#define AMF_HD __host__ __device__ __forceinline__
+#else
+#define AMF_HD inline
+#endif
+
+namespace amf {
+namespace tile {
+
+// Squared Euclidean distance of two d-vectors.
+template <typename T>
+AMF_HD T squared_distance(const T* a, const T* b, int d) {
+  T acc = T(0);
+  for (int i = 0; i < d; ++i) {
+    const T diff = a[i] - b[i];
+    acc += diff * diff;
+  }
+  return acc;
+}
+
+// RBF kernel on x = (s, c) with separate length-scales, given x stored as [s..., c...].
+// neg_half_inv_ls2_* = -1 / (2 lengthscale^2), precomputed once by the caller.
+template <typename T>
+AMF_HD T rbf_state_task(const T* x, const T* y, int state_dim, int task_dim,
+                        T neg_half_inv_ls2_state, T neg_half_inv_ls2_task, T signal_variance) {
+  const T ds = squared_distance(x, y, state_dim);
+  const T dc = squared_distance(x + state_dim, y + state_dim, task_dim);
+  return signal_variance * exp(neg_half_inv_ls2_state * ds + neg_half_inv_ls2_task * dc);
+}
+
+// In-place lower Cholesky of the n x n matrix A (row-major, leading dimension lda); only the
+// lower triangle is read and written. Returns false, leaving A partly overwritten, when a pivot
+// is not positive (the matrix is not numerically positive definite).
+template <typename T>
+AMF_HD bool cholesky_lower(T* A, int n, int lda) {
+  for (int j = 0; j < n; ++j) {
+    T diag = A[j * lda + j];
+    for (int k = 0; k < j; ++k) diag -= A[j * lda + k] * A[j * lda + k];
+    if (!(diag > T(0))) return false;  // also catches NaN
+    const T ljj = sqrt(diag);
+    A[j * lda + j] = ljj;
+    const T inv = T(1) / ljj;
+    for (int i = j + 1; i < n; ++i) {
+      T v = A[i * lda + j];
+      for (int k = 0; k < j; ++k) v -= A[i * lda + k] * A[j * lda + k];
+      A[i * lda + j] = v * inv;
+    }
+  }
+  return true;
+}
+
+// Solves L y = b in place for one right-hand side b whose entries are `stride` apart
+// (stride = number of columns when b is a column of a row-major matrix).
+template <typename T>
+AMF_HD void forward_substitute(const T* L, int n, int ldl, T* b, int stride) {
+  for (int i = 0; i < n; ++i) {
+    T v = b[i * stride];
+    for (int k = 0; k < i; ++k) v -= L[i * ldl + k] * b[k * stride];
+    b[i * stride] = v / L[i * ldl + i];
+  }
+}
+
+// Squared norm of a strided n-vector.
+template <typename T>
+AMF_HD T squared_norm_strided(const T* b, int n, int stride) {
+  T acc = T(0);
+  for (int i = 0; i < n; ++i) acc += b[i * stride] * b[i * stride];
+  return acc;
+}
+
+// log N(a; mu, var I) for a d-dimensional action with isotropic variance var > 0.
+template <typename T>
+AMF_HD T isotropic_gaussian_log_prob(const T* a, const T* mu, int d, T var) {
+  const T log_two_pi = T(1.8378770664093454835606594728112);
+  return T(-0.5) * (squared_distance(a, mu, d) / var + T(d) * (log_two_pi + log(var)));
+}
+
+template <typename T>
+AMF_HD T clamp(T v, T lo, T hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// Floor applied to a conditional variance before its log: rounding can push a tiny true
+// variance to zero or below, and log of that would be -inf or NaN.
+template <typename T>
+AMF_HD T variance_floor(T prior_variance) {
+  return prior_variance * T(1e-12) + T(1e-300);
+}
+
+}  // namespace tile
+}  // namespace amf

@@ -1,0 +1,127 @@
+// The environment, the expert and a tiny study end to end.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "amf/bootstrap.hpp"
+#include "amf/integrator2d.hpp"
+#include "amf/policy.hpp"
+#include "amf/study.hpp"
+
+namespace {
+
+TEST(Integrator2D, ExpertReachesEveryEvaluationGoal) {
+  amf::Integrator2DConfig cfg;
+  amf::Integrator2D env(cfg);
+  amf::Integrator2DExpert expert(cfg);
+  for (int k = 0; k < 12; ++k) {
+    const auto goal = amf::evaluation_task(k, 12, cfg.radius);
+    const auto t = amf::demonstrate(env, expert, goal, 0.0, 0);
+    EXPECT_LT(std::hypot(env.state()[0] - goal[0], env.state()[1] - goal[1]), 0.05) << "task " << k;
+    EXPECT_EQ(t.states.size(), 2u * cfg.horizon);
+    EXPECT_DOUBLE_EQ(t.states[0], 0.0);  // starts at the origin
+  }
+}
+
+TEST(Integrator2D, VelocityIsBoundedAndEpisodesAreDeterministicPerSeed) {
+  amf::Integrator2DConfig cfg;
+  amf::Integrator2D env(cfg);
+  env.reset({1.0, 0.0}, 0);
+  env.step({10.0, 0.0});
+  EXPECT_NEAR(env.state()[0], cfg.max_speed, 1e-15);
+  amf::Integrator2DExpert expert(cfg);
+  const auto a = amf::demonstrate(env, expert, {0.0, 1.0}, 0.1, 42);
+  const auto b = amf::demonstrate(env, expert, {0.0, 1.0}, 0.1, 42);
+  const auto c = amf::demonstrate(env, expert, {0.0, 1.0}, 0.1, 43);
+  EXPECT_EQ(a.actions, b.actions);
+  EXPECT_NE(a.actions, c.actions);
+}
+
+TEST(GpPolicy, ImitatesTheExpertOnADemonstratedTask) {
+  amf::Integrator2DConfig cfg;
+  amf::Integrator2D env(cfg);
+  amf::Integrator2DExpert expert(cfg);
+  amf::Dataset data(2, 2, 2);
+  const auto goal = amf::evaluation_task(3, 12, 1.0);
+  for (int i = 0; i < 3; ++i) data.add(amf::demonstrate(env, expert, goal, 0.05, i));
+  const amf::GpPolicy policy(data, {0.5, 0.5, 0.1}, 0.0025);
+  const double learned = amf::episode_return(env, policy, goal, 0.0, 1);
+  const double opposite = amf::episode_return(env, policy, amf::evaluation_task(9, 12, 1.0), 0.0, 1);
+  const amf::Trajectory ideal = amf::demonstrate(env, expert, goal, 0.0, 0);
+  double expert_return = 0;
+  env.reset(goal, 0);
+  for (int t = 0; t < cfg.horizon; ++t) expert_return += env.step({ideal.actions[2 * t], ideal.actions[2 * t + 1]});
+  EXPECT_GT(learned, expert_return - 0.5);
+  EXPECT_LT(opposite, learned - 3.0);
+}
+
+TEST(Bootstrap, IntervalContainsTheMeanAndShrinksWithData) {
+  std::vector<double> few{1, 2, 3, 4}, many;
+  for (int i = 0; i < 400; ++i) many.push_back(1 + (i % 4));
+  const auto a = amf::bootstrap_mean_ci(few, 0.9, 2000, 1), b = amf::bootstrap_mean_ci(many, 0.9, 2000, 1);
+  EXPECT_DOUBLE_EQ(a.mean, 2.5);
+  EXPECT_LT(a.lo, 2.5);
+  EXPECT_GT(a.hi, 2.5);
+  EXPECT_LT(b.hi - b.lo, (a.hi - a.lo) / 5);
+  const auto one = amf::bootstrap_mean_ci({3.0}, 0.9, 100, 1);
+  EXPECT_EQ(one.lo, 3.0);
+  EXPECT_EQ(one.hi, 3.0);
+}
+
+amf::GpStudyConfig tiny_config() {
+  amf::GpStudyConfig cfg = amf::gp_study_preset("default");
+  cfg.k_values = {12, 2};
+  cfg.seeds = 2;
+  cfg.rounds = 2;
+  cfg.shooting_budget = 16;
+  cfg.episodes_per_task = 1;
+  cfg.bootstrap_resamples = 200;
+  return cfg;
+}
+
+TEST(GpStudy, RecordsEveryRoundAndDoesNotDependOnThreads) {
+  amf::GpStudyConfig cfg = tiny_config();
+  cfg.threads = 1;
+  const auto one = amf::run_gp_study(cfg);
+  cfg.threads = 2;
+  const auto two = amf::run_gp_study(cfg);
+  ASSERT_EQ(one.rounds.size(), 2u * 2 * 3 * 3);  // k x seeds x methods x (rounds + 1)
+  ASSERT_EQ(one.picks.size(), 2u * 2 * 3 * 2 * 2);  // k x seeds x methods x rounds x batch
+  for (std::size_t i = 0; i < one.rounds.size(); ++i) {
+    EXPECT_EQ(one.rounds[i].multitask_return, two.rounds[i].multitask_return);
+    EXPECT_EQ(one.rounds[i].entropy, two.rounds[i].entropy);
+    EXPECT_TRUE(std::isfinite(one.rounds[i].entropy));
+  }
+  for (const auto& r : one.rounds) EXPECT_EQ(r.demos, 12 + r.round * cfg.batch_size);
+}
+
+TEST(GpStudy, RebalancingDemonstratesTheLeastRepresentedTargets) {
+  amf::GpStudyConfig cfg = tiny_config();
+  cfg.k_values = {2};
+  cfg.methods = {"rebalance"};
+  const auto res = amf::run_gp_study(cfg);
+  for (const auto& p : res.picks) {
+    const int task = static_cast<int>(std::lround(p.angle / (2 * M_PI / 12))) % 12;
+    EXPECT_GE(task, 2) << "tasks 0 and 1 were pre-trained on 6 demos each";
+    EXPECT_NEAR(p.angle, task * 2 * M_PI / 12, 1e-12);
+  }
+}
+
+TEST(GpStudy, WritesCsvJsonAndTable) {
+  amf::GpStudyConfig cfg = tiny_config();
+  const auto res = amf::run_gp_study(cfg);
+  const auto dir = (std::filesystem::temp_directory_path() / "amf_test_study").string();
+  std::filesystem::remove_all(dir);
+  const std::string table = amf::write_gp_study_outputs(cfg, res, dir);
+  for (const char* f : {"curves.csv", "picks.csv", "summary_curves.csv", "summary.json", "summary.txt"})
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  EXPECT_NE(table.find("amf - uniform"), std::string::npos);
+  std::ifstream in(dir + "/curves.csv");
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "k,method,seed,round,demos,return,entropy");
+}
+
+}  // namespace

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every package amf needs, from Debian's archive only. Idempotent: packages already
+# present are skipped, so running it on every README command costs a few seconds.
+# Python: plots and the test helpers use Debian's interpreter (/usr/bin/python3) on purpose,
+# because it sees Debian's python3-* packages; the pyenv python3 on PATH does not.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libeigen3-dev libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libtorch-dev
+  python3 python3-numpy python3-matplotlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[amf setup] installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "[amf setup] all packages present"
+fi
