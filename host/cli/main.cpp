@@ -35,6 +35,7 @@ int run_gp_study_command(const amf::GpStudyConfig& cfg, const std::string& out, 
   });
   std::cout << amf::write_gp_study_outputs(cfg, results, out);
   std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";
+  std::cout.flush();  // the table before the plot script's own output
   if (!plots) return 0;
   const std::string cmd = "/usr/bin/python3 " + shell_quote(std::string(AMF_TOOLS_DIR) + "/plot_gp_study.py") +
                           " " + shell_quote(out);

@@ -156,6 +156,9 @@ GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& pr
   std::vector<Job> jobs;
   for (int k : cfg.k_values)
     for (int s = 0; s < cfg.seeds; ++s) jobs.push_back({k, s});
+  // Skewed runs cost the most (their importance weights are flat, so no trajectory is pruned):
+  // start them first so the workers finish together and the progress estimate is honest.
+  std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.k < b.k; });
 
   std::vector<RunResult> results(jobs.size());
   std::atomic<std::size_t> next{0};

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the packages (tools/setup.sh), configures and builds amf in ./build with both cores.
+# CUDA sources compile when nvcc is found (on PATH or in /usr/local/cuda/bin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j "$(nproc)"
