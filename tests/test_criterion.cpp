@@ -116,6 +116,18 @@ TEST(Criterion, PruningNegligibleWeightsChangesLittle) {
   for (std::size_t c = 0; c < exact.J.size(); ++c) EXPECT_NEAR(pruned.J[c], exact.J[c], 1e-3 * std::abs(exact.J[c]));
 }
 
+TEST(Criterion, AggressivePruningKeepsEachTasksLargestWeight) {
+  OwnedProblem op(amf_test::evenly_spaced(8), amf_test::evenly_spaced(10, 0.1), amf_test::evenly_spaced(12));
+  op.problem.min_weight = 0.999;
+  auto backend = amf::make_backend(amf::BackendKind::Cpu);
+  const auto r = amf::evaluate_criterion(op.problem, *backend);
+  EXPECT_GE(r.num_target_points, 12 * 6);  // at least one trajectory (6 steps) per target
+  for (double j : r.J) {
+    EXPECT_TRUE(std::isfinite(j));
+    EXPECT_LT(j, 0.0);  // log of variances below 1: a real sum, not an empty one
+  }
+}
+
 TEST(Criterion, PrefersTasksFarFromTheDemonstratedOnes) {
   // Paper App. H: 50 demonstrations in the top half of the circle; the best-scored of 100
   // candidates over the whole circle lie in the bottom half.

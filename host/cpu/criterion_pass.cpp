@@ -67,14 +67,13 @@ PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
   PassScores scores;
   scores.J.assign(N, 0.0);
   scores.info_gain.assign(N, 0.0);
-  if (targets.points.rows() == 0) return scores;
   const TargetBlock block = project_targets(state, targets);
 
   RowMatrix X;
   for (std::int64_t c = 0; c < N; ++c)
     for (std::int64_t i = 0; i < R; ++i) {
       const double w = weights(c, i);
-      if (w < min_weight || w == 0.0) continue;
+      if (w == 0.0 || !keep_weight(weights.row(c).data(), R, i, min_weight)) continue;
       X.resize(pool.steps(i), pool.X.cols());
       relabel_trajectory(pool, i, candidates.row(c), X, 0);
       const Eigen::MatrixXd U_X = state.project(X);

@@ -13,7 +13,11 @@ struct TargetOccupancy {
   std::vector<double> weight;  // M, sums to <= 1 (exactly 1 when nothing is pruned)
 };
 
-// Keeps the (trajectory, target) pairs whose weight w_j(c'_k) is >= min_weight (all when 0).
+// Whether weight j of a row of importance weights enters the sums: it is >= min_weight, or it is
+// the row's largest (so pruning never empties a task's sum, whatever min_weight is).
+bool keep_weight(const double* weights, std::int64_t count, std::int64_t j, double min_weight);
+
+// Keeps the (trajectory, target) pairs that keep_weight admits (all of them when min_weight = 0).
 TargetOccupancy target_occupancy(const PoolData& pool, const CriterionProblem& problem,
                                  const RowMatrix& target_weights);
 

@@ -77,7 +77,8 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
   for (int64_t kk = 0; kk < targ.size(0); ++kk)
     for (int64_t j = 0; j < R; ++j) {
       const double w = Wt[kk][j].item<double>();
-      if (!(p.target_probs[kk] > 0 && w >= p.min_weight)) continue;
+      const bool largest = Wt[kk].argmax().item<int64_t>() == j;  // never pruned
+      if (!(p.target_probs[kk] > 0 && (w >= p.min_weight || largest))) continue;
       zpts.push_back(relabel(S.index({Slice(off[j], off[j + 1])}), targ[kk]));
       omega.insert(omega.end(), off[j + 1] - off[j], p.target_probs[kk] * w / (off[j + 1] - off[j]));
     }
@@ -85,12 +86,6 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
   out.weights.assign(Wc.data_ptr<double>(), Wc.data_ptr<double>() + Wc.numel());
   out.num_target_points = static_cast<int64_t>(omega.size());
   const int64_t N = cand.size(0);
-  if (zpts.empty()) {
-    out.J.assign(N, 0.0);
-    out.info_gain.assign(N, 0.0);
-    if (select) throw std::runtime_error("no target points");
-    return out;
-  }
   const auto Z = torch::cat(zpts, 0);
   const auto om = torch::tensor(omega, torch::kFloat64);
 
@@ -110,7 +105,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     for (int64_t c = 0; c < N; ++c)
       for (int64_t i = 0; i < R; ++i) {
         const double w = Wc[c][i].item<double>();
-        if (w < p.min_weight || w == 0.0) continue;
+        if (w == 0.0 || (w < p.min_weight && Wc[c].argmax().item<int64_t>() != i)) continue;
         const auto X = relabel(S.index({Slice(off[i], off[i + 1])}), cand[c]);
         const auto G = kD(X, X) + s2 * eye(X.size(0));
         const auto V = torch::linalg::solve_triangular(torch::linalg::cholesky(G), kD(X, Z), false, true, false);

@@ -41,7 +41,7 @@ struct CriterionProblem {
   int batch_size = 1;                   // B: tasks picked greedily (only for select_batch)
 
   // Trajectories (and target points) whose importance weight is below min_weight are dropped
-  // from the sums; 0 keeps everything and computes the criterion exactly.
+  // from the sums, except each task's largest weight; 0 keeps everything (the exact criterion).
   double min_weight = 1e-6;
 
   std::int64_t num_trajectories() const { return traj_offsets.size - 1; }
