@@ -8,6 +8,7 @@
 #include "amf/bootstrap.hpp"
 #include "amf/integrator2d.hpp"
 #include "amf/policy.hpp"
+#include "amf/error.hpp"
 #include "amf/study.hpp"
 
 namespace {
@@ -122,6 +123,45 @@ TEST(GpStudy, WritesCsvJsonAndTable) {
   std::string header;
   std::getline(in, header);
   EXPECT_EQ(header, "k,method,seed,round,demos,return,entropy");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(GpStudyCheckpoint, ResumingAFinishedStudyRecomputesNothingAndChangesNothing) {
+  amf::GpStudyConfig cfg = tiny_config();
+  const auto dir = (std::filesystem::temp_directory_path() / "amf_test_ckpt").string();
+  std::filesystem::remove_all(dir);
+  const auto first = amf::run_gp_study(cfg, {}, dir);
+  const auto plain = amf::run_gp_study(cfg);
+  int calls = 0;
+  const auto again = amf::run_gp_study(cfg, [&](int, int, double) { ++calls; }, dir);
+  ASSERT_EQ(first.rounds.size(), again.rounds.size());
+  for (std::size_t i = 0; i < first.rounds.size(); ++i) {
+    EXPECT_EQ(first.rounds[i].multitask_return, again.rounds[i].multitask_return);
+    EXPECT_EQ(first.rounds[i].multitask_return, plain.rounds[i].multitask_return);
+    EXPECT_EQ(first.rounds[i].entropy, again.rounds[i].entropy);
+  }
+  for (std::size_t i = 0; i < first.picks.size(); ++i) EXPECT_EQ(first.picks[i].angle, again.picks[i].angle);
+  EXPECT_EQ(calls, 2 * 2);
+}
+
+TEST(GpStudyCheckpoint, RefusesADirectoryOfAnotherConfiguration) {
+  amf::GpStudyConfig cfg = tiny_config();
+  const auto dir = (std::filesystem::temp_directory_path() / "amf_test_ckpt_other").string();
+  std::filesystem::remove_all(dir);
+  amf::run_gp_study(cfg, {}, dir);
+  cfg.noise_variance *= 2;
+  EXPECT_THROW(amf::run_gp_study(cfg, {}, dir), amf::InvalidArgument);
+  std::ofstream(dir + "/run_k12_seed0.json") << "{ not json";
+  cfg.noise_variance /= 2;
+  try {
+    amf::run_gp_study(cfg, {}, dir);
+    ADD_FAILURE() << "a corrupt checkpoint was accepted";
+  } catch (const amf::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("run_k12_seed0.json"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

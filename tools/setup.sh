@@ -9,9 +9,11 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libeigen3-dev libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  libhdf5-dev
   libtorch-dev
-  python3 python3-numpy python3-matplotlib
+  python3 python3-dev python3-numpy python3-matplotlib python3-pytest python3-h5py
+  pybind11-dev python3-pybind11
 )
 
 missing=()

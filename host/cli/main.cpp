@@ -1,5 +1,6 @@
-// The amf command-line tool. Exit codes: 0 success, 1 runtime failure, 2 bad arguments or
-// configuration (amf::InvalidArgument), 3 plotting failed (results are written all the same).
+// The amf command-line tool. Exit codes (stable, for scripts): 0 success (and --help);
+// 1 runtime failure; 2 bad arguments, configuration or input data; 3 plotting failed (the CSV
+// and JSON results are written all the same).
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <iostream>
 
 #include "amf/backend.hpp"
+#include "amf/config.hpp"
 #include "amf/error.hpp"
 #include "amf/study.hpp"
 
@@ -27,12 +29,17 @@ int run_gp_study_command(const amf::GpStudyConfig& cfg, const std::string& out, 
   std::fprintf(stderr, "[amf gp-study] %zu k values x %d seeds x %zu methods, %d rounds of %d demos, %d candidates -> %s\n",
                cfg.k_values.size(), cfg.seeds, cfg.methods.size(), cfg.rounds, cfg.batch_size,
                cfg.shooting_budget, out.c_str());
-  const auto results = amf::run_gp_study(cfg, [](int done, int total, double elapsed) {
-    const double eta = done > 0 ? elapsed / done * (total - done) : 0;
-    std::fprintf(stderr, "\r[amf gp-study] %d/%d runs done, %.0f s elapsed, about %.0f s left   ", done,
-                 total, elapsed, eta);
-    if (done == total) std::fprintf(stderr, "\n");
-  });
+  // Checkpoints live under the results directory: running the same command again after an
+  // interruption resumes every run from its last completed round.
+  const auto results = amf::run_gp_study(
+      cfg,
+      [](int done, int total, double elapsed) {
+        const double eta = done > 0 ? elapsed / done * (total - done) : 0;
+        std::fprintf(stderr, "\r[amf gp-study] %d/%d runs done, %.0f s elapsed, about %.0f s left   ", done,
+                     total, elapsed, eta);
+        if (done == total) std::fprintf(stderr, "\n");
+      },
+      out + "/runs");
   std::cout << amf::write_gp_study_outputs(cfg, results, out);
   std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";
   std::cout.flush();  // the table before the plot script's own output
@@ -71,7 +78,23 @@ int main(int argc, char** argv) {
   study->add_option("--backend", backend, "auto, cpu or cuda");
   study->add_flag("--no-plots", no_plots, "Skip the PNG/SVG plots");
 
-  CLI11_PARSE(app, argc, argv);
+  auto* run = app.add_subcommand("run", "Run the study a TOML configuration file describes (see configs/)");
+  std::string config_path, run_out;
+  bool run_no_plots = false;
+  run->add_option("config", config_path, "TOML configuration file")->required();
+  run->add_option("--out", run_out, "Results directory (overrides the file's `out`)");
+  run->add_flag("--no-plots", run_no_plots, "Skip the PNG/SVG plots");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message
+    return kExitUsage;
+  }
   try {
     if (info->parsed()) {
       std::cout << "amf 0.1.0\n"
@@ -79,6 +102,10 @@ int main(int argc, char** argv) {
                 << "cuda devices: " << amf::cuda_device_count() << "\n"
                 << "backends: cpu" << (amf::cuda_compiled() ? " (cuda criterion backend: not yet)" : "") << "\n";
       return 0;
+    }
+    if (run->parsed()) {
+      const amf::StudyRunConfig rc = amf::load_study_config(config_path);
+      return run_gp_study_command(rc.gp, run_out.empty() ? rc.out_dir : run_out, !run_no_plots);
     }
     amf::GpStudyConfig cfg = amf::gp_study_preset(preset);
     if (seeds >= 0) cfg.seeds = seeds;

@@ -7,14 +7,18 @@
 #include <cmath>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/dataset.hpp"
 #include "amf/error.hpp"
+#include "amf/io.hpp"
 #include "amf/policy.hpp"
 #include "amf/study.hpp"
+#include "study/run_checkpoint.hpp"
+#include "study/study_json.hpp"
 
 namespace amf {
 namespace {
@@ -114,11 +118,21 @@ struct RunResult {
   std::vector<PickRecord> picks;
 };
 
-RunResult run_one(const GpStudyConfig& cfg, int k, int seed) {
-  RunResult out;
+std::string run_checkpoint_path(const std::string& dir, int k, int seed) {
+  return dir + "/run_k" + std::to_string(k) + "_seed" + std::to_string(seed) + ".json";
+}
+
+// One (k, seed): the same pre-training for every method, then each method's rounds. With a
+// checkpoint directory, each method resumes after its last completed round and the progress
+// is saved after every round; the random generator is saved with it, so a resumed run equals
+// an uninterrupted one.
+RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& checkpoint_dir) {
   Integrator2D env(cfg.env);
   const Integrator2DExpert expert(cfg.env);
   const std::uint64_t run_seed = mix(mix(cfg.base_seed, k), seed);
+  const std::string fingerprint = detail::gp_run_fingerprint(cfg);
+  const std::string path = checkpoint_dir.empty() ? "" : run_checkpoint_path(checkpoint_dir, k, seed);
+  detail::RunProgress progress = path.empty() ? detail::RunProgress{} : detail::load_run_progress(path, fingerprint);
 
   // Pre-training: the demonstrations go round-robin to the first k evaluation tasks.
   Dataset pretrain(2, 2, 2);
@@ -127,29 +141,45 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed) {
                              cfg.expert_noise_std, mix(run_seed, 100000 + d)));
 
   auto backend = make_backend(parse_backend_kind(cfg.backend));
+  RunResult out;
   for (const auto& method : cfg.methods) {
     const std::uint64_t mseed = mix(run_seed, method_id(method));
+    detail::MethodProgress& state = progress[method];
     std::mt19937_64 rng(mseed);
+    if (!state.rng.empty()) std::istringstream(state.rng) >> rng;
     Dataset data = pretrain;
-    for (int round = 0; round <= cfg.rounds; ++round) {
+    for (const auto& d : state.demos) data.add(d);
+
+    for (int round = state.next_round; round <= cfg.rounds; ++round) {
       const Evaluation ev = evaluate(cfg, data, mix(run_seed, 7));  // same episodes for all methods
-      out.rounds.push_back({k, seed, round, static_cast<int>(data.size()), method, ev.multitask_return, ev.entropy});
-      if (round == cfg.rounds) break;
-      const auto angles = choose_tasks(cfg, method, data, *backend, rng);
-      for (std::size_t b = 0; b < angles.size(); ++b) {
-        out.picks.push_back({k, seed, round, method, angles[b]});
-        data.add(demonstrate(env, expert, goal_of_angle(angles[b], cfg.env.radius), cfg.expert_noise_std,
-                             mix(mseed, 1000 * (round + 1) + b)));
+      state.records.push_back({k, seed, round, static_cast<int>(data.size()), method, ev.multitask_return, ev.entropy});
+      if (round < cfg.rounds) {
+        const auto angles = choose_tasks(cfg, method, data, *backend, rng);
+        for (std::size_t b = 0; b < angles.size(); ++b) {
+          state.picks.push_back({k, seed, round, method, angles[b]});
+          state.demos.push_back(demonstrate(env, expert, goal_of_angle(angles[b], cfg.env.radius),
+                                            cfg.expert_noise_std, mix(mseed, 1000 * (round + 1) + b)));
+          data.add(state.demos.back());
+        }
       }
+      state.next_round = round + 1;
+      std::ostringstream rng_text;
+      rng_text << rng;
+      state.rng = rng_text.str();
+      if (!path.empty()) detail::save_run_progress(path, fingerprint, progress);
     }
+    out.rounds.insert(out.rounds.end(), state.records.begin(), state.records.end());
+    out.picks.insert(out.picks.end(), state.picks.begin(), state.picks.end());
   }
   return out;
 }
 
 }  // namespace
 
-GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& progress) {
+GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& progress,
+                             const std::string& checkpoint_dir) {
   validate(cfg);
+  if (!checkpoint_dir.empty()) make_directories(checkpoint_dir);
   struct Job {
     int k, seed;
   };
@@ -172,7 +202,7 @@ GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& pr
   auto work = [&] {
     for (std::size_t j; (j = next++) < jobs.size();) {
       try {
-        results[j] = run_one(cfg, jobs[j].k, jobs[j].seed);
+        results[j] = run_one(cfg, jobs[j].k, jobs[j].seed, checkpoint_dir);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

@@ -9,6 +9,7 @@
 #include "amf/bootstrap.hpp"
 #include "amf/io.hpp"
 #include "amf/study.hpp"
+#include "study/study_json.hpp"
 
 namespace amf {
 namespace {
@@ -23,21 +24,6 @@ std::string fixed(double v, int prec = 2) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
   return buf;
-}
-
-nlohmann::json config_json(const GpStudyConfig& c) {
-  return {{"num_eval_tasks", c.num_eval_tasks}, {"pretrain_demos", c.pretrain_demos},
-          {"k_values", c.k_values}, {"methods", c.methods}, {"rounds", c.rounds},
-          {"batch_size", c.batch_size}, {"seeds", c.seeds}, {"base_seed", c.base_seed},
-          {"shooting_budget", c.shooting_budget}, {"episodes_per_task", c.episodes_per_task},
-          {"expert_noise_std", c.expert_noise_std}, {"exec_noise_std", c.exec_noise_std},
-          {"horizon", c.env.horizon}, {"radius", c.env.radius}, {"max_speed", c.env.max_speed},
-          {"expert_gain", c.env.expert_gain},
-          {"state_lengthscale", c.kernel.state_lengthscale},
-          {"task_lengthscale", c.kernel.task_lengthscale},
-          {"signal_variance", c.kernel.signal_variance}, {"noise_variance", c.noise_variance},
-          {"clip", {c.clip.lo, c.clip.hi}}, {"min_weight", c.min_weight},
-          {"bootstrap_resamples", c.bootstrap_resamples}, {"confidence", c.confidence}};
 }
 
 }  // namespace
@@ -84,7 +70,7 @@ std::string write_gp_study_outputs(const GpStudyConfig& cfg, const GpStudyResult
   // Final return per k and method, and the paired (same seed, same pre-training) difference
   // AMF - uniform with its own bootstrap CI: the paper's claim is that it is > 0 for skewed k.
   nlohmann::json js;
-  js["config"] = config_json(cfg);
+  js["config"] = detail::gp_study_config_json(cfg);
   std::ostringstream table;
   table << "Final multi-task return after " << cfg.rounds << " rounds (mean [" << fixed(100 * cfg.confidence, 0)
         << "% bootstrap CI] over " << cfg.seeds << " seeds)\n";

@@ -1,0 +1,32 @@
+#include "study/study_json.hpp"
+
+namespace amf {
+namespace detail {
+
+nlohmann::json gp_study_config_json(const GpStudyConfig& c) {
+  nlohmann::json j = nlohmann::json::parse(gp_run_fingerprint(c));
+  j["k_values"] = c.k_values;
+  j["methods"] = c.methods;
+  j["seeds"] = c.seeds;
+  j["bootstrap_resamples"] = c.bootstrap_resamples;
+  j["confidence"] = c.confidence;
+  j["backend"] = c.backend;
+  return j;
+}
+
+std::string gp_run_fingerprint(const GpStudyConfig& c) {
+  const nlohmann::json j = {
+      {"num_eval_tasks", c.num_eval_tasks}, {"pretrain_demos", c.pretrain_demos},
+      {"rounds", c.rounds}, {"batch_size", c.batch_size}, {"base_seed", c.base_seed},
+      {"shooting_budget", c.shooting_budget}, {"episodes_per_task", c.episodes_per_task},
+      {"expert_noise_std", c.expert_noise_std}, {"exec_noise_std", c.exec_noise_std},
+      {"horizon", c.env.horizon}, {"radius", c.env.radius}, {"max_speed", c.env.max_speed},
+      {"expert_gain", c.env.expert_gain}, {"state_lengthscale", c.kernel.state_lengthscale},
+      {"task_lengthscale", c.kernel.task_lengthscale}, {"signal_variance", c.kernel.signal_variance},
+      {"noise_variance", c.noise_variance}, {"clip", {c.clip.lo, c.clip.hi}},
+      {"min_weight", c.min_weight}};
+  return j.dump();
+}
+
+}  // namespace detail
+}  // namespace amf
