@@ -1,0 +1,101 @@
+// amf gp-study (flags) and amf run CONFIG (a TOML file): the same study runner.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "amf/config.hpp"
+#include "amf/study.hpp"
+#include "cli/commands.hpp"
+
+namespace amf {
+namespace cli {
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+int run_study(const GpStudyConfig& cfg, const std::string& out, bool plots) {
+  std::fprintf(stderr, "[amf gp-study] %zu k values x %d seeds x %zu methods, %d rounds of %d demos, %d candidates -> %s\n",
+               cfg.k_values.size(), cfg.seeds, cfg.methods.size(), cfg.rounds, cfg.batch_size,
+               cfg.shooting_budget, out.c_str());
+  // Checkpoints live under the results directory: running the same command again after an
+  // interruption resumes every run from its last completed round.
+  const auto results = run_gp_study(
+      cfg,
+      [](int done, int total, double elapsed) {
+        const double eta = done > 0 ? elapsed / done * (total - done) : 0;
+        std::fprintf(stderr, "\r[amf gp-study] %d/%d runs done, %.0f s elapsed, about %.0f s left   ", done,
+                     total, elapsed, eta);
+        if (done == total) std::fprintf(stderr, "\n");
+      },
+      out + "/runs");
+  std::cout << write_gp_study_outputs(cfg, results, out);
+  std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";
+  std::cout.flush();  // the table before the plot script's own output
+  if (!plots) return kExitOk;
+  const std::string cmd = "/usr/bin/python3 " + shell_quote(std::string(AMF_TOOLS_DIR) + "/plot_gp_study.py") +
+                          " " + shell_quote(out);
+  if (std::system(cmd.c_str()) != 0) {
+    std::cerr << "amf: plotting failed (" << cmd << "); the CSV and JSON results are complete\n";
+    return kExitPlot;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_gp_study(CLI::App& app) {
+  struct Options {
+    std::string preset = "default", out = "results/gp_study", backend = "auto";
+    int seeds = -1, rounds = -1, batch = -1, budget = -1, threads = 0;
+    std::vector<int> ks;
+    bool no_plots = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* study = app.add_subcommand("gp-study", "AMF-GP vs baselines on the 2D integrator (paper Fig. 3); resumes in --out");
+  study->add_option("--preset", o->preset, "default (minutes on 2 cores) or paper (paper-sized)")
+      ->check(CLI::IsMember({"default", "paper"}));
+  study->add_option("--out", o->out, "Results directory (checkpoints in OUT/runs; rerun to resume)");
+  study->add_option("--seeds", o->seeds, "Seeds (overrides the preset)");
+  study->add_option("--rounds", o->rounds, "Rounds of data collection (overrides the preset)");
+  study->add_option("--batch-size", o->batch, "Demonstrations per round (overrides the preset)");
+  study->add_option("--shooting-budget", o->budget, "Random-shooting candidates per AMF selection");
+  study->add_option("--k", o->ks, "Pre-training task counts k to run (default 12..1)");
+  study->add_option("--threads", o->threads, "Worker threads (0 = one per core)");
+  study->add_option("--backend", o->backend, "auto, cpu or cuda");
+  study->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
+  return [o] {
+    GpStudyConfig cfg = gp_study_preset(o->preset);
+    if (o->seeds >= 0) cfg.seeds = o->seeds;
+    if (o->rounds >= 0) cfg.rounds = o->rounds;
+    if (o->batch >= 0) cfg.batch_size = o->batch;
+    if (o->budget >= 0) cfg.shooting_budget = o->budget;
+    if (!o->ks.empty()) cfg.k_values = o->ks;
+    cfg.threads = o->threads;
+    cfg.backend = o->backend;
+    return run_study(cfg, o->out, !o->no_plots);
+  };
+}
+
+Command add_run(CLI::App& app) {
+  struct Options {
+    std::string config, out;
+    bool no_plots = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* run = app.add_subcommand("run", "Run the study a TOML configuration file describes (see configs/); resumes");
+  run->add_option("config", o->config, "TOML configuration file")->required();
+  run->add_option("--out", o->out, "Results directory (overrides the file's `out`)");
+  run->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
+  return [o] {
+    const StudyRunConfig rc = load_study_config(o->config);
+    return run_study(rc.gp, o->out.empty() ? rc.out_dir : o->out, !o->no_plots);
+  };
+}
+
+}  // namespace cli
+}  // namespace amf

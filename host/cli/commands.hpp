@@ -1,0 +1,25 @@
+#pragma once
+// The amf subcommands. Each registers its options on the app and returns the function that runs
+// it once the command line is parsed. Exit codes (stable, for scripts): 0 success (and --help);
+// 1 runtime failure; 2 bad arguments, configuration or input data; 3 plotting failed (the CSV and
+// JSON results are written all the same).
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace amf {
+namespace cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPlot = 3;
+
+using Command = std::function<int()>;
+
+Command add_info(CLI::App& app);
+Command add_gp_study(CLI::App& app);
+Command add_run(CLI::App& app);
+Command add_select(CLI::App& app);
+
+}  // namespace cli
+}  // namespace amf

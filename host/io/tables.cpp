@@ -1,0 +1,111 @@
+#include "amf/tables.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "amf/error.hpp"
+#include "amf/io.hpp"
+
+namespace amf {
+namespace {
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) {
+    const auto b = cell.find_first_not_of(" \t\r"), e = cell.find_last_not_of(" \t\r");
+    cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+  }
+  if (!line.empty() && line.back() == ',') cells.push_back("");
+  return cells;
+}
+
+std::string fmt(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+NumericTable read_numeric_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InvalidArgument(path + ": cannot open the file");
+  NumericTable t;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+    auto cells = split(line);
+    if (t.columns.empty()) {
+      t.columns = cells;
+      continue;
+    }
+    if (cells.size() != t.columns.size())
+      throw InvalidArgument(path + ":" + std::to_string(line_no) + ": " + std::to_string(cells.size()) +
+                            " values, but the header has " + std::to_string(t.columns.size()) + " columns");
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      char* end = nullptr;
+      const double v = std::strtod(cells[c].c_str(), &end);
+      if (cells[c].empty() || *end != '\0')
+        throw InvalidArgument(path + ":" + std::to_string(line_no) + ": column '" + t.columns[c] + "' = '" +
+                              cells[c] + "' is not a number");
+      if (!std::isfinite(v))
+        throw InvalidArgument(path + ":" + std::to_string(line_no) + ": column '" + t.columns[c] + "' is " + cells[c] +
+                              " (must be finite)");
+      t.values.push_back(v);
+    }
+    ++t.rows;
+  }
+  if (t.columns.empty()) throw InvalidArgument(path + ": empty file (expected a header row)");
+  if (t.rows == 0) throw InvalidArgument(path + ": the table has a header but no rows");
+  return t;
+}
+
+void write_selection(const std::string& dir, const CriterionProblem& p, const CriterionResult& r) {
+  make_directories(dir);
+  const std::int64_t N = p.candidates.rows, dc = p.candidates.cols;
+  std::vector<std::int64_t> pick_order(N, -1);
+  for (std::size_t b = 0; b < r.batch.size(); ++b)
+    if (pick_order[r.batch[b]] < 0) pick_order[r.batch[b]] = static_cast<std::int64_t>(b);
+
+  std::ostringstream csv;
+  csv << "candidate";
+  for (std::int64_t d = 0; d < dc; ++d) csv << ",task_" << d;
+  csv << ",J,info_gain,pick\n";
+  for (std::int64_t c = 0; c < N; ++c) {
+    csv << c;
+    for (std::int64_t d = 0; d < dc; ++d) csv << ',' << fmt(p.candidates(c, d));
+    csv << ',' << fmt(r.J[c]) << ',' << fmt(r.info_gain[c]) << ',' << pick_order[c] << '\n';
+  }
+  write_file_atomic(dir + "/scores.csv", csv.str());
+
+  nlohmann::json j;
+  j["batch"] = nlohmann::json::array();
+  for (std::size_t b = 0; b < r.batch.size(); ++b) {
+    std::vector<double> task(p.candidates.row(r.batch[b]), p.candidates.row(r.batch[b]) + dc);
+    j["batch"].push_back({{"candidate", r.batch[b]}, {"task", task}, {"J", r.batch_J[b]},
+                          {"info_gain", r.info_gain[r.batch[b]]},
+                          {"pseudo_demo_trajectory", r.pseudo_demo_trajectory[b]}});
+  }
+  j["num_candidates"] = N;
+  j["num_targets"] = p.targets.rows;
+  j["num_pool_trajectories"] = p.num_trajectories();
+  j["num_target_points"] = r.num_target_points;
+  j["settings"] = {{"state_lengthscale", p.kernel.state_lengthscale},
+                   {"task_lengthscale", p.kernel.task_lengthscale},
+                   {"signal_variance", p.kernel.signal_variance},
+                   {"noise_variance", p.noise_variance},
+                   {"clip", {p.clip.lo, p.clip.hi}},
+                   {"min_weight", p.min_weight},
+                   {"batch_size", p.batch_size}};
+  write_file_atomic(dir + "/selection.json", j.dump(2) + "\n");
+}
+
+}  // namespace amf

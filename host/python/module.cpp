@@ -1,0 +1,182 @@
+// The amf Python module (_amf, wrapped by python/amf/__init__.py): the criterion and greedy
+// selection on numpy arrays, demonstrations files, and the studies. Arrays may be float32 or
+// float64 (any layout); amf computes in float64. amf::InvalidArgument becomes ValueError.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "amf/backend.hpp"
+#include "amf/config.hpp"
+#include "amf/criterion.hpp"
+#include "amf/demonstrations.hpp"
+#include "amf/error.hpp"
+#include "amf/study.hpp"
+#include "amf/tables.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using IndexArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+std::string shape_of(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
+  return s + (a.ndim() == 1 ? ",)" : ")");
+}
+
+amf::MatrixView<double> matrix(const Array& a, const char* name, const char* meaning) {
+  if (a.ndim() != 2)
+    throw amf::InvalidArgument(std::string(name) + " must be a 2-D array (" + meaning + "), got shape " + shape_of(a));
+  return amf::MatrixView<double>(a.data(), a.shape(0), a.shape(1));
+}
+
+template <typename T, typename A>
+amf::VectorView<T> vector(const A& a, const char* name) {
+  if (a.ndim() != 1) throw amf::InvalidArgument(std::string(name) + " must be a 1-D array, got shape " + shape_of(a));
+  return amf::VectorView<T>(a.data(), a.shape(0));
+}
+
+// Keeps the converted (float64, contiguous) arrays alive while the problem views them.
+struct Problem {
+  Array states, actions, tasks, candidates, targets, probs;
+  IndexArray offsets;
+  amf::CriterionProblem p;
+};
+
+std::unique_ptr<Problem> make_problem(Array pool_states, Array pool_actions, IndexArray traj_offsets,
+                                      Array pool_tasks, Array candidates, Array targets, Array target_probs,
+                                      double state_lengthscale, double task_lengthscale, double signal_variance,
+                                      double noise_variance, std::pair<double, double> clip, double min_weight,
+                                      int batch_size) {
+  auto q = std::make_unique<Problem>();
+  q->states = std::move(pool_states);
+  q->actions = std::move(pool_actions);
+  q->offsets = std::move(traj_offsets);
+  q->tasks = std::move(pool_tasks);
+  q->candidates = std::move(candidates);
+  q->targets = std::move(targets);
+  q->probs = std::move(target_probs);
+  auto& p = q->p;
+  p.pool_states = matrix(q->states, "pool_states", "n_steps x state_dim");
+  p.pool_actions = matrix(q->actions, "pool_actions", "n_steps x action_dim");
+  p.traj_offsets = vector<std::int64_t>(q->offsets, "traj_offsets");
+  p.pool_tasks = matrix(q->tasks, "pool_tasks", "n_trajectories x task_dim");
+  p.candidates = matrix(q->candidates, "candidates", "n_candidates x task_dim");
+  p.targets = matrix(q->targets, "targets", "n_targets x task_dim");
+  p.target_probs = vector<double>(q->probs, "target_probs");
+  p.kernel = {state_lengthscale, task_lengthscale, signal_variance};
+  p.noise_variance = noise_variance;
+  p.clip = {clip.first, clip.second};
+  p.min_weight = min_weight;
+  p.batch_size = batch_size;
+  return q;
+}
+
+py::dict to_dict(const amf::CriterionResult& r, std::int64_t N, std::int64_t R) {
+  py::dict d;
+  d["J"] = py::array_t<double>(r.J.size(), r.J.data());
+  d["info_gain"] = py::array_t<double>(r.info_gain.size(), r.info_gain.data());
+  d["weights"] = py::array_t<double>({N, R}, r.weights.data());
+  d["num_target_points"] = r.num_target_points;
+  if (!r.batch.empty()) {
+    d["batch"] = py::array_t<std::int64_t>(r.batch.size(), r.batch.data());
+    d["batch_J"] = py::array_t<double>(r.batch_J.size(), r.batch_J.data());
+    d["pseudo_demo_trajectory"] =
+        py::array_t<std::int64_t>(r.pseudo_demo_trajectory.size(), r.pseudo_demo_trajectory.data());
+  }
+  return d;
+}
+
+py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj_offsets, Array pool_tasks,
+             Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
+             double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
+             int batch_size, const std::string& backend_name, const std::string& out) {
+  auto q = make_problem(std::move(pool_states), std::move(pool_actions), std::move(traj_offsets),
+                        std::move(pool_tasks), std::move(candidates), std::move(targets), std::move(target_probs),
+                        state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight,
+                        batch_size);
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  amf::CriterionResult r;
+  {
+    py::gil_scoped_release release;  // the criterion is pure C++: let other Python threads run
+    r = select ? amf::select_batch(q->p, *backend) : amf::evaluate_criterion(q->p, *backend);
+  }
+  if (!out.empty()) amf::write_selection(out, q->p, r);
+  return to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
+}
+
+py::list load_demonstrations(const std::string& path, const std::vector<std::string>& obs_keys) {
+  const amf::Dataset d = amf::read_demonstrations(path, obs_keys);
+  py::list out;
+  for (const auto& t : d.trajectories()) {
+    const py::ssize_t steps = static_cast<py::ssize_t>(t.states.size()) / d.state_dim();
+    py::dict demo;
+    demo["task"] = py::array_t<double>(t.task.size(), t.task.data());
+    demo["states"] = py::array_t<double>({steps, static_cast<py::ssize_t>(d.state_dim())}, t.states.data());
+    demo["actions"] = py::array_t<double>({steps, static_cast<py::ssize_t>(d.action_dim())}, t.actions.data());
+    out.append(demo);
+  }
+  return out;
+}
+
+void save_demonstrations(const std::string& path, const py::list& demos, const std::string& obs_key) {
+  if (demos.empty()) throw amf::InvalidArgument("save_demonstrations: no demonstrations");
+  std::unique_ptr<amf::Dataset> d;
+  for (py::ssize_t i = 0; i < static_cast<py::ssize_t>(demos.size()); ++i) {
+    const py::dict demo = demos[i].cast<py::dict>();
+    const std::string where = "demos[" + std::to_string(i) + "]";
+    for (const char* key : {"task", "states", "actions"})
+      if (!demo.contains(key)) throw amf::InvalidArgument(where + " has no '" + key + "'");
+    const Array task = demo["task"].cast<Array>(), states = demo["states"].cast<Array>(),
+                actions = demo["actions"].cast<Array>();
+    const auto s = matrix(states, (where + "['states']").c_str(), "steps x state_dim");
+    const auto a = matrix(actions, (where + "['actions']").c_str(), "steps x action_dim");
+    const auto c = vector<double>(task, (where + "['task']").c_str());
+    if (!d) d = std::make_unique<amf::Dataset>(s.cols, a.cols, c.size);
+    d->add(amf::Trajectory{std::vector<double>(c.data, c.data + c.size),
+                           std::vector<double>(s.data, s.data + s.rows * s.cols),
+                           std::vector<double>(a.data, a.data + a.rows * a.cols)});
+  }
+  amf::write_demonstrations(path, *d, obs_key);
+}
+
+std::string run_study(const std::string& config_path, const std::string& out) {
+  const amf::StudyRunConfig rc = amf::load_study_config(config_path);
+  const std::string dir = out.empty() ? rc.out_dir : out;
+  amf::GpStudyResults results;
+  {
+    py::gil_scoped_release release;
+    results = amf::run_gp_study(rc.gp, {}, dir + "/runs");
+  }
+  return amf::write_gp_study_outputs(rc.gp, results, dir);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_amf, m) {
+  m.doc() = "amf: active multi-task fine-tuning (C++ engine)";
+  // Translators run in reverse order of registration: the derived class goes last.
+  py::register_exception<amf::Error>(m, "Error", PyExc_RuntimeError);
+  py::register_exception<amf::InvalidArgument>(m, "InvalidArgument", PyExc_ValueError);
+
+  // Documented and given defaults in python/amf/__init__.py.
+  m.def("_criterion", &run, py::arg("select"), py::arg("pool_states"), py::arg("pool_actions"),
+        py::arg("traj_offsets"), py::arg("pool_tasks"), py::arg("candidates"), py::arg("targets"),
+        py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
+        py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
+        py::arg("batch_size"), py::arg("backend"), py::arg("out"));
+  m.def("load_demonstrations", &load_demonstrations, py::arg("path"), py::arg("obs_keys") = std::vector<std::string>{},
+        "Read an HDF5 demonstrations file (robomimic layout) as a list of dicts with 'task' (dc,),\n"
+        "'states' (T, ds) and 'actions' (T, da) float64 arrays. Raises ValueError naming the file and\n"
+        "field for a malformed file.");
+  m.def("save_demonstrations", &save_demonstrations, py::arg("path"), py::arg("demos"), py::arg("obs_key") = "state",
+        "Write demonstrations (dicts with 'task', 'states', 'actions') to HDF5 in the robomimic layout,\n"
+        "atomically.");
+  m.def("run_study", &run_study, py::arg("config"), py::arg("out") = "",
+        "Run (or resume) the study a TOML configuration file describes; returns the summary table.");
+  m.def("cuda_device_count", &amf::cuda_device_count, "CUDA devices visible to amf (0 without CUDA).");
+}

@@ -1,0 +1,94 @@
+"""amf: active multi-task fine-tuning -- which tasks should an expert demonstrate next?
+
+The criterion and greedy batch selection of AMF-GP on numpy arrays, HDF5 demonstrations in the
+robomimic layout, and the studies of the experiment harness. Arrays may be float32 or float64
+and any memory layout; amf computes in float64. Bad input raises ValueError naming the field.
+
+Example::
+
+    import amf
+    demos = amf.load_demonstrations("demos.hdf5")
+    pool = amf.pool_from_demonstrations(demos)
+    result = amf.select_batch(**pool, candidates=cands, targets=targs, batch_size=4)
+    result["batch"]          # indices of the candidates to demonstrate next, in pick order
+"""
+import numpy as np
+
+from ._amf import Error, InvalidArgument, cuda_device_count, load_demonstrations, run_study, save_demonstrations
+from ._amf import _criterion
+
+__version__ = "0.1.0"
+__all__ = ["criterion", "select_batch", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
+           "run_study", "cuda_device_count", "Error", "InvalidArgument"]
+
+
+def _call(select, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
+          state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
+          backend, out):
+    if target_probs is None:
+        n_targets = np.asarray(targets).shape[0]
+        target_probs = np.full(n_targets, 1.0 / max(n_targets, 1))
+    return _criterion(select, pool_states, pool_actions, np.asarray(traj_offsets, dtype=np.int64), pool_tasks,
+                      candidates, targets, target_probs, float(state_lengthscale), float(task_lengthscale),
+                      float(signal_variance), float(noise_variance), (float(clip[0]), float(clip[1])),
+                      float(min_weight), int(batch_size), backend, "" if out is None else str(out))
+
+
+def criterion(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
+              state_lengthscale=0.5, task_lengthscale=0.5, signal_variance=1.0, noise_variance=1e-2,
+              clip=(-10.0, 10.0), min_weight=1e-6, backend="auto"):
+    """Score every candidate task with the AMF-GP criterion (no batch).
+
+    Args:
+        pool_states: (n_steps, ds) states of every pool trajectory, stacked.
+        pool_actions: (n_steps, da) the demonstrated actions.
+        traj_offsets: (R + 1,) int: trajectory i owns rows traj_offsets[i]:traj_offsets[i+1].
+        pool_tasks: (R, dc) the task each trajectory was demonstrated for.
+        candidates: (N, dc) candidate tasks.
+        targets: (K, dc) target tasks; target_probs: (K,) their probabilities (default uniform).
+        state_lengthscale, task_lengthscale, signal_variance: the GP's RBF kernel on (state, task).
+        noise_variance: sigma^2 of the policy likelihood (the one AMF hyperparameter).
+        clip: (lo, hi) bounds of each per-step log-probability in the importance weights.
+        min_weight: importance weights below this are dropped (0 computes the criterion exactly).
+        backend: "auto", "cpu" or "cuda".
+
+    Returns:
+        dict with "J" (N,) (smaller is better), "info_gain" (N,), "weights" (N, R) importance
+        weights, and "num_target_points".
+    """
+    return _call(False, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
+                 state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, 1, backend,
+                 None)
+
+
+def select_batch(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
+                 batch_size=1, state_lengthscale=0.5, task_lengthscale=0.5, signal_variance=1.0,
+                 noise_variance=1e-2, clip=(-10.0, 10.0), min_weight=1e-6, backend="auto", out=None):
+    """Greedy batch selection: pick batch_size candidates, conditioning on each pick's pseudo-demonstration.
+
+    Takes the arguments of criterion() plus batch_size, and out: a directory to write
+    selection.json and scores.csv into (the files `amf select` writes). Returns the dict of
+    criterion() plus "batch" (candidate indices in pick order), "batch_J" and
+    "pseudo_demo_trajectory".
+    """
+    return _call(True, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
+                 state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
+                 backend, out)
+
+
+def pool_from_demonstrations(demos):
+    """Stack demonstrations (dicts with 'task', 'states', 'actions') into the pool arguments.
+
+    Returns a dict with pool_states, pool_actions, traj_offsets and pool_tasks, ready to be passed
+    as keyword arguments to criterion() and select_batch().
+    """
+    if not demos:
+        raise ValueError("pool_from_demonstrations: no demonstrations")
+    states = [np.asarray(d["states"], dtype=np.float64) for d in demos]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in states])]).astype(np.int64)
+    return {
+        "pool_states": np.concatenate(states),
+        "pool_actions": np.concatenate([np.asarray(d["actions"], dtype=np.float64) for d in demos]),
+        "traj_offsets": offsets,
+        "pool_tasks": np.stack([np.asarray(d["task"], dtype=np.float64) for d in demos]),
+    }
