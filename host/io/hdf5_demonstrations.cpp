@@ -136,14 +136,18 @@ std::vector<std::string> children(const Reader& r, hid_t group, const std::strin
 
 }  // namespace
 
-Dataset read_demonstrations(const std::string& path, const std::vector<std::string>& obs_keys) {
+Dataset read_demonstrations_in_process(const std::string& path, const std::vector<std::string>& obs_keys) {
   const Quiet quiet;
   const Reader r(path);
   if (!std::filesystem::is_regular_file(path))
     throw InvalidArgument(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw InvalidArgument(path + ": not an HDF5 file (or truncated before its superblock)");
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  // Strong close: closing the file closes every object still open in it, so a corrupt file
+  // that fails half-way leaves nothing open behind.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!file.ok()) throw InvalidArgument(path + ": cannot be opened as HDF5 (truncated or corrupt?)");
   Handle data = r.open_group(file.get(), "data", "/data");
 
