@@ -7,6 +7,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "cpu/importance_weights.hpp"
+#include "cpu/relabelled_predictor.hpp"
 #include "cpu/pool_data.hpp"
 #include "problem_fixture.hpp"
 
@@ -83,6 +84,40 @@ TEST(Softmax, IsStableForHugeLogWeights) {
   EXPECT_DOUBLE_EQ(v[0], 0.5);
   EXPECT_DOUBLE_EQ(v[1], 0.0);
   EXPECT_DOUBLE_EQ(v[2], 0.5);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RelabelledPredictor, EqualsDirectPredictionAtRelabelledPoints) {
+  OwnedProblem op({0.0, 0.9, 2.0, 3.3, 5.0}, {0.4}, {0.0}, 7);
+  const auto pool = amf::detail::gather_pool(op.problem);
+  const amf::detail::RbfKernel kernel(op.problem.kernel, 2, 2);
+  const amf::detail::GpPosterior gp(kernel, op.problem.noise_variance, pool.X, pool.Y);
+  const amf::detail::RelabelledPredictor fast(gp, pool, op.problem.kernel, 2);
+  for (const double angle : {0.0, 1.3, 4.1}) {
+    const auto task = amf::goal_of_angle(angle, 1.0);
+    amf::detail::RowMatrix P = pool.X, mean, ref_mean;
+    for (std::int64_t i = 0; i < 5; ++i) amf::detail::relabel_trajectory(pool, i, task.data(), P, pool.offsets[i]);
+    Eigen::VectorXd var, ref_var;
+    fast.predict(task.data(), &mean, &var);
+    gp.predict(P, &ref_mean, &ref_var);
+    EXPECT_LT((mean - ref_mean).cwiseAbs().maxCoeff(), 1e-12);
+    EXPECT_LT((var - ref_var).cwiseAbs().maxCoeff(), 1e-12);
+  }
+}
+
+TEST(ImportanceWeights, TablesAndDirectPredictionGiveTheSameWeights) {
+  OwnedProblem op(amf_test::evenly_spaced(9), amf_test::evenly_spaced(13, 0.2), {0.0});
+  const auto pool = amf::detail::gather_pool(op.problem);
+  const amf::detail::GpPosterior gp(amf::detail::RbfKernel(op.problem.kernel, 2, 2), op.problem.noise_variance,
+                                    pool.X, pool.Y);
+  const amf::detail::ImportanceWeights with_tables(gp, pool, op.problem, 2);
+  const amf::detail::ImportanceWeights direct(gp, pool, op.problem, 1, /*table_budget_bytes=*/0);
+  ASSERT_TRUE(with_tables.uses_tables());
+  ASSERT_FALSE(direct.uses_tables());
+  EXPECT_LT((with_tables(op.problem.candidates) - direct(op.problem.candidates)).cwiseAbs().maxCoeff(), 1e-10);
 }
 
 }  // namespace

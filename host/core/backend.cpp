@@ -20,7 +20,7 @@ BackendKind parse_backend_kind(const std::string& name) {
 bool cuda_compiled() { return detail::cuda_built(); }
 int cuda_device_count() { return detail::cuda_devices(); }
 
-std::unique_ptr<Backend> make_backend(BackendKind kind) {
+std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& options) {
   // The CUDA criterion backend arrives with the selection-engine work; until then a device
   // is reported but the criterion runs on the CPU.
   constexpr bool cuda_backend_available = false;
@@ -42,7 +42,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind) {
                      "using the CPU backend", cuda_device_count());
     });
   }
-  return std::make_unique<CpuBackend>();
+  return std::make_unique<CpuBackend>(options.cpu_threads);
 }
 
 }  // namespace amf

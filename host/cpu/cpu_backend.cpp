@@ -18,8 +18,9 @@ CriterionResult CpuBackend::run(const CriterionProblem& p, bool select) {
   const RbfKernel kernel(p.kernel, pool.state_dim, pool.task_dim);
   const GpPosterior gp(kernel, p.noise_variance, pool.X, pool.Y);
 
-  const RowMatrix cand_w = importance_weights(gp, pool, p.candidates, p.noise_variance, p.clip);
-  const RowMatrix target_w = importance_weights(gp, pool, p.targets, p.noise_variance, p.clip);
+  const ImportanceWeights weights_of(gp, pool, p, threads_);
+  const RowMatrix cand_w = weights_of(p.candidates);
+  const RowMatrix target_w = weights_of(p.targets);
   const TargetOccupancy targets = target_occupancy(pool, p, target_w);
 
   CriterionResult result;
@@ -29,7 +30,7 @@ CriterionResult CpuBackend::run(const CriterionProblem& p, bool select) {
   ConditioningState state = gp.state();
   const int picks = select ? p.batch_size : 1;
   for (int b = 0; b < picks; ++b) {
-    PassScores scores = criterion_pass(state, pool, p.candidates, cand_w, targets, p.min_weight);
+    PassScores scores = criterion_pass(state, pool, p.candidates, cand_w, targets, p.min_weight, threads_);
     if (b == 0) {
       result.J = scores.J;
       result.info_gain = std::move(scores.info_gain);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "cpu/parallel.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -62,15 +63,15 @@ void accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
 
 PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
                           const MatrixView<double>& candidates, const RowMatrix& weights,
-                          const TargetOccupancy& targets, double min_weight) {
+                          const TargetOccupancy& targets, double min_weight, int threads) {
   const std::int64_t N = candidates.rows, R = pool.num_trajectories();
   PassScores scores;
   scores.J.assign(N, 0.0);
   scores.info_gain.assign(N, 0.0);
   const TargetBlock block = project_targets(state, targets);
 
-  RowMatrix X;
-  for (std::int64_t c = 0; c < N; ++c)
+  parallel_for(N, threads, [&](std::int64_t c) {
+    RowMatrix X;
     for (std::int64_t i = 0; i < R; ++i) {
       const double w = weights(c, i);
       if (w == 0.0 || !keep_weight(weights.row(c).data(), R, i, min_weight)) continue;
@@ -79,6 +80,7 @@ PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
       const Eigen::MatrixXd U_X = state.project(X);
       accumulate_trajectory(state, X, U_X, targets, block, w, &scores.J[c], &scores.info_gain[c]);
     }
+  });
   return scores;
 }
 

@@ -20,7 +20,7 @@ struct PassScores {
 // of `state`. Trajectories with w_i(c) < min_weight are skipped.
 PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
                           const MatrixView<double>& candidates, const RowMatrix& weights,
-                          const TargetOccupancy& targets, double min_weight);
+                          const TargetOccupancy& targets, double min_weight, int threads);
 
 }  // namespace detail
 }  // namespace amf

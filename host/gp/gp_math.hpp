@@ -69,6 +69,7 @@ class GpPosterior {
                Eigen::MatrixXd* U = nullptr) const;
 
   const ConditioningState& state() const { return state_; }
+  const RowMatrix& alpha() const { return alpha_; }
 
  private:
   ConditioningState state_;

@@ -140,7 +140,8 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
     pretrain.add(demonstrate(env, expert, evaluation_task(d % k, cfg.num_eval_tasks, cfg.env.radius),
                              cfg.expert_noise_std, mix(run_seed, 100000 + d)));
 
-  auto backend = make_backend(parse_backend_kind(cfg.backend));
+  // Runs already fill the cores; the backend inside each stays single-threaded.
+  auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
   RunResult out;
   for (const auto& method : cfg.methods) {
     const std::uint64_t mseed = mix(run_seed, method_id(method));

@@ -20,9 +20,13 @@ enum class BackendKind { Auto, Cpu, Cuda };
 // Parses "auto" | "cpu" | "cuda"; throws InvalidArgument naming the value otherwise.
 BackendKind parse_backend_kind(const std::string& name);
 
+struct BackendOptions {
+  int cpu_threads = 0;  // CPU backend worker threads; 0 = one per hardware core
+};
+
 // Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one
 // log line saying why. Asking for Cuda where it cannot run throws amf::Error.
-std::unique_ptr<Backend> make_backend(BackendKind kind);
+std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& options = {});
 
 // Whether this build contains the CUDA sources, and how many devices the runtime sees
 // (0 when none, when the driver is missing, or when CUDA was not built).
