@@ -55,6 +55,25 @@ AMF_HD bool cholesky_lower(T* A, int n, int lda) {
   return true;
 }
 
+// Cholesky of A + jitter I into L (both n x n, leading dimension ld; A is left untouched).
+// Starts without jitter; after a failure retries with jitter = 1e-10 * mean diagonal, times 10
+// per retry, `max_retries` times. Returns the jitter that worked (0 for none) or -1 when every
+// try failed (A is not positive definite, or holds NaN).
+template <typename T>
+AMF_HD T cholesky_with_jitter(const T* A, T* L, int n, int ld, int max_retries) {
+  T mean_diag = T(0);
+  for (int i = 0; i < n; ++i) mean_diag += A[i * ld + i];
+  mean_diag = n > 0 ? mean_diag / T(n) : T(1);
+  T jitter = T(0);
+  for (int attempt = 0; attempt <= max_retries; ++attempt) {
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j <= i; ++j) L[i * ld + j] = A[i * ld + j] + (i == j ? jitter : T(0));
+    if (cholesky_lower(L, n, ld)) return jitter;
+    jitter = attempt == 0 ? T(1e-10) * (mean_diag > T(0) ? mean_diag : T(1)) : jitter * T(10);
+  }
+  return T(-1);
+}
+
 // Solves L y = b in place for one right-hand side b whose entries are `stride` apart
 // (stride = number of columns when b is a column of a row-major matrix).
 template <typename T>

@@ -68,3 +68,19 @@ TEST(TileMath, RbfUsesSeparateLengthscales) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TileMath, CholeskyWithJitterRescuesASingularMatrixAndReportsFailure) {
+  double A[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, L[9];  // rank 1: needs jitter
+  const double jitter = amf::tile::cholesky_with_jitter(A, L, 3, 3, 6);
+  EXPECT_GT(jitter, 0.0);
+  for (double v : L) EXPECT_TRUE(std::isfinite(v));
+  double B[4] = {1, 2, 2, 1};  // indefinite: jitter of this size cannot help
+  EXPECT_EQ(amf::tile::cholesky_with_jitter(B, L, 2, 2, 6), -1.0);
+  double C[4] = {4, 2, 2, 3};
+  EXPECT_EQ(amf::tile::cholesky_with_jitter(C, L, 2, 2, 6), 0.0);
+  EXPECT_DOUBLE_EQ(L[0], 2.0);
+}
+
+}  // namespace

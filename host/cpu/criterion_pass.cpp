@@ -1,9 +1,13 @@
 #include "cpu/criterion_pass.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
+#include "amf/error.hpp"
 #include "cpu/parallel.hpp"
 #include "tile_math.cuh"
 
@@ -25,10 +29,11 @@ TargetBlock project_targets(const ConditioningState& state, const TargetOccupanc
 }
 
 // Adds w * sum_z omega_z log v(z | X) (and the information gain) for one relabelled trajectory
-// X (T points, projections U_X), using the per-tile Cholesky and triangular solve.
-void accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
-                           const Eigen::MatrixXd& U_X, const TargetOccupancy& targets,
-                           const TargetBlock& block, double w, double* J, double* gain) {
+// X (T points, projections U_X), using the per-tile Cholesky and triangular solve the CUDA
+// kernel runs. Returns the jitter the T x T Cholesky needed (0 almost always).
+double accumulate_trajectory(const ConditioningState& state, const RowMatrix& X, const Eigen::MatrixXd& U_X,
+                             const TargetOccupancy& targets, const TargetBlock& block, double w, double* J,
+                             double* gain) {
   const int T = static_cast<int>(X.rows());
   const Eigen::Index M = targets.points.rows();
   const RbfKernel& kernel = state.kernel();
@@ -36,20 +41,20 @@ void accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
   // G = k_D(X, X) + sigma^2 I, row-major for the tile routines.
   RowMatrix G = kernel.gram(X, X) - U_X.transpose() * U_X;
   G.diagonal().array() += state.noise_variance();
-  if (!tile::cholesky_lower(G.data(), T, T)) {
-    RowMatrix again = kernel.gram(X, X) - U_X.transpose() * U_X;
-    again.diagonal().array() += state.noise_variance();
-    G = robust_cholesky(again, "a candidate's conditional Gram k_D(X, X) + noise I");
-  }
+  RowMatrix L(T, T);
+  const double jitter = tile::cholesky_with_jitter(G.data(), L.data(), T, T, 6);
+  if (jitter < 0)
+    throw NumericalError("criterion: the conditional Gram k_D(X, X) + noise I of a candidate is not positive "
+                         "definite even with jitter (NaN in the inputs, or a zero noise variance?)");
 
   // C = k_D(X, Z), then W = L^-1 C column by column; v(z | X) = k_D(z, z) - |W_z|^2.
   RowMatrix C = kernel.gram(X, targets.points) - U_X.transpose() * block.U;
   const int ld = static_cast<int>(M);
+  const double floor = tile::variance_floor(kernel.signal_variance);
   double j_sum = 0, g_sum = 0;
   for (Eigen::Index z = 0; z < M; ++z) {
     double* col = C.data() + z;
-    tile::forward_substitute(G.data(), T, T, col, ld);
-    const double floor = tile::variance_floor(kernel.signal_variance);
+    tile::forward_substitute(L.data(), T, T, col, ld);
     const double prior = std::max(block.variance(z), floor);
     const double v = std::max(prior - tile::squared_norm_strided(col, T, ld), floor);
     j_sum += targets.weight[z] * std::log(v);
@@ -57,6 +62,7 @@ void accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
   }
   *J += w * j_sum;
   *gain += w * g_sum;
+  return jitter;
 }
 
 }  // namespace
@@ -70,6 +76,7 @@ PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
   scores.info_gain.assign(N, 0.0);
   const TargetBlock block = project_targets(state, targets);
 
+  std::atomic<int> jittered{0};
   parallel_for(N, threads, [&](std::int64_t c) {
     RowMatrix X;
     for (std::int64_t i = 0; i < R; ++i) {
@@ -78,9 +85,11 @@ PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
       X.resize(pool.steps(i), pool.X.cols());
       relabel_trajectory(pool, i, candidates.row(c), X, 0);
       const Eigen::MatrixXd U_X = state.project(X);
-      accumulate_trajectory(state, X, U_X, targets, block, w, &scores.J[c], &scores.info_gain[c]);
+      if (accumulate_trajectory(state, X, U_X, targets, block, w, &scores.J[c], &scores.info_gain[c]) > 0) ++jittered;
     }
   });
+  if (jittered > 0)
+    spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter to factorise", jittered.load());
   return scores;
 }
 

@@ -1,0 +1,91 @@
+// The selection engine against the straightforward LibTorch implementation, in the same run, on
+// the same (CPU) device. W-GP is DESIGN/issue sized (N 1000, R 50, T 50, K 12) on a GPU; on this
+// 2-core CPU it is scaled down so one benchmark finishes in about a minute: see the arguments.
+// Counters: engine_s, libtorch_s (one criterion evaluation each), speedup = libtorch / engine,
+// candidates/s of the engine, pairs/candidate (trajectories kept by importance-weight pruning),
+// engine_peak_MiB and libtorch_peak_MiB (process high-water mark during each call).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "amf/torch_criterion.hpp"
+#include "workloads.hpp"
+
+namespace amf_bench {
+
+double peak_rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+}  // namespace amf_bench
+
+namespace {
+
+template <typename F>
+double timed(F&& f, double* peak_mib) {
+  amf_bench::reset_peak_rss();
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  *peak_mib = amf_bench::peak_rss_mib();
+  return s;
+}
+
+// Args: N, R, T, K, with_libtorch (0/1).
+void BM_GpCriterion(benchmark::State& state) {
+  const int N = state.range(0), R = state.range(1), T = state.range(2), K = state.range(3);
+  const bool with_torch = state.range(4) != 0;
+  auto op = amf_bench::gp_workload(N, R, T, K);
+  auto engine = amf::make_backend(amf::BackendKind::Cpu);
+  double engine_s = 0, torch_s = 0, engine_peak = 0, torch_peak = 0, pairs = 0;
+  for (auto _ : state) {
+    amf::CriterionResult r;
+    engine_s = timed([&] { r = amf::evaluate_criterion(op.problem, *engine); }, &engine_peak);
+    state.SetIterationTime(engine_s);
+    pairs = 0;
+    for (std::int64_t c = 0; c < N; ++c)
+      for (std::int64_t i = 0; i < R; ++i) pairs += r.weights[c * R + i] >= op.problem.min_weight;
+    if (with_torch) {
+      amf::CriterionResult t;
+      torch_s = timed([&] { t = amf::torch_reference_criterion(op.problem, false); }, &torch_peak);
+      double worst = 0;  // agreement, reported so a fast wrong answer cannot hide
+      for (int c = 0; c < N; ++c) worst = std::max(worst, std::abs(t.J[c] - r.J[c]) / std::abs(t.J[c]));
+      state.counters["max_rel_diff_J"] = worst;
+    }
+  }
+  state.counters["engine_s"] = engine_s;
+  state.counters["candidates/s"] = N / engine_s;
+  state.counters["pairs/candidate"] = pairs / N;
+  state.counters["engine_peak_MiB"] = engine_peak;
+  if (with_torch) {
+    state.counters["libtorch_s"] = torch_s;
+    state.counters["speedup"] = torch_s / engine_s;
+    state.counters["libtorch_peak_MiB"] = torch_peak;
+  }
+}
+
+// W-GP scaled for the 2-core CPU: N 200, R 50, T 20 (1000 conditioning points), K 12.
+BENCHMARK(BM_GpCriterion)->Name("W-GP-cpu")->Args({200, 50, 20, 12, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+// Sweep in N (candidates), engine and LibTorch.
+BENCHMARK(BM_GpCriterion)->Name("sweep-N")->ArgsProduct({{25, 50, 100, 200}, {24}, {20}, {12}, {1}})
+    ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+// Sweep in M through the number of target tasks K (M = K x kept trajectories x T).
+BENCHMARK(BM_GpCriterion)->Name("sweep-M")->ArgsProduct({{100}, {24}, {20}, {3, 6, 12, 24, 48}, {1}})
+    ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+// The full W-GP size, engine only (LibTorch would take hours here): N 1000, R 50, T 50, K 12.
+BENCHMARK(BM_GpCriterion)->Name("W-GP-full-engine")->Args({1000, 50, 50, 12, 0})->UseManualTime()->Iterations(1)
+    ->Unit(benchmark::kSecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,26 @@
+#pragma once
+#include <memory>
+
+#include "amf/backend.hpp"
+
+namespace amf {
+
+// The AMF-GP criterion on a CUDA device, float64 throughout: cuBLAS/cuSOLVER for the Grams,
+// factors and triangular solves, the fused per-pair tile kernel for the Cholesky, solves, logs and
+// weighted sums (kernels/gp_kernels.cu), candidates and pairs in memory-bounded chunks, and greedy
+// picks that grow the conditioning factor by a rank-T block extension on the device.
+// Trajectories longer than 64 steps (the tile kernel's shared-memory limit) run on the CPU
+// backend, with a warning.
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend();
+  ~CudaBackend() override;
+  std::string name() const override { return "cuda"; }
+  CriterionResult run(const CriterionProblem& problem, bool select) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace amf

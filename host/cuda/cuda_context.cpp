@@ -1,0 +1,29 @@
+#include "cuda/cuda_context.hpp"
+
+namespace amf {
+namespace detail {
+
+CudaContext::CudaContext() {
+  AMF_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  try {
+    AMF_CUBLAS_TRY(cublasCreate(&blas_));
+    AMF_CUBLAS_TRY(cublasSetStream(blas_, stream_));
+    // float64 throughout: no TF32 or reduced-precision tensor-core paths.
+    AMF_CUBLAS_TRY(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH));
+    AMF_CUSOLVER_TRY(cusolverDnCreate(&solver_));
+    AMF_CUSOLVER_TRY(cusolverDnSetStream(solver_, stream_));
+  } catch (...) {
+    if (blas_) cublasDestroy(blas_);
+    cudaStreamDestroy(stream_);
+    throw;
+  }
+}
+
+CudaContext::~CudaContext() {  // no-throw: destroy what exists, ignore status
+  if (solver_) cusolverDnDestroy(solver_);
+  if (blas_) cublasDestroy(blas_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+}  // namespace detail
+}  // namespace amf

@@ -1,0 +1,52 @@
+#pragma once
+// One object owning what the CUDA backend needs: the stream, the cuBLAS and cuSOLVER handles,
+// and checked wrappers for their status codes (errors thrown as amf::Error with the call site).
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusolverDn.h>
+
+#include <string>
+
+#include "cuda/cuda_check.hpp"
+
+#define AMF_CUBLAS_TRY(call)                                                                   \
+  do {                                                                                         \
+    const cublasStatus_t amf_status_ = (call);                                                 \
+    if (amf_status_ != CUBLAS_STATUS_SUCCESS)                                                  \
+      throw ::amf::Error(std::string("cuBLAS error at ") + __FILE__ + ":" +                    \
+                         std::to_string(__LINE__) + " in " #call ": status " +                 \
+                         std::to_string(static_cast<int>(amf_status_)));                       \
+  } while (0)
+
+#define AMF_CUSOLVER_TRY(call)                                                                 \
+  do {                                                                                         \
+    const cusolverStatus_t amf_status_ = (call);                                               \
+    if (amf_status_ != CUSOLVER_STATUS_SUCCESS)                                                \
+      throw ::amf::Error(std::string("cuSOLVER error at ") + __FILE__ + ":" +                  \
+                         std::to_string(__LINE__) + " in " #call ": status " +                 \
+                         std::to_string(static_cast<int>(amf_status_)));                       \
+  } while (0)
+
+namespace amf {
+namespace detail {
+
+class CudaContext {
+ public:
+  CudaContext();
+  ~CudaContext();
+  CudaContext(const CudaContext&) = delete;
+  CudaContext& operator=(const CudaContext&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t blas() const { return blas_; }
+  cusolverDnHandle_t solver() const { return solver_; }
+  void synchronize() const { AMF_CUDA_TRY(cudaStreamSynchronize(stream_)); }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  cusolverDnHandle_t solver_ = nullptr;
+};
+
+}  // namespace detail
+}  // namespace amf

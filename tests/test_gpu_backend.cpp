@@ -1,0 +1,59 @@
+// The CUDA backend against the CPU backend (float64 on both; relative tolerance 1e-9 on J and the
+// information gain, 1e-10 absolute on weights, identical batches). Skipped, with the reason
+// printed, where CUDA is not compiled in or no device is visible.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <tuple>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "problem_fixture.hpp"
+
+namespace {
+
+void skip_without_device() {
+  if (!amf::cuda_compiled()) GTEST_SKIP() << "CUDA is not compiled into this build";
+  if (amf::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device is visible";
+}
+
+// (horizon T, pool trajectories, candidates, batch size)
+class CudaVsCpu : public ::testing::TestWithParam<std::tuple<int, int, int, int>> {};
+
+TEST_P(CudaVsCpu, SameScoresWeightsAndBatch) {
+  skip_without_device();
+  if (::testing::Test::IsSkipped()) return;
+  const auto [T, R, N, B] = GetParam();
+  amf_test::OwnedProblem op(amf_test::evenly_spaced(R, 0.3, 4.0), amf_test::evenly_spaced(N, 0.05),
+                            amf_test::evenly_spaced(12), T);
+  op.problem.kernel = {0.5, 0.5, 0.1};
+  op.problem.noise_variance = 0.0025;
+  op.problem.batch_size = B;
+  auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+  auto cuda = amf::make_backend(amf::BackendKind::Cuda);
+  ASSERT_EQ(cuda->name(), "cuda");
+  const auto a = amf::select_batch(op.problem, *cpu);
+  const auto b = amf::select_batch(op.problem, *cuda);
+  ASSERT_EQ(a.J.size(), b.J.size());
+  EXPECT_EQ(a.num_target_points, b.num_target_points);
+  for (std::size_t c = 0; c < a.J.size(); ++c) {
+    EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * std::abs(a.J[c])) << "candidate " << c;
+    EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  }
+  for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-10);
+  EXPECT_EQ(a.batch, b.batch);
+  EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CudaVsCpu,
+                         ::testing::Values(std::make_tuple(1, 5, 9, 1), std::make_tuple(7, 6, 17, 3),
+                                           std::make_tuple(50, 8, 33, 2), std::make_tuple(64, 4, 12, 2),
+                                           std::make_tuple(65, 3, 5, 1)));  // 65: falls back to the CPU
+
+TEST(CudaBackend, AutoDoesNotPickTheUnvalidatedBackend) {
+  skip_without_device();
+  if (::testing::Test::IsSkipped()) return;
+  EXPECT_EQ(amf::make_backend(amf::BackendKind::Auto)->name(), "cpu");
+}
+
+}  // namespace
