@@ -12,7 +12,8 @@ Command add_info(CLI::App& app) {
     std::cout << "amf 0.1.0\n"
               << "cuda compiled: " << (cuda_compiled() ? "yes" : "no") << "\n"
               << "cuda devices: " << cuda_device_count() << "\n"
-              << "backends: cpu" << (cuda_compiled() ? " (cuda criterion backend: not yet)" : "") << "\n";
+              << "backends: cpu" << (cuda_compiled() ? ", cuda (not yet validated on a GPU: `auto` uses cpu; ask for cuda by name)" : "")
+              << "\n";
     return kExitOk;
   };
 }

@@ -16,12 +16,12 @@ namespace {
 using torch::indexing::Slice;
 constexpr double kChunkBytes = 512.0 * 1024 * 1024;
 
-torch::Tensor to_tensor(const MatrixView<double>& m) {
+torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& device) {
   auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
   auto a = t.accessor<double, 2>();
   for (int64_t r = 0; r < m.rows; ++r)
     for (int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
-  return t;
+  return t.to(device);
 }
 
 struct Rbf {
@@ -42,19 +42,22 @@ torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
 
 }  // namespace
 
-CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select) {
+CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select, const std::string& device_name) {
   validate(p, select);
   torch::NoGradGuard no_grad;
+  const torch::Device dev(device_name);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(dev);
+  const auto i64 = torch::TensorOptions().dtype(torch::kLong).device(dev);
   const int64_t ds = p.state_dim(), da = p.action_dim(), dc = p.task_dim(), R = p.num_trajectories();
   const Rbf k{ds, p.kernel};
   const double s2 = p.noise_variance, sf2 = p.kernel.signal_variance;
-  const auto S = to_tensor(p.pool_states), A = to_tensor(p.pool_actions), C = to_tensor(p.pool_tasks);
-  const auto cand = to_tensor(p.candidates), targ = to_tensor(p.targets);
+  const auto S = to_tensor(p.pool_states, dev), A = to_tensor(p.pool_actions, dev), C = to_tensor(p.pool_tasks, dev);
+  const auto cand = to_tensor(p.candidates, dev), targ = to_tensor(p.targets, dev);
   const int64_t n = S.size(0), N = cand.size(0);
   std::vector<int64_t> off(p.traj_offsets.data, p.traj_offsets.data + R + 1);
-  auto traj_of_step = torch::empty({n}, torch::kLong);
+  auto traj_of_step = torch::empty({n}, i64);
   for (int64_t i = 0; i < R; ++i) traj_of_step.index_put_({Slice(off[i], off[i + 1])}, i);
-  const auto eye = [](int64_t m) { return torch::eye(m, torch::kFloat64); };
+  const auto eye = [&](int64_t m) { return torch::eye(m, f64); };
 
   const auto XD = torch::cat({S, C.index_select(0, traj_of_step)}, 1);
   const auto L = torch::linalg::cholesky(k(XD, XD) + s2 * eye(n));
@@ -67,7 +70,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     const auto mean = kx.t().matmul(alpha).reshape({B, n, da});
     const auto var = (sf2 - lower_solve(L, kx).pow(2).sum(0)).clamp_min(0).reshape({B, n}) + s2;
     const auto lp = -0.5 * ((A.unsqueeze(0) - mean).pow(2).sum(2) / var + da * torch::log(2 * M_PI * var));
-    return torch::zeros({B, R}, torch::kFloat64).index_add_(1, traj_of_step, lp.clamp(p.clip.lo, p.clip.hi));
+    return torch::zeros({B, R}, f64).index_add_(1, traj_of_step, lp.clamp(p.clip.lo, p.clip.hi));
   };
   const auto own = traj_loglik(XD.unsqueeze(0))[0];
   auto weights_for = [&](const torch::Tensor& tasks) {
@@ -80,7 +83,8 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     }
     return torch::cat(parts, 0);
   };
-  const auto Wc = weights_for(cand), Wt = weights_for(targ);
+  // Weights are inspected per element below: keep host copies.
+  const auto Wc = weights_for(cand).cpu(), Wt = weights_for(targ).cpu();
 
   // Target occupancy: each target's kept trajectories (weight >= min_weight, or its largest).
   std::vector<torch::Tensor> zpts;
@@ -95,7 +99,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     }
   }
   const auto Z = torch::cat(zpts, 0);
-  const auto om = torch::tensor(omega, torch::kFloat64);
+  const auto om = torch::tensor(omega, torch::kFloat64).to(dev);
   const int64_t M = Z.size(0);
 
   // The (candidate, trajectory) pairs that enter the sums, grouped by trajectory length.
@@ -119,7 +123,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     const auto UZ = lower_solve(Lc, k(cond, Z));                                  // (nc, M)
     const double floor = sf2 * 1e-12 + 1e-300;                                    // as tile::variance_floor
     const auto prior = (sf2 - UZ.pow(2).sum(0)).clamp_min(floor);
-    auto J = torch::zeros({N}, torch::kFloat64), gain = torch::zeros({N}, torch::kFloat64);
+    auto J = torch::zeros({N}, f64), gain = torch::zeros({N}, f64);
     for (const auto& [T, pairs] : pairs_by_T) {
       const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / (8.0 * T * (2 * M + nc))));
       for (size_t q0 = 0; q0 < pairs.size(); q0 += chunk) {
@@ -129,8 +133,8 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
           cs[q] = pairs[q0 + q].first;
           for (int64_t t = 0; t < T; ++t) rows[q * T + t] = off[pairs[q0 + q].second] + t;
         }
-        const auto ci = torch::tensor(cs, torch::kLong);
-        const auto X = torch::cat({S.index_select(0, torch::tensor(rows, torch::kLong)).reshape({P, T, ds}),
+        const auto ci = torch::tensor(cs, torch::kLong).to(dev);
+        const auto X = torch::cat({S.index_select(0, torch::tensor(rows, torch::kLong).to(dev)).reshape({P, T, ds}),
                                    cand.index_select(0, ci).unsqueeze(1).expand({P, T, dc})}, 2);  // (P, T, dx)
         const auto UX = lower_solve(Lc, k(cond, X.reshape({P * T, -1}))).reshape({nc, P, T}).permute({1, 0, 2});
         const auto G = k(X, X) - UX.transpose(1, 2).bmm(UX) + s2 * eye(T);                          // (P, T, T)
@@ -139,15 +143,16 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
         const auto v = (prior.unsqueeze(0) - V.pow(2).sum(1)).clamp_min(floor);                    // (P, M)
         std::vector<double> w(P);
         for (int64_t q = 0; q < P; ++q) w[q] = Wc[cs[q]][pairs[q0 + q].second].item<double>();
-        const auto wt = torch::tensor(w, torch::kFloat64);
+        const auto wt = torch::tensor(w, torch::kFloat64).to(dev);
         J.index_add_(0, ci, wt * (om * torch::log(v)).sum(1));
         gain.index_add_(0, ci, wt * (om * 0.5 * torch::log(prior.unsqueeze(0) / v)).sum(1));
       }
     }
-    std::vector<double> Jv(J.data_ptr<double>(), J.data_ptr<double>() + N);
+    const auto Jh = J.cpu(), gain_h = gain.cpu();
+    std::vector<double> Jv(Jh.data_ptr<double>(), Jh.data_ptr<double>() + N);
     if (b == 0) {
       out.J = Jv;
-      out.info_gain.assign(gain.data_ptr<double>(), gain.data_ptr<double>() + N);
+      out.info_gain.assign(gain_h.data_ptr<double>(), gain_h.data_ptr<double>() + N);
     }
     if (!select) break;
     const int64_t best = std::min_element(Jv.begin(), Jv.end()) - Jv.begin();

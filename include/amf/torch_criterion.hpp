@@ -3,10 +3,14 @@
 // torch::linalg Cholesky and triangular solves, float64, and greedy conditioning by
 // refactorising the enlarged Gram (not by extension). It is what a PyTorch user would write,
 // and serves as an independent check of the engine's backends and as their speed yardstick.
+#include <string>
+
 #include "amf/criterion.hpp"
 
 namespace amf {
 
-CriterionResult torch_reference_criterion(const CriterionProblem& problem, bool select);
+// device: "cpu" or "cuda" (LibTorch built with CUDA and a visible device); tensors live there.
+CriterionResult torch_reference_criterion(const CriterionProblem& problem, bool select,
+                                          const std::string& device = "cpu");
 
 }  // namespace amf

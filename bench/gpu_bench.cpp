@@ -1,0 +1,176 @@
+// The GPU check's measurements (tools/gpu_check.sh), one program that needs no Google Benchmark
+// (the device machine has none): AMF-GP workloads on the CUDA backend, the CPU backend and the
+// LibTorch implementation on CUDA (when LibTorch has CUDA), in one run, with agreement against
+// the float64 CPU engine; plus the device's measured FP64 GEMM rate and copy bandwidth for the
+// roofline. Writes results.md and results.csv into the directory given (default .).
+// Without a device (the dry run here) it runs the CPU columns of the smallest workload only.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "problem_fixture.hpp"
+#ifdef AMF_GPU_BENCH_TORCH
+#include <torch/torch.h>
+
+#include "amf/torch_criterion.hpp"
+#endif
+#ifdef AMF_HAVE_CUDA
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#endif
+
+namespace {
+
+amf_test::OwnedProblem workload(int N, int R, int T, int K) {
+  std::vector<double> demos(R), cands(N);
+  for (int i = 0; i < R; ++i) demos[i] = 6.283185307179586 * ((i * 0.618033988749895) - std::floor(i * 0.618033988749895));
+  for (int i = 0; i < N; ++i) cands[i] = 6.283185307179586 * ((i * 0.414213562373095) - std::floor(i * 0.414213562373095));
+  amf_test::OwnedProblem op(demos, cands, amf_test::evenly_spaced(K), T);
+  op.problem.kernel = {0.5, 0.5, 0.1};
+  op.problem.noise_variance = 0.0025;
+  return op;
+}
+
+double seconds(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double max_rel(const std::vector<double>& a, const std::vector<double>& ref) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - ref[i]) / std::abs(ref[i]));
+  return worst;
+}
+
+struct Row {
+  std::string workload, backend;
+  int N, R, T, K;
+  double seconds, vs_cpu_rel_diff, speedup_vs_libtorch;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string out = argc > 1 ? argv[1] : ".";
+  const bool device = amf::cuda_device_count() > 0;
+  std::ostringstream md;
+  md << "# amf GPU check\n\n";
+#ifdef AMF_HAVE_CUDA
+  if (device) {  // device yardsticks for the roofline: FP64 GEMM rate and device-to-device copy bandwidth
+    cudaDeviceProp prop;
+    cudaGetDeviceProperties(&prop, 0);
+    const int n = 8192;
+    double *a, *b, *c;
+    cudaMalloc(&a, sizeof(double) * n * n);
+    cudaMalloc(&b, sizeof(double) * n * n);
+    cudaMalloc(&c, sizeof(double) * n * n);
+    cudaMemset(a, 0, sizeof(double) * n * n);
+    cudaMemset(b, 0, sizeof(double) * n * n);
+    cublasHandle_t h;
+    cublasCreate(&h);
+    const double one = 1, zero = 0;
+    cublasDgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a, n, b, n, &zero, c, n);
+    cudaDeviceSynchronize();
+    const double t_gemm = seconds([&] {
+      for (int r = 0; r < 5; ++r) cublasDgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a, n, b, n, &zero, c, n);
+      cudaDeviceSynchronize();
+    }) / 5;
+    const double t_copy = seconds([&] {
+      for (int r = 0; r < 5; ++r) cudaMemcpy(c, a, sizeof(double) * n * n, cudaMemcpyDeviceToDevice);
+      cudaDeviceSynchronize();
+    }) / 5;
+    md << "Device: " << prop.name << ", FP64 DGEMM " << 2.0 * n * n * n / t_gemm / 1e12 << " TFLOP/s (8192^3), "
+       << "device copy " << 2.0 * sizeof(double) * n * n / t_copy / 1e12 << " TB/s (read + write)\n\n";
+    cublasDestroy(h);
+    cudaFree(a);
+    cudaFree(b);
+    cudaFree(c);
+  }
+#endif
+  if (!device) md << "No CUDA device: dry run, CPU columns of the smallest workload only.\n\n";
+
+  struct Spec {
+    const char* name;
+    int N, R, T, K;
+    bool cpu;
+  };
+  std::vector<Spec> specs{{"W-GP-scaled", 200, 50, 20, 12, true}};
+  if (device)
+    for (Spec s : std::vector<Spec>{{"W-GP", 1000, 50, 50, 12, false},
+                                    {"sweep-N", 250, 50, 50, 12, false},
+                                    {"sweep-N", 500, 50, 50, 12, false},
+                                    {"sweep-N", 2000, 50, 50, 12, false},
+                                    {"sweep-M", 500, 50, 50, 3, false},
+                                    {"sweep-M", 500, 50, 50, 24, false},
+                                    {"sweep-M", 500, 50, 50, 48, false}})
+      specs.push_back(s);
+
+  std::vector<Row> rows;
+  for (const Spec& s : specs) {
+    auto op = workload(s.N, s.R, s.T, s.K);
+    std::vector<double> ref;
+    double t_cpu = 0, t_cuda = 0, t_torch = 0;
+    std::size_t cpu_row = rows.size();
+    if (s.cpu) {
+      auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+      amf::CriterionResult r;
+      t_cpu = seconds([&] { r = amf::evaluate_criterion(op.problem, *cpu); });
+      ref = r.J;
+      rows.push_back({s.name, "amf-cpu (" + std::to_string(std::thread::hardware_concurrency()) + " threads)", s.N, s.R,
+                      s.T, s.K, t_cpu, 0, 0});
+    }
+    std::vector<double> torch_J;
+#ifdef AMF_GPU_BENCH_TORCH
+    const std::string tdev = device && torch::cuda::is_available() ? "cuda" : "cpu";
+    if (tdev == "cuda" || s.cpu) {
+      amf::torch_reference_criterion(op.problem, false, tdev);  // warm-up (kernels, allocator)
+      amf::CriterionResult r;
+      t_torch = seconds([&] { r = amf::torch_reference_criterion(op.problem, false, tdev); });
+      torch_J = r.J;
+      rows.push_back({s.name, "libtorch-" + tdev, s.N, s.R, s.T, s.K, t_torch, ref.empty() ? -1 : max_rel(r.J, ref), 1});
+      if (ref.empty()) ref = r.J;
+    }
+#endif
+    if (device) {
+      auto cuda = amf::make_backend(amf::BackendKind::Cuda);
+      amf::evaluate_criterion(op.problem, *cuda);  // warm-up
+      amf::CriterionResult r;
+      t_cuda = seconds([&] { r = amf::evaluate_criterion(op.problem, *cuda); });
+      rows.push_back({s.name, "amf-cuda", s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
+                      t_torch > 0 ? t_torch / t_cuda : 0});
+    }
+    if (s.cpu && t_torch > 0) rows[cpu_row].speedup_vs_libtorch = t_torch / t_cpu;
+    std::fprintf(stderr, "[gpu_bench] %s N=%d R=%d T=%d K=%d done\n", s.name, s.N, s.R, s.T, s.K);
+  }
+
+  md << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|\n";
+  std::ostringstream csv;
+  csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff\n";
+  for (const Row& r : rows) {
+    char speedup[32] = "-", diff[32] = "-", line[512];
+    if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
+    if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
+    if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s |\n", r.workload.c_str(),
+                  r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff);
+    md << line;
+    csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
+        << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << '\n';
+  }
+  md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
+  std::ofstream(out + "/results.md") << md.str();
+  std::ofstream(out + "/results.csv") << csv.str();
+  std::printf("%s", md.str().c_str());
+  return 0;
+}
