@@ -20,6 +20,7 @@ Command add_info(CLI::App& app);
 Command add_gp_study(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_select(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 }  // namespace cli
 }  // namespace amf
