@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cpu/criterion_pass.hpp"
+#include "cpu/feature_criterion.hpp"
 #include "cpu/importance_weights.hpp"
 #include "cpu/pool_data.hpp"
 #include "cpu/target_occupancy.hpp"
@@ -49,6 +50,10 @@ CriterionResult CpuBackend::run(const CriterionProblem& p, bool select) {
     }
   }
   return result;
+}
+
+CriterionResult CpuBackend::run(const FeatureCriterionProblem& p, bool select) {
+  return detail::feature_criterion_cpu(p, select, threads_);
 }
 
 }  // namespace amf

@@ -10,6 +10,7 @@ class CpuBackend final : public Backend {
   explicit CpuBackend(int threads = 0) : threads_(threads) {}
   std::string name() const override { return "cpu"; }
   CriterionResult run(const CriterionProblem& problem, bool select) override;
+  CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
 
  private:
   int threads_;

@@ -9,6 +9,7 @@
 
 #include "amf/error.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/score_pair.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -29,40 +30,15 @@ TargetBlock project_targets(const ConditioningState& state, const TargetOccupanc
 }
 
 // Adds w * sum_z omega_z log v(z | X) (and the information gain) for one relabelled trajectory
-// X (T points, projections U_X), using the per-tile Cholesky and triangular solve the CUDA
-// kernel runs. Returns the jitter the T x T Cholesky needed (0 almost always).
+// X (T points, projections U_X). Returns the jitter the T x T Cholesky needed (0 almost always).
 double accumulate_trajectory(const ConditioningState& state, const RowMatrix& X, const Eigen::MatrixXd& U_X,
                              const TargetOccupancy& targets, const TargetBlock& block, double w, double* J,
                              double* gain) {
-  const int T = static_cast<int>(X.rows());
-  const Eigen::Index M = targets.points.rows();
   const RbfKernel& kernel = state.kernel();
-
-  // G = k_D(X, X) + sigma^2 I, row-major for the tile routines.
-  RowMatrix G = kernel.gram(X, X) - U_X.transpose() * U_X;
+  RowMatrix G = kernel.gram(X, X) - U_X.transpose() * U_X;  // k_D(X, X) + sigma^2 I
   G.diagonal().array() += state.noise_variance();
-  RowMatrix L(T, T);
-  const double jitter = tile::cholesky_with_jitter(G.data(), L.data(), T, T, 6);
-  if (jitter < 0)
-    throw NumericalError("criterion: the conditional Gram k_D(X, X) + noise I of a candidate is not positive "
-                         "definite even with jitter (NaN in the inputs, or a zero noise variance?)");
-
-  // C = k_D(X, Z), then W = L^-1 C column by column; v(z | X) = k_D(z, z) - |W_z|^2.
-  RowMatrix C = kernel.gram(X, targets.points) - U_X.transpose() * block.U;
-  const int ld = static_cast<int>(M);
-  const double floor = tile::variance_floor(kernel.signal_variance);
-  double j_sum = 0, g_sum = 0;
-  for (Eigen::Index z = 0; z < M; ++z) {
-    double* col = C.data() + z;
-    tile::forward_substitute(L.data(), T, T, col, ld);
-    const double prior = std::max(block.variance(z), floor);
-    const double v = std::max(prior - tile::squared_norm_strided(col, T, ld), floor);
-    j_sum += targets.weight[z] * std::log(v);
-    g_sum += targets.weight[z] * 0.5 * std::log(prior / v);
-  }
-  *J += w * j_sum;
-  *gain += w * g_sum;
-  return jitter;
+  RowMatrix C = kernel.gram(X, targets.points) - U_X.transpose() * block.U;  // k_D(X, Z)
+  return score_pair(G, C, block.variance, targets.weight, tile::variance_floor(kernel.signal_variance), w, J, gain);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 #pragma once
 // The per-(candidate, trajectory) tile of the criterion on the device, batched: for each
 // problem b, factor A_b (T x T, SPD) and return |L_b^-1 B_b[:, z]|^2 for every column z of
-// B_b (T x M). It runs the same tile functions (tile_math.cuh) the CPU backend runs, and is the
-// seed of the fused criterion kernel of the selection engine. Throws amf::Error when CUDA is not
-// compiled in or no device is present; a non-SPD A_b yields NaN for its outputs.
+// B_b (T x M). It runs the tile functions of tile_math.cuh alone on the device, so the gpu tests
+// can check them there apart from the rest of the criterion (kernels/gp_kernels.cu fuses them
+// with the logs and sums). Throws amf::Error when CUDA is not compiled in or no device is present;
+// a non-SPD A_b yields NaN for its outputs.
 #include <vector>
 
 namespace amf {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
 #include <vector>
 
 #include "amf/error.hpp"
@@ -253,6 +254,12 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
   }
   ctx.synchronize();
   return result;
+}
+
+CriterionResult CudaBackend::run(const FeatureCriterionProblem& p, bool select) {
+  static std::once_flag logged;
+  std::call_once(logged, [] { spdlog::info("amf: the feature (AMF-NN) criterion runs on the CPU backend for now"); });
+  return CpuBackend().run(p, select);
 }
 
 }  // namespace amf

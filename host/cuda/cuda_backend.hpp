@@ -17,6 +17,8 @@ class CudaBackend final : public Backend {
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
   CriterionResult run(const CriterionProblem& problem, bool select) override;
+  // The feature (AMF-NN) criterion has no device kernels yet: it runs on the CPU backend.
+  CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
 
  private:
   struct Impl;

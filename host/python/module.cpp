@@ -12,6 +12,7 @@
 #include "amf/criterion.hpp"
 #include "amf/demonstrations.hpp"
 #include "amf/error.hpp"
+#include "amf/feature_problem.hpp"
 #include "amf/study.hpp"
 #include "amf/tables.hpp"
 
@@ -109,6 +110,58 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
   return to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
 }
 
+// Features from Python: a 2-D array (explicit embeddings, P x D) or a list of
+// (kind, inputs, signals) with kind "linear" or "layernorm" (the factorised form). `keep`
+// holds the converted arrays while the views are in use.
+amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Array>& keep) {
+  amf::FeatureSet f;
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    for (const auto& item : obj) {
+      const auto t = item.cast<py::tuple>();
+      if (t.size() != 3) throw amf::InvalidArgument(std::string(name) + ": each layer is (kind, inputs, signals)");
+      const auto kind = t[0].cast<std::string>();
+      if (kind != "linear" && kind != "layernorm")
+        throw amf::InvalidArgument(std::string(name) + ": layer kind '" + kind + "' (choose linear or layernorm)");
+      keep.push_back(t[1].cast<Array>());
+      keep.push_back(t[2].cast<Array>());
+      f.layers.push_back({kind == "linear" ? amf::FactorisedLayer::Kind::Linear : amf::FactorisedLayer::Kind::LayerNorm,
+                          matrix(keep[keep.size() - 2], name, "points x layer input width"),
+                          matrix(keep.back(), name, "points x layer output width")});
+    }
+  } else {
+    keep.push_back(obj.cast<Array>());
+    f.embedding = matrix(keep.back(), name, "points x embedding width");
+  }
+  return f;
+}
+
+py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp, Array target_logp, Array own_logp,
+                      Array target_probs, const py::object& candidate_features, const py::object& target_features,
+                      double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
+                      const std::string& backend_name) {
+  std::vector<Array> keep;
+  keep.reserve(64);
+  amf::FeatureCriterionProblem p;
+  p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
+  p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
+  p.target_logp = matrix(target_logp, "target_logp", "targets x pool steps");
+  p.own_logp = vector<double>(own_logp, "own_logp");
+  p.target_probs = vector<double>(target_probs, "target_probs");
+  p.candidate_features = features(candidate_features, "candidate_features", keep);
+  p.target_features = features(target_features, "target_features", keep);
+  p.noise_variance = noise_variance;
+  p.clip = {clip.first, clip.second};
+  p.min_weight = min_weight;
+  p.batch_size = batch_size;
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  amf::CriterionResult r;
+  {
+    py::gil_scoped_release release;
+    r = select ? amf::select_batch(p, *backend) : amf::evaluate_criterion(p, *backend);
+  }
+  return to_dict(r, p.candidate_logp.rows, p.traj_offsets.size - 1);
+}
+
 py::list load_demonstrations(const std::string& path, const std::vector<std::string>& obs_keys) {
   const amf::Dataset d = amf::read_demonstrations(path, obs_keys);
   py::list out;
@@ -169,6 +222,10 @@ PYBIND11_MODULE(_amf, m) {
         py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
         py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("out"));
+  m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
+        py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
+        py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
+        py::arg("batch_size"), py::arg("backend"));
   m.def("load_demonstrations", &load_demonstrations, py::arg("path"), py::arg("obs_keys") = std::vector<std::string>{},
         "Read an HDF5 demonstrations file (robomimic layout) as a list of dicts with 'task' (dc,),\n"
         "'states' (T, ds) and 'actions' (T, da) float64 arrays. Raises ValueError naming the file and\n"

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "amf/criterion.hpp"
+#include "amf/feature_problem.hpp"
 
 namespace amf {
 
@@ -11,8 +12,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
-  // Both receive a validated problem. select=false: one pass, no batch.
-  virtual CriterionResult run(const CriterionProblem& problem, bool select) = 0;
+  // Each receives a validated problem. select=false: one pass, no batch.
+  virtual CriterionResult run(const CriterionProblem& problem, bool select) = 0;          // AMF-GP
+  virtual CriterionResult run(const FeatureCriterionProblem& problem, bool select) = 0;   // AMF-NN
 };
 
 enum class BackendKind { Auto, Cpu, Cuda };

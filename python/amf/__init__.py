@@ -15,10 +15,10 @@ Example::
 import numpy as np
 
 from ._amf import Error, InvalidArgument, cuda_device_count, load_demonstrations, run_study, save_demonstrations
-from ._amf import _criterion
+from ._amf import _criterion, _feature_criterion
 
 __version__ = "0.1.0"
-__all__ = ["criterion", "select_batch", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
+__all__ = ["criterion", "select_batch", "feature_select_batch", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument"]
 
 
@@ -92,3 +92,27 @@ def pool_from_demonstrations(demos):
         "traj_offsets": offsets,
         "pool_tasks": np.stack([np.asarray(d["task"], dtype=np.float64) for d in demos]),
     }
+
+
+def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
+                         target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
+                         min_weight=1e-6, backend="auto"):
+    """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
+
+    For every candidate c (and target k) and every pool step t relabelled with that task, give
+    the policy's log-probability of the logged action (candidate_logp (N, n), target_logp (K, n);
+    own_logp (n,) under each step's own task) and the features of the point (s_t, c) with label
+    a_t: either explicit embeddings, an (N n, D) array with row c * n + t, or the factorised form
+    of an MLP, a list of ("linear" | "layernorm", inputs, signals) with one row per point (layer
+    inputs or normalised inputs, and the loss gradient at the layer's output), so no per-sample
+    gradient is ever materialised. batch_size=1 gives the plain criterion.
+
+    Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
+    "pseudo_demo_trajectory".
+    """
+    if target_probs is None:
+        n_targets = np.asarray(target_logp).shape[0]
+        target_probs = np.full(n_targets, 1.0 / max(n_targets, 1))
+    return _feature_criterion(True, np.asarray(traj_offsets, dtype=np.int64), candidate_logp, target_logp, own_logp,
+                              target_probs, candidate_features, target_features, float(noise_variance),
+                              (float(clip[0]), float(clip[1])), float(min_weight), int(batch_size), backend)

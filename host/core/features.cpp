@@ -1,0 +1,52 @@
+#include "amf/features.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "amf/error.hpp"
+#include "gp/feature_gram.hpp"
+
+namespace amf {
+
+std::int64_t FeatureSet::points() const {
+  return layers.empty() ? embedding.rows : layers.front().signals.rows;
+}
+
+void FeatureSet::validate(const char* what) const {
+  const std::string w(what);
+  auto check = [&](const MatrixView<double>& m, const std::string& field, std::int64_t rows) {
+    if (m.rows != rows)
+      throw InvalidArgument(w + "." + field + " has " + std::to_string(m.rows) + " rows, expected " + std::to_string(rows));
+    if (m.rows > 0 && m.cols > 0 && m.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
+    if (m.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
+    for (std::int64_t r = 0; r < m.rows; ++r)
+      for (std::int64_t c = 0; c < m.cols; ++c)
+        if (!std::isfinite(m(r, c)))
+          throw InvalidArgument(w + "." + field + "[" + std::to_string(r) + "][" + std::to_string(c) +
+                                "] is not finite");
+  };
+  if (layers.empty() == embedding.empty())
+    throw InvalidArgument(w + ": give either an embedding or factorised layers (exactly one form)");
+  const std::int64_t P = points();
+  if (!layers.empty()) {
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      const std::string name = "layers[" + std::to_string(l) + "]";
+      check(layers[l].inputs, name + ".inputs", P);
+      check(layers[l].signals, name + ".signals", P);
+      if (layers[l].kind == FactorisedLayer::Kind::LayerNorm && layers[l].inputs.cols != layers[l].signals.cols)
+        throw InvalidArgument(w + "." + name + ": a LayerNorm's normalised inputs and signals must have equal widths");
+    }
+  } else {
+    check(embedding, "embedding", P);
+  }
+}
+
+std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B) {
+  std::vector<std::int64_t> ia(A.points()), ib(B.points());
+  for (std::int64_t i = 0; i < A.points(); ++i) ia[i] = i;
+  for (std::int64_t j = 0; j < B.points(); ++j) ib[j] = j;
+  const detail::RowMatrix K = detail::feature_gram(A, ia, B, ib);
+  return std::vector<double>(K.data(), K.data() + K.size());
+}
+
+}  // namespace amf

@@ -1,0 +1,20 @@
+#pragma once
+// The per-(candidate, trajectory) tile of the criterion on the CPU, shared by the GP and the
+// feature (AMF-NN) paths: factor G = k_D(X, X) + sigma^2 I (jitter escalation), solve against
+// C = k_D(X, Z) column by column, and add w * sum_z omega_z log v(z | X) to J (and the
+// information gain). The same tile functions as the CUDA kernel.
+#include <vector>
+
+#include "gp/gp_math.hpp"
+
+namespace amf {
+namespace detail {
+
+// G: T x T (noise on its diagonal), C: T x M (overwritten), prior: M conditional variances before
+// X, omega: M weights. Returns the jitter the factorisation needed; throws NumericalError when no
+// jitter helps.
+double score_pair(const RowMatrix& G, RowMatrix& C, const Eigen::VectorXd& prior, const std::vector<double>& omega,
+                  double floor, double w, double* J, double* gain);
+
+}  // namespace detail
+}  // namespace amf

@@ -1,0 +1,77 @@
+"""amf.feature_select_batch: explicit and factorised features agree, and match numpy from scratch."""
+import numpy as np
+import pytest
+
+import amf
+
+
+def problem(seed=0, R=4, T=3, N=5, K=3):
+    rng = np.random.default_rng(seed)
+    n = R * T
+    return dict(traj_offsets=np.arange(0, n + 1, T), candidate_logp=3 * rng.standard_normal((N, n)),
+                target_logp=3 * rng.standard_normal((K, n)), own_logp=3 * rng.standard_normal(n),
+                target_probs=np.array([0.5, 0.3, 0.2])), rng
+
+
+def reference_J(args, cand_emb, targ_emb, noise, clip):
+    off, R = args["traj_offsets"], len(args["traj_offsets"]) - 1
+    n = off[-1]
+
+    def weights(logp):
+        l = np.stack([np.clip(logp[:, off[i]:off[i + 1]], *clip).sum(1) -
+                      np.clip(args["own_logp"][off[i]:off[i + 1]], *clip).sum() for i in range(R)], 1)
+        e = np.exp(l - l.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    Wc, Wt = weights(args["candidate_logp"]), weights(args["target_logp"])
+    J = np.zeros(len(Wc))
+    for c in range(len(Wc)):
+        for i in range(R):
+            X = cand_emb[c * n + off[i]:c * n + off[i + 1]]
+            A = np.linalg.inv(X @ X.T + noise * np.eye(len(X)))
+            for k in range(len(Wt)):
+                for j in range(R):
+                    Z = targ_emb[k * n + off[j]:k * n + off[j + 1]]
+                    v = (Z * Z).sum(1) - np.einsum("zx,xy,zy->z", Z @ X.T, A, Z @ X.T)
+                    J[c] += Wc[c, i] * args["target_probs"][k] * Wt[k, j] / (off[j + 1] - off[j]) * np.log(v).sum()
+    return J
+
+
+def test_explicit_embeddings_match_numpy_from_scratch():
+    args, rng = problem()
+    n = args["traj_offsets"][-1]
+    cand, targ = rng.standard_normal((5 * n, 6)), rng.standard_normal((3 * n, 6))
+    r = amf.feature_select_batch(**args, candidate_features=cand, target_features=targ, noise_variance=0.3,
+                                 clip=(-4, 4), min_weight=0.0)
+    np.testing.assert_allclose(r["J"], reference_J(args, cand, targ, 0.3, (-4, 4)), rtol=1e-9)
+    assert r["batch"][0] == np.argmin(r["J"])
+
+
+def test_factorised_form_equals_explicit_outer_products():
+    args, rng = problem(1)
+    n = args["traj_offsets"][-1]
+    layers_c = [("linear", rng.standard_normal((5 * n, 3)), rng.standard_normal((5 * n, 2))),
+                ("layernorm", rng.standard_normal((5 * n, 2)), rng.standard_normal((5 * n, 2)))]
+    layers_t = [("linear", rng.standard_normal((3 * n, 3)), rng.standard_normal((3 * n, 2))),
+                ("layernorm", rng.standard_normal((3 * n, 2)), rng.standard_normal((3 * n, 2)))]
+
+    def explicit(layers):
+        (_, h, d), (_, x, g) = layers
+        weight = np.einsum("po,pi->poi", d, np.hstack([h, np.ones((len(h), 1))])).reshape(len(h), -1)
+        return np.hstack([weight, g * x, g])
+
+    a = amf.feature_select_batch(**args, candidate_features=layers_c, target_features=layers_t, batch_size=2)
+    b = amf.feature_select_batch(**args, candidate_features=explicit(layers_c), target_features=explicit(layers_t),
+                                 batch_size=2)
+    np.testing.assert_allclose(a["J"], b["J"], rtol=1e-10)
+    np.testing.assert_array_equal(a["batch"], b["batch"])
+
+
+def test_bad_features_are_named():
+    args, rng = problem()
+    n = args["traj_offsets"][-1]
+    with pytest.raises(ValueError, match="candidate_features has 10 points"):
+        amf.feature_select_batch(**args, candidate_features=np.zeros((10, 4)), target_features=np.zeros((3 * n, 4)))
+    with pytest.raises(ValueError, match="layer kind 'conv'"):
+        amf.feature_select_batch(**args, candidate_features=[("conv", np.zeros((5 * n, 2)), np.zeros((5 * n, 2)))],
+                                 target_features=np.zeros((3 * n, 4)))
