@@ -1,0 +1,49 @@
+#pragma once
+// The deterministic MLP policy of AMF-NN (libamf_torch): (state, task) -> action through blocks
+// of Linear -> LayerNorm -> ReLU and a final Linear, and its loss-gradient features in the
+// factorised form the engine consumes (features.hpp): no per-sample gradient is materialised.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "amf/features.hpp"
+
+namespace amf {
+
+struct MlpPolicyConfig {
+  int input_dim = 0;   // state dim + task dim
+  int action_dim = 0;
+  int depth = 4;       // hidden blocks
+  int width = 256;
+  bool layer_norm = true;
+};
+
+class MlpPolicyImpl : public torch::nn::Module {
+ public:
+  explicit MlpPolicyImpl(const MlpPolicyConfig& config);
+  torch::Tensor forward(const torch::Tensor& inputs);  // (P, input_dim) -> (P, action_dim)
+  const MlpPolicyConfig& config() const { return config_; }
+
+  // Layers in order, for feature extraction: hidden Linear and LayerNorm modules, then the head.
+  std::vector<torch::nn::Linear> linears;
+  std::vector<torch::nn::LayerNorm> norms;
+
+ private:
+  MlpPolicyConfig config_;
+};
+TORCH_MODULE(MlpPolicy);
+
+// Loss-gradient features of 0.5 |f(x_p) - a_p|^2 for every row p: per parametrised layer, its
+// input h (Linear) or normalised input xhat (LayerNorm) and the gradient delta of the loss at its
+// output, from one forward and one backward pass over the batch. The tensors are float64 and
+// contiguous on the CPU; view() points a FeatureSet at them (keep this object alive meanwhile).
+struct FactorisedFeatures {
+  std::vector<FactorisedLayer::Kind> kinds;
+  std::vector<torch::Tensor> inputs, signals;
+  FeatureSet view() const;
+};
+
+FactorisedFeatures loss_gradient_features(MlpPolicy& policy, const torch::Tensor& inputs,
+                                          const torch::Tensor& actions);
+
+}  // namespace amf
