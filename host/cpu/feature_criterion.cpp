@@ -69,6 +69,7 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
       }
     }
   const Eigen::VectorXd kzz = feature_diagonal(p.target_features, zrows);
+  const GatheredFeatures Z = gather_features(p.target_features, zrows);  // once, for every pair
   const double floor = tile::variance_floor(kzz.size() ? kzz.maxCoeff() : 1.0);
 
   CriterionResult result;
@@ -81,11 +82,12 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
     const std::int64_t m = static_cast<std::int64_t>(picked_rows.size());
     Eigen::MatrixXd Lp;
     RowMatrix UZ(m, static_cast<Eigen::Index>(zrows.size()));
+    const GatheredFeatures Xp = gather_features(p.candidate_features, picked_rows);
     if (m > 0) {
-      Eigen::MatrixXd Kpp = feature_gram(p.candidate_features, picked_rows, p.candidate_features, picked_rows);
+      Eigen::MatrixXd Kpp = feature_gram(Xp, Xp);
       Kpp.diagonal().array() += p.noise_variance;
       Lp = robust_cholesky(Kpp, "the conditioning Gram of this batch's picks");
-      UZ = feature_gram(p.candidate_features, picked_rows, p.target_features, zrows);
+      UZ = feature_gram(Xp, Z);
       Lp.triangularView<Eigen::Lower>().solveInPlace(UZ);
     }
     const Eigen::VectorXd prior = m > 0 ? Eigen::VectorXd(kzz - UZ.colwise().squaredNorm().transpose()) : kzz;
@@ -96,11 +98,11 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
       for (std::int64_t i = 0; i < R; ++i) {
         const double w = Wc(c, i);
         if (w == 0.0 || !kept(Wc, c, i, p.min_weight)) continue;
-        const auto X = rows_of(c, n, off[i], off[i + 1]);
-        RowMatrix G = feature_gram(p.candidate_features, X, p.candidate_features, X);
-        RowMatrix C = feature_gram(p.candidate_features, X, p.target_features, zrows);
+        const GatheredFeatures X = gather_features(p.candidate_features, rows_of(c, n, off[i], off[i + 1]));
+        RowMatrix G = feature_gram(X, X);
+        RowMatrix C = feature_gram(X, Z);
         if (m > 0) {
-          RowMatrix UX = feature_gram(p.candidate_features, picked_rows, p.candidate_features, X);
+          RowMatrix UX = feature_gram(Xp, X);
           Lp.triangularView<Eigen::Lower>().solveInPlace(UX);
           G -= UX.transpose() * UX;
           C -= UX.transpose() * UZ;

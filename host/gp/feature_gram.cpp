@@ -13,35 +13,46 @@ RowMatrix gather(const MatrixView<double>& m, const std::vector<std::int64_t>& r
   return out;
 }
 
-void check_compatible(const FeatureSet& A, const FeatureSet& B) {
-  if (A.layers.size() != B.layers.size() || A.embedding.cols != B.embedding.cols)
-    throw InvalidArgument("feature sets of different forms cannot be compared (layers or embedding width differ)");
-  for (std::size_t l = 0; l < A.layers.size(); ++l)
-    if (A.layers[l].kind != B.layers[l].kind || A.layers[l].inputs.cols != B.layers[l].inputs.cols ||
-        A.layers[l].signals.cols != B.layers[l].signals.cols)
-      throw InvalidArgument("feature sets differ at layer " + std::to_string(l) + " (kind or width)");
+}  // namespace
+
+GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::int64_t>& rows) {
+  GatheredFeatures g;
+  if (set.layers.empty()) {
+    g.embedding = true;
+    g.kinds.push_back(FactorisedLayer::Kind::Linear);
+    g.left.push_back(gather(set.embedding, rows));
+    g.right.emplace_back();
+    return g;
+  }
+  for (const auto& layer : set.layers) {
+    g.kinds.push_back(layer.kind);
+    RowMatrix signals = gather(layer.signals, rows), inputs = gather(layer.inputs, rows);
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) inputs = signals.cwiseProduct(inputs);
+    g.left.push_back(std::move(inputs));
+    g.right.push_back(std::move(signals));
+  }
+  return g;
 }
 
-}  // namespace
+RowMatrix feature_gram(const GatheredFeatures& A, const GatheredFeatures& B) {
+  bool same = A.embedding == B.embedding && A.kinds == B.kinds;
+  for (std::size_t l = 0; same && l < A.left.size(); ++l)
+    same = A.left[l].cols() == B.left[l].cols() && A.right[l].cols() == B.right[l].cols();
+  if (!same) throw InvalidArgument("feature sets of different forms or widths cannot be compared");
+  if (A.embedding) return A.left[0] * B.left[0].transpose();
+  RowMatrix K = RowMatrix::Zero(A.rows(), B.rows());
+  for (std::size_t l = 0; l < A.left.size(); ++l) {
+    if (A.kinds[l] == FactorisedLayer::Kind::Linear)  // (delta . delta') (h . h' + 1): weights and bias
+      K.array() += (A.right[l] * B.right[l].transpose()).array() * ((A.left[l] * B.left[l].transpose()).array() + 1.0);
+    else  // LayerNorm gain and shift: (delta o xhat) . (delta' o xhat') + delta . delta'
+      K.noalias() += A.left[l] * B.left[l].transpose() + A.right[l] * B.right[l].transpose();
+  }
+  return K;
+}
 
 RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia, const FeatureSet& B,
                        const std::vector<std::int64_t>& ib) {
-  check_compatible(A, B);
-  if (A.layers.empty()) return gather(A.embedding, ia) * gather(B.embedding, ib).transpose();
-  RowMatrix K = RowMatrix::Zero(static_cast<Eigen::Index>(ia.size()), static_cast<Eigen::Index>(ib.size()));
-  for (std::size_t l = 0; l < A.layers.size(); ++l) {
-    const RowMatrix dA = gather(A.layers[l].signals, ia), dB = gather(B.layers[l].signals, ib);
-    const RowMatrix hA = gather(A.layers[l].inputs, ia), hB = gather(B.layers[l].inputs, ib);
-    if (A.layers[l].kind == FactorisedLayer::Kind::Linear) {
-      // (delta . delta') (h . h' + 1): weights and bias of the layer.
-      K.array() += (dA * dB.transpose()).array() * ((hA * hB.transpose()).array() + 1.0);
-    } else {
-      // LayerNorm gain and shift: (delta o xhat) . (delta' o xhat') + delta . delta'.
-      const RowMatrix gA = dA.cwiseProduct(hA), gB = dB.cwiseProduct(hB);
-      K += gA * gB.transpose() + dA * dB.transpose();
-    }
-  }
-  return K;
+  return feature_gram(gather_features(A, ia), gather_features(B, ib));
 }
 
 Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia) {

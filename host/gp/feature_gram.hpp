@@ -1,6 +1,8 @@
 #pragma once
-// Gram blocks of the loss-gradient kernel between row subsets of two FeatureSets: a few GEMMs
-// and a Hadamard product per layer (the factorised form), or one GEMM (explicit embeddings).
+// Gram blocks of the loss-gradient kernel between row subsets of FeatureSets: a few GEMMs and a
+// Hadamard product per layer (the factorised form), or one GEMM (explicit embeddings). Rows are
+// gathered once into dense per-layer blocks (Gathered), so a large side (the target points) is
+// copied once per pass, not once per pair.
 #include <cstdint>
 #include <vector>
 
@@ -10,8 +12,22 @@
 namespace amf {
 namespace detail {
 
-// k(A[ia[r]], B[ib[s]]) as a (ia.size() x ib.size()) matrix. Throws InvalidArgument when the two
-// sets do not have the same form and widths.
+struct GatheredFeatures {
+  // Per layer: the layer's signals, and inputs (Linear) or signals o xhat (LayerNorm); for
+  // explicit embeddings a single "layer" of embeddings.
+  std::vector<FactorisedLayer::Kind> kinds;
+  std::vector<RowMatrix> left, right;  // Linear: (h, delta); LayerNorm: (delta o xhat, delta)
+  bool embedding = false;
+  Eigen::Index rows() const { return left.empty() ? 0 : left.front().rows(); }
+};
+
+GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::int64_t>& rows);
+
+// k(A_r, B_s) for all gathered rows; A and B must come from sets of the same form and widths
+// (InvalidArgument otherwise).
+RowMatrix feature_gram(const GatheredFeatures& A, const GatheredFeatures& B);
+
+// Convenience: gather both sides and take the Gram.
 RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia, const FeatureSet& B,
                        const std::vector<std::int64_t>& ib);
 

@@ -1,0 +1,199 @@
+// The feature (AMF-NN) criterion as a PyTorch user would write it: per-layer Gram blocks with
+// matmuls and Hadamard products (the factorised form), batched torch::linalg Cholesky and
+// triangular solves, float64, chunked only as far as memory forces. Independent of the engine.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "amf/torch_criterion.hpp"
+
+namespace amf {
+namespace {
+
+using torch::indexing::Slice;
+constexpr double kChunkBytes = 512.0 * 1024 * 1024;
+
+torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& dev) {
+  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
+  auto a = t.accessor<double, 2>();
+  for (int64_t r = 0; r < m.rows; ++r)
+    for (int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
+  return t.to(dev);
+}
+
+// Per layer (left, right) tensors as in the engine: Linear (h, delta), LayerNorm (delta o xhat,
+// delta); explicit embeddings as one layer with an empty right side.
+struct Layers {
+  std::vector<bool> linear;
+  std::vector<torch::Tensor> left, right;
+  bool embedding = false;
+  Layers select(const torch::Tensor& rows) const {
+    Layers out = *this;
+    for (size_t l = 0; l < left.size(); ++l) {
+      out.left[l] = left[l].index_select(0, rows);
+      if (right[l].defined()) out.right[l] = right[l].index_select(0, rows);
+    }
+    return out;
+  }
+};
+
+Layers to_layers(const FeatureSet& f, const torch::Device& dev) {
+  Layers L;
+  if (f.layers.empty()) {
+    L.embedding = true;
+    L.linear.push_back(true);
+    L.left.push_back(to_tensor(f.embedding, dev));
+    L.right.emplace_back();
+    return L;
+  }
+  for (const auto& layer : f.layers) {
+    const bool lin = layer.kind == FactorisedLayer::Kind::Linear;
+    const auto in = to_tensor(layer.inputs, dev), sig = to_tensor(layer.signals, dev);
+    L.linear.push_back(lin);
+    L.left.push_back(lin ? in : sig * in);
+    L.right.push_back(sig);
+  }
+  return L;
+}
+
+// k between A (..., P, .) and B (Q, .) row sets: (..., P, Q).
+torch::Tensor gram(const Layers& A, const Layers& B) {
+  if (A.embedding) return A.left[0].matmul(B.left[0].transpose(-1, -2));
+  torch::Tensor K;
+  for (size_t l = 0; l < A.left.size(); ++l) {
+    const auto dd = A.right[l].matmul(B.right[l].transpose(-1, -2));
+    const auto hh = A.left[l].matmul(B.left[l].transpose(-1, -2));
+    const auto term = A.linear[l] ? dd * (hh + 1.0) : hh + dd;
+    K = K.defined() ? K + term : term;
+  }
+  return K;
+}
+
+torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
+  return torch::linalg::solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
+}
+
+}  // namespace
+
+CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool select, const std::string& device_name) {
+  validate(p, select);
+  torch::NoGradGuard no_grad;
+  const torch::Device dev(device_name);
+  const int64_t R = p.traj_offsets.size - 1, n = p.traj_offsets[R], N = p.candidate_logp.rows, K = p.target_logp.rows;
+  std::vector<int64_t> off(p.traj_offsets.data, p.traj_offsets.data + R + 1);
+  auto traj = torch::empty({n}, torch::kLong);
+  for (int64_t i = 0; i < R; ++i) traj.index_put_({Slice(off[i], off[i + 1])}, i);
+  auto sums = [&](const torch::Tensor& logp) {  // (rows, n) -> (rows, R) clipped per-trajectory sums
+    return torch::zeros({logp.size(0), R}, torch::kFloat64).index_add_(1, traj, logp.clamp(p.clip.lo, p.clip.hi));
+  };
+  const auto own = sums(torch::from_blob(const_cast<double*>(p.own_logp.data), {1, n}, torch::kFloat64).clone())[0];
+  const auto Wc = torch::softmax(sums(to_tensor(p.candidate_logp, torch::kCPU)) - own, 1);
+  const auto Wt = torch::softmax(sums(to_tensor(p.target_logp, torch::kCPU)) - own, 1);
+
+  std::vector<int64_t> zrows;
+  std::vector<double> omega;
+  for (int64_t k = 0; k < K; ++k) {
+    const int64_t largest = Wt[k].argmax().item<int64_t>();
+    for (int64_t j = 0; j < R; ++j) {
+      const double w = Wt[k][j].item<double>();
+      if (!(p.target_probs[k] > 0 && (w >= p.min_weight || j == largest))) continue;
+      for (int64_t t = off[j]; t < off[j + 1]; ++t) {
+        zrows.push_back(k * n + t);
+        omega.push_back(p.target_probs[k] * w / (off[j + 1] - off[j]));
+      }
+    }
+  }
+  const Layers cand = to_layers(p.candidate_features, dev);
+  const Layers Z = to_layers(p.target_features, dev).select(torch::tensor(zrows, torch::kLong).to(dev));
+  const int64_t M = static_cast<int64_t>(zrows.size());
+  const auto om = torch::tensor(omega, torch::kFloat64).to(dev);
+  torch::Tensor kzz;  // the diagonal k(z, z), row by row (not through an M x M Gram)
+  for (size_t l = 0; l < Z.left.size(); ++l) {
+    const auto hh = Z.left[l].pow(2).sum(1);
+    const auto term = Z.embedding ? hh : (Z.linear[l] ? Z.right[l].pow(2).sum(1) * (hh + 1.0) : hh + Z.right[l].pow(2).sum(1));
+    kzz = kzz.defined() ? kzz + term : term;
+  }
+
+  struct Pair {
+    int64_t c, i;
+    double w;
+  };
+  std::vector<Pair> pairs;
+  for (int64_t c = 0; c < N; ++c) {
+    const int64_t largest = Wc[c].argmax().item<int64_t>();
+    for (int64_t i = 0; i < R; ++i) {
+      const double w = Wc[c][i].item<double>();
+      if (w != 0.0 && (w >= p.min_weight || i == largest)) pairs.push_back({c, i, w});
+    }
+  }
+
+  CriterionResult out;
+  out.weights.assign(Wc.data_ptr<double>(), Wc.data_ptr<double>() + Wc.numel());
+  out.num_target_points = M;
+  std::vector<int64_t> picked;
+  const double floor = (kzz.numel() ? kzz.max().item<double>() : 1.0) * 1e-12 + 1e-300;
+  const int picks = select ? p.batch_size : 1;
+  for (int b = 0; b < picks; ++b) {
+    torch::Tensor Lp, UZ, prior = kzz.clamp_min(floor);
+    Layers Xp;
+    if (!picked.empty()) {
+      Xp = cand.select(torch::tensor(picked, torch::kLong).to(dev));
+      Lp = torch::linalg::cholesky(gram(Xp, Xp) + p.noise_variance * torch::eye(picked.size(), torch::TensorOptions().dtype(torch::kFloat64).device(dev)));
+      UZ = lower_solve(Lp, gram(Xp, Z));
+      prior = (kzz - UZ.pow(2).sum(0)).clamp_min(floor);
+    }
+    auto J = torch::zeros({N}, torch::kFloat64), gain = torch::zeros({N}, torch::kFloat64);
+    size_t q0 = 0;
+    while (q0 < pairs.size()) {  // chunks of pairs with equal trajectory length
+      const int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
+      const int64_t limit = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / (8.0 * T * (3 * M + T))));
+      size_t q1 = q0;
+      while (q1 < pairs.size() && static_cast<int64_t>(q1 - q0) < limit && off[pairs[q1].i + 1] - off[pairs[q1].i] == T) ++q1;
+      const int64_t P = static_cast<int64_t>(q1 - q0);
+      std::vector<int64_t> rows;
+      std::vector<int64_t> cs;
+      std::vector<double> ws;
+      for (size_t q = q0; q < q1; ++q) {
+        for (int64_t t = off[pairs[q].i]; t < off[pairs[q].i + 1]; ++t) rows.push_back(pairs[q].c * n + t);
+        cs.push_back(pairs[q].c);
+        ws.push_back(pairs[q].w);
+      }
+      Layers X = cand.select(torch::tensor(rows, torch::kLong).to(dev));
+      for (size_t l = 0; l < X.left.size(); ++l) {
+        X.left[l] = X.left[l].reshape({P, T, -1});
+        if (X.right[l].defined()) X.right[l] = X.right[l].reshape({P, T, -1});
+      }
+      auto G = gram(X, X);                                   // (P, T, T)
+      auto C = gram(X, Z);                                   // (P, T, M), materialised
+      if (!picked.empty()) {
+        const auto UX = lower_solve(Lp, gram(Xp, X).permute({1, 0, 2}).reshape({static_cast<int64_t>(picked.size()), P * T}))
+                            .reshape({static_cast<int64_t>(picked.size()), P, T}).permute({1, 0, 2});  // (P, m, T)
+        G = G - UX.transpose(1, 2).bmm(UX);
+        C = C - UX.transpose(1, 2).matmul(UZ);
+      }
+      G = G + p.noise_variance * torch::eye(T, torch::TensorOptions().dtype(torch::kFloat64).device(dev));
+      const auto V = lower_solve(torch::linalg::cholesky(G), C);
+      const auto v = (prior.unsqueeze(0) - V.pow(2).sum(1)).clamp_min(floor);  // (P, M)
+      const auto ci = torch::tensor(cs, torch::kLong), wt = torch::tensor(ws, torch::kFloat64).to(dev);
+      J.index_add_(0, ci, (wt * (om * torch::log(v)).sum(1)).cpu());
+      gain.index_add_(0, ci, (wt * (om * 0.5 * torch::log(prior.unsqueeze(0) / v)).sum(1)).cpu());
+      q0 = q1;
+    }
+    std::vector<double> Jv(J.data_ptr<double>(), J.data_ptr<double>() + N);
+    if (b == 0) {
+      out.J = Jv;
+      out.info_gain.assign(gain.data_ptr<double>(), gain.data_ptr<double>() + N);
+    }
+    if (!select) break;
+    const int64_t best = std::min_element(Jv.begin(), Jv.end()) - Jv.begin();
+    const int64_t pseudo = Wc[best].argmax().item<int64_t>();
+    out.batch.push_back(best);
+    out.batch_J.push_back(Jv[best]);
+    out.pseudo_demo_trajectory.push_back(pseudo);
+    for (int64_t t = off[pseudo]; t < off[pseudo + 1]; ++t) picked.push_back(best * n + t);
+  }
+  return out;
+}
+
+}  // namespace amf
