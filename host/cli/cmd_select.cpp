@@ -1,4 +1,5 @@
-// amf select: the next batch of tasks for a GP policy conditioned on a demonstrations file.
+// amf select: the next batch of tasks, for a GP policy conditioned on a demonstrations file
+// (AMF-GP) or for an MLP policy checkpoint (AMF-NN, when built with LibTorch).
 #include <iostream>
 #include <memory>
 
@@ -8,13 +9,18 @@
 #include "amf/error.hpp"
 #include "amf/tables.hpp"
 #include "cli/commands.hpp"
+#ifdef AMF_CLI_TORCH
+#include "amf/nn_selection.hpp"
+#endif
 
 namespace amf {
 namespace cli {
 
 Command add_select(CLI::App& app) {
   struct Options {
-    std::string demos, candidates, targets, out = "selection", backend = "auto", policy = "gp";
+    std::string demos, candidates, targets, out = "selection", backend = "auto", policy = "gp", checkpoint,
+        embedding = "full";
+    double sigma_pi = 0.1;
     std::vector<std::string> obs_keys;
     int batch = 1;
     KernelParams kernel;
@@ -29,8 +35,13 @@ Command add_select(CLI::App& app) {
                 "CSV of target tasks; a column named `weight` gives their probabilities (default uniform)")
       ->required();
   s->add_option("--batch-size", o->batch, "Tasks to pick (greedy, conditioning on each pick)");
-  s->add_option("--policy", o->policy, "Policy model: gp (multi-output GP on the demonstrations)")
-      ->check(CLI::IsMember({"gp"}));
+  s->add_option("--policy", o->policy,
+                "gp (multi-output GP on the demonstrations) or mlp (an amf MLP checkpoint, --checkpoint)")
+      ->check(CLI::IsMember({"gp", "mlp"}));
+  s->add_option("--checkpoint", o->checkpoint, "MLP policy checkpoint (with --policy mlp)");
+  s->add_option("--sigma-pi", o->sigma_pi, "MLP policy: fixed std of its Gaussian likelihood");
+  s->add_option("--embedding", o->embedding, "MLP policy: full or last-layer loss-gradient embedding")
+      ->check(CLI::IsMember({"full", "last-layer"}));
   s->add_option("--state-lengthscale", o->kernel.state_lengthscale, "GP RBF length-scale on states");
   s->add_option("--task-lengthscale", o->kernel.task_lengthscale, "GP RBF length-scale on tasks");
   s->add_option("--signal-variance", o->kernel.signal_variance, "GP signal variance");
@@ -69,10 +80,33 @@ Command add_select(CLI::App& app) {
       throw InvalidArgument(o->targets + ": " + std::to_string(tcols) + " task columns, but the tasks in " + o->demos +
                             " have " + std::to_string(data.task_dim()) + " dimensions");
 
+    auto backend = make_backend(parse_backend_kind(o->backend));
+    const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
+    if (o->policy == "mlp") {
+#ifdef AMF_CLI_TORCH
+      if (o->checkpoint.empty()) throw InvalidArgument("--policy mlp needs --checkpoint");
+      MlpPolicy policy = load_mlp_policy(o->checkpoint);
+      NnSelectionInputs inputs(policy, data, cand_view, MatrixView<double>(targets.data(), targ.rows, data.task_dim()),
+                               VectorView<double>(probs), o->sigma_pi, parse_gradient_embedding(o->embedding));
+      FeatureCriterionProblem& fp = inputs.problem();
+      fp.noise_variance = o->noise_variance;
+      fp.clip = {o->clip_lo, o->clip_hi};
+      fp.batch_size = o->batch;
+      fp.min_weight = o->min_weight;
+      const CriterionResult r = select_batch(fp, *backend);
+      write_selection(o->out, cand_view, fp, r);
+      std::cout << "picked";
+      for (auto c : r.batch) std::cout << ' ' << c;
+      std::cout << " of " << cand.rows << " candidates -> " << o->out << "/{selection.json,scores.csv}\n";
+      return kExitOk;
+#else
+      throw InvalidArgument("--policy mlp needs amf built with LibTorch (AMF_WITH_TORCH=ON)");
+#endif
+    }
     const PoolArrays pool(data);
     CriterionProblem p;
     pool.attach(p);
-    p.candidates = MatrixView<double>(cand.values.data(), cand.rows, data.task_dim());
+    p.candidates = cand_view;
     p.targets = MatrixView<double>(targets.data(), targ.rows, data.task_dim());
     p.target_probs = VectorView<double>(probs);
     p.kernel = o->kernel;
@@ -80,7 +114,6 @@ Command add_select(CLI::App& app) {
     p.clip = {o->clip_lo, o->clip_hi};
     p.batch_size = o->batch;
     p.min_weight = o->min_weight;
-    auto backend = make_backend(parse_backend_kind(o->backend));
     const CriterionResult r = select_batch(p, *backend);
     write_selection(o->out, p, r);
     std::cout << "picked";

@@ -68,9 +68,12 @@ NumericTable read_numeric_csv(const std::string& path) {
   return t;
 }
 
-void write_selection(const std::string& dir, const CriterionProblem& p, const CriterionResult& r) {
+namespace {
+
+void write_selection_files(const std::string& dir, const MatrixView<double>& candidates, const CriterionResult& r,
+                           nlohmann::json info) {
   make_directories(dir);
-  const std::int64_t N = p.candidates.rows, dc = p.candidates.cols;
+  const std::int64_t N = candidates.rows, dc = candidates.cols;
   std::vector<std::int64_t> pick_order(N, -1);
   for (std::size_t b = 0; b < r.batch.size(); ++b)
     if (pick_order[r.batch[b]] < 0) pick_order[r.batch[b]] = static_cast<std::int64_t>(b);
@@ -81,31 +84,51 @@ void write_selection(const std::string& dir, const CriterionProblem& p, const Cr
   csv << ",J,info_gain,pick\n";
   for (std::int64_t c = 0; c < N; ++c) {
     csv << c;
-    for (std::int64_t d = 0; d < dc; ++d) csv << ',' << fmt(p.candidates(c, d));
+    for (std::int64_t d = 0; d < dc; ++d) csv << ',' << fmt(candidates(c, d));
     csv << ',' << fmt(r.J[c]) << ',' << fmt(r.info_gain[c]) << ',' << pick_order[c] << '\n';
   }
   write_file_atomic(dir + "/scores.csv", csv.str());
 
-  nlohmann::json j;
-  j["batch"] = nlohmann::json::array();
+  info["batch"] = nlohmann::json::array();
   for (std::size_t b = 0; b < r.batch.size(); ++b) {
-    std::vector<double> task(p.candidates.row(r.batch[b]), p.candidates.row(r.batch[b]) + dc);
-    j["batch"].push_back({{"candidate", r.batch[b]}, {"task", task}, {"J", r.batch_J[b]},
-                          {"info_gain", r.info_gain[r.batch[b]]},
-                          {"pseudo_demo_trajectory", r.pseudo_demo_trajectory[b]}});
+    std::vector<double> task(candidates.row(r.batch[b]), candidates.row(r.batch[b]) + dc);
+    info["batch"].push_back({{"candidate", r.batch[b]}, {"task", task}, {"J", r.batch_J[b]},
+                             {"info_gain", r.info_gain[r.batch[b]]},
+                             {"pseudo_demo_trajectory", r.pseudo_demo_trajectory[b]}});
   }
-  j["num_candidates"] = N;
-  j["num_targets"] = p.targets.rows;
-  j["num_pool_trajectories"] = p.num_trajectories();
-  j["num_target_points"] = r.num_target_points;
-  j["settings"] = {{"state_lengthscale", p.kernel.state_lengthscale},
-                   {"task_lengthscale", p.kernel.task_lengthscale},
-                   {"signal_variance", p.kernel.signal_variance},
-                   {"noise_variance", p.noise_variance},
-                   {"clip", {p.clip.lo, p.clip.hi}},
-                   {"min_weight", p.min_weight},
-                   {"batch_size", p.batch_size}};
-  write_file_atomic(dir + "/selection.json", j.dump(2) + "\n");
+  info["num_candidates"] = N;
+  info["num_target_points"] = r.num_target_points;
+  write_file_atomic(dir + "/selection.json", info.dump(2) + "\n");
+}
+
+}  // namespace
+
+void write_selection(const std::string& dir, const CriterionProblem& p, const CriterionResult& r) {
+  nlohmann::json info;
+  info["criterion"] = "amf-gp";
+  info["num_targets"] = p.targets.rows;
+  info["num_pool_trajectories"] = p.num_trajectories();
+  info["settings"] = {{"state_lengthscale", p.kernel.state_lengthscale},
+                      {"task_lengthscale", p.kernel.task_lengthscale},
+                      {"signal_variance", p.kernel.signal_variance},
+                      {"noise_variance", p.noise_variance},
+                      {"clip", {p.clip.lo, p.clip.hi}},
+                      {"min_weight", p.min_weight},
+                      {"batch_size", p.batch_size}};
+  write_selection_files(dir, p.candidates, r, info);
+}
+
+void write_selection(const std::string& dir, const MatrixView<double>& candidates, const FeatureCriterionProblem& p,
+                     const CriterionResult& r) {
+  nlohmann::json info;
+  info["criterion"] = "amf-nn";
+  info["num_targets"] = p.target_logp.rows;
+  info["num_pool_trajectories"] = p.traj_offsets.size - 1;
+  info["settings"] = {{"noise_variance", p.noise_variance},
+                      {"clip", {p.clip.lo, p.clip.hi}},
+                      {"min_weight", p.min_weight},
+                      {"batch_size", p.batch_size}};
+  write_selection_files(dir, candidates, r, info);
 }
 
 }  // namespace amf

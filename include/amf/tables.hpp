@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "amf/criterion.hpp"
+#include "amf/feature_problem.hpp"
 
 namespace amf {
 
@@ -22,5 +23,8 @@ NumericTable read_numeric_csv(const std::string& path);
 // scores.csv (every candidate: task, J, information gain, pick order or -1) into out_dir, each
 // atomically.
 void write_selection(const std::string& out_dir, const CriterionProblem& problem, const CriterionResult& result);
+// The same for an AMF-NN selection; `candidates` are the tasks the feature problem was built for.
+void write_selection(const std::string& out_dir, const MatrixView<double>& candidates,
+                     const FeatureCriterionProblem& problem, const CriterionResult& result);
 
 }  // namespace amf

@@ -1,0 +1,144 @@
+#include "amf/nn_selection.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "amf/error.hpp"
+#include "amf/io.hpp"
+
+namespace amf {
+
+GradientEmbedding parse_gradient_embedding(const std::string& name) {
+  if (name == "full") return GradientEmbedding::Full;
+  if (name == "last-layer") return GradientEmbedding::LastLayer;
+  throw InvalidArgument("gradient embedding '" + name + "' is unknown (choose full or last-layer)");
+}
+
+struct NnSelectionInputs::Impl {
+  std::vector<std::int64_t> offsets;
+  torch::Tensor cand_logp, targ_logp, own_logp;
+  std::vector<double> probs;
+  FactorisedFeatures cand_features, targ_features;
+  FeatureCriterionProblem problem;
+};
+
+namespace {
+
+torch::Tensor tensor_of(const MatrixView<double>& m) {
+  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
+  auto a = t.accessor<double, 2>();
+  for (std::int64_t r = 0; r < m.rows; ++r)
+    for (std::int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
+  return t;
+}
+
+// Keeps only the head's (input, signal): the last-layer gradient embedding.
+void keep_last_layer(FactorisedFeatures& f) {
+  f.kinds = {f.kinds.back()};
+  f.inputs = {f.inputs.back()};
+  f.signals = {f.signals.back()};
+}
+
+}  // namespace
+
+NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, const MatrixView<double>& candidates,
+                                     const MatrixView<double>& targets, const VectorView<double>& target_probs,
+                                     double sigma_pi, GradientEmbedding embedding)
+    : impl_(std::make_unique<Impl>()) {
+  if (!(std::isfinite(sigma_pi) && sigma_pi > 0)) throw InvalidArgument("sigma_pi must be a finite number > 0");
+  if (pool.size() == 0) throw InvalidArgument("NN selection: the pool of demonstrations is empty");
+  const int ds = pool.state_dim(), da = pool.action_dim(), dc = pool.task_dim();
+  if (policy->config().input_dim != ds + dc || policy->config().action_dim != da)
+    throw InvalidArgument("NN selection: the policy maps " + std::to_string(policy->config().input_dim) + " inputs to " +
+                          std::to_string(policy->config().action_dim) + " actions, the demonstrations have states of " +
+                          std::to_string(ds) + ", tasks of " + std::to_string(dc) + " and actions of " + std::to_string(da));
+  if (candidates.cols != dc || targets.cols != dc)
+    throw InvalidArgument("NN selection: candidate and target tasks must have " + std::to_string(dc) + " columns");
+  auto& d = *impl_;
+  const std::int64_t n = pool.total_steps();
+  auto S = torch::empty({n, ds}, torch::kFloat64), A = torch::empty({n, da}, torch::kFloat64);
+  auto own_tasks = torch::empty({n, dc}, torch::kFloat64);
+  d.offsets.push_back(0);
+  for (const auto& t : pool.trajectories()) {
+    const std::int64_t steps = static_cast<std::int64_t>(t.states.size()) / ds, r0 = d.offsets.back();
+    for (std::int64_t s = 0; s < steps; ++s) {
+      for (int k = 0; k < ds; ++k) S[r0 + s][k] = t.states[s * ds + k];
+      for (int k = 0; k < da; ++k) A[r0 + s][k] = t.actions[s * da + k];
+      for (int k = 0; k < dc; ++k) own_tasks[r0 + s][k] = t.task[k];
+    }
+    d.offsets.push_back(r0 + steps);
+  }
+  policy->to(torch::kFloat64);
+  const double log_norm = 0.5 * da * std::log(2 * M_PI * sigma_pi * sigma_pi);
+  // Every pool step relabelled with every task: rows task * n + t.
+  auto relabel = [&](const torch::Tensor& tasks) {
+    return torch::cat({S.repeat({tasks.size(0), 1}), tasks.repeat_interleave(n, 0)}, 1);
+  };
+  auto logp = [&](const torch::Tensor& x, const torch::Tensor& a) {
+    torch::NoGradGuard no_grad;
+    return (-0.5 * (policy->forward(x) - a).pow(2).sum(1) / (sigma_pi * sigma_pi) - log_norm).contiguous();
+  };
+  const auto C = tensor_of(candidates), Tt = tensor_of(targets);
+  const auto xc = relabel(C), xt = relabel(Tt);
+  const auto ac = A.repeat({C.size(0), 1}), at = A.repeat({Tt.size(0), 1});
+  d.cand_logp = logp(xc, ac);
+  d.targ_logp = logp(xt, at);
+  d.own_logp = logp(torch::cat({S, own_tasks}, 1), A);
+  d.cand_features = loss_gradient_features(policy, xc, ac);
+  d.targ_features = loss_gradient_features(policy, xt, at);
+  if (embedding == GradientEmbedding::LastLayer) {
+    keep_last_layer(d.cand_features);
+    keep_last_layer(d.targ_features);
+  }
+  d.probs.assign(target_probs.data, target_probs.data + target_probs.size);
+  auto& p = d.problem;
+  p.traj_offsets = VectorView<std::int64_t>(d.offsets);
+  p.candidate_logp = {d.cand_logp.data_ptr<double>(), C.size(0), n};
+  p.target_logp = {d.targ_logp.data_ptr<double>(), Tt.size(0), n};
+  p.own_logp = {d.own_logp.data_ptr<double>(), n};
+  p.target_probs = VectorView<double>(d.probs);
+  p.candidate_features = d.cand_features.view();
+  p.target_features = d.targ_features.view();
+}
+
+NnSelectionInputs::~NnSelectionInputs() = default;
+
+FeatureCriterionProblem& NnSelectionInputs::problem() { return impl_->problem; }
+
+void save_mlp_policy(MlpPolicy& policy, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  policy->save(archive);
+  const auto& c = policy->config();
+  archive.write("amf_mlp_config", torch::tensor({static_cast<std::int64_t>(c.input_dim), static_cast<std::int64_t>(c.action_dim),
+                                                 static_cast<std::int64_t>(c.depth), static_cast<std::int64_t>(c.width),
+                                                 static_cast<std::int64_t>(c.layer_norm)}));
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw Error("cannot move " + tmp + " to " + path + ": " + ec.message());
+}
+
+MlpPolicy load_mlp_policy(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw InvalidArgument(path + ": no such policy checkpoint");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::Tensor cfg;
+    if (!archive.try_read("amf_mlp_config", cfg) || cfg.numel() != 5)
+      throw InvalidArgument(path + ": not an amf MLP checkpoint (no amf_mlp_config)");
+    const auto c = cfg.to(torch::kLong);
+    MlpPolicy policy(MlpPolicyConfig{static_cast<int>(c[0].item<std::int64_t>()), static_cast<int>(c[1].item<std::int64_t>()),
+                                     static_cast<int>(c[2].item<std::int64_t>()), static_cast<int>(c[3].item<std::int64_t>()),
+                                     c[4].item<std::int64_t>() != 0});
+    policy->to(torch::kFloat64);  // load float64 parameters without a round trip through float32
+    policy->load(archive);
+    return policy;
+  } catch (const InvalidArgument&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InvalidArgument(path + ": cannot load the policy checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+}
+
+}  // namespace amf
