@@ -15,6 +15,7 @@ packages=(
   python3 python3-dev python3-numpy python3-matplotlib python3-pytest python3-h5py
   pybind11-dev python3-pybind11
   clang-14 libclang-rt-14-dev
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
