@@ -12,6 +12,11 @@
 #ifdef AMF_CLI_TORCH
 #include "amf/nn_selection.hpp"
 #endif
+#ifdef AMF_CLI_MPI
+#include <cstdlib>
+
+#include "amf/distributed.hpp"
+#endif
 
 namespace amf {
 namespace cli {
@@ -114,6 +119,31 @@ Command add_select(CLI::App& app) {
     p.clip = {o->clip_lo, o->clip_hi};
     p.batch_size = o->batch;
     p.min_weight = o->min_weight;
+#ifdef AMF_CLI_MPI
+    // Under mpirun with several ranks the candidates are sharded over them (identical results);
+    // rank 0 writes the files.
+    const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (world && std::atoi(world) > 1) {
+      MPI_Init(nullptr, nullptr);
+      int rank = 0;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      CriterionResult r;
+      try {
+        r = select_batch_distributed(p, MPI_COMM_WORLD);
+      } catch (...) {
+        MPI_Finalize();
+        throw;
+      }
+      MPI_Finalize();
+      if (rank != 0) return kExitOk;
+      write_selection(o->out, p, r);
+      std::cout << "picked";
+      for (auto c : r.batch) std::cout << ' ' << c;
+      std::cout << " of " << cand.rows << " candidates on " << world << " ranks -> " << o->out
+                << "/{selection.json,scores.csv}\n";
+      return kExitOk;
+    }
+#endif
     const CriterionResult r = select_batch(p, *backend);
     write_selection(o->out, p, r);
     std::cout << "picked";

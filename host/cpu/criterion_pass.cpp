@@ -16,19 +16,6 @@ namespace amf {
 namespace detail {
 namespace {
 
-// Prior (given the conditioning state) variances of the target points and their projections.
-struct TargetBlock {
-  Eigen::MatrixXd U;  // n' x M
-  Eigen::VectorXd variance;
-};
-
-TargetBlock project_targets(const ConditioningState& state, const TargetOccupancy& targets) {
-  TargetBlock block;
-  block.U = state.project(targets.points);
-  block.variance = (state.kernel().signal_variance - block.U.colwise().squaredNorm().array()).matrix();
-  return block;
-}
-
 // Adds w * sum_z omega_z log v(z | X) (and the information gain) for one relabelled trajectory
 // X (T points, projections U_X). Returns the jitter the T x T Cholesky needed (0 almost always).
 double accumulate_trajectory(const ConditioningState& state, const RowMatrix& X, const Eigen::MatrixXd& U_X,
@@ -43,14 +30,39 @@ double accumulate_trajectory(const ConditioningState& state, const RowMatrix& X,
 
 }  // namespace
 
-PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
+TargetBlock::TargetBlock(const ConditioningState& state, const TargetOccupancy& targets, int threads) {
+  const Eigen::Index M = targets.points.rows();
+  U.resize(state.size(), M);
+  constexpr Eigen::Index kColumns = 256;  // column blocks solved in parallel
+  const Eigen::Index blocks = (M + kColumns - 1) / kColumns;
+  parallel_for(blocks, threads, [&](std::int64_t b) {
+    const Eigen::Index c0 = b * kColumns, m = std::min(kColumns, M - c0);
+    U.middleCols(c0, m) = state.project(targets.points.middleRows(c0, m));
+  });
+  variance = (state.kernel().signal_variance - U.colwise().squaredNorm().array()).matrix();
+}
+
+void TargetBlock::grow(const ConditioningState& state, const TargetOccupancy& targets, Eigen::Index added) {
+  // With L' = [[L, 0], [B^T, C]]: the new rows are C^-1 (k(new, Z) - B^T U).
+  const Eigen::Index old = U.rows();
+  const Eigen::MatrixXd& L = state.factor();
+  Eigen::MatrixXd rows = state.kernel().gram(state.points().bottomRows(added), targets.points);
+  rows.noalias() -= L.block(old, 0, added, old) * U;
+  L.block(old, old, added, added).triangularView<Eigen::Lower>().solveInPlace(rows);
+  Eigen::MatrixXd grown(old + added, U.cols());
+  grown.topRows(old) = U;
+  grown.bottomRows(added) = rows;
+  U = std::move(grown);
+  variance -= rows.colwise().squaredNorm().transpose();
+}
+
+PassScores criterion_pass(const ConditioningState& state, const TargetBlock& block, const PoolData& pool,
                           const MatrixView<double>& candidates, const RowMatrix& weights,
                           const TargetOccupancy& targets, double min_weight, int threads) {
   const std::int64_t N = candidates.rows, R = pool.num_trajectories();
   PassScores scores;
   scores.J.assign(N, 0.0);
   scores.info_gain.assign(N, 0.0);
-  const TargetBlock block = project_targets(state, targets);
 
   std::atomic<int> jittered{0};
   parallel_for(N, threads, [&](std::int64_t c) {

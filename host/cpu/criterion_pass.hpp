@@ -16,9 +16,22 @@ struct PassScores {
   std::vector<double> info_gain;
 };
 
+// The target points seen through the conditioning state: U = L^-1 k(X, Z) and the variances
+// k_D(z, z) = k(z, z) - |U_z|^2. Built once (column blocks in parallel), then grown by the T new
+// rows of each pick instead of being recomputed.
+struct TargetBlock {
+  Eigen::MatrixXd U;  // n' x M
+  Eigen::VectorXd variance;
+
+  TargetBlock(const ConditioningState& state, const TargetOccupancy& targets, int threads);
+  // After state.extend(new_points): append the rows of the new points.
+  void grow(const ConditioningState& state, const TargetOccupancy& targets, Eigen::Index added);
+};
+
 // J(c) and the information gain for every candidate row c, with k_D the posterior covariance
-// of `state`. Trajectories with w_i(c) < min_weight are skipped.
-PassScores criterion_pass(const ConditioningState& state, const PoolData& pool,
+// of `state` (and `block` its view of the targets). Trajectories with w_i(c) < min_weight are
+// skipped.
+PassScores criterion_pass(const ConditioningState& state, const TargetBlock& block, const PoolData& pool,
                           const MatrixView<double>& candidates, const RowMatrix& weights,
                           const TargetOccupancy& targets, double min_weight, int threads);
 

@@ -15,10 +15,11 @@ GpSelectionSession::GpSelectionSession(const CriterionProblem& p, const MatrixVi
   cand_w_ = candidates.rows > 0 ? weights_of(candidates) : RowMatrix(0, pool_.num_trajectories());
   targets_ = target_occupancy(pool_, p, weights_of(p.targets));
   state_ = std::make_unique<ConditioningState>(gp_->state());
+  block_ = std::make_unique<TargetBlock>(*state_, targets_, threads);
 }
 
 PassScores GpSelectionSession::pass() const {
-  return criterion_pass(*state_, pool_, candidates_, cand_w_, targets_, problem_.min_weight, threads_);
+  return criterion_pass(*state_, *block_, pool_, candidates_, cand_w_, targets_, problem_.min_weight, threads_);
 }
 
 std::int64_t GpSelectionSession::pseudo_trajectory(std::int64_t candidate) const {
@@ -30,6 +31,7 @@ void GpSelectionSession::condition_on(const double* task, std::int64_t trajector
   RowMatrix X(pool_.steps(trajectory), pool_.X.cols());
   relabel_trajectory(pool_, trajectory, task, X, 0);
   state_->extend(X);
+  block_->grow(*state_, targets_, X.rows());
 }
 
 }  // namespace detail

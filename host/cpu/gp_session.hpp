@@ -39,6 +39,7 @@ class GpSelectionSession {
   RowMatrix cand_w_;
   TargetOccupancy targets_;
   std::unique_ptr<ConditioningState> state_;
+  std::unique_ptr<TargetBlock> block_;
 };
 
 }  // namespace detail

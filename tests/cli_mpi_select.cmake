@@ -1,0 +1,20 @@
+# `amf select` under mpirun -np NP writes the same selection.json and scores.csv as one process.
+file(REMOVE_RECURSE "${WORK}")
+set(args select --demos ${SRC}/examples/demos.h5 --candidates ${SRC}/examples/candidates.csv
+         --targets ${SRC}/examples/targets.csv --batch-size 4 --signal-variance 0.1 --noise-variance 0.0025)
+execute_process(COMMAND "${AMF}" ${args} --out ${WORK}/single RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "single-process amf select failed: ${err}")
+endif()
+execute_process(COMMAND ${MPIEXEC} --allow-run-as-root --oversubscribe -np ${NP} "${AMF}" ${args} --out ${WORK}/mpi
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "on ${NP} ranks")
+  message(FATAL_ERROR "mpirun -np ${NP} amf select failed (${rc}):\n${out}\n${err}")
+endif()
+foreach(f selection.json scores.csv)
+  file(READ ${WORK}/single/${f} a)
+  file(READ ${WORK}/mpi/${f} b)
+  if(NOT a STREQUAL b)
+    message(FATAL_ERROR "${f} differs between 1 process and ${NP} ranks")
+  endif()
+endforeach()
