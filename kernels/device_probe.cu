@@ -21,5 +21,9 @@ int cuda_devices() {
   return count;
 }
 
+std::string cuda_version() {
+  return std::to_string(CUDART_VERSION / 1000) + "." + std::to_string((CUDART_VERSION % 1000) / 10);
+}
+
 }  // namespace detail
 }  // namespace amf

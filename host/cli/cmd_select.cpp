@@ -41,9 +41,10 @@ Command add_select(CLI::App& app) {
       ->required();
   s->add_option("--batch-size", o->batch, "Tasks to pick (greedy, conditioning on each pick)");
   s->add_option("--policy", o->policy,
-                "gp (multi-output GP on the demonstrations) or mlp (an amf MLP checkpoint, --checkpoint)")
-      ->check(CLI::IsMember({"gp", "mlp"}));
-  s->add_option("--checkpoint", o->checkpoint, "MLP policy checkpoint (with --policy mlp)");
+                "gp (multi-output GP on the demonstrations), mlp (an amf MLP checkpoint) or torchscript (a "
+                "TorchScript policy with trunk(x) and a linear head; see README)")
+      ->check(CLI::IsMember({"gp", "mlp", "torchscript"}));
+  s->add_option("--checkpoint", o->checkpoint, "Policy file (with --policy mlp or torchscript)");
   s->add_option("--sigma-pi", o->sigma_pi, "MLP policy: fixed std of its Gaussian likelihood");
   s->add_option("--embedding", o->embedding, "MLP policy: full or last-layer loss-gradient embedding")
       ->check(CLI::IsMember({"full", "last-layer"}));
@@ -87,13 +88,21 @@ Command add_select(CLI::App& app) {
 
     auto backend = make_backend(parse_backend_kind(o->backend));
     const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
-    if (o->policy == "mlp") {
+    if (o->policy != "gp") {
 #ifdef AMF_CLI_TORCH
-      if (o->checkpoint.empty()) throw InvalidArgument("--policy mlp needs --checkpoint");
-      MlpPolicy policy = load_mlp_policy(o->checkpoint);
-      NnSelectionInputs inputs(policy, data, cand_view, MatrixView<double>(targets.data(), targ.rows, data.task_dim()),
-                               VectorView<double>(probs), o->sigma_pi, parse_gradient_embedding(o->embedding));
-      FeatureCriterionProblem& fp = inputs.problem();
+      if (o->checkpoint.empty()) throw InvalidArgument("--policy " + o->policy + " needs --checkpoint");
+      const MatrixView<double> targ_view(targets.data(), targ.rows, data.task_dim());
+      std::unique_ptr<NnSelectionInputs> inputs;
+      if (o->policy == "mlp") {
+        MlpPolicy policy = load_mlp_policy(o->checkpoint);
+        inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ_view, VectorView<double>(probs),
+                                                     o->sigma_pi, parse_gradient_embedding(o->embedding));
+      } else {
+        TorchScriptPolicy policy(o->checkpoint);
+        inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ_view, VectorView<double>(probs),
+                                                     o->sigma_pi);
+      }
+      FeatureCriterionProblem& fp = inputs->problem();
       fp.noise_variance = o->noise_variance;
       fp.clip = {o->clip_lo, o->clip_hi};
       fp.batch_size = o->batch;
@@ -105,7 +114,7 @@ Command add_select(CLI::App& app) {
       std::cout << " of " << cand.rows << " candidates -> " << o->out << "/{selection.json,scores.csv}\n";
       return kExitOk;
 #else
-      throw InvalidArgument("--policy mlp needs amf built with LibTorch (AMF_WITH_TORCH=ON)");
+      throw InvalidArgument("--policy " + o->policy + " needs amf built with LibTorch (AMF_WITH_TORCH=ON)");
 #endif
     }
     const PoolArrays pool(data);

@@ -22,6 +22,7 @@ BackendKind parse_backend_kind(const std::string& name) {
 
 bool cuda_compiled() { return detail::cuda_built(); }
 int cuda_device_count() { return detail::cuda_devices(); }
+std::string cuda_runtime_version() { return detail::cuda_version(); }
 
 std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& options) {
   // The CUDA backend is compiled and its tile math CPU-tested, but until the gpu tests have

@@ -5,5 +5,6 @@ namespace amf {
 namespace detail {
 bool cuda_built() { return false; }
 int cuda_devices() { return 0; }
+std::string cuda_version() { return {}; }
 }  // namespace detail
 }  // namespace amf

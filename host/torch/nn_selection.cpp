@@ -5,6 +5,7 @@
 
 #include "amf/error.hpp"
 #include "amf/io.hpp"
+#include <torch/script.h>
 
 namespace amf {
 
@@ -45,13 +46,46 @@ NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, con
                                      const MatrixView<double>& targets, const VectorView<double>& target_probs,
                                      double sigma_pi, GradientEmbedding embedding)
     : impl_(std::make_unique<Impl>()) {
-  if (!(std::isfinite(sigma_pi) && sigma_pi > 0)) throw InvalidArgument("sigma_pi must be a finite number > 0");
-  if (pool.size() == 0) throw InvalidArgument("NN selection: the pool of demonstrations is empty");
   const int ds = pool.state_dim(), da = pool.action_dim(), dc = pool.task_dim();
   if (policy->config().input_dim != ds + dc || policy->config().action_dim != da)
     throw InvalidArgument("NN selection: the policy maps " + std::to_string(policy->config().input_dim) + " inputs to " +
                           std::to_string(policy->config().action_dim) + " actions, the demonstrations have states of " +
                           std::to_string(ds) + ", tasks of " + std::to_string(dc) + " and actions of " + std::to_string(da));
+  policy->to(torch::kFloat64);
+  build([&](const torch::Tensor& x) { return policy->forward(x); },
+        [&](const torch::Tensor& x, const torch::Tensor& a) {
+          FactorisedFeatures f = loss_gradient_features(policy, x, a);
+          if (embedding == GradientEmbedding::LastLayer) keep_last_layer(f);
+          return f;
+        },
+        pool, candidates, targets, target_probs, sigma_pi);
+}
+
+NnSelectionInputs::NnSelectionInputs(TorchScriptPolicy& policy, const Dataset& pool,
+                                     const MatrixView<double>& candidates, const MatrixView<double>& targets,
+                                     const VectorView<double>& target_probs, double sigma_pi)
+    : impl_(std::make_unique<Impl>()) {
+  build([&](const torch::Tensor& x) { return policy.forward(x); },
+        [&](const torch::Tensor& x, const torch::Tensor& a) {
+          // The head's gradient: weight gradient delta (x) h, bias gradient delta.
+          torch::NoGradGuard no_grad;
+          FactorisedFeatures f;
+          const auto h = policy.trunk(x);
+          const auto delta = policy.forward(x) - a;
+          f.kinds = {FactorisedLayer::Kind::Linear};
+          f.inputs = {h.to(torch::kFloat64).contiguous()};
+          f.signals = {delta.to(torch::kFloat64).contiguous()};
+          return f;
+        },
+        pool, candidates, targets, target_probs, sigma_pi);
+}
+
+void NnSelectionInputs::build(const Forward& forward, const Features& features, const Dataset& pool,
+                              const MatrixView<double>& candidates, const MatrixView<double>& targets,
+                              const VectorView<double>& target_probs, double sigma_pi) {
+  if (!(std::isfinite(sigma_pi) && sigma_pi > 0)) throw InvalidArgument("sigma_pi must be a finite number > 0");
+  if (pool.size() == 0) throw InvalidArgument("NN selection: the pool of demonstrations is empty");
+  const int ds = pool.state_dim(), da = pool.action_dim(), dc = pool.task_dim();
   if (candidates.cols != dc || targets.cols != dc)
     throw InvalidArgument("NN selection: candidate and target tasks must have " + std::to_string(dc) + " columns");
   auto& d = *impl_;
@@ -68,7 +102,6 @@ NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, con
     }
     d.offsets.push_back(r0 + steps);
   }
-  policy->to(torch::kFloat64);
   const double log_norm = 0.5 * da * std::log(2 * M_PI * sigma_pi * sigma_pi);
   // Every pool step relabelled with every task: rows task * n + t.
   auto relabel = [&](const torch::Tensor& tasks) {
@@ -76,7 +109,11 @@ NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, con
   };
   auto logp = [&](const torch::Tensor& x, const torch::Tensor& a) {
     torch::NoGradGuard no_grad;
-    return (-0.5 * (policy->forward(x) - a).pow(2).sum(1) / (sigma_pi * sigma_pi) - log_norm).contiguous();
+    const auto f = forward(x).to(torch::kFloat64);
+    if (f.dim() != 2 || f.size(0) != x.size(0) || f.size(1) != da)
+      throw InvalidArgument("NN selection: the policy returned actions of shape " + std::to_string(f.dim() == 2 ? f.size(1) : -1) +
+                            " per row, the demonstrations have " + std::to_string(da));
+    return (-0.5 * (f - a).pow(2).sum(1) / (sigma_pi * sigma_pi) - log_norm).contiguous();
   };
   const auto C = tensor_of(candidates), Tt = tensor_of(targets);
   const auto xc = relabel(C), xt = relabel(Tt);
@@ -84,12 +121,8 @@ NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, con
   d.cand_logp = logp(xc, ac);
   d.targ_logp = logp(xt, at);
   d.own_logp = logp(torch::cat({S, own_tasks}, 1), A);
-  d.cand_features = loss_gradient_features(policy, xc, ac);
-  d.targ_features = loss_gradient_features(policy, xt, at);
-  if (embedding == GradientEmbedding::LastLayer) {
-    keep_last_layer(d.cand_features);
-    keep_last_layer(d.targ_features);
-  }
+  d.cand_features = features(xc, ac);
+  d.targ_features = features(xt, at);
   d.probs.assign(target_probs.data, target_probs.data + target_probs.size);
   auto& p = d.problem;
   p.traj_offsets = VectorView<std::int64_t>(d.offsets);
@@ -140,5 +173,55 @@ MlpPolicy load_mlp_policy(const std::string& path) {
     throw InvalidArgument(path + ": cannot load the policy checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
   }
 }
+
+}  // namespace amf
+
+namespace amf {
+
+struct TorchScriptPolicy::Impl {
+  std::string path;
+  torch::jit::Module module;
+  torch::ScalarType dtype = torch::kFloat64;
+};
+
+TorchScriptPolicy::TorchScriptPolicy(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  if (!std::filesystem::is_regular_file(path)) throw InvalidArgument(path + ": no such TorchScript file");
+  try {
+    impl_->module = torch::jit::load(path);
+  } catch (const std::exception& e) {
+    throw InvalidArgument(path + ": not a TorchScript module (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+  if (!impl_->module.find_method("trunk"))
+    throw InvalidArgument(path + ": the TorchScript policy has no trunk(x) method (see amf/nn_selection.hpp)");
+  if (!impl_->module.hasattr("head"))
+    throw InvalidArgument(path + ": the TorchScript policy has no `head` submodule (see amf/nn_selection.hpp)");
+  const auto head = impl_->module.attr("head").toModule();
+  if (!head.hasattr("weight") || !head.hasattr("bias"))
+    throw InvalidArgument(path + ": the TorchScript policy's head has no weight and bias");
+  impl_->dtype = head.attr("weight").toTensor().scalar_type();
+  impl_->module.eval();
+}
+
+TorchScriptPolicy::~TorchScriptPolicy() = default;
+
+torch::Tensor TorchScriptPolicy::forward(const torch::Tensor& x) {
+  try {
+    return impl_->module.forward({x.to(impl_->dtype)}).toTensor().to(torch::kFloat64);
+  } catch (const c10::Error& e) {
+    throw InvalidArgument(impl_->path + ": forward(x) failed on inputs of shape (" + std::to_string(x.size(0)) + ", " +
+                          std::to_string(x.size(1)) + "): " + std::string(e.what()).substr(0, 200));
+  }
+}
+
+torch::Tensor TorchScriptPolicy::trunk(const torch::Tensor& x) {
+  try {
+    return impl_->module.get_method("trunk")({x.to(impl_->dtype)}).toTensor().to(torch::kFloat64);
+  } catch (const c10::Error& e) {
+    throw InvalidArgument(impl_->path + ": trunk(x) failed: " + std::string(e.what()).substr(0, 200));
+  }
+}
+
+const std::string& TorchScriptPolicy::path() const { return impl_->path; }
 
 }  // namespace amf

@@ -34,5 +34,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& op
 // (0 when none, when the driver is missing, or when CUDA was not built).
 bool cuda_compiled();
 int cuda_device_count();
+// "major.minor" of the CUDA runtime amf was built with; empty without CUDA.
+std::string cuda_runtime_version();
 
 }  // namespace amf

@@ -3,6 +3,7 @@
 // demonstrations and the candidate and target tasks, build the feature criterion's inputs —
 // log-probabilities N(a; f(s, c), sigma_pi^2 I) of every logged action with its state relabelled
 // by every task, and the loss-gradient features of those points — and own them.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,11 +18,34 @@ enum class GradientEmbedding { Full, LastLayer };
 // "full" | "last-layer"; amf::InvalidArgument otherwise.
 GradientEmbedding parse_gradient_embedding(const std::string& name);
 
+// An off-the-shelf policy as TorchScript (paper section 5.5), with this documented interface:
+//   forward(x) -> actions          x = [state, task] rows, actions (P, da)
+//   trunk(x)   -> features (P, H)  the feature trunk
+//   head                           a submodule with parameters `weight` (da, H) and `bias` (da),
+//                                  the linear head: forward(x) == trunk(x) @ weight^T + bias
+// Selection uses the last-layer (head) loss-gradient embedding: inputs trunk(x), signals
+// f(x) - a. The constructor names the file and the missing piece on any failure.
+class TorchScriptPolicy {
+ public:
+  explicit TorchScriptPolicy(const std::string& path);
+  ~TorchScriptPolicy();
+  torch::Tensor forward(const torch::Tensor& x);  // float64 in and out
+  torch::Tensor trunk(const torch::Tensor& x);
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class NnSelectionInputs {
  public:
   NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, const MatrixView<double>& candidates,
                     const MatrixView<double>& targets, const VectorView<double>& target_probs, double sigma_pi,
                     GradientEmbedding embedding);
+  // A TorchScript policy: always the last-layer embedding.
+  NnSelectionInputs(TorchScriptPolicy& policy, const Dataset& pool, const MatrixView<double>& candidates,
+                    const MatrixView<double>& targets, const VectorView<double>& target_probs, double sigma_pi);
   ~NnSelectionInputs();
   // noise_variance, clip, batch_size and min_weight are the caller's to set.
   FeatureCriterionProblem& problem();
@@ -29,6 +53,11 @@ class NnSelectionInputs {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
+  using Features = std::function<FactorisedFeatures(const torch::Tensor&, const torch::Tensor&)>;
+  void build(const Forward& forward, const Features& features, const Dataset& pool,
+             const MatrixView<double>& candidates, const MatrixView<double>& targets,
+             const VectorView<double>& target_probs, double sigma_pi);
 };
 
 // The project's MLP checkpoints: parameters and the architecture in one file (torch::save
@@ -37,3 +66,4 @@ void save_mlp_policy(MlpPolicy& policy, const std::string& path);
 MlpPolicy load_mlp_policy(const std::string& path);
 
 }  // namespace amf
+
