@@ -6,10 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 
 #include "amf/distributed.hpp"
-#include "problem_fixture.hpp"
+#include "workloads.hpp"
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
@@ -19,14 +18,7 @@ int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   const int N = argc > 2 ? std::atoi(argv[2]) : 200, R = argc > 3 ? std::atoi(argv[3]) : 50;
   const int T = argc > 4 ? std::atoi(argv[4]) : 20, K = argc > 5 ? std::atoi(argv[5]) : 12;
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<double> angle(0.0, 6.283185307179586);
-  std::vector<double> demos(R), cands(N);
-  for (double& a : demos) a = angle(rng);
-  for (double& a : cands) a = angle(rng);
-  amf_test::OwnedProblem op(demos, cands, amf_test::evenly_spaced(K), T);
-  op.problem.kernel = {0.5, 0.5, 0.1};
-  op.problem.noise_variance = 0.0025;
+  auto op = amf_bench::gp_workload(N, R, T, K);
   op.problem.batch_size = 4;
 
   MPI_Barrier(MPI_COMM_WORLD);

@@ -5,6 +5,7 @@
 
 #include "amf/error.hpp"
 #include "amf/io.hpp"
+#include "torch/tensors.hpp"
 #include <torch/script.h>
 
 namespace amf {
@@ -24,14 +25,6 @@ struct NnSelectionInputs::Impl {
 };
 
 namespace {
-
-torch::Tensor tensor_of(const MatrixView<double>& m) {
-  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
-  auto a = t.accessor<double, 2>();
-  for (std::int64_t r = 0; r < m.rows; ++r)
-    for (std::int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
-  return t;
-}
 
 // Keeps only the head's (input, signal): the last-layer gradient embedding.
 void keep_last_layer(FactorisedFeatures& f) {
@@ -115,7 +108,7 @@ void NnSelectionInputs::build(const Forward& forward, const Features& features, 
                             " per row, the demonstrations have " + std::to_string(da));
     return (-0.5 * (f - a).pow(2).sum(1) / (sigma_pi * sigma_pi) - log_norm).contiguous();
   };
-  const auto C = tensor_of(candidates), Tt = tensor_of(targets);
+  const auto C = detail::to_tensor(candidates), Tt = detail::to_tensor(targets);
   const auto xc = relabel(C), xt = relabel(Tt);
   const auto ac = A.repeat({C.size(0), 1}), at = A.repeat({Tt.size(0), 1});
   d.cand_logp = logp(xc, ac);

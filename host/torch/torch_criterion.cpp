@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "torch/tensors.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -13,16 +15,10 @@
 namespace amf {
 namespace {
 
+using detail::lower_solve;
+using detail::to_tensor;
 using torch::indexing::Slice;
 constexpr double kChunkBytes = 512.0 * 1024 * 1024;
-
-torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& device) {
-  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
-  auto a = t.accessor<double, 2>();
-  for (int64_t r = 0; r < m.rows; ++r)
-    for (int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
-  return t.to(device);
-}
 
 struct Rbf {
   int64_t ds;
@@ -35,10 +31,6 @@ struct Rbf {
                                           0.5 * dcc / (p.task_lengthscale * p.task_lengthscale));
   }
 };
-
-torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
-  return torch::linalg::solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
-}
 
 }  // namespace
 

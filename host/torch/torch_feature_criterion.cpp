@@ -3,6 +3,8 @@
 // triangular solves, float64, chunked only as far as memory forces. Independent of the engine.
 #include <torch/torch.h>
 
+#include "torch/tensors.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -11,16 +13,10 @@
 namespace amf {
 namespace {
 
+using detail::lower_solve;
+using detail::to_tensor;
 using torch::indexing::Slice;
 constexpr double kChunkBytes = 512.0 * 1024 * 1024;
-
-torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& dev) {
-  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
-  auto a = t.accessor<double, 2>();
-  for (int64_t r = 0; r < m.rows; ++r)
-    for (int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
-  return t.to(dev);
-}
 
 // Per layer (left, right) tensors as in the engine: Linear (h, delta), LayerNorm (delta o xhat,
 // delta); explicit embeddings as one layer with an empty right side.
@@ -68,10 +64,6 @@ torch::Tensor gram(const Layers& A, const Layers& B) {
     K = K.defined() ? K + term : term;
   }
   return K;
-}
-
-torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
-  return torch::linalg::solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
 }
 
 }  // namespace

@@ -1,0 +1,26 @@
+#pragma once
+// Small LibTorch helpers shared by the LibTorch implementations: views to tensors, and the lower
+// triangular solve they all use.
+#include <torch/torch.h>
+
+#include "amf/view.hpp"
+
+namespace amf {
+namespace detail {
+
+// A float64 copy of a (strided) view, on `device`.
+inline torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& device = torch::kCPU) {
+  auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);
+  auto a = t.accessor<double, 2>();
+  for (int64_t r = 0; r < m.rows; ++r)
+    for (int64_t c = 0; c < m.cols; ++c) a[r][c] = m(r, c);
+  return t.to(device);
+}
+
+// L^-1 B for a lower triangular L (batched over leading dimensions).
+inline torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
+  return torch::linalg::solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
+}
+
+}  // namespace detail
+}  // namespace amf
