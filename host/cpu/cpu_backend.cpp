@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/greedy_pick.hpp"
 #include "cpu/feature_criterion.hpp"
 #include "cpu/gp_session.hpp"
 
@@ -23,12 +24,8 @@ CriterionResult CpuBackend::run(const CriterionProblem& p, bool select) {
       result.info_gain = std::move(scores.info_gain);
     }
     if (!select) break;
-    const auto best = std::min_element(scores.J.begin(), scores.J.end()) - scores.J.begin();
-    const auto pseudo = session.pseudo_trajectory(best);
-    result.batch.push_back(best);
-    result.batch_J.push_back(scores.J[best]);
-    result.pseudo_demo_trajectory.push_back(pseudo);
-    if (b + 1 < picks) session.condition_on(p.candidates.row(best), pseudo);
+    const auto pick = detail::record_greedy_pick(scores.J, session.weights().data(), session.weights().cols(), result);
+    if (b + 1 < picks) session.condition_on(p.candidates.row(pick.candidate), pick.trajectory);
   }
   return result;
 }

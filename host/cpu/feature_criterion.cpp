@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "core/greedy_pick.hpp"
 #include "cpu/importance_weights.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/score_pair.hpp"
@@ -117,13 +118,8 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
       result.info_gain = gain;
     }
     if (!select) break;
-    const std::int64_t best = std::min_element(J.begin(), J.end()) - J.begin();
-    const double* w = Wc.row(best).data();
-    const std::int64_t pseudo = std::max_element(w, w + R) - w;
-    result.batch.push_back(best);
-    result.batch_J.push_back(J[best]);
-    result.pseudo_demo_trajectory.push_back(pseudo);
-    const auto rows = rows_of(best, n, off[pseudo], off[pseudo + 1]);
+    const GreedyPick pick = record_greedy_pick(J, Wc.data(), R, result);
+    const auto rows = rows_of(pick.candidate, n, off[pick.trajectory], off[pick.trajectory + 1]);
     picked_rows.insert(picked_rows.end(), rows.begin(), rows.end());
   }
   return result;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amf/error.hpp"
+#include "core/greedy_pick.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "cpu/pool_data.hpp"
 #include "cpu/target_occupancy.hpp"
@@ -221,12 +222,8 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
       result.info_gain = gain;
     }
     if (!select) break;
-    const std::int64_t best = std::min_element(J.begin(), J.end()) - J.begin();
-    const double* w = cand_w.row(best).data();
-    const std::int64_t pseudo = std::max_element(w, w + R) - w;
-    result.batch.push_back(best);
-    result.batch_J.push_back(J[best]);
-    result.pseudo_demo_trajectory.push_back(pseudo);
+    const detail::GreedyPick pick = detail::record_greedy_pick(J, cand_w.data(), R, result);
+    const std::int64_t best = pick.candidate, pseudo = pick.trajectory;
     if (b + 1 == picks) break;
 
     // Rank-T block extension of the conditioning factor: L_new = [[L, 0], [W^T, C]] with

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/greedy_pick.hpp"
 #include "torch/tensors.hpp"
 
 #include <algorithm>
@@ -147,11 +148,8 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
       out.info_gain.assign(gain_h.data_ptr<double>(), gain_h.data_ptr<double>() + N);
     }
     if (!select) break;
-    const int64_t best = std::min_element(Jv.begin(), Jv.end()) - Jv.begin();
-    const int64_t pseudo = Wc[best].argmax().item<int64_t>();
-    out.batch.push_back(best);
-    out.batch_J.push_back(Jv[best]);
-    out.pseudo_demo_trajectory.push_back(pseudo);
+    const auto pick = detail::record_greedy_pick(Jv, Wc.contiguous().data_ptr<double>(), R, out);
+    const int64_t best = pick.candidate, pseudo = pick.trajectory;
     cond = torch::cat({cond, torch::cat({S.index({Slice(off[pseudo], off[pseudo + 1])}),
                                          cand[best].expand({off[pseudo + 1] - off[pseudo], dc})}, 1)}, 0);
   }

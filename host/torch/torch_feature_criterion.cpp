@@ -3,6 +3,7 @@
 // triangular solves, float64, chunked only as far as memory forces. Independent of the engine.
 #include <torch/torch.h>
 
+#include "core/greedy_pick.hpp"
 #include "torch/tensors.hpp"
 
 #include <algorithm>
@@ -178,11 +179,8 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
       out.info_gain.assign(gain.data_ptr<double>(), gain.data_ptr<double>() + N);
     }
     if (!select) break;
-    const int64_t best = std::min_element(Jv.begin(), Jv.end()) - Jv.begin();
-    const int64_t pseudo = Wc[best].argmax().item<int64_t>();
-    out.batch.push_back(best);
-    out.batch_J.push_back(Jv[best]);
-    out.pseudo_demo_trajectory.push_back(pseudo);
+    const auto pick = detail::record_greedy_pick(Jv, Wc.contiguous().data_ptr<double>(), R, out);
+    const int64_t best = pick.candidate, pseudo = pick.trajectory;
     for (int64_t t = off[pseudo]; t < off[pseudo + 1]; ++t) picked.push_back(best * n + t);
   }
   return out;
