@@ -6,11 +6,14 @@
 
 #include "amf/error.hpp"
 #include "amf/problem.hpp"
+#include "core/validate_common.hpp"
 
 namespace amf {
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw InvalidArgument("amf criterion: " + msg); }
+const char* const kPrefix = "amf criterion";
+
+[[noreturn]] void fail(const std::string& msg) { throw InvalidArgument(std::string(kPrefix) + ": " + msg); }
 
 std::string shape(std::int64_t r, std::int64_t c) {
   return "(" + std::to_string(r) + " x " + std::to_string(c) + ")";
@@ -46,27 +49,9 @@ void validate(const CriterionProblem& p, bool for_batch_selection) {
   check_positive(p.kernel.state_lengthscale, "kernel.state_lengthscale");
   check_positive(p.kernel.task_lengthscale, "kernel.task_lengthscale");
   check_positive(p.kernel.signal_variance, "kernel.signal_variance");
-  check_positive(p.noise_variance, "noise_variance");
-  if (!(std::isfinite(p.clip.lo) && std::isfinite(p.clip.hi) && p.clip.lo < p.clip.hi)) {
-    std::ostringstream os;
-    os << "clip = [" << p.clip.lo << ", " << p.clip.hi << "] (need finite lo < hi)";
-    fail(os.str());
-  }
-  if (!(p.min_weight >= 0 && p.min_weight < 1))
-    fail("min_weight = " + std::to_string(p.min_weight) + " (must be in [0, 1))");
-  if (for_batch_selection && p.batch_size < 1)
-    fail("batch_size = " + std::to_string(p.batch_size) + " (must be >= 1)");
-
-  if (p.traj_offsets.size < 2) fail("the pool is empty: traj_offsets needs at least 2 entries");
-  if (p.traj_offsets.data == nullptr) fail("traj_offsets is a null pointer");
-  const std::int64_t R = p.traj_offsets.size - 1;
+  detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, for_batch_selection);
+  const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets);
   const std::int64_t n = p.pool_states.rows;
-  if (p.traj_offsets[0] != 0) fail("traj_offsets[0] must be 0");
-  for (std::int64_t i = 0; i < R; ++i)
-    if (p.traj_offsets[i + 1] <= p.traj_offsets[i])
-      fail("trajectory " + std::to_string(i) + " has " +
-           std::to_string(p.traj_offsets[i + 1] - p.traj_offsets[i]) +
-           " steps (horizon must be >= 1; traj_offsets must increase)");
   if (p.traj_offsets[R] != n)
     fail("traj_offsets ends at " + std::to_string(p.traj_offsets[R]) + " but pool_states has " +
          std::to_string(n) + " rows");
@@ -84,25 +69,7 @@ void validate(const CriterionProblem& p, bool for_batch_selection) {
   if (p.targets.rows == 0) fail("the target set is empty (targets has 0 rows)");
   check_matrix(p.targets, "targets", p.targets.rows, dc);
 
-  const std::int64_t K = p.targets.rows;
-  if (p.target_probs.size != K)
-    fail("target_probs has " + std::to_string(p.target_probs.size) + " entries, targets has " +
-         std::to_string(K) + " rows");
-  double sum = 0;
-  for (std::int64_t k = 0; k < K; ++k) {
-    const double v = p.target_probs[k];
-    if (!(std::isfinite(v) && v >= 0)) {
-      std::ostringstream os;
-      os << "target_probs[" << k << "] = " << v << " (must be finite and >= 0)";
-      fail(os.str());
-    }
-    sum += v;
-  }
-  if (std::abs(sum - 1.0) > 1e-6) {
-    std::ostringstream os;
-    os << "target_probs sum to " << sum << " (must sum to 1)";
-    fail(os.str());
-  }
+  detail::check_target_probs(kPrefix, p.target_probs, p.targets.rows);
 }
 
 }  // namespace amf

@@ -3,11 +3,14 @@
 
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
+#include "core/validate_common.hpp"
 
 namespace amf {
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw InvalidArgument("amf feature criterion: " + msg); }
+const char* const kPrefix = "amf feature criterion";
+
+[[noreturn]] void fail(const std::string& msg) { throw InvalidArgument(std::string(kPrefix) + ": " + msg); }
 
 void finite(const MatrixView<double>& m, const char* field) {
   for (std::int64_t r = 0; r < m.rows; ++r)
@@ -19,16 +22,8 @@ void finite(const MatrixView<double>& m, const char* field) {
 }  // namespace
 
 void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
-  if (!(std::isfinite(p.noise_variance) && p.noise_variance > 0))
-    fail("noise_variance = " + std::to_string(p.noise_variance) + " (must be a finite number > 0)");
-  if (!(std::isfinite(p.clip.lo) && std::isfinite(p.clip.hi) && p.clip.lo < p.clip.hi)) fail("clip needs finite lo < hi");
-  if (!(p.min_weight >= 0 && p.min_weight < 1)) fail("min_weight must be in [0, 1)");
-  if (for_batch_selection && p.batch_size < 1) fail("batch_size = " + std::to_string(p.batch_size) + " (must be >= 1)");
-  if (p.traj_offsets.size < 2 || p.traj_offsets.data == nullptr) fail("the pool is empty: traj_offsets needs at least 2 entries");
-  const std::int64_t R = p.traj_offsets.size - 1, n = p.traj_offsets[R];
-  if (p.traj_offsets[0] != 0) fail("traj_offsets[0] must be 0");
-  for (std::int64_t i = 0; i < R; ++i)
-    if (p.traj_offsets[i + 1] <= p.traj_offsets[i]) fail("trajectory " + std::to_string(i) + " has no steps (horizon 0)");
+  detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, for_batch_selection);
+  const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
   const std::int64_t N = p.candidate_logp.rows, K = p.target_logp.rows;
   if (N == 0) fail("the candidate set is empty (candidate_logp has 0 rows)");
   if (K == 0) fail("the target set is empty (target_logp has 0 rows)");
@@ -39,13 +34,7 @@ void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
   finite(p.target_logp, "target_logp");
   for (std::int64_t t = 0; t < n; ++t)
     if (std::isnan(p.own_logp[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
-  if (p.target_probs.size != K) fail("target_probs has " + std::to_string(p.target_probs.size) + " entries, targets " + std::to_string(K));
-  double sum = 0;
-  for (std::int64_t k = 0; k < K; ++k) {
-    if (!(std::isfinite(p.target_probs[k]) && p.target_probs[k] >= 0)) fail("target_probs[" + std::to_string(k) + "] must be finite and >= 0");
-    sum += p.target_probs[k];
-  }
-  if (std::abs(sum - 1) > 1e-6) fail("target_probs sum to " + std::to_string(sum) + " (must sum to 1)");
+  detail::check_target_probs(kPrefix, p.target_probs, K);
   try {
     p.candidate_features.validate("candidate_features");
     p.target_features.validate("target_features");

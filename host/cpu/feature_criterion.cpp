@@ -11,6 +11,7 @@
 #include "cpu/importance_weights.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/score_pair.hpp"
+#include "cpu/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
 #include "tile_math.cuh"
 
@@ -40,12 +41,6 @@ std::vector<std::int64_t> rows_of(std::int64_t task, std::int64_t n, std::int64_
   return rows;
 }
 
-bool kept(const RowMatrix& W, std::int64_t row, std::int64_t j, double min_weight) {
-  const double* w = W.row(row).data();
-  const std::int64_t R = W.cols();
-  return w[j] >= min_weight || j == std::max_element(w, w + R) - w;
-}
-
 }  // namespace
 
 CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool select, int threads) {
@@ -62,7 +57,7 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
   std::vector<double> omega;
   for (std::int64_t k = 0; k < K; ++k)
     for (std::int64_t j = 0; j < R; ++j) {
-      if (!(p.target_probs[k] > 0 && kept(Wt, k, j, p.min_weight))) continue;
+      if (!(p.target_probs[k] > 0 && keep_weight(Wt.row(k).data(), R, j, p.min_weight))) continue;
       const double w = p.target_probs[k] * Wt(k, j) / static_cast<double>(off[j + 1] - off[j]);
       for (std::int64_t t = off[j]; t < off[j + 1]; ++t) {
         zrows.push_back(k * n + t);
@@ -98,7 +93,7 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
     parallel_for(N, threads, [&](std::int64_t c) {
       for (std::int64_t i = 0; i < R; ++i) {
         const double w = Wc(c, i);
-        if (w == 0.0 || !kept(Wc, c, i, p.min_weight)) continue;
+        if (w == 0.0 || !keep_weight(Wc.row(c).data(), R, i, p.min_weight)) continue;
         const GatheredFeatures X = gather_features(p.candidate_features, rows_of(c, n, off[i], off[i + 1]));
         RowMatrix G = feature_gram(X, X);
         RowMatrix C = feature_gram(X, Z);

@@ -8,6 +8,9 @@
 namespace amf {
 namespace detail {
 
+// The LibTorch implementations materialise blocks of at most this many bytes at a time.
+constexpr double kTorchChunkBytes = 512.0 * 1024 * 1024;
+
 // A float64 copy of a (strided) view, on `device`.
 inline torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device& device = torch::kCPU) {
   auto t = torch::empty({m.rows, m.cols}, torch::kFloat64);

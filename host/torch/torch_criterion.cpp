@@ -1,6 +1,6 @@
 // The AMF-GP criterion as a PyTorch user would write it with LibTorch: batched tensor ops,
 // materialised Gram blocks, torch::linalg Cholesky and triangular solves, float64, chunked only as
-// far as memory forces (kChunkBytes per materialised block). Greedy conditioning refactorises the
+// far as memory forces (detail::kTorchChunkBytes per materialised block). Greedy conditioning refactorises the
 // enlarged Gram. It shares no code with the engine, so it checks it, and is its speed yardstick.
 #include "amf/torch_criterion.hpp"
 
@@ -19,7 +19,6 @@ namespace {
 using detail::lower_solve;
 using detail::to_tensor;
 using torch::indexing::Slice;
-constexpr double kChunkBytes = 512.0 * 1024 * 1024;
 
 struct Rbf {
   int64_t ds;
@@ -67,7 +66,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
   };
   const auto own = traj_loglik(XD.unsqueeze(0))[0];
   auto weights_for = [&](const torch::Tensor& tasks) {
-    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / (8.0 * 2 * n * n)));
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(detail::kTorchChunkBytes / (8.0 * 2 * n * n)));
     std::vector<torch::Tensor> parts;
     for (int64_t c0 = 0; c0 < tasks.size(0); c0 += chunk) {
       const auto t = tasks.index({Slice(c0, std::min(c0 + chunk, tasks.size(0)))});
@@ -118,7 +117,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
     const auto prior = (sf2 - UZ.pow(2).sum(0)).clamp_min(floor);
     auto J = torch::zeros({N}, f64), gain = torch::zeros({N}, f64);
     for (const auto& [T, pairs] : pairs_by_T) {
-      const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / (8.0 * T * (2 * M + nc))));
+      const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>(detail::kTorchChunkBytes / (8.0 * T * (2 * M + nc))));
       for (size_t q0 = 0; q0 < pairs.size(); q0 += chunk) {
         const int64_t P = std::min<int64_t>(chunk, pairs.size() - q0);
         std::vector<int64_t> cs(P), rows(P * T);

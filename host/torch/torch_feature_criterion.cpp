@@ -17,7 +17,6 @@ namespace {
 using detail::lower_solve;
 using detail::to_tensor;
 using torch::indexing::Slice;
-constexpr double kChunkBytes = 512.0 * 1024 * 1024;
 
 // Per layer (left, right) tensors as in the engine: Linear (h, delta), LayerNorm (delta o xhat,
 // delta); explicit embeddings as one layer with an empty right side.
@@ -140,7 +139,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
     size_t q0 = 0;
     while (q0 < pairs.size()) {  // chunks of pairs with equal trajectory length
       const int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
-      const int64_t limit = std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / (8.0 * T * (3 * M + T))));
+      const int64_t limit = std::max<int64_t>(1, static_cast<int64_t>(detail::kTorchChunkBytes / (8.0 * T * (3 * M + T))));
       size_t q1 = q0;
       while (q1 < pairs.size() && static_cast<int64_t>(q1 - q0) < limit && off[pairs[q1].i + 1] - off[pairs[q1].i] == T) ++q1;
       const int64_t P = static_cast<int64_t>(q1 - q0);
