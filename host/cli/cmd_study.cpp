@@ -12,12 +12,6 @@ namespace amf {
 namespace cli {
 namespace {
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 int run_study(const GpStudyConfig& cfg, const std::string& out, bool plots) {
   std::fprintf(stderr, "[amf gp-study] %zu k values x %d seeds x %zu methods, %d rounds of %d demos, %d candidates -> %s\n",
                cfg.k_values.size(), cfg.seeds, cfg.methods.size(), cfg.rounds, cfg.batch_size,
@@ -36,14 +30,7 @@ int run_study(const GpStudyConfig& cfg, const std::string& out, bool plots) {
   std::cout << write_gp_study_outputs(cfg, results, out);
   std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";
   std::cout.flush();  // the table before the plot script's own output
-  if (!plots) return kExitOk;
-  const std::string cmd = "/usr/bin/python3 " + shell_quote(std::string(AMF_TOOLS_DIR) + "/plot_gp_study.py") +
-                          " " + shell_quote(out);
-  if (std::system(cmd.c_str()) != 0) {
-    std::cerr << "amf: plotting failed (" << cmd << "); the CSV and JSON results are complete\n";
-    return kExitPlot;
-  }
-  return kExitOk;
+  return plots ? plot_study(out) : kExitOk;
 }
 
 }  // namespace

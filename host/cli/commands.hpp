@@ -21,6 +21,10 @@ Command add_gp_study(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_select(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_sweep(CLI::App& app);
+
+// Draws the PNG/SVG plots of a study results directory; kExitPlot when the plot script fails.
+int plot_study(const std::string& dir);
 
 }  // namespace cli
 }  // namespace amf

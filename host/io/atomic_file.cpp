@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -24,7 +25,12 @@ void make_directories(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Unique per host, process and call: sweep ranks on a shared file system and threads of one
+  // process may write beside each other.
+  static std::atomic<unsigned long> counter{0};
+  char host[64] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const std::string tmp = path + ".tmp." + host + "." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail("cannot create", tmp);
   std::size_t written = 0;

@@ -10,6 +10,7 @@
 
 #include "amf/config.hpp"
 #include "amf/error.hpp"
+#include "io/study_config_schema.hpp"
 
 namespace amf {
 namespace {
@@ -82,6 +83,7 @@ std::map<std::string, std::map<std::string, Setter>> schema(const Reader& r) {
             {"out", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.out_dir = r.string(n, f); }}}},
       {"run",
        {{"seeds", i32(&GpStudyConfig::seeds)},
+        {"first_seed", i32(&GpStudyConfig::first_seed)},
         {"rounds", i32(&GpStudyConfig::rounds)},
         {"batch_size", i32(&GpStudyConfig::batch_size)},
         {"threads", i32(&GpStudyConfig::threads)},
@@ -160,18 +162,42 @@ std::string nearest_name(const std::string& name, const std::vector<std::string>
   return best_d <= std::max<std::size_t>(2, name.size() / 3) ? best : std::string();
 }
 
-StudyRunConfig load_study_config(const std::string& path) {
+namespace detail {
+
+toml::table parse_toml_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path))
     throw InvalidArgument("config file '" + path + "' does not exist or is not a regular file");
-  toml::table root;
   try {
-    root = toml::parse_file(path);
+    return toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": not valid TOML: "
        << e.description();
     throw InvalidArgument(os.str());
   }
+}
+
+namespace {
+std::string suggest(const std::string& s) { return s.empty() ? std::string() : " (did you mean '" + s + "'?)"; }
+}  // namespace
+
+void set_study_field(StudyRunConfig& cfg, const std::string& dotted, const toml::node& value,
+                     const std::string& path) {
+  const Reader r(path);
+  const auto sections = schema(r);
+  const auto dot = dotted.find('.');
+  const std::string section = dot == std::string::npos ? "" : dotted.substr(0, dot);
+  const std::string field = dot == std::string::npos ? dotted : dotted.substr(dot + 1);
+  std::vector<std::string> known;
+  for (const auto& [sname, fields] : sections)
+    for (const auto& [fname, _] : fields) known.push_back(sname.empty() ? fname : sname + "." + fname);
+  const auto it = sections.find(section);
+  if (it == sections.end() || !it->second.count(field))
+    throw InvalidArgument(path + ": unknown field '" + dotted + "'" + suggest(nearest_name(dotted, known)));
+  it->second.at(field)(value, dotted, cfg);
+}
+
+StudyRunConfig study_config_from_table(const toml::table& root, const std::string& path) {
   const Reader r(path);
   StudyRunConfig cfg;
   if (const auto* preset = root.get("preset")) {
@@ -188,7 +214,6 @@ StudyRunConfig load_study_config(const std::string& path) {
   for (const auto& [name, _] : sections)
     if (!name.empty()) section_names.push_back(name);
 
-  auto suggest = [](const std::string& s) { return s.empty() ? std::string() : " (did you mean '" + s + "'?)"; };
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
     if (const auto* table = node.as_table()) {
@@ -224,6 +249,12 @@ StudyRunConfig load_study_config(const std::string& path) {
     throw InvalidArgument(path + ": " + e.what());
   }
   return cfg;
+}
+
+}  // namespace detail
+
+StudyRunConfig load_study_config(const std::string& path) {
+  return detail::study_config_from_table(detail::parse_toml_file(path), path);
 }
 
 }  // namespace amf

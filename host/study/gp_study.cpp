@@ -118,10 +118,6 @@ struct RunResult {
   std::vector<PickRecord> picks;
 };
 
-std::string run_checkpoint_path(const std::string& dir, int k, int seed) {
-  return dir + "/run_k" + std::to_string(k) + "_seed" + std::to_string(seed) + ".json";
-}
-
 // One (k, seed): the same pre-training for every method, then each method's rounds. With a
 // checkpoint directory, each method resumes after its last completed round and the progress
 // is saved after every round; the random generator is saved with it, so a resumed run equals
@@ -131,7 +127,7 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
   const Integrator2DExpert expert(cfg.env);
   const std::uint64_t run_seed = mix(mix(cfg.base_seed, k), seed);
   const std::string fingerprint = detail::gp_run_fingerprint(cfg);
-  const std::string path = checkpoint_dir.empty() ? "" : run_checkpoint_path(checkpoint_dir, k, seed);
+  const std::string path = checkpoint_dir.empty() ? "" : detail::run_checkpoint_path(checkpoint_dir, k, seed);
   detail::RunProgress progress = path.empty() ? detail::RunProgress{} : detail::load_run_progress(path, fingerprint);
 
   // Pre-training: the demonstrations go round-robin to the first k evaluation tasks.
@@ -186,7 +182,7 @@ GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& pr
   };
   std::vector<Job> jobs;
   for (int k : cfg.k_values)
-    for (int s = 0; s < cfg.seeds; ++s) jobs.push_back({k, s});
+    for (int s = cfg.first_seed; s < cfg.first_seed + cfg.seeds; ++s) jobs.push_back({k, s});
   // Skewed runs cost the most (their importance weights are flat, so no trajectory is pruned):
   // start them first so the workers finish together and the progress estimate is honest.
   std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.k < b.k; });

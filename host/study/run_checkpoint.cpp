@@ -11,6 +11,10 @@
 namespace amf {
 namespace detail {
 
+std::string run_checkpoint_path(const std::string& dir, int k, int seed) {
+  return dir + "/run_k" + std::to_string(k) + "_seed" + std::to_string(seed) + ".json";
+}
+
 RunProgress load_run_progress(const std::string& path, const std::string& fingerprint) {
   RunProgress progress;
   if (!std::filesystem::exists(path)) return progress;

@@ -23,6 +23,9 @@ struct MethodProgress {
 
 using RunProgress = std::map<std::string, MethodProgress>;
 
+// The checkpoint file of the (k, seed) run under a study's checkpoint directory.
+std::string run_checkpoint_path(const std::string& dir, int k, int seed);
+
 // Empty progress when the file does not exist. amf::InvalidArgument when it was written under
 // another configuration (fingerprint) or cannot be parsed (naming the file).
 RunProgress load_run_progress(const std::string& path, const std::string& fingerprint);

@@ -61,6 +61,7 @@ void validate(const GpStudyConfig& c) {
   require(c.rounds >= 0, "rounds", std::to_string(c.rounds), "must be >= 0");
   require(c.batch_size >= 1, "batch_size", std::to_string(c.batch_size), "must be >= 1");
   require(c.seeds >= 1, "seeds", std::to_string(c.seeds), "must be >= 1");
+  require(c.first_seed >= 0, "first_seed", std::to_string(c.first_seed), "must be >= 0");
   require(c.shooting_budget >= 1, "shooting_budget", std::to_string(c.shooting_budget), "must be >= 1");
   require(c.episodes_per_task >= 1, "episodes_per_task", std::to_string(c.episodes_per_task), "must be >= 1");
   require(c.env.horizon >= 1, "horizon", std::to_string(c.env.horizon), "must be >= 1");

@@ -8,6 +8,7 @@ nlohmann::json gp_study_config_json(const GpStudyConfig& c) {
   j["k_values"] = c.k_values;
   j["methods"] = c.methods;
   j["seeds"] = c.seeds;
+  j["first_seed"] = c.first_seed;
   j["bootstrap_resamples"] = c.bootstrap_resamples;
   j["confidence"] = c.confidence;
   j["backend"] = c.backend;

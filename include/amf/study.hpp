@@ -21,6 +21,7 @@ struct GpStudyConfig {
   int rounds = 8;
   int batch_size = 2;
   int seeds = 5;
+  int first_seed = 0;  // seed indices first_seed .. first_seed + seeds - 1 (a sweep runs one each)
   std::uint64_t base_seed = 0;
   int shooting_budget = 1000;   // candidates drawn uniformly on the circle per AMF selection
   int episodes_per_task = 5;

@@ -8,6 +8,7 @@ import pytest
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end tests that take more than a few seconds")
+    config.addinivalue_line("markers", "mpi: tests that launch mpirun (CTest label mpi)")
 
 
 @pytest.fixture(scope="session")
