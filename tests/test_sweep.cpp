@@ -177,3 +177,9 @@ methods = ["amf", "uniform"]
   const auto other = write(dir, "t.toml", std::string(kTinyStudy) + "[sweep]\nseeds = 3\n");
   EXPECT_THROW(amf::run_sweep(amf::load_sweep_config(other), out), amf::InvalidArgument);
 }
+
+TEST(Sweep, TheDocumentedExampleLoads) {
+  const amf::SweepConfig s = amf::load_sweep_config(AMF_SOURCE_DIR "/configs/sweep.toml");
+  EXPECT_EQ(amf::expand_sweep(s).size(), 4u * 3u * 3u * 2u);
+  EXPECT_EQ(s.base.out_dir, "results/sweep");
+}

@@ -16,6 +16,10 @@
 #include "amf/study.hpp"
 #include "amf/tables.hpp"
 
+#ifdef AMF_PY_MPI
+#include "amf/distributed.hpp"
+#endif
+
 namespace py = pybind11;
 
 namespace {
@@ -92,16 +96,62 @@ py::dict to_dict(const amf::CriterionResult& r, std::int64_t N, std::int64_t R) 
   return d;
 }
 
+#ifdef AMF_PY_MPI
+// Python programs started by mpirun: MPI is initialised on first use unless the program (e.g.
+// through mpi4py) already did, and then finalised at interpreter exit only if we started it.
+void ensure_mpi() {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (initialised) return;
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  py::module_::import("atexit").attr("register")(py::cpp_function([] {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (!finalised) MPI_Finalize();
+  }));
+}
+#endif
+
+std::pair<int, int> mpi_world() {
+#ifdef AMF_PY_MPI
+  ensure_mpi();
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return {rank, size};
+#else
+  throw amf::Error("this amf module was built without MPI (install libopenmpi-dev and rebuild)");
+#endif
+}
+
 py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj_offsets, Array pool_tasks,
              Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
              double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
-             int batch_size, const std::string& backend_name, const std::string& out) {
+             int batch_size, const std::string& backend_name, const std::string& out, bool distributed) {
   auto q = make_problem(std::move(pool_states), std::move(pool_actions), std::move(traj_offsets),
                         std::move(pool_tasks), std::move(candidates), std::move(targets), std::move(target_probs),
                         state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight,
                         batch_size);
-  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
   amf::CriterionResult r;
+  if (distributed) {
+    // Every rank of MPI_COMM_WORLD calls with the same problem; candidates are sharded over
+    // them and every rank gets the single-process result. Rank 0 writes `out`.
+    if (!select) throw amf::InvalidArgument("distributed=True is an option of select_batch, not criterion");
+    const auto [rank, size] = mpi_world();
+#ifdef AMF_PY_MPI
+    {
+      py::gil_scoped_release release;
+      r = amf::select_batch_distributed(q->p, MPI_COMM_WORLD);
+    }
+#endif
+    if (!out.empty() && rank == 0) amf::write_selection(out, q->p, r);
+    py::dict d = to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
+    d["rank"] = rank;
+    d["ranks"] = size;
+    return d;
+  }
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
   {
     py::gil_scoped_release release;  // the criterion is pure C++: let other Python threads run
     r = select ? amf::select_batch(q->p, *backend) : amf::evaluate_criterion(q->p, *backend);
@@ -221,7 +271,9 @@ PYBIND11_MODULE(_amf, m) {
         py::arg("traj_offsets"), py::arg("pool_tasks"), py::arg("candidates"), py::arg("targets"),
         py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
         py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
-        py::arg("batch_size"), py::arg("backend"), py::arg("out"));
+        py::arg("batch_size"), py::arg("backend"), py::arg("out"), py::arg("distributed") = false);
+  m.def("mpi_world", &mpi_world,
+        "(rank, size) of MPI_COMM_WORLD, initialising MPI if needed (modules built with MPI only).");
   m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),

@@ -14,7 +14,7 @@ Example::
 """
 import numpy as np
 
-from ._amf import Error, InvalidArgument, cuda_device_count, load_demonstrations, run_study, save_demonstrations
+from ._amf import Error, InvalidArgument, cuda_device_count, load_demonstrations, mpi_world, run_study, save_demonstrations
 from ._amf import _criterion, _feature_criterion
 
 __version__ = "0.1.0"
@@ -24,14 +24,15 @@ __all__ = ["criterion", "select_batch", "feature_select_batch", "pool_from_demon
 
 def _call(select, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
           state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
-          backend, out):
+          backend, out, distributed=False):
     if target_probs is None:
         n_targets = np.asarray(targets).shape[0]
         target_probs = np.full(n_targets, 1.0 / max(n_targets, 1))
     return _criterion(select, pool_states, pool_actions, np.asarray(traj_offsets, dtype=np.int64), pool_tasks,
                       candidates, targets, target_probs, float(state_lengthscale), float(task_lengthscale),
                       float(signal_variance), float(noise_variance), (float(clip[0]), float(clip[1])),
-                      float(min_weight), int(batch_size), backend, "" if out is None else str(out))
+                      float(min_weight), int(batch_size), backend, "" if out is None else str(out),
+                      bool(distributed))
 
 
 def criterion(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
@@ -63,17 +64,23 @@ def criterion(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, t
 
 def select_batch(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
                  batch_size=1, state_lengthscale=0.5, task_lengthscale=0.5, signal_variance=1.0,
-                 noise_variance=1e-2, clip=(-10.0, 10.0), min_weight=1e-6, backend="auto", out=None):
+                 noise_variance=1e-2, clip=(-10.0, 10.0), min_weight=1e-6, backend="auto", out=None,
+                 distributed=False):
     """Greedy batch selection: pick batch_size candidates, conditioning on each pick's pseudo-demonstration.
 
     Takes the arguments of criterion() plus batch_size, and out: a directory to write
     selection.json and scores.csv into (the files `amf select` writes). Returns the dict of
     criterion() plus "batch" (candidate indices in pick order), "batch_J" and
     "pseudo_demo_trajectory".
+
+    distributed=True: under `mpirun -np K python3 script.py`, every rank calls this with the same
+    arrays; the candidates are sharded over the ranks (MPI is initialised on first use unless
+    mpi4py did it) and every rank returns the single-process result, plus "rank" and "ranks".
+    Only rank 0 writes `out`.
     """
     return _call(True, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
                  state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
-                 backend, out)
+                 backend, out, distributed)
 
 
 def pool_from_demonstrations(demos):
