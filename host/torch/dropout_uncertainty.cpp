@@ -17,7 +17,7 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   if (states.size(0) < 1 || tasks.size(0) < 1) throw InvalidArgument("dropout_prior_variance: no states or no tasks");
   if (!torch::isfinite(states).all().item<bool>() || !torch::isfinite(tasks).all().item<bool>())
     throw InvalidArgument("dropout_prior_variance: the states or tasks contain NaN or infinity");
-  const auto& ref = policy->parameters().front();
+  const torch::Tensor ref = policy->parameters().front();
   const auto S = states.to(ref.device(), ref.scalar_type()), T = tasks.to(ref.device(), ref.scalar_type());
   const std::int64_t n = S.size(0), k = T.size(0);
   const bool was_training = policy->is_training();

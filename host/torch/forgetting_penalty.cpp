@@ -30,7 +30,7 @@ std::vector<torch::Tensor> diagonal_fisher(MlpPolicy& policy, const BcData& data
   const auto& pc = policy->config();
   check_bc_data(data, pc.input_dim, pc.action_dim, "diagonal_fisher");
   if (data.size() == 0) throw InvalidArgument("diagonal_fisher: the data is empty");
-  const auto& ref = policy->parameters().front();
+  const torch::Tensor ref = policy->parameters().front();
   std::vector<torch::Tensor> fisher;
   for (const auto& p : policy->parameters()) fisher.push_back(torch::zeros(p.sizes(), torch::kFloat64));
   // Chunks bound the memory of the per-layer inputs and signals (rows x width each).
