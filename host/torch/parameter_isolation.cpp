@@ -44,6 +44,22 @@ torch::Tensor stacked_forward(const MlpPolicyConfig& c, const std::vector<torch:
   if (x.dim() != 3 || x.size(0) != copies || x.size(2) != c.input_dim)
     throw InvalidArgument("stacked_forward: inputs must be (" + std::to_string(copies) + ", B, " + std::to_string(c.input_dim) +
                           "), got " + std::to_string(x.dim()) + "-D");
+  if (copies == 1) {
+    // One copy: the 2-D kernels (addmm, fused affine LayerNorm) the MlpPolicy itself runs.
+    torch::Tensor h = x[0];
+    std::size_t i = 0;
+    for (int l = 0; l < c.depth; ++l) {
+      h = torch::addmm(params[i + 1][0], h, params[i][0].t());
+      i += 2;
+      if (c.layer_norm) {
+        h = torch::layer_norm(h, {c.width}, params[i][0], params[i + 1][0], 1e-5);
+        i += 2;
+      }
+      h = torch::relu(h);
+      if (c.dropout > 0) h = torch::dropout(h, c.dropout, train);
+    }
+    return torch::addmm(params[i + 1][0], h, params[i][0].t()).unsqueeze(0);
+  }
   torch::Tensor h = x;
   std::size_t i = 0;
   for (int l = 0; l < c.depth; ++l) {
