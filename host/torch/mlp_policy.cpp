@@ -7,6 +7,7 @@ namespace amf {
 MlpPolicyImpl::MlpPolicyImpl(const MlpPolicyConfig& config) : config_(config) {
   if (config.input_dim < 1 || config.action_dim < 1 || config.depth < 0 || config.width < 1)
     throw InvalidArgument("MlpPolicy: input_dim, action_dim and width must be >= 1 and depth >= 0");
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw InvalidArgument("MlpPolicy: dropout must be in [0, 1)");
   int in = config.input_dim;
   for (int l = 0; l < config.depth; ++l) {
     linears.push_back(register_module("linear" + std::to_string(l), torch::nn::Linear(in, config.width)));
@@ -23,6 +24,7 @@ torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs) {
     h = linears[l]->forward(h);
     if (config_.layer_norm) h = norms[l]->forward(h);
     h = torch::relu(h);
+    if (config_.dropout > 0) h = torch::dropout(h, config_.dropout, is_training());
   }
   return linears.back()->forward(h);
 }

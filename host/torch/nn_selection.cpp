@@ -138,6 +138,7 @@ void save_mlp_policy(MlpPolicy& policy, const std::string& path) {
   archive.write("amf_mlp_config", torch::tensor({static_cast<std::int64_t>(c.input_dim), static_cast<std::int64_t>(c.action_dim),
                                                  static_cast<std::int64_t>(c.depth), static_cast<std::int64_t>(c.width),
                                                  static_cast<std::int64_t>(c.layer_norm)}));
+  archive.write("amf_mlp_dropout", torch::tensor({c.dropout}, torch::kFloat64));
   const std::string tmp = path + ".tmp";
   archive.save_to(tmp);
   std::error_code ec;
@@ -157,6 +158,12 @@ MlpPolicy load_mlp_policy(const std::string& path) {
     MlpPolicy policy(MlpPolicyConfig{static_cast<int>(c[0].item<std::int64_t>()), static_cast<int>(c[1].item<std::int64_t>()),
                                      static_cast<int>(c[2].item<std::int64_t>()), static_cast<int>(c[3].item<std::int64_t>()),
                                      c[4].item<std::int64_t>() != 0});
+    torch::Tensor dropout;  // absent from checkpoints written before the dropout variant
+    if (archive.try_read("amf_mlp_dropout", dropout) && dropout.numel() == 1) {
+      MlpPolicyConfig with = policy->config();
+      with.dropout = dropout.item<double>();
+      policy = MlpPolicy(with);
+    }
     policy->to(torch::kFloat64);  // load float64 parameters without a round trip through float32
     policy->load(archive);
     return policy;
@@ -216,5 +223,10 @@ torch::Tensor TorchScriptPolicy::trunk(const torch::Tensor& x) {
 }
 
 const std::string& TorchScriptPolicy::path() const { return impl_->path; }
+
+std::vector<torch::Tensor> TorchScriptPolicy::head_parameters() {
+  const auto head = impl_->module.attr("head").toModule();
+  return {head.attr("weight").toTensor(), head.attr("bias").toTensor()};
+}
 
 }  // namespace amf

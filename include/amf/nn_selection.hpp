@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "amf/dataset.hpp"
 #include "amf/feature_problem.hpp"
@@ -32,6 +33,9 @@ class TorchScriptPolicy {
   torch::Tensor forward(const torch::Tensor& x);  // float64 in and out
   torch::Tensor trunk(const torch::Tensor& x);
   const std::string& path() const;
+  // The head's {weight (da, H), bias (da)}: the module's own tensors (writing into them changes
+  // the policy; amf/head_finetune.hpp does).
+  std::vector<torch::Tensor> head_parameters();
 
  private:
   struct Impl;

@@ -16,6 +16,9 @@ struct MlpPolicyConfig {
   int depth = 4;       // hidden blocks
   int width = 256;
   bool layer_norm = true;
+  // Dropout after every hidden block's ReLU, active only in training mode (module.train()): the
+  // MC-dropout ablation (amf/dropout_uncertainty.hpp). 0 = the deterministic policy.
+  double dropout = 0.0;
 };
 
 class MlpPolicyImpl : public torch::nn::Module {

@@ -1,0 +1,25 @@
+#pragma once
+// The MC-dropout ablation of the uncertainty estimate (paper section 5.4, Fig. 6): a policy with
+// dropout (MlpPolicyConfig::dropout), its prior predictive variance per task from S stochastic
+// passes, and the batch rule that fills the whole batch with the most uncertain task.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "amf/torch_policy.hpp"
+
+namespace amf {
+
+// For every task k: the mean over the given states of the summed (over action dimensions)
+// variance of f(s, c_k) across `passes` forward passes with dropout active. states (N, ds),
+// tasks (K, dc) with ds + dc the policy's input size; returns (K) float64 on the CPU. Zero for a
+// policy without dropout. The policy's training/eval mode is restored afterwards; the masks come
+// from torch::manual_seed(seed).
+torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& states, const torch::Tensor& tasks,
+                                     int passes, std::uint64_t seed);
+
+// The ablation's batch: batch_size copies of argmax_k variances[k] (ties: the lowest k).
+std::vector<std::int64_t> max_variance_batch(const torch::Tensor& variances, int batch_size);
+
+}  // namespace amf

@@ -1,0 +1,197 @@
+// The warm start's bookkeeping and selection copy, the MC-dropout ablation, fine-tuning the head
+// of an off-the-shelf TorchScript policy, and (disabled by default) the time per gradient step.
+#include <gtest/gtest.h>
+#include <torch/script.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "amf/dropout_uncertainty.hpp"
+#include "amf/error.hpp"
+#include "amf/fine_tuner.hpp"
+#include "amf/head_finetune.hpp"
+#include "amf/warm_start.hpp"
+#include "finetune_fixture.hpp"
+
+namespace {
+
+TEST(WarmStart, HeldBackUntilATaskOfTheSamePartitionIsSelected) {
+  amf::WarmStart ws({0, 1, 1, 2, 0}, 4);
+  EXPECT_EQ(ws.held_ids(), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(ws.select(3), std::vector<int>{});
+  EXPECT_EQ(ws.select(1), (std::vector<int>{1, 2}));
+  EXPECT_FALSE(ws.held(1));
+  EXPECT_TRUE(ws.held(0));
+  EXPECT_EQ(ws.select(1), std::vector<int>{});
+  EXPECT_EQ(ws.select(0), (std::vector<int>{0, 4}));
+  EXPECT_EQ(ws.released_ids(), (std::vector<int>{1, 2, 0, 4}));
+  EXPECT_EQ(ws.held_ids(), std::vector<int>{3});
+  EXPECT_THROW(ws.select(4), amf::InvalidArgument);
+  EXPECT_THROW(amf::WarmStart({0, 5}, 2), amf::InvalidArgument);
+}
+
+TEST(WarmStart, SelectionCopyIsNotTrainedOnHeldBackDemonstrations) {
+  torch::manual_seed(1);
+  amf::MlpPolicy pre(amf::MlpPolicyConfig{4, 2, 2, 16, true});
+  pre->to(torch::kFloat64);
+  amf::FinetuneConfig cfg;
+  cfg.steps_per_round = 10;
+  cfg.batch_size = 16;
+  cfg.device = "cpu";
+  amf::ForgettingConfig fc;
+  fc.kind = amf::Forgetting::ParameterIsolation;
+  fc.centres = torch::tensor({{1.0, 0.0}, {-1.0, 0.0}}, torch::kFloat64);
+  amf::FineTuner tuner(pre, fc, cfg);
+  amf::FineTuner reference(pre, fc, cfg);  // never sees the warm-start demonstrations
+  amf::FineTuner selection = tuner.clone();
+  // Warm start: uniform demonstrations, held back.
+  const auto warm = amf_test::synthetic_bc(40, 0, 2 * M_PI, 3);
+  const auto warm_part = tuner.partition_of(warm.tasks());
+  std::vector<int> parts(warm_part.data_ptr<std::int64_t>(), warm_part.data_ptr<std::int64_t>() + warm_part.numel());
+  amf::WarmStart ws(parts, 2);  // one "demonstration" per row here
+  // The criterion selects a task of partition 0: its held-back rows join the training set.
+  const auto picked = amf_test::synthetic_bc(20, -0.2, 0.2, 4);
+  const auto released = ws.select(0);
+  ASSERT_FALSE(released.empty());
+  for (int id : released) EXPECT_EQ(parts[id], 0);
+  const auto rows = torch::tensor(std::vector<std::int64_t>(released.begin(), released.end()), torch::kLong);
+  const auto rel = amf::select_rows(warm, rows);
+  const amf::BcData training{torch::cat({picked.inputs, rel.inputs}), torch::cat({picked.actions, rel.actions}), 2};
+  tuner.fine_tune(training);
+  selection.fine_tune(picked);
+  reference.fine_tune(picked);
+  for (std::size_t i = 0; i < tuner.parameters().size(); ++i) {
+    EXPECT_TRUE(torch::equal(selection.parameters()[i], reference.parameters()[i])) << "tensor " << i;
+    // Partition 1 got no selection, so its held-back rows trained nothing.
+    EXPECT_TRUE(torch::equal(tuner.parameters()[i][1], reference.parameters()[i][1])) << "tensor " << i;
+  }
+  EXPECT_FALSE(torch::equal(tuner.parameters()[0][0], selection.parameters()[0][0]));
+}
+
+TEST(Dropout, PriorVarianceIsZeroWithoutDropoutAndLargerFarFromTheData) {
+  const auto states = 0.5 * torch::randn({64, 2}, torch::kFloat64);
+  const auto tasks = torch::tensor({{1.0, 0.0}, {0.8, 0.6}, {-4.0, -3.0}}, torch::kFloat64);
+  torch::manual_seed(2);
+  amf::MlpPolicy det(amf::MlpPolicyConfig{4, 2, 2, 32, false, 0.0});
+  det->to(torch::kFloat64);
+  EXPECT_LE(amf::dropout_prior_variance(det, states, tasks, 8, 1).abs().max().item<double>(), 1e-30);
+
+  // Trained on tasks near angle 0 only: the far task (-4, -3) is the most uncertain.
+  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 2, 64, false, 0.2});
+  net->to(torch::kFloat64);
+  amf::FinetuneConfig cfg;
+  cfg.epochs = 20;
+  cfg.batch_size = 64;
+  cfg.device = "cpu";
+  amf::behaviour_clone(net, amf_test::synthetic_bc(512, -0.7, 0.7, 5), cfg);
+  net->eval();
+  const auto v = amf::dropout_prior_variance(net, states, tasks, 32, 3);
+  EXPECT_FALSE(net->is_training());  // mode restored
+  ASSERT_EQ(v.size(0), 3);
+  EXPECT_TRUE((v >= 0).all().item<bool>());
+  EXPECT_GT(v[2].item<double>(), v[0].item<double>());
+  EXPECT_GT(v[2].item<double>(), v[1].item<double>());
+  EXPECT_EQ(amf::max_variance_batch(v, 4), (std::vector<std::int64_t>{2, 2, 2, 2}));
+  EXPECT_EQ(amf::max_variance_batch(torch::tensor({0.1, 0.5, 0.2}), 2), (std::vector<std::int64_t>{1, 1}));
+  EXPECT_THROW(amf::dropout_prior_variance(net, states, torch::zeros({2, 3}), 8, 1), amf::InvalidArgument);
+}
+
+// A TorchScript policy following the documented interface (amf/nn_selection.hpp).
+std::string save_scripted_policy(const std::string& path, int din, int hidden, int da) {
+  torch::manual_seed(4);
+  torch::jit::Module head("Head");
+  head.register_parameter("weight", torch::randn({da, hidden}, torch::kFloat64), false);
+  head.register_parameter("bias", torch::randn({da}, torch::kFloat64), false);
+  head.define("def forward(self, h):\n    return h.matmul(self.weight.t()) + self.bias\n");
+  torch::jit::Module m("Policy");
+  m.register_parameter("w1", 0.5 * torch::randn({hidden, din}, torch::kFloat64), false);
+  m.register_parameter("b1", torch::randn({hidden}, torch::kFloat64), false);
+  m.register_module("head", head);
+  m.define(R"(
+def trunk(self, x):
+    return torch.tanh(x.matmul(self.w1.t()) + self.b1)
+
+def forward(self, x):
+    return self.head.forward(self.trunk(x))
+)");
+  m.save(path);
+  return path;
+}
+
+TEST(HeadFinetune, HeadLearnsAndTrunkIsUntouched) {
+  const auto path = save_scripted_policy((std::filesystem::temp_directory_path() / "amf_head_ft.pt").string(), 4, 16, 2);
+  amf::TorchScriptPolicy policy(path);
+  const auto data = amf_test::synthetic_bc(256, 0, 2 * M_PI, 6);
+  const auto trunk_before = policy.trunk(data.inputs);
+  const auto head_before = policy.head_parameters()[0].clone();
+  amf::FinetuneConfig cfg;
+  cfg.steps_per_round = 300;
+  cfg.batch_size = 64;
+  cfg.learning_rate = 1e-2;
+  cfg.device = "cpu";
+  const auto losses = amf::fine_tune_head(policy, data, cfg);
+  ASSERT_EQ(losses.size(), 300u);
+  EXPECT_LT(losses.back(), 0.2 * losses.front());
+  EXPECT_TRUE(torch::equal(policy.trunk(data.inputs), trunk_before));
+  const auto head = policy.head_parameters();
+  EXPECT_FALSE(torch::equal(head[0], head_before));
+  const auto expect = trunk_before.matmul(head[0].t()) + head[1];
+  EXPECT_LT((policy.forward(data.inputs) - expect).abs().max().item<double>(), 1e-12);
+
+  amf::BcData three = data;
+  three.actions = torch::zeros({256, 3}, torch::kFloat64);
+  try {
+    amf::fine_tune_head(policy, three, cfg);
+    ADD_FAILURE() << "no error";
+  } catch (const amf::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("outputs 2 action dimensions, the data has 3"), std::string::npos) << e.what();
+  }
+}
+
+// Time per gradient step of the default 4 x 256 MLP at batch 256 (float32, this machine's CPU):
+// plain fine-tuning, P = 4 isolated copies batched, and 4 separate single-copy fine-tuners.
+// Run with --gtest_also_run_disabled_tests --gtest_filter='*TimePerStep*'.
+TEST(FinetuneTiming, DISABLED_TimePerStep) {
+  torch::manual_seed(1);
+  amf::MlpPolicy pre(amf::MlpPolicyConfig{4, 2, 4, 256, true});
+  const auto data = amf_test::synthetic_bc(4096, 0, 2 * M_PI, 1, torch::kFloat32);
+  amf::FinetuneConfig cfg;
+  cfg.steps_per_round = 50;
+  cfg.batch_size = 256;
+  cfg.device = "cpu";
+  using clock = std::chrono::steady_clock;
+  auto per_step = [&](auto&& f) {
+    f();  // warm-up
+    const auto t0 = clock::now();
+    f();
+    return std::chrono::duration<double, std::milli>(clock::now() - t0).count() / cfg.steps_per_round;
+  };
+  amf::ForgettingConfig none;
+  amf::FineTuner single(pre, none, cfg);
+  const double t_single = per_step([&] { single.fine_tune(data); });
+  amf::ForgettingConfig iso;
+  iso.kind = amf::Forgetting::ParameterIsolation;
+  iso.centres = torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {-1.0, 0.0}, {0.0, -1.0}});
+  amf::FineTuner batched(pre, iso, cfg);
+  const double t_batched = per_step([&] { batched.fine_tune(data); });
+  const auto part = batched.partition_of(data.tasks());
+  std::vector<amf::FineTuner> separate;
+  std::vector<amf::BcData> shards;
+  for (int p = 0; p < 4; ++p) {
+    separate.emplace_back(pre, none, cfg);
+    shards.push_back(amf::select_rows(data, (part == p).nonzero().squeeze(1)));
+  }
+  const double t_separate = per_step([&] {
+    for (int p = 0; p < 4; ++p) separate[p].fine_tune(shards[p]);
+  });
+  amf::FinetuneConfig bc = cfg;
+  bc.epochs = 2;
+  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 4, 256, true});
+  const double steps_per_epoch = 4096.0 / 256;
+  const double t_bc = per_step([&] { amf::behaviour_clone(net, data, bc); }) * cfg.steps_per_round / (2 * steps_per_epoch);
+  std::printf("ms/step, 4x256 MLP, batch 256, float32, %d threads: BC %.2f | fine-tune %.2f | P=4 batched %.2f | "
+              "4 separate %.2f\n", torch::get_num_threads(), t_bc, t_single, t_batched, t_separate);
+}
+
+}  // namespace
