@@ -21,6 +21,9 @@ Command add_gp_study(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_select(CLI::App& app);
 Command add_bench(CLI::App& app);
+#ifdef AMF_CLI_RENDER
+Command add_render(CLI::App& app);
+#endif
 
 }  // namespace cli
 }  // namespace amf

@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 runtime failure, 2 bad arguments/config/input, 3 plotting failed.");
   const std::vector<std::pair<CLI::App*, Command>> commands = [&] {
     std::vector<std::pair<CLI::App*, Command>> c;
-    for (auto add : {add_info, add_gp_study, add_run, add_select, add_bench}) {
+    for (auto add : {add_info, add_gp_study, add_run, add_select, add_bench
+#ifdef AMF_CLI_RENDER
+                     , add_render
+#endif
+         }) {
       Command cmd = add(app);
       c.emplace_back(app.get_subcommands({}).back(), std::move(cmd));
     }
