@@ -32,3 +32,13 @@ run_amf(2 select --demos /nonexistent.h5 --candidates /nonexistent.csv --targets
 if(NOT ERR MATCHES "nonexistent")
   message(FATAL_ERROR "a missing input file should be named: ${ERR}")
 endif()
+
+# amf render (built with MuJoCo, GLFW and libpng): bad environment names fail before any GL.
+if(RENDER)
+  run_amf(0 render --help)
+  run_amf(2 render --env pong --out ${CMAKE_CURRENT_BINARY_DIR}/render_unused)
+  if(NOT ERR MATCHES "pong" OR NOT ERR MATCHES "kitchen")
+    message(FATAL_ERROR "an unknown environment should be named with the known ones: ${ERR}")
+  endif()
+  run_amf(2 render --env integrator2d --out ${CMAKE_CURRENT_BINARY_DIR}/render_unused)
+endif()

@@ -16,6 +16,8 @@ packages=(
   pybind11-dev python3-pybind11
   clang-14 libclang-rt-14-dev
   libopenmpi-dev openmpi-bin
+  libmujoco-dev libqhull-dev
+  xvfb xauth libglfw3-dev libgl-dev libpng-dev
 )
 
 missing=()

@@ -22,9 +22,16 @@ Command add_run(CLI::App& app);
 Command add_select(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_sweep(CLI::App& app);
+#ifdef AMF_CLI_TORCH
+Command add_nn_study(CLI::App& app);
+#endif
+#ifdef AMF_CLI_RENDER
+Command add_render(CLI::App& app);
+#endif
 
-// Draws the PNG/SVG plots of a study results directory; kExitPlot when the plot script fails.
-int plot_study(const std::string& dir);
+// Draws the PNG/SVG plots of a study results directory with tools/<script>; kExitPlot when the
+// plot script fails.
+int plot_study(const std::string& dir, const std::string& script = "plot_gp_study.py");
 
 }  // namespace cli
 }  // namespace amf

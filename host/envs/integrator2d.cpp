@@ -1,6 +1,7 @@
 #include "amf/integrator2d.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "amf/error.hpp"
 
@@ -38,6 +39,31 @@ Integrator2D::Integrator2D(Integrator2DConfig config) : config_(config) {
                           " (must be >= 1)");
   if (!(config_.max_speed > 0) || !(config_.radius > 0))
     throw InvalidArgument("integrator2d: max_speed and radius must be > 0");
+  if (config_.num_eval_tasks < 1)
+    throw InvalidArgument("integrator2d: num_eval_tasks = " + std::to_string(config_.num_eval_tasks) +
+                          " (must be >= 1)");
+}
+
+std::vector<std::string> Integrator2D::task_names() const {
+  std::vector<std::string> names;
+  for (int k = 0; k < config_.num_eval_tasks; ++k) {
+    const double degrees = 360.0 * k / config_.num_eval_tasks;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "goal_%gdeg", degrees);
+    names.emplace_back(buf);
+  }
+  return names;
+}
+
+std::vector<double> Integrator2D::task_vector(int index) const {
+  if (index < 0 || index >= config_.num_eval_tasks)
+    throw InvalidArgument("integrator2d: task index " + std::to_string(index) + " out of [0, " +
+                          std::to_string(config_.num_eval_tasks) + ")");
+  return evaluation_task(index, config_.num_eval_tasks, config_.radius);
+}
+
+bool Integrator2D::success() const {
+  return std::hypot(state_[0] - goal_[0], state_[1] - goal_[1]) <= config_.success_radius;
 }
 
 const std::vector<double>& Integrator2D::reset(const std::vector<double>& task, std::uint64_t) {

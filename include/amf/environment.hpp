@@ -1,6 +1,7 @@
 #pragma once
-// One environment interface for every simulated robot (the 2D integrator here; MuJoCo scenes
-// later), and one for the scripted experts that demonstrate in them.
+// One environment interface for every simulated robot (the 2D integrator and the MuJoCo scenes
+// "cupfaucet" and "kitchen"; make them by name with amf/environments.hpp), and one for the
+// scripted experts that demonstrate in them.
 #include <cstdint>
 #include <random>
 #include <string>
@@ -24,8 +25,24 @@ class Environment {
   // Applies an action and returns the reward of the transition.
   virtual double step(const std::vector<double>& action) = 0;
   virtual const std::vector<double>& state() const = 0;
+
+  // The named tasks the studies evaluate on. task_vector(i) is what the policy is conditioned on
+  // and what reset() takes: one-hot for the discrete scenes, the goal position for the
+  // integrator (its evaluation goals).
+  virtual int num_tasks() const = 0;
+  virtual std::vector<std::string> task_names() const = 0;
+  virtual std::vector<double> task_vector(int index) const = 0;
+  // The index of a named task; throws InvalidArgument naming it and listing the valid names.
+  int task_index(const std::string& name) const;
+
+  // Whether the current episode's task is achieved in the current state (the studies read it
+  // after the last step of an episode).
+  virtual bool success() const = 0;
 };
 
+// Experts are Markov on purpose (the action is a function of state and task only, no hidden
+// phase), so a policy conditioned on (state, task) can imitate them exactly and an expert
+// recovers from any perturbation its action noise causes.
 class Expert {
  public:
   virtual ~Expert() = default;

@@ -15,6 +15,8 @@ struct Integrator2DConfig {
   double max_speed = 0.25;
   int horizon = 12;
   double expert_gain = 0.35;  // expert: a = clip_norm(gain * (goal - s), max_speed)
+  int num_eval_tasks = 12;    // the named tasks: evenly spaced goals "goal_0deg", "goal_30deg", ...
+  double success_radius = 0.1;  // success: the final position within this distance of the goal
 };
 
 std::vector<double> goal_of_angle(double angle, double radius);
@@ -34,6 +36,10 @@ class Integrator2D final : public Environment {
   const std::vector<double>& reset(const std::vector<double>& task, std::uint64_t seed) override;
   double step(const std::vector<double>& action) override;
   const std::vector<double>& state() const override { return state_; }
+  int num_tasks() const override { return config_.num_eval_tasks; }
+  std::vector<std::string> task_names() const override;
+  std::vector<double> task_vector(int index) const override;
+  bool success() const override;
   const Integrator2DConfig& config() const { return config_; }
 
  private:
