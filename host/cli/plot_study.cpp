@@ -17,8 +17,8 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-int plot_study(const std::string& dir) {
-  const std::string cmd = "/usr/bin/python3 " + shell_quote(std::string(AMF_TOOLS_DIR) + "/plot_gp_study.py") +
+int plot_study(const std::string& dir, const std::string& script) {
+  const std::string cmd = "/usr/bin/python3 " + shell_quote(std::string(AMF_TOOLS_DIR) + "/" + script) +
                           " " + shell_quote(dir);
   if (std::system(cmd.c_str()) != 0) {
     std::cerr << "amf: plotting failed (" << cmd << "); the CSV and JSON results are complete\n";

@@ -18,6 +18,7 @@
 #include "amf/policy.hpp"
 #include "amf/study.hpp"
 #include "study/run_checkpoint.hpp"
+#include "study/seed_mix.hpp"
 #include "study/study_json.hpp"
 
 namespace amf {
@@ -25,12 +26,8 @@ namespace {
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t z = a + 0x9e3779b97f4a7c15ULL + (b << 6) + (b >> 2);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+using detail::mix_seed;
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return mix_seed(a, b); }
 
 std::uint64_t method_id(const std::string& m) { return m == "amf" ? 1 : m == "uniform" ? 2 : 3; }
 

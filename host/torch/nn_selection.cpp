@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "amf/error.hpp"
+#include "amf/fine_tuner.hpp"
 #include "amf/io.hpp"
 #include "torch/tensors.hpp"
 #include <torch/script.h>
@@ -52,6 +53,68 @@ NnSelectionInputs::NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, con
           return f;
         },
         pool, candidates, targets, target_probs, sigma_pi);
+}
+
+NnSelectionInputs::NnSelectionInputs(FineTuner& tuner, const Dataset& pool, const MatrixView<double>& candidates,
+                                     const MatrixView<double>& targets, const VectorView<double>& target_probs,
+                                     double sigma_pi, GradientEmbedding embedding)
+    : impl_(std::make_unique<Impl>()) {
+  const auto& pc = tuner.policy_config();
+  const int ds = pool.state_dim(), da = pool.action_dim(), dc = pool.task_dim();
+  if (pc.input_dim != ds + dc || pc.action_dim != da)
+    throw InvalidArgument("NN selection: the policy maps " + std::to_string(pc.input_dim) + " inputs to " +
+                          std::to_string(pc.action_dim) + " actions, the demonstrations have states of " +
+                          std::to_string(ds) + ", tasks of " + std::to_string(dc) + " and actions of " + std::to_string(da));
+  // float64 CPU copies of every partition's parameters, made once.
+  std::vector<MlpPolicy> copies;
+  for (int p = 0; p < tuner.partitions(); ++p) {
+    copies.push_back(tuner.policy(p));
+    copies.back()->to(torch::kCPU, torch::kFloat64);
+    copies.back()->eval();  // no dropout in the features
+  }
+  auto partition_rows = [&](const torch::Tensor& x) {
+    const auto part = tuner.partition_of(x.narrow(1, ds, dc));
+    std::vector<torch::Tensor> rows;
+    for (int p = 0; p < tuner.partitions(); ++p) rows.push_back((part == p).nonzero().squeeze(1));
+    return rows;
+  };
+  build(
+      [&](const torch::Tensor& x) {
+        auto out = torch::empty({x.size(0), da}, torch::kFloat64);
+        const auto rows = partition_rows(x);
+        for (int p = 0; p < tuner.partitions(); ++p)
+          if (rows[p].numel() > 0) out.index_copy_(0, rows[p], copies[p]->forward(x.index_select(0, rows[p])));
+        return out;
+      },
+      [&](const torch::Tensor& x, const torch::Tensor& a) {
+        // Copy p's features sit in block p of every layer's signal (and, for a LayerNorm, its
+        // normalised input is repeated in every block): the factorised inner product of points
+        // of different partitions is then exactly zero, since their copies share no parameter.
+        const auto rows = partition_rows(x);
+        const std::int64_t P = tuner.partitions();
+        FactorisedFeatures out;
+        for (int p = 0; p < P; ++p) {
+          if (rows[p].numel() == 0) continue;
+          FactorisedFeatures f = loss_gradient_features(copies[p], x.index_select(0, rows[p]), a.index_select(0, rows[p]));
+          if (embedding == GradientEmbedding::LastLayer) keep_last_layer(f);
+          if (out.kinds.empty()) {
+            out.kinds = f.kinds;
+            for (std::size_t l = 0; l < f.inputs.size(); ++l) {
+              const bool norm = f.kinds[l] == FactorisedLayer::Kind::LayerNorm;
+              out.inputs.push_back(torch::zeros({x.size(0), f.inputs[l].size(1) * (norm ? P : 1)}, torch::kFloat64));
+              out.signals.push_back(torch::zeros({x.size(0), f.signals[l].size(1) * P}, torch::kFloat64));
+            }
+          }
+          for (std::size_t l = 0; l < f.inputs.size(); ++l) {
+            const bool norm = f.kinds[l] == FactorisedLayer::Kind::LayerNorm;
+            const std::int64_t d = f.signals[l].size(1);
+            out.inputs[l].index_copy_(0, rows[p], norm ? f.inputs[l].repeat({1, P}) : f.inputs[l]);
+            out.signals[l].narrow(1, p * d, d).index_copy_(0, rows[p], f.signals[l]);
+          }
+        }
+        return out;
+      },
+      pool, candidates, targets, target_probs, sigma_pi);
 }
 
 NnSelectionInputs::NnSelectionInputs(TorchScriptPolicy& policy, const Dataset& pool,

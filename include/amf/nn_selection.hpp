@@ -14,6 +14,8 @@
 
 namespace amf {
 
+class FineTuner;  // amf/fine_tuner.hpp
+
 enum class GradientEmbedding { Full, LastLayer };
 
 // "full" | "last-layer"; amf::InvalidArgument otherwise.
@@ -45,6 +47,14 @@ class TorchScriptPolicy {
 class NnSelectionInputs {
  public:
   NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, const MatrixView<double>& candidates,
+                    const MatrixView<double>& targets, const VectorView<double>& target_probs, double sigma_pi,
+                    GradientEmbedding embedding);
+  // A fine-tuned policy (amf/fine_tuner.hpp): every relabelled point goes through the copy of its
+  // task's partition, for the log-probabilities and for the loss-gradient features, so under
+  // parameter isolation each candidate is judged by the parameters its demonstration would
+  // train. The copies share no parameter, so the kernel between points of different
+  // partitions is zero: a demonstration informs only its own partition's targets.
+  NnSelectionInputs(FineTuner& policy, const Dataset& pool, const MatrixView<double>& candidates,
                     const MatrixView<double>& targets, const VectorView<double>& target_probs, double sigma_pi,
                     GradientEmbedding embedding);
   // A TorchScript policy: always the last-layer embedding.

@@ -1,0 +1,69 @@
+// amf nn-study: the AMF-NN studies on the MuJoCo scenes (paper Fig. 4-6, App. G).
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "amf/nn_study.hpp"
+#include "cli/commands.hpp"
+
+namespace amf {
+namespace cli {
+
+Command add_nn_study(CLI::App& app) {
+  struct Options {
+    std::string env = "kitchen", figure = "fig4", size = "default", out, backend = "auto";
+    std::vector<std::string> pretrain;
+    int seeds = -1, budget = -1, threads = 0, episodes = -1, steps = -1;
+    bool no_plots = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("nn-study",
+                                 "AMF-NN vs baselines on a MuJoCo scene (paper Fig. 4-6, App. G); resumes in --out");
+  cmd->add_option("--env", o->env, "cupfaucet or kitchen")->check(CLI::IsMember({"cupfaucet", "kitchen"}));
+  cmd->add_option("--figure", o->figure,
+                  "fig4 (sigma^2 and isolation), fig5 (batch size at a fixed budget), fig6 (uncertainty "
+                  "estimate), appg (forgetting strategies)")
+      ->check(CLI::IsMember({"fig4", "fig5", "fig6", "appg"}));
+  cmd->add_option("--size", o->size, "default (minutes on 2 cores) or paper (paper-sized)")
+      ->check(CLI::IsMember({"default", "paper"}));
+  cmd->add_option("--out", o->out, "Results directory (default results/nn_<figure>_<env>; rerun to resume)");
+  cmd->add_option("--pretrain", o->pretrain, "Pre-training distributions: uniform, skewed (default both)");
+  cmd->add_option("--seeds", o->seeds, "Seeds (overrides the preset)");
+  cmd->add_option("--budget", o->budget, "Demonstrations collected by selection (overrides the preset)");
+  cmd->add_option("--episodes", o->episodes, "Evaluation episodes per task and round (overrides the preset)");
+  cmd->add_option("--steps-per-round", o->steps, "Fine-tuning Adam steps per round (overrides the preset)");
+  cmd->add_option("--threads", o->threads, "Jobs at a time (0 = one per core)");
+  cmd->add_option("--backend", o->backend, "Criterion backend: auto, cpu or cuda");
+  cmd->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
+  return [o] {
+    NnStudyConfig cfg = nn_study_preset(o->figure, o->env, o->size);
+    if (!o->pretrain.empty()) cfg.pretrain = o->pretrain;
+    if (o->seeds >= 0) cfg.seeds = o->seeds;
+    if (o->budget >= 0) cfg.budget = o->budget;
+    if (o->episodes >= 0) cfg.eval_episodes = o->episodes;
+    if (o->steps >= 0) cfg.finetune.steps_per_round = o->steps;
+    cfg.threads = o->threads;
+    cfg.backend = o->backend;
+    validate(cfg);
+    const std::string out = o->out.empty() ? "results/nn_" + o->figure + "_" + o->env : o->out;
+    std::fprintf(stderr, "[amf nn-study] %s %s: %zu pre-trainings x %d seeds x %zu arms, budget %d -> %s\n",
+                 cfg.env.c_str(), cfg.figure.c_str(), cfg.pretrain.size(), cfg.seeds, cfg.arms.size(), cfg.budget,
+                 out.c_str());
+    const auto results = run_nn_study(
+        cfg,
+        [](int done, int total, double elapsed) {
+          const double eta = done > 0 ? elapsed / done * (total - done) : 0;
+          std::fprintf(stderr, "\r[amf nn-study] %d/%d arm runs done, %.0f s elapsed, about %.0f s left   ", done, total,
+                       elapsed, eta);
+          if (done == total) std::fprintf(stderr, "\n");
+        },
+        out + "/runs");
+    std::cout << write_nn_study_outputs(cfg, results, out);
+    std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,auc.csv,picks.csv,summary.json}\n";
+    std::cout.flush();
+    return o->no_plots ? kExitOk : plot_study(out, "plot_nn_study.py");
+  };
+}
+
+}  // namespace cli
+}  // namespace amf

@@ -1,0 +1,337 @@
+// The AMF-NN study loop. A job is one (pre-training distribution, seed): its demonstrations and
+// behaviour-cloned policy are shared by every arm, so arms are compared on the same pre-trained
+// policy, the same warm-start demonstrations and the same evaluation episodes (paired).
+//
+// Per arm (paper section 4.2 and App. I.3.4): the warm-start demonstrations (one per task by
+// default, collected uniformly) form the first pool; they are held back from training until a
+// task of their partition is selected, and AMF selects with a separate copy of the policy that
+// is never trained on them. Each round picks a batch of tasks, demonstrates them with the
+// scripted expert, fine-tunes (steps_per_round Adam steps on all training demonstrations so
+// far) and evaluates the success rate on every task.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <random>
+#include <thread>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "amf/dropout_uncertainty.hpp"
+#include "amf/environments.hpp"
+#include "amf/error.hpp"
+#include "amf/io.hpp"
+#include "amf/nn_study.hpp"
+#include "amf/warm_start.hpp"
+#include "study/nn_evaluate.hpp"
+#include "study/nn_study_json.hpp"
+#include "study/seed_mix.hpp"
+
+namespace amf {
+namespace {
+
+using detail::mix_seed;
+
+// The policy's view of the study's demonstrations: every step of the given trajectories.
+BcData bc_data(const std::vector<const Trajectory*>& demos, const Environment& env) {
+  Dataset d(env.state_dim(), env.action_dim(), env.task_dim());
+  for (const auto* t : demos) d.add(*t);
+  return make_bc_data(d);
+}
+
+// The pool the criterion sees: every stride-th step of each demonstration (the importance
+// weights and Grams grow with the number of pool steps; consecutive steps are near duplicates).
+Dataset strided_pool(const std::vector<const Trajectory*>& demos, const Environment& env, int stride) {
+  Dataset d(env.state_dim(), env.action_dim(), env.task_dim());
+  const int ds = env.state_dim(), da = env.action_dim();
+  for (const auto* t : demos) {
+    Trajectory s;
+    s.task = t->task;
+    const std::size_t steps = t->states.size() / ds;
+    for (std::size_t i = 0; i < steps; i += static_cast<std::size_t>(stride)) {
+      s.states.insert(s.states.end(), t->states.begin() + i * ds, t->states.begin() + (i + 1) * ds);
+      s.actions.insert(s.actions.end(), t->actions.begin() + i * da, t->actions.begin() + (i + 1) * da);
+    }
+    d.add(std::move(s));
+  }
+  return d;
+}
+
+torch::Tensor task_matrix(const Environment& env) {
+  const int K = env.num_tasks(), dc = env.task_dim();
+  auto m = torch::empty({K, dc}, torch::kFloat64);
+  for (int k = 0; k < K; ++k) {
+    const auto v = env.task_vector(k);
+    for (int j = 0; j < dc; ++j) m[k][j] = v[j];
+  }
+  return m;
+}
+
+struct Job {
+  std::string pretrain;
+  int seed;
+};
+
+// What every arm of a job shares.
+struct JobContext {
+  const NnStudyConfig& cfg;
+  std::unique_ptr<Environment> env;
+  std::unique_ptr<Expert> expert;
+  std::uint64_t job_seed;
+  double demo_noise;
+  BcData pretrain_data;
+  MlpPolicy pretrained{nullptr}, pretrained_dropout{nullptr};
+  std::vector<Trajectory> warm;  // warm-start demonstrations
+  std::vector<int> warm_tasks;
+  torch::Tensor tasks, centres;  // (K, dc) task vectors; partition centres (one per task)
+  Evaluator evaluator;
+};
+
+std::vector<int> pretrain_tasks(const std::string& kind, int num_tasks) {
+  std::vector<int> t;
+  const int count = kind == "skewed" ? std::min(2, num_tasks) : num_tasks;
+  for (int k = 0; k < count; ++k) t.push_back(k);
+  return t;
+}
+
+MlpPolicy behaviour_cloned(const NnStudyConfig& cfg, const Environment& env, const BcData& data, double dropout,
+                           std::uint64_t seed) {
+  MlpPolicyConfig pc = cfg.policy;
+  pc.input_dim = env.state_dim() + env.task_dim();
+  pc.action_dim = env.action_dim();
+  pc.dropout = dropout;
+  MlpPolicy policy{nullptr};
+  {
+    // The initial weights come from LibTorch's global generator: seed and draw them in one go.
+    static std::mutex init_mutex;
+    std::lock_guard<std::mutex> lock(init_mutex);
+    torch::manual_seed(seed);
+    policy = MlpPolicy(pc);
+  }
+  FinetuneConfig fc = cfg.finetune;
+  fc.seed = seed;
+  behaviour_clone(policy, data, fc);
+  return policy;
+}
+
+JobContext make_context(const NnStudyConfig& cfg, const Job& job) {
+  JobContext c{cfg, make_environment(cfg.env), nullptr, 0, 0, {}, nullptr, nullptr, {}, {}, {}, {},
+               Evaluator(cfg.env, cfg.eval_episodes)};
+  c.expert = make_expert(*c.env);
+  c.job_seed = mix_seed(mix_seed(cfg.base_seed, detail::seed_of_name(job.pretrain)), job.seed);
+  c.demo_noise = cfg.demo_noise >= 0 ? cfg.demo_noise : default_demo_noise(cfg.env);
+  const int K = c.env->num_tasks();
+  c.tasks = task_matrix(*c.env);
+  c.centres = c.tasks.clone();  // parameter isolation: one partition per task
+
+  const auto allowed = pretrain_tasks(job.pretrain, K);
+  std::vector<Trajectory> pre;
+  for (int d = 0; d < cfg.pretrain_demos; ++d)
+    pre.push_back(demonstrate(*c.env, *c.expert, c.env->task_vector(allowed[d % allowed.size()]), c.demo_noise,
+                              mix_seed(c.job_seed, 100000 + d)));
+  std::vector<const Trajectory*> ptr;
+  for (const auto& t : pre) ptr.push_back(&t);
+  c.pretrain_data = bc_data(ptr, *c.env);
+  c.pretrained = behaviour_cloned(cfg, *c.env, c.pretrain_data, 0.0, mix_seed(c.job_seed, 1));
+  const bool any_dropout = std::any_of(cfg.arms.begin(), cfg.arms.end(), [](const NnArm& a) { return a.selector == "dropout"; });
+  if (any_dropout) c.pretrained_dropout = behaviour_cloned(cfg, *c.env, c.pretrain_data, cfg.dropout, mix_seed(c.job_seed, 1));
+
+  const int W = cfg.warm_start_demos >= 0 ? cfg.warm_start_demos : K;
+  for (int w = 0; w < W; ++w) {
+    c.warm_tasks.push_back(w % K);
+    c.warm.push_back(demonstrate(*c.env, *c.expert, c.env->task_vector(w % K), c.demo_noise,
+                                 mix_seed(c.job_seed, 200000 + w)));
+  }
+  return c;
+}
+
+// The arm's batch of task indices for this round.
+std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTuner& selection_policy,
+                              const std::vector<const Trajectory*>& pool_demos, Backend& backend, std::mt19937_64& rng) {
+  const int K = c.env->num_tasks();
+  std::vector<int> out;
+  if (arm.selector == "uniform") {
+    std::uniform_int_distribution<int> pick(0, K - 1);
+    for (int b = 0; b < batch; ++b) out.push_back(pick(rng));
+    return out;
+  }
+  const Dataset pool = strided_pool(pool_demos, *c.env, c.cfg.selection_stride);
+  if (arm.selector == "dropout") {
+    // Fill the batch with the task of largest prior predictive variance on the pool's states,
+    // each task through the copy of its partition.
+    const auto data = make_bc_data(pool);
+    const auto states = data.inputs.narrow(1, 0, c.env->state_dim());
+    auto variances = torch::empty({K}, torch::kFloat64);
+    const auto part = selection_policy.partition_of(c.tasks);
+    for (int k = 0; k < K; ++k) {
+      MlpPolicy copy = selection_policy.policy(static_cast<int>(part[k].item<std::int64_t>()));
+      copy->to(torch::kCPU, torch::kFloat64);
+      variances[k] = dropout_prior_variance(copy, states, c.tasks.narrow(0, k, 1), c.cfg.dropout_passes,
+                                            mix_seed(rng(), 11))[0];
+    }
+    for (auto k : max_variance_batch(variances, batch)) out.push_back(static_cast<int>(k));
+    return out;
+  }
+  // AMF-NN: every task is a candidate and a target (uniform target distribution).
+  std::vector<double> task_values(c.tasks.data_ptr<double>(), c.tasks.data_ptr<double>() + c.tasks.numel());
+  std::vector<double> probs(K, 1.0 / K);
+  const MatrixView<double> tasks(task_values.data(), K, c.env->task_dim());
+  NnSelectionInputs inputs(selection_policy, pool, tasks, tasks, VectorView<double>(probs), c.cfg.sigma_pi,
+                           arm.embedding);
+  FeatureCriterionProblem& p = inputs.problem();
+  p.noise_variance = arm.noise_variance;
+  p.clip = c.cfg.clip;
+  p.batch_size = batch;
+  p.min_weight = c.cfg.min_weight;
+  const CriterionResult r = select_batch(p, backend);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    std::string line;
+    for (int k = 0; k < K; ++k)
+      line += " " + c.env->task_names()[k] + ": J " + std::to_string(r.J[k]) + " gain " + std::to_string(r.info_gain[k]);
+    spdlog::debug("amf nn-study {}:{}", arm.label, line);
+  }
+  for (auto k : r.batch) out.push_back(static_cast<int>(k));
+  return out;
+}
+
+struct ArmResult {
+  std::vector<NnRoundRecord> rounds;
+  std::vector<NnPickRecord> picks;
+};
+
+ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& backend) {
+  const NnStudyConfig& cfg = c.cfg;
+  const std::uint64_t arm_seed = mix_seed(c.job_seed, detail::seed_of_name(arm.label));
+  std::mt19937_64 rng(arm_seed);
+  ForgettingConfig forgetting;
+  forgetting.kind = arm.forgetting;
+  forgetting.lambda = arm.forgetting_lambda;
+  if (arm.forgetting == Forgetting::ParameterIsolation) forgetting.centres = c.centres;
+  FinetuneConfig fc = cfg.finetune;
+  fc.seed = mix_seed(arm_seed, 7);
+  MlpPolicy& start = arm.selector == "dropout" ? c.pretrained_dropout : c.pretrained;
+  FineTuner deployed(start, forgetting, fc, c.pretrain_data);
+  // The selection copy: from the same pre-trained parameters, never trained on the warm start.
+  FineTuner selection = deployed.clone();
+
+  std::vector<int> warm_partition;
+  const auto part = deployed.partition_of(c.tasks);
+  for (int t : c.warm_tasks) warm_partition.push_back(static_cast<int>(part[t].item<std::int64_t>()));
+  WarmStart warm(warm_partition, deployed.partitions());
+
+  std::vector<Trajectory> selected;
+  ArmResult out;
+  auto record = [&](int round) {
+    const auto per_task = c.evaluator.success(deployed, c.job_seed);
+    double mean = 0;
+    for (double s : per_task) mean += s / per_task.size();
+    out.rounds.push_back({job.pretrain, arm.label, job.seed, round, static_cast<int>(selected.size()), mean, per_task});
+  };
+  record(0);
+  const int batch = arm.batch_size > 0 ? arm.batch_size : cfg.batch_size;
+  for (int round = 0; static_cast<int>(selected.size()) < cfg.budget; ++round) {
+    const int b = std::min(batch, cfg.budget - static_cast<int>(selected.size()));
+    std::vector<const Trajectory*> pool;
+    for (const auto& t : c.warm) pool.push_back(&t);
+    for (const auto& t : selected) pool.push_back(&t);
+    const auto picks = choose_tasks(c, arm, b, selection, pool, backend, rng);
+    std::vector<const Trajectory*> newly;
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+      out.picks.push_back({job.pretrain, arm.label, job.seed, round, c.env->task_names()[picks[i]]});
+      selected.push_back(demonstrate(*c.env, *c.expert, c.env->task_vector(picks[i]), c.demo_noise,
+                                     mix_seed(arm_seed, 1000 * (round + 1) + i)));
+      warm.select(static_cast<int>(part[picks[i]].item<std::int64_t>()));
+    }
+    std::vector<const Trajectory*> train, chosen;
+    for (const auto& t : selected) chosen.push_back(&t);
+    train = chosen;
+    for (int id : warm.released_ids()) train.push_back(&c.warm[id]);
+    deployed.fine_tune(bc_data(train, *c.env));
+    if (arm.selector != "uniform") selection.fine_tune(bc_data(chosen, *c.env));
+    record(round + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress, const std::string& checkpoint_dir) {
+  validate(cfg);
+  if (!checkpoint_dir.empty()) make_directories(checkpoint_dir);
+  std::vector<Job> jobs;
+  for (const auto& pre : cfg.pretrain)
+    for (int s = cfg.first_seed; s < cfg.first_seed + cfg.seeds; ++s) jobs.push_back({pre, s});
+  // One intra-op thread: jobs fill the cores, and results must not depend on the thread count.
+  const int torch_threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const std::string fingerprint = detail::nn_run_fingerprint(cfg);
+
+  std::vector<std::vector<ArmResult>> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<int> done{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+  const auto start = std::chrono::steady_clock::now();
+  const int total = static_cast<int>(jobs.size() * cfg.arms.size());
+  auto work = [&] {
+    for (std::size_t j; (j = next++) < jobs.size();) {
+      try {
+        const Job& job = jobs[j];
+        const std::string path = checkpoint_dir.empty()
+                                     ? ""
+                                     : checkpoint_dir + "/job_" + job.pretrain + "_seed" + std::to_string(job.seed) + ".json";
+        auto saved = path.empty() ? nlohmann::json::object() : detail::load_nn_job(path, fingerprint);
+        std::unique_ptr<JobContext> ctx;
+        auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
+        for (const auto& arm : cfg.arms) {
+          ArmResult r;
+          if (saved.contains(arm.label)) {
+            detail::arm_from_json(saved[arm.label], r.rounds, r.picks);
+          } else {
+            if (!ctx) ctx = std::make_unique<JobContext>(make_context(cfg, job));
+            r = run_arm(*ctx, job, arm, *backend);
+            if (!path.empty()) {
+              std::lock_guard<std::mutex> lock(mutex);  // one writer per file anyway; keeps logs tidy
+              saved[arm.label] = detail::arm_to_json(r.rounds, r.picks);
+              detail::save_nn_job(path, fingerprint, saved);
+            }
+          }
+          results[j].push_back(std::move(r));
+          const int d = ++done;
+          if (progress) {
+            std::lock_guard<std::mutex> lock(mutex);
+            progress(d, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+          }
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+        next = jobs.size();
+        return;
+      }
+    }
+  };
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = std::min<unsigned>(cfg.threads > 0 ? cfg.threads : hw, jobs.size());
+  std::vector<std::thread> pool;
+  for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  torch::set_num_threads(torch_threads);
+  if (error) std::rethrow_exception(error);
+
+  NnStudyResults all;
+  for (auto& job : results)
+    for (auto& arm : job) {
+      all.rounds.insert(all.rounds.end(), arm.rounds.begin(), arm.rounds.end());
+      all.picks.insert(all.picks.end(), arm.picks.begin(), arm.picks.end());
+    }
+  return all;
+}
+
+}  // namespace amf
