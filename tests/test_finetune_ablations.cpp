@@ -1,6 +1,8 @@
 // The warm start's bookkeeping and selection copy, the MC-dropout ablation, fine-tuning the head
 // of an off-the-shelf TorchScript policy, and (disabled by default) the time per gradient step.
 #include <gtest/gtest.h>
+
+#include "scripted_policy_fixture.hpp"
 #include <torch/script.h>
 
 #include <chrono>
@@ -97,27 +99,7 @@ TEST(Dropout, PriorVarianceIsZeroWithoutDropoutAndLargerFarFromTheData) {
   EXPECT_THROW(amf::dropout_prior_variance(net, states, torch::zeros({2, 3}), 8, 1), amf::InvalidArgument);
 }
 
-// A TorchScript policy following the documented interface (amf/nn_selection.hpp).
-std::string save_scripted_policy(const std::string& path, int din, int hidden, int da) {
-  torch::manual_seed(4);
-  torch::jit::Module head("Head");
-  head.register_parameter("weight", torch::randn({da, hidden}, torch::kFloat64), false);
-  head.register_parameter("bias", torch::randn({da}, torch::kFloat64), false);
-  head.define("def forward(self, h):\n    return h.matmul(self.weight.t()) + self.bias\n");
-  torch::jit::Module m("Policy");
-  m.register_parameter("w1", 0.5 * torch::randn({hidden, din}, torch::kFloat64), false);
-  m.register_parameter("b1", torch::randn({hidden}, torch::kFloat64), false);
-  m.register_module("head", head);
-  m.define(R"(
-def trunk(self, x):
-    return torch.tanh(x.matmul(self.w1.t()) + self.b1)
-
-def forward(self, x):
-    return self.head.forward(self.trunk(x))
-)");
-  m.save(path);
-  return path;
-}
+using amf_test::save_scripted_policy;
 
 TEST(HeadFinetune, HeadLearnsAndTrunkIsUntouched) {
   const auto path = save_scripted_policy((std::filesystem::temp_directory_path() / "amf_head_ft.pt").string(), 4, 16, 2);

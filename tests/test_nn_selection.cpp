@@ -2,6 +2,8 @@
 // criterion a from-scratch relabelling would, and `amf select --policy mlp` equals the library.
 #include <gtest/gtest.h>
 
+#include "scripted_policy_fixture.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -102,27 +104,7 @@ TEST(NnSelection, CliEqualsLibraryAndLastLayerDiffers) {
 
 namespace {
 
-// A TorchScript policy saved by the test itself, following the documented interface.
-std::string save_scripted_policy(const std::string& path, int din, int hidden, int da) {
-  torch::manual_seed(4);
-  torch::jit::Module head("Head");
-  head.register_parameter("weight", torch::randn({da, hidden}, torch::kFloat64), false);
-  head.register_parameter("bias", torch::randn({da}, torch::kFloat64), false);
-  head.define("def forward(self, h):\n    return h.matmul(self.weight.t()) + self.bias\n");
-  torch::jit::Module m("Policy");
-  m.register_parameter("w1", 0.5 * torch::randn({hidden, din}, torch::kFloat64), false);
-  m.register_parameter("b1", torch::randn({hidden}, torch::kFloat64), false);
-  m.register_module("head", head);
-  m.define(R"(
-def trunk(self, x):
-    return torch.tanh(x.matmul(self.w1.t()) + self.b1)
-
-def forward(self, x):
-    return self.head.forward(self.trunk(x))
-)");
-  m.save(path);
-  return path;
-}
+using amf_test::save_scripted_policy;
 
 TEST(TorchScriptPolicy, HeadEmbeddingEqualsPerSampleAutogradOfTheHead) {
   const auto path = save_scripted_policy((std::filesystem::temp_directory_path() / "amf_ts.pt").string(), 4, 6, 2);

@@ -8,6 +8,7 @@
 
 #include "amf/environments.hpp"
 #include "amf/error.hpp"
+#include "file_fixture.hpp"
 #include "amf/features.hpp"
 #include "amf/fine_tuner.hpp"
 #include "amf/nn_selection.hpp"
@@ -56,13 +57,6 @@ amf::NnStudyConfig tiny_study() {
   c.arms[2].selector = "dropout";
   c.dropout_passes = 4;
   return c;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -155,8 +149,8 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   const auto fresh = amf::run_nn_study(c);
   amf::write_nn_study_outputs(c, fresh, (dir / "c").string());
   for (const char* f : {"curves.csv", "picks.csv", "auc.csv", "summary.txt"}) {
-    EXPECT_EQ(read((dir / "a" / f).string()), read((dir / "b" / f).string())) << f;
-    EXPECT_EQ(read((dir / "a" / f).string()), read((dir / "c" / f).string())) << f;
+    EXPECT_EQ(amf_test::read_file((dir / "a" / f).string()), amf_test::read_file((dir / "b" / f).string())) << f;
+    EXPECT_EQ(amf_test::read_file((dir / "a" / f).string()), amf_test::read_file((dir / "c" / f).string())) << f;
   }
   // Another configuration in the same checkpoint directory is refused, not mixed in.
   amf::NnStudyConfig other = c;

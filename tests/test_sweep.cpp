@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "amf/error.hpp"
+#include "file_fixture.hpp"
 #include "amf/sweep.hpp"
 #include "io/run_lock.hpp"
 
@@ -38,13 +39,6 @@ std::string write(const std::string& dir, const std::string& name, const std::st
   const std::string path = dir + "/" + name;
   std::ofstream(path) << text;
   return path;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string error_of(const std::string& path) {
@@ -171,7 +165,7 @@ methods = ["amf", "uniform"]
   const std::string study_dir = dir + "/study";
   amf::write_gp_study_outputs(cfg, amf::run_gp_study(cfg), study_dir);
   for (const char* f : {"curves.csv", "picks.csv", "summary_curves.csv", "summary.json", "summary.txt"})
-    EXPECT_EQ(read(out + "/merged/base/" + f), read(study_dir + "/" + f)) << f;
+    EXPECT_EQ(amf_test::read_file(out + "/merged/base/" + f), amf_test::read_file(study_dir + "/" + f)) << f;
 
   // The directory now belongs to this grid: another grid is refused, not mixed in.
   const auto other = write(dir, "t.toml", std::string(kTinyStudy) + "[sweep]\nseeds = 3\n");

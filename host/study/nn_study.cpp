@@ -33,6 +33,12 @@
 #include "study/nn_study_json.hpp"
 #include "study/seed_mix.hpp"
 
+// OpenBLAS (behind Debian's LibTorch) runs its own thread pool, which torch::set_num_threads
+// does not control; with study jobs on every core its spinning threads oversubscribe them (40 %
+// of the time went to sched_yield). Weak: absent when LibTorch uses another BLAS.
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+
 namespace amf {
 namespace {
 
@@ -270,6 +276,8 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
   // One intra-op thread: jobs fill the cores, and results must not depend on the thread count.
   const int torch_threads = torch::get_num_threads();
   torch::set_num_threads(1);
+  const int blas_threads = openblas_get_num_threads ? openblas_get_num_threads() : 0;
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
   const std::string fingerprint = detail::nn_run_fingerprint(cfg);
 
   std::vector<std::vector<ArmResult>> results(jobs.size());
@@ -323,6 +331,7 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
   for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work);
   for (auto& t : pool) t.join();
   torch::set_num_threads(torch_threads);
+  if (openblas_set_num_threads && blas_threads > 0) openblas_set_num_threads(blas_threads);
   if (error) std::rethrow_exception(error);
 
   NnStudyResults all;

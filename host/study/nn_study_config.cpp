@@ -7,17 +7,14 @@
 #include "amf/environments.hpp"
 #include "amf/error.hpp"
 #include "amf/nn_study.hpp"
+#include "study/number_format.hpp"
 
 namespace amf {
 namespace {
 
 [[noreturn]] void fail(const std::string& msg) { throw InvalidArgument("nn study config: " + msg); }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+std::string num(double v) { return detail::format_general(v); }
 
 NnArm amf_arm(double s2, const std::string& label = "") {
   NnArm a;

@@ -10,22 +10,14 @@
 #include "amf/environments.hpp"
 #include "amf/io.hpp"
 #include "amf/nn_study.hpp"
+#include "study/number_format.hpp"
 #include "study/nn_study_json.hpp"
 
 namespace amf {
 namespace {
 
-std::string fmt(double v, int prec = 6) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-  return buf;
-}
-
-std::string fixed(double v, int prec = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-  return buf;
-}
+std::string fmt(double v, int prec = 6) { return detail::format_general(v, prec); }
+std::string fixed(double v, int prec = 2) { return detail::format_fixed(v, prec); }
 
 std::string cell(const MeanCI& c) { return fixed(c.mean) + " [" + fixed(c.lo) + ", " + fixed(c.hi) + "]"; }
 

@@ -16,6 +16,7 @@
 #include "amf/sweep.hpp"
 #include "io/run_lock.hpp"
 #include "io/study_config_schema.hpp"
+#include "study/number_format.hpp"
 #include "study/run_checkpoint.hpp"
 #include "study/run_result.hpp"
 #include "study/study_json.hpp"
@@ -23,11 +24,7 @@
 namespace amf {
 namespace {
 
-std::string format_value(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string format_value(double v) { return detail::format_general(v, 6); }
 
 void set_grid_value(StudyRunConfig& cfg, const std::string& field, double v, const std::string& source) {
   toml::table t;
