@@ -73,8 +73,12 @@ def main(out):
         means = [float(rows[a]["auc_mean"]) for a in present]
         err = [[m - float(rows[a]["auc_lo"]) for a, m in zip(present, means)],
                [float(rows[a]["auc_hi"]) - m for a, m in zip(present, means)]]
-        ax.bar(range(len(present)), means, yerr=err, capsize=3,
-               color=[style(a, i)["color"] for i, a in enumerate(present)], alpha=0.8)
+        bars = ax.bar(range(len(present)), means, yerr=err, capsize=3,
+                      color=[style(a, i)["color"] for i, a in enumerate(present)], alpha=0.8)
+        for bar, (i, a) in zip(bars, enumerate(present)):
+            if style(a, i)["ls"] == "--":  # no parameter isolation
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
         ax.set_xticks(range(len(present)))
         ax.set_xticklabels(present, rotation=30, ha="right", fontsize=8)
         ax.set_title(f"{title}: pre-training {pre}")
@@ -86,7 +90,7 @@ def main(out):
     picks = read_csv(f"{out}/picks.csv")
     tasks = sorted({p["task"] for p in picks})
     if tasks:
-        fig, axes = plt.subplots(1, len(pretrains), figsize=(5.2 * len(pretrains), 3.4), squeeze=False, sharey=True)
+        fig, axes = plt.subplots(1, len(pretrains), figsize=(6.0 * len(pretrains), 3.6), squeeze=False, sharey=True)
         for ax, pre in zip(axes[0], pretrains):
             counts = defaultdict(lambda: defaultdict(int))
             for p in picks:
@@ -94,11 +98,13 @@ def main(out):
                     counts[p["arm"]][p["task"]] += 1
             width = 0.8 / max(len(arms), 1)
             for i, arm in enumerate(arms):
+                dashed = style(arm, i)["ls"] == "--"
                 ax.bar([t + i * width for t in range(len(tasks))], [counts[arm][t] for t in tasks], width,
-                       label=arm, color=style(arm, i)["color"], alpha=0.5 if arm.startswith("uniform") else 0.9)
+                       label=arm, color=style(arm, i)["color"], alpha=0.5 if arm.startswith("uniform") else 0.9,
+                       hatch="//" if dashed else None, edgecolor="white" if dashed else None)
             ax.set_xticks([t + 0.4 - width / 2 for t in range(len(tasks))])
             ax.set_xticklabels(tasks, rotation=20, ha="right", fontsize=8)
-            ax.set_title(f"{title}: demonstrations per task, pre-training {pre}")
+            ax.set_title(f"{title}, pre-training {pre}: demonstrations per task", fontsize=10)
         axes[0][0].set_ylabel("demonstrations (all seeds)")
         axes[0][-1].legend(fontsize=7)
         save(fig, out, "picks")
