@@ -17,6 +17,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 #ifdef AMF_GPU_BENCH_TORCH
 #include <torch/torch.h>
@@ -151,6 +152,49 @@ int main(int argc, char** argv) {
     }
     if (s.cpu && t_torch > 0) rows[cpu_row].speedup_vs_libtorch = t_torch / t_cpu;
     std::fprintf(stderr, "[gpu_bench] %s N=%d R=%d T=%d K=%d done\n", s.name, s.N, s.R, s.T, s.K);
+  }
+
+  // AMF-NN: the feature criterion on random factorised MLP features (Linear 5->H, LayerNorm H,
+  // Linear H->3), engine on CPU and CUDA against LibTorch's implementation on the same device.
+  struct NnSpec {
+    const char* name;
+    int N, R, T, K, hidden;
+    bool cpu;
+  };
+  std::vector<NnSpec> nn_specs{{"W-NN-scaled", 32, 8, 20, 4, 32, true}};
+  if (device) nn_specs.push_back({"W-NN (N 256, H 256)", 256, 16, 50, 4, 256, false});
+  for (const NnSpec& s : nn_specs) {
+    amf_test::OwnedFeatureProblem op(s.R, s.T, s.N, s.K, true, 7, s.hidden);
+    std::vector<double> ref;
+    double t_torch = 0;
+    std::size_t cpu_row = rows.size();
+    if (s.cpu) {
+      auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+      amf::CriterionResult r;
+      const double t = seconds([&] { r = amf::evaluate_criterion(op.problem, *cpu); });
+      ref = r.J;
+      rows.push_back({s.name, "amf-cpu", s.N, s.R, s.T, s.K, t, 0, 0});
+    }
+#ifdef AMF_GPU_BENCH_TORCH
+    const std::string tdev = device && torch::cuda::is_available() ? "cuda" : "cpu";
+    if (tdev == "cuda" || s.cpu) {
+      amf::torch_feature_criterion(op.problem, false, tdev);  // warm-up
+      amf::CriterionResult r;
+      t_torch = seconds([&] { r = amf::torch_feature_criterion(op.problem, false, tdev); });
+      rows.push_back({s.name, "libtorch-" + tdev, s.N, s.R, s.T, s.K, t_torch, ref.empty() ? -1 : max_rel(r.J, ref), 1});
+      if (ref.empty()) ref = r.J;
+      if (s.cpu) rows[cpu_row].speedup_vs_libtorch = t_torch / rows[cpu_row].seconds;
+    }
+#endif
+    if (device) {
+      auto cuda = amf::make_backend(amf::BackendKind::Cuda);
+      amf::evaluate_criterion(op.problem, *cuda);  // warm-up
+      amf::CriterionResult r;
+      const double t = seconds([&] { r = amf::evaluate_criterion(op.problem, *cuda); });
+      rows.push_back({s.name, "amf-cuda", s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref),
+                      t_torch > 0 ? t_torch / t : 0});
+    }
+    std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
   }
 
   md << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference |\n"

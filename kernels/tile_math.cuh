@@ -34,6 +34,14 @@ AMF_HD T rbf_state_task(const T* x, const T* y, int state_dim, int task_dim,
   return signal_variance * exp(neg_half_inv_ls2_state * ds + neg_half_inv_ls2_task * dc);
 }
 
+// The Gram term of one Linear layer of the loss-gradient kernel, from the signal product
+// s = delta . delta' and the input product h = h_in . h_in': the weight gradients give s h and
+// the bias gradients s, so k += s (h + 1). The CPU Gram and the CUDA epilogue both use it.
+template <typename T>
+AMF_HD T linear_layer_term(T signal_product, T input_product) {
+  return signal_product * (input_product + T(1));
+}
+
 // In-place lower Cholesky of the n x n matrix A (row-major, leading dimension lda); only the
 // lower triangle is read and written. Returns false, leaving A partly overwritten, when a pivot
 // is not positive (the matrix is not numerically positive definite).

@@ -1,6 +1,6 @@
-// The CUDA backend against the CPU backend (float64 on both; relative tolerance 1e-9 on J and the
-// information gain, 1e-10 absolute on weights, identical batches). Skipped, with the reason
-// printed, where CUDA is not compiled in or no device is visible.
+// The CUDA backend against the CPU backend, for both criteria (float64 on both; relative
+// tolerance 1e-9 on J and the information gain, 1e-10 absolute on weights, identical batches).
+// Skipped, with the reason printed, where CUDA is not compiled in or no device is visible.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +8,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 
 namespace {
@@ -49,6 +50,36 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CudaVsCpu,
                          ::testing::Values(std::make_tuple(1, 5, 9, 1), std::make_tuple(7, 6, 17, 3),
                                            std::make_tuple(50, 8, 33, 2), std::make_tuple(64, 4, 12, 2),
                                            std::make_tuple(65, 3, 5, 1)));  // 65: falls back to the CPU
+
+// The feature (AMF-NN) criterion: (horizon T, trajectories, candidates, batch size, factorised).
+class FeatureCudaVsCpu : public ::testing::TestWithParam<std::tuple<int, int, int, int, bool>> {};
+
+TEST_P(FeatureCudaVsCpu, SameScoresWeightsAndBatch) {
+  skip_without_device();
+  if (::testing::Test::IsSkipped()) return;
+  const auto [T, R, N, B, factorised] = GetParam();
+  amf_test::OwnedFeatureProblem op(R, T, N, 4, factorised);
+  op.problem.batch_size = B;
+  auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+  auto cuda = amf::make_backend(amf::BackendKind::Cuda);
+  const auto a = amf::select_batch(op.problem, *cpu);
+  const auto b = amf::select_batch(op.problem, *cuda);
+  ASSERT_EQ(a.J.size(), b.J.size());
+  EXPECT_EQ(a.num_target_points, b.num_target_points);
+  for (std::size_t c = 0; c < a.J.size(); ++c) {
+    EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c]))) << "candidate " << c;
+    EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  }
+  for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
+  EXPECT_EQ(a.batch, b.batch);
+  EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, FeatureCudaVsCpu,
+                         ::testing::Values(std::make_tuple(1, 5, 9, 1, true), std::make_tuple(7, 6, 17, 3, true),
+                                           std::make_tuple(7, 6, 17, 3, false), std::make_tuple(50, 5, 9, 2, true),
+                                           std::make_tuple(64, 3, 6, 2, true),
+                                           std::make_tuple(65, 3, 5, 1, true)));  // 65: falls back to the CPU
 
 TEST(CudaBackend, AutoDoesNotPickTheUnvalidatedBackend) {
   skip_without_device();

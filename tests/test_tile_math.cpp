@@ -55,6 +55,20 @@ TEST(TileMath, CholeskyReportsIndefiniteAndNaN) {
   EXPECT_FALSE(amf::tile::cholesky_lower(B, 1, 1));
 }
 
+// The Linear-layer term of the loss-gradient kernel equals the inner product of the explicit
+// per-sample gradients [delta (x) h, delta] (weights, then bias).
+TEST(TileMath, LinearLayerTermIsTheExplicitGradientInnerProduct) {
+  const double d1[2] = {0.3, -1.2}, h1[3] = {0.5, 2.0, -0.7}, d2[2] = {-0.4, 0.9}, h2[3] = {1.5, -0.2, 0.8};
+  double explicit_product = 0, s = 0, h = 0;
+  for (int o = 0; o < 2; ++o) {
+    for (int i = 0; i < 3; ++i) explicit_product += d1[o] * h1[i] * d2[o] * h2[i];
+    explicit_product += d1[o] * d2[o];
+    s += d1[o] * d2[o];
+  }
+  for (int i = 0; i < 3; ++i) h += h1[i] * h2[i];
+  EXPECT_NEAR(amf::tile::linear_layer_term(s, h), explicit_product, 1e-15);
+}
+
 TEST(TileMath, GaussianLogProbMatchesFormula) {
   const double a[2] = {0.3, -0.1}, mu[2] = {0.1, 0.2}, var = 0.04;
   const double expected = -0.5 * ((0.2 * 0.2 + 0.3 * 0.3) / var) - std::log(2 * M_PI * var);

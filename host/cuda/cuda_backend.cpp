@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
 #include "amf/error.hpp"
@@ -12,6 +11,8 @@
 #include "cpu/pool_data.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "cuda/cuda_context.hpp"
+#include "cuda/cuda_feature_criterion.hpp"
+#include "cuda/device_linalg.hpp"
 #include "gp_kernels.cuh"
 #include "tile_math.cuh"
 
@@ -19,41 +20,12 @@ namespace amf {
 namespace {
 
 using detail::DeviceBuffer;
+using detail::download;
+using detail::lower_solve;
+using detail::potrf;
+using detail::upload;
 using detail::RowMatrix;
 constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each materialised block
-
-template <typename T>
-void upload(DeviceBuffer<T>& dst, const T* src, std::size_t count, cudaStream_t s) {
-  if (count) AMF_CUDA_TRY(cudaMemcpyAsync(dst.get(), src, count * sizeof(T), cudaMemcpyHostToDevice, s));
-}
-
-template <typename T>
-std::vector<T> download(const T* src, std::size_t count, cudaStream_t s) {
-  std::vector<T> out(count);
-  if (count) AMF_CUDA_TRY(cudaMemcpyAsync(out.data(), src, count * sizeof(T), cudaMemcpyDeviceToHost, s));
-  AMF_CUDA_TRY(cudaStreamSynchronize(s));
-  return out;
-}
-
-// Lower Cholesky in place (column-major, leading dimension ld) with cuSOLVER; throws on failure.
-void potrf(const detail::CudaContext& ctx, double* A, int n, int ld, const char* what) {
-  int lwork = 0;
-  AMF_CUSOLVER_TRY(cusolverDnDpotrf_bufferSize(ctx.solver(), CUBLAS_FILL_MODE_LOWER, n, A, ld, &lwork));
-  DeviceBuffer<double> work(std::max(lwork, 1));
-  DeviceBuffer<int> info(1);
-  AMF_CUSOLVER_TRY(cusolverDnDpotrf(ctx.solver(), CUBLAS_FILL_MODE_LOWER, n, A, ld, work.get(), lwork, info.get()));
-  const int status = download(info.get(), 1, ctx.stream())[0];
-  if (status != 0)
-    throw NumericalError(std::string("CUDA backend: Cholesky of ") + what + " failed (cuSOLVER info " +
-                         std::to_string(status) + "); check for NaN or a zero noise variance");
-}
-
-// B <- L^-1 B, L lower (n x n, ld ldl), B n x cols (ld n).
-void lower_solve(const detail::CudaContext& ctx, const double* L, int n, int ldl, double* B, std::int64_t cols) {
-  const double one = 1.0;
-  AMF_CUBLAS_TRY(cublasDtrsm(ctx.blas(), CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, CUBLAS_DIAG_NON_UNIT,
-                             n, static_cast<int>(cols), &one, L, ldl, B, n));
-}
 
 }  // namespace
 
@@ -254,9 +226,15 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
 }
 
 CriterionResult CudaBackend::run(const FeatureCriterionProblem& p, bool select) {
-  static std::once_flag logged;
-  std::call_once(logged, [] { spdlog::info("amf: the feature (AMF-NN) criterion runs on the CPU backend for now"); });
-  return CpuBackend().run(p, select);
+  std::int64_t T_max = 0;
+  for (std::int64_t i = 0; i + 1 < p.traj_offsets.size; ++i)
+    T_max = std::max(T_max, p.traj_offsets[i + 1] - p.traj_offsets[i]);
+  if (T_max > kernels::kMaxTile) {
+    spdlog::warn("amf: trajectories of {} steps exceed the CUDA tile limit of {}; using the CPU backend", T_max,
+                 kernels::kMaxTile);
+    return CpuBackend().run(p, select);
+  }
+  return detail::feature_criterion_cuda(p, select, impl_->ctx);
 }
 
 }  // namespace amf

@@ -5,7 +5,7 @@
 
 namespace amf {
 
-// The AMF-GP criterion on a CUDA device, float64 throughout: cuBLAS/cuSOLVER for the Grams,
+// Both criteria on a CUDA device, float64 throughout. AMF-GP: cuBLAS/cuSOLVER for the Grams,
 // factors and triangular solves, the fused per-pair tile kernel for the Cholesky, solves, logs and
 // weighted sums (kernels/gp_kernels.cu), candidates and pairs in memory-bounded chunks, and greedy
 // picks that grow the conditioning factor by a rank-T block extension on the device.
@@ -17,7 +17,8 @@ class CudaBackend final : public Backend {
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
   CriterionResult run(const CriterionProblem& problem, bool select) override;
-  // The feature (AMF-NN) criterion has no device kernels yet: it runs on the CPU backend.
+  // AMF-NN: the factorised loss-gradient Grams as cuBLAS GEMMs with a Hadamard epilogue, then
+  // the same fused tile kernel (cuda_feature_criterion.hpp); T > 64 runs on the CPU backend.
   CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
 
  private:

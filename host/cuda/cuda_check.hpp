@@ -19,7 +19,7 @@
 namespace amf {
 namespace detail {
 
-// Owning device buffer (RAII); never copied, freed without throwing.
+// Owning device buffer (RAII); never copied (moved, e.g. into a vector), freed without throwing.
 template <typename T>
 class DeviceBuffer {
  public:
@@ -31,6 +31,11 @@ class DeviceBuffer {
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer(DeviceBuffer&& other) noexcept : ptr_(other.ptr_), count_(other.count_) {
+    other.ptr_ = nullptr;
+    other.count_ = 0;
+  }
+  DeviceBuffer& operator=(DeviceBuffer&&) = delete;
   T* get() const { return ptr_; }
   std::size_t size() const { return count_; }
 

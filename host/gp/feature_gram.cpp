@@ -1,6 +1,7 @@
 #include "gp/feature_gram.hpp"
 
 #include "amf/error.hpp"
+#include "tile_math.cuh"
 
 namespace amf {
 namespace detail {
@@ -43,7 +44,10 @@ RowMatrix feature_gram(const GatheredFeatures& A, const GatheredFeatures& B) {
   RowMatrix K = RowMatrix::Zero(A.rows(), B.rows());
   for (std::size_t l = 0; l < A.left.size(); ++l) {
     if (A.kinds[l] == FactorisedLayer::Kind::Linear)  // (delta . delta') (h . h' + 1): weights and bias
-      K.array() += (A.right[l] * B.right[l].transpose()).array() * ((A.left[l] * B.left[l].transpose()).array() + 1.0);
+      K.array() += (A.right[l] * B.right[l].transpose())
+                       .array()
+                       .binaryExpr((A.left[l] * B.left[l].transpose()).array(),
+                                   [](double s, double h) { return tile::linear_layer_term(s, h); });
     else  // LayerNorm gain and shift: (delta o xhat) . (delta' o xhat') + delta . delta'
       K.noalias() += A.left[l] * B.left[l].transpose() + A.right[l] * B.right[l].transpose();
   }

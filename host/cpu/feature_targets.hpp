@@ -1,0 +1,27 @@
+#pragma once
+// What both backends compute on the host for the feature (AMF-NN) criterion before any Gram:
+// the importance weights of candidates and targets from the caller's log-probabilities, the
+// target occupancy (rows of target_features and their weights) and its prior variances.
+#include <cstdint>
+#include <vector>
+
+#include "amf/feature_problem.hpp"
+#include "gp/gp_math.hpp"
+
+namespace amf {
+namespace detail {
+
+struct FeatureTargets {
+  RowMatrix candidate_weights;     // N x R
+  std::vector<std::int64_t> rows;  // target occupancy: rows of target_features
+  std::vector<double> omega;       // and their weights
+  Eigen::VectorXd prior;           // k(z, z) for those rows
+};
+
+FeatureTargets feature_targets(const FeatureCriterionProblem& p);
+
+// Rows of candidate_features of trajectory steps [begin, end) relabelled with candidate c.
+std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::int64_t begin, std::int64_t end);
+
+}  // namespace detail
+}  // namespace amf

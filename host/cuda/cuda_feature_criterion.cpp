@@ -1,0 +1,147 @@
+#include "cuda/cuda_feature_criterion.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "amf/error.hpp"
+#include "core/greedy_pick.hpp"
+#include "cpu/feature_targets.hpp"
+#include "cpu/target_occupancy.hpp"
+#include "cuda/device_features.hpp"
+#include "cuda/device_linalg.hpp"
+#include "feature_kernels.cuh"
+#include "gp_kernels.cuh"
+#include "tile_math.cuh"
+
+namespace amf {
+namespace detail {
+namespace {
+
+constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each chunk's materialised blocks
+
+struct Pair {
+  std::int64_t c, i;
+  double w;
+};
+
+std::int64_t feature_width(const GatheredFeatures& g) {
+  std::int64_t w = 0;
+  for (std::size_t l = 0; l < g.left.size(); ++l) w += g.left[l].cols() + g.right[l].cols();
+  return w;
+}
+
+}  // namespace
+
+CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool select, const CudaContext& ctx) {
+  const cudaStream_t s = ctx.stream();
+  const auto& off = p.traj_offsets;
+  const std::int64_t R = off.size - 1, n = off[R], N = p.candidate_logp.rows;
+  const FeatureTargets targets = feature_targets(p);
+  const RowMatrix& Wc = targets.candidate_weights;
+  const std::int64_t M = static_cast<std::int64_t>(targets.rows.size());
+  const GatheredFeatures Zh = gather_features(p.target_features, targets.rows);
+  const DeviceFeatures Z = upload_features(Zh, s);
+  const std::int64_t width = feature_width(Zh);
+  DeviceBuffer<double> dOmega(M), dPrior(M);
+  upload(dOmega, targets.omega.data(), M, s);
+  const double floor = tile::variance_floor(M ? targets.prior.maxCoeff() : 1.0);
+  const double s2 = p.noise_variance;
+
+  std::vector<Pair> pairs;
+  for (std::int64_t c = 0; c < N; ++c)
+    for (std::int64_t i = 0; i < R; ++i) {
+      const double w = Wc(c, i);
+      if (w != 0.0 && keep_weight(Wc.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, w});
+    }
+  // Equal lengths next to each other, so chunks are long.
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [&](const Pair& a, const Pair& b) { return off[a.i + 1] - off[a.i] < off[b.i + 1] - off[b.i]; });
+
+  CriterionResult result;
+  result.weights.assign(Wc.data(), Wc.data() + Wc.size());
+  result.num_target_points = M;
+  std::vector<std::int64_t> picked_rows;
+  const int picks = select ? p.batch_size : 1;
+  for (int b = 0; b < picks; ++b) {
+    // k_D given this batch's picks Xp: U = Lp^-1 k(Xp, .), Lp Lp^T = k(Xp, Xp) + s2 I.
+    const std::int64_t m = static_cast<std::int64_t>(picked_rows.size());
+    const DeviceFeatures Xp = upload_features(gather_features(p.candidate_features, picked_rows), s);
+    DeviceBuffer<double> dLp(m * m), dUZ(m * M);
+    std::vector<double> prior(targets.prior.data(), targets.prior.data() + M);
+    if (m > 0) {
+      batched_feature_gram(ctx, {Xp, 0, 0, m}, {Xp, 0, 0, m}, 1, dLp.get());
+      kernels::add_diagonal(dLp.get(), m, m, s2, s);
+      potrf(ctx, dLp.get(), static_cast<int>(m), static_cast<int>(m), "the conditioning Gram of this batch's picks");
+      batched_feature_gram(ctx, {Xp, 0, 0, m}, {Z, 0, 0, M}, 1, dUZ.get());
+      lower_solve(ctx, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUZ.get(), M);
+      DeviceBuffer<double> dNorms(M);
+      kernels::column_squared_norms(dUZ.get(), m, M, dNorms.get(), s);
+      const auto norms = download(dNorms.get(), M, s);
+      for (std::int64_t z = 0; z < M; ++z) prior[z] -= norms[z];
+    }
+    upload(dPrior, prior.data(), M, s);
+
+    std::vector<double> J(N, 0.0), gain(N, 0.0);
+    std::size_t q0 = 0;
+    while (q0 < pairs.size()) {
+      const std::int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
+      const std::int64_t limit = std::clamp<std::int64_t>(
+          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (m + 3 * T + 3 * M + width))), 1, 65535);
+      std::size_t q1 = q0;
+      while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit &&
+             off[pairs[q1].i + 1] - off[pairs[q1].i] == T)
+        ++q1;
+      const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
+      std::vector<std::int64_t> rows;
+      for (std::size_t q = q0; q < q1; ++q) {
+        const auto r = candidate_rows(pairs[q].c, n, off[pairs[q].i], off[pairs[q].i + 1]);
+        rows.insert(rows.end(), r.begin(), r.end());
+      }
+      const DeviceFeatures X = upload_features(gather_features(p.candidate_features, rows), s);
+      DeviceBuffer<double> dG(P * T * T), dC(P * T * M), dJ(P), dGain(P), dJit(P);
+      batched_feature_gram(ctx, {X, 0, T, T}, {X, 0, T, T}, P, dG.get());
+      batched_feature_gram(ctx, {X, 0, T, T}, {Z, 0, 0, M}, P, dC.get());
+      if (m > 0) {
+        // G_q -= U_q^T U_q and C_q -= U_q^T U_Z with U = Lp^-1 k(Xp, X) (m x P T).
+        DeviceBuffer<double> dUX(m * P * T);
+        batched_feature_gram(ctx, {Xp, 0, 0, m}, {X, 0, 0, P * T}, 1, dUX.get());
+        lower_solve(ctx, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUX.get(), P * T);
+        const double minus_one = -1.0, one = 1.0;
+        AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
+                                                 static_cast<int>(T), static_cast<int>(m), &minus_one, dUX.get(),
+                                                 static_cast<int>(m), m * T, dUX.get(), static_cast<int>(m), m * T,
+                                                 &one, dG.get(), static_cast<int>(T), T * T, static_cast<int>(P)));
+        AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
+                                                 static_cast<int>(M), static_cast<int>(m), &minus_one, dUX.get(),
+                                                 static_cast<int>(m), m * T, dUZ.get(), static_cast<int>(m), 0, &one,
+                                                 dC.get(), static_cast<int>(T), T * M, static_cast<int>(P)));
+      }
+      kernels::add_block_diagonals(dG.get(), P, static_cast<int>(T), s2, s);
+      kernels::criterion_tiles(dG.get(), dC.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor,
+                               dJ.get(), dGain.get(), dJit.get(), s);
+      const auto hJ = download(dJ.get(), P, s), hGain = download(dGain.get(), P, s), hJit = download(dJit.get(), P, s);
+      for (std::int64_t q = 0; q < P; ++q) {
+        const Pair& pr = pairs[q0 + q];
+        if (hJit[q] < 0)
+          throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.c) +
+                               " is not positive definite even with jitter");
+        J[pr.c] += pr.w * hJ[q];
+        gain[pr.c] += pr.w * hGain[q];
+      }
+      q0 = q1;
+    }
+    if (b == 0) {
+      result.J = J;
+      result.info_gain = gain;
+    }
+    if (!select) break;
+    const GreedyPick pick = record_greedy_pick(J, Wc.data(), R, result);
+    const auto r = candidate_rows(pick.candidate, n, off[pick.trajectory], off[pick.trajectory + 1]);
+    picked_rows.insert(picked_rows.end(), r.begin(), r.end());
+  }
+  ctx.synchronize();
+  return result;
+}
+
+}  // namespace detail
+}  // namespace amf

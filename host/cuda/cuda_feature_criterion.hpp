@@ -1,0 +1,17 @@
+#pragma once
+// The feature (AMF-NN) criterion on a CUDA device: weights and target occupancy on the host (as
+// on the CPU, cpu/feature_targets.hpp), the Gram blocks of every (candidate, trajectory) pair
+// and of this batch's picks as cuBLAS GEMMs (cuda/device_features.hpp), the conditioning on the
+// picks with cuSOLVER/cuBLAS, and the fused tile kernel of AMF-GP for the Cholesky, solves, logs
+// and weighted sums. Pairs run in memory-bounded chunks of equal length. Needs T <= 64.
+#include "amf/criterion.hpp"
+#include "amf/feature_problem.hpp"
+#include "cuda/cuda_context.hpp"
+
+namespace amf {
+namespace detail {
+
+CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& problem, bool select, const CudaContext& ctx);
+
+}  // namespace detail
+}  // namespace amf

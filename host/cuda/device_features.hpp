@@ -1,0 +1,39 @@
+#pragma once
+// Loss-gradient features on the device and their Gram blocks. A gathered layer factor is a
+// row-major (rows x width) host block, which cuBLAS reads as column-major (width x rows, leading
+// dimension width) without a transpose; a Gram block k(A, B) = A^T B per factor.
+#include <cstdint>
+#include <vector>
+
+#include "cuda/cuda_context.hpp"
+#include "gp/feature_gram.hpp"
+
+namespace amf {
+namespace detail {
+
+struct DeviceFeatures {
+  std::vector<FactorisedLayer::Kind> kinds;
+  bool embedding = false;
+  std::vector<DeviceBuffer<double>> left, right;  // per layer, as in GatheredFeatures
+  std::vector<int> left_width, right_width;
+  std::int64_t rows = 0;
+};
+
+DeviceFeatures upload_features(const GatheredFeatures& features, cudaStream_t stream);
+
+// One side of a batched Gram: rows [first + q * stride, first + q * stride + count) of `set`
+// for the q-th block (stride 0: the same rows for every block).
+struct RowBlocks {
+  const DeviceFeatures& set;
+  std::int64_t first, stride, count;
+};
+
+// For q < blocks: K + q * a.count * b.count <- k(a's rows of block q, b's rows of block q), each
+// a column-major a.count x b.count block. Embeddings: one batched GEMM. Factorised layers: a
+// LayerNorm adds two GEMMs; a Linear layer's two GEMMs meet in the Hadamard epilogue
+// s (h + 1) (kernels/feature_kernels.cu), through two temporary blocks of the same size.
+void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
+                          double* K);
+
+}  // namespace detail
+}  // namespace amf
