@@ -86,7 +86,9 @@ using NnProgress = std::function<void(int done, int total, double elapsed_second
 
 // Every (pre-training, seed) job checkpoints each finished arm under checkpoint_dir (atomically)
 // and skips it when started again with the same configuration: a killed study loses only the
-// arms in flight. A directory of another configuration is refused.
+// arms in flight. A directory of another configuration is refused. Results are deterministic for
+// the seeds and independent of `threads`, except for the dropout arm: its masks come from
+// LibTorch's global generator, which concurrent jobs share (use threads = 1 to reproduce it).
 NnStudyResults run_nn_study(const NnStudyConfig& config, const NnProgress& progress = {},
                             const std::string& checkpoint_dir = "");
 
