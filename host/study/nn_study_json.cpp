@@ -5,6 +5,7 @@
 
 #include "amf/error.hpp"
 #include "amf/io.hpp"
+#include "study/study_json.hpp"
 
 namespace amf {
 namespace detail {
@@ -52,11 +53,7 @@ nlohmann::json nn_study_config_json(const NnStudyConfig& c) {
   nlohmann::json j = run_json(c);
   j["figure"] = c.figure;
   j["pretrain"] = c.pretrain;
-  j["seeds"] = c.seeds;
-  j["first_seed"] = c.first_seed;
-  j["bootstrap_resamples"] = c.bootstrap_resamples;
-  j["confidence"] = c.confidence;
-  j["backend"] = c.backend;
+  add_report_settings(j, c.seeds, c.first_seed, c.bootstrap_resamples, c.confidence, c.backend);
   return j;
 }
 

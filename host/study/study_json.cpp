@@ -7,12 +7,17 @@ nlohmann::json gp_study_config_json(const GpStudyConfig& c) {
   nlohmann::json j = nlohmann::json::parse(gp_run_fingerprint(c));
   j["k_values"] = c.k_values;
   j["methods"] = c.methods;
-  j["seeds"] = c.seeds;
-  j["first_seed"] = c.first_seed;
-  j["bootstrap_resamples"] = c.bootstrap_resamples;
-  j["confidence"] = c.confidence;
-  j["backend"] = c.backend;
+  add_report_settings(j, c.seeds, c.first_seed, c.bootstrap_resamples, c.confidence, c.backend);
   return j;
+}
+
+void add_report_settings(nlohmann::json& j, int seeds, int first_seed, int bootstrap_resamples, double confidence,
+                         const std::string& backend) {
+  j["seeds"] = seeds;
+  j["first_seed"] = first_seed;
+  j["bootstrap_resamples"] = bootstrap_resamples;
+  j["confidence"] = confidence;
+  j["backend"] = backend;
 }
 
 std::string gp_run_fingerprint(const GpStudyConfig& c) {
