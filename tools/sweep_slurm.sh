@@ -34,7 +34,7 @@ amf=${AMF:-$(command -v amf || echo "$here/build/amf")}
 amf=$(realpath "$amf")
 
 # The number of runs comes from the sweep itself (this also validates the file).
-runs=$("$amf" sweep "$config" --out "$out" --list | head -n1 | cut -d' ' -f1)
+runs=$("$amf" sweep "$config" --out "$out" --list | awk 'NR == 1 { print $1 }')  # awk reads it all: no SIGPIPE
 [[ -n "$tasks" ]] || tasks=$runs
 (( tasks >= 1 && tasks <= runs )) || { echo "sweep_slurm.sh: --tasks $tasks (the grid has $runs runs)" >&2; exit 2; }
 
