@@ -1,8 +1,10 @@
 """amf: active multi-task fine-tuning -- which tasks should an expert demonstrate next?
 
-The criterion and greedy batch selection of AMF-GP on numpy arrays, HDF5 demonstrations in the
-robomimic layout, and the studies of the experiment harness. Arrays may be float32 or float64
-and any memory layout; amf computes in float64. Bad input raises ValueError naming the field.
+The criterion and greedy batch selection of AMF-GP and AMF-NN on numpy arrays or torch CPU
+tensors (zero-copy through DLPack), AMF-NN for a torch nn.Module policy
+(select_batch_for_policy, loss_gradient_features), HDF5 demonstrations in the robomimic layout,
+and the studies of the experiment harness. Arrays may be float32 or float64 and any memory
+layout; amf computes in float64. Bad input raises ValueError naming the field.
 
 Example::
 
@@ -16,15 +18,22 @@ import numpy as np
 
 from ._amf import Error, InvalidArgument, cuda_device_count, load_demonstrations, mpi_world, run_study, save_demonstrations
 from ._amf import _criterion, _feature_criterion
+from .torch_policy import as_numpy, loss_gradient_features, select_batch_for_policy
 
 __version__ = "0.1.0"
 __all__ = ["criterion", "select_batch", "feature_select_batch", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
-           "run_study", "cuda_device_count", "Error", "InvalidArgument"]
+           "run_study", "cuda_device_count", "Error", "InvalidArgument", "loss_gradient_features",
+           "select_batch_for_policy", "mpi_world"]
 
 
 def _call(select, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
           state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
           backend, out, distributed=False):
+    pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs = (
+        as_numpy(x, name) for x, name in ((pool_states, "pool_states"), (pool_actions, "pool_actions"),
+                                          (traj_offsets, "traj_offsets"), (pool_tasks, "pool_tasks"),
+                                          (candidates, "candidates"), (targets, "targets"),
+                                          (target_probs, "target_probs")))
     if target_probs is None:
         n_targets = np.asarray(targets).shape[0]
         target_probs = np.full(n_targets, 1.0 / max(n_targets, 1))
@@ -117,6 +126,18 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
     "pseudo_demo_trajectory".
     """
+    traj_offsets, candidate_logp, target_logp, own_logp, target_probs = (
+        as_numpy(x, name) for x, name in ((traj_offsets, "traj_offsets"), (candidate_logp, "candidate_logp"),
+                                          (target_logp, "target_logp"), (own_logp, "own_logp"),
+                                          (target_probs, "target_probs")))
+
+    def features(f, name):
+        if isinstance(f, (list, tuple)):
+            return [(kind, as_numpy(h, name), as_numpy(d, name)) for kind, h, d in f]
+        return as_numpy(f, name)
+
+    candidate_features = features(candidate_features, "candidate_features")
+    target_features = features(target_features, "target_features")
     if target_probs is None:
         n_targets = np.asarray(target_logp).shape[0]
         target_probs = np.full(n_targets, 1.0 / max(n_targets, 1))

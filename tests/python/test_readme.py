@@ -36,5 +36,12 @@ def test_python_example_runs(tmp_path, amf_cli):
     assert "demonstrate next:" in out
 
 
+def test_pytorch_example_runs(tmp_path, amf_cli):
+    cwd = sandbox(tmp_path, amf_cli)
+    out = subprocess.run(["/usr/bin/python3", "-c", example("pytorch")], cwd=cwd, check=True, capture_output=True,
+                         text=True, env=dict(os.environ)).stdout
+    assert "demonstrate next:" in out
+
+
 def test_cpp_example_is_the_tested_consumer():
     assert example("cpp").strip() == (ROOT / "tests" / "consumer" / "main.cpp").read_text().strip()

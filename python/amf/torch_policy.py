@@ -1,0 +1,147 @@
+"""PyTorch users: AMF-NN selection for a policy held as a torch ``nn.Module``, with no C++.
+
+``loss_gradient_features`` returns the factorised loss-gradient form the engine consumes (per
+Linear layer its input and the back-propagated signal at its output, per LayerNorm its normalised
+input and signal) from one forward and one backward pass with hooks: no per-sample gradient is
+materialised. ``select_batch_for_policy`` builds the whole AMF-NN problem (relabelled pool,
+Gaussian log-probabilities, features) and runs the greedy selection.
+
+torch is imported lazily: ``import amf`` does not need it.
+"""
+import math
+
+import numpy as np
+
+
+def as_numpy(x, name):
+    """torch tensors (and anything else with __dlpack__) as numpy arrays, zero-copy through DLPack
+    for CPU tensors; numpy arrays and array-likes pass through unchanged."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "__dlpack__"):
+        return x
+    device = getattr(x, "device", None)
+    if device is not None and getattr(device, "type", "cpu") != "cpu":
+        raise ValueError(f"{name}: a tensor on {device}; this amf module computes on the CPU: pass {name}.cpu()")
+    if getattr(x, "requires_grad", False):
+        x = x.detach()
+    return np.from_dlpack(x)
+
+
+def _check_modules(model):
+    """The Linear and LayerNorm modules of the model; anything else with parameters is refused,
+    since its gradient would be missing from the factorised form."""
+    import torch
+
+    layers = {}
+    for name, m in model.named_modules():
+        own = list(m.parameters(recurse=False))
+        if isinstance(m, torch.nn.Linear):
+            if m.bias is None:
+                raise ValueError(f"module '{name}': a Linear layer without bias is not supported "
+                                 "(the factorised form has the bias term)")
+            layers[m] = name
+        elif isinstance(m, torch.nn.LayerNorm):
+            if not m.elementwise_affine or len(m.normalized_shape) != 1:
+                raise ValueError(f"module '{name}': only LayerNorm over the last dimension with elementwise_affine")
+            layers[m] = name
+        elif own:
+            raise ValueError(f"module '{name}' ({type(m).__name__}) has parameters but is neither Linear nor "
+                             "LayerNorm: its gradient has no factorised form here")
+    if not layers:
+        raise ValueError("the model has no Linear or LayerNorm layer")
+    return layers
+
+
+def loss_gradient_features(model, inputs, actions):
+    """Factorised loss-gradient features of 0.5 |model(x_p) - a_p|^2 for every row p.
+
+    Returns a list, in the order the layers run, of ("linear", inputs, signals) or
+    ("layernorm", normalised inputs, signals), float64 numpy arrays with one row per point: the
+    form amf.feature_select_batch takes. The model's .grad fields are left untouched; call
+    model.eval() first if it has dropout. Every layer must run exactly once per forward pass.
+    """
+    import torch
+
+    layers = _check_modules(model)
+    dtype = next(model.parameters()).dtype
+    device = next(model.parameters()).device
+    x = torch.as_tensor(inputs, dtype=dtype, device=device)
+    a = torch.as_tensor(actions, dtype=dtype, device=device)
+    records, outputs = [], []
+
+    def hook(module, args, output):
+        if any(r[0] is module for r in records):
+            raise ValueError(f"module '{layers[module]}' runs twice in one forward pass")
+        h = args[0].detach()
+        if isinstance(module, torch.nn.LayerNorm):
+            var, mean = torch.var_mean(h, dim=-1, unbiased=False, keepdim=True)
+            h = (h - mean) / torch.sqrt(var + module.eps)
+            kind = "layernorm"
+        else:
+            kind = "linear"
+        records.append((module, kind, h))
+        outputs.append(output)
+
+    handles = [m.register_forward_hook(hook) for m in layers]
+    try:
+        with torch.enable_grad():
+            out = model(x)
+            if out.shape != a.shape:
+                raise ValueError(f"the model returns actions of shape {tuple(out.shape)}, the actions given are "
+                                 f"{tuple(a.shape)}")
+            loss = 0.5 * ((out - a) ** 2).sum()  # a sum: each row's signal is its own loss gradient
+            signals = torch.autograd.grad(loss, outputs)
+    finally:
+        for h in handles:
+            h.remove()
+    return [(kind, h.cpu().double().numpy(), s.detach().cpu().double().numpy())
+            for (_, kind, h), s in zip(records, signals)]
+
+
+def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
+                            embedding="full", batch_size=1, noise_variance=1.0, clip=(-50.0, 50.0),
+                            min_weight=1e-6, backend="auto"):
+    """AMF-NN's next batch for a deterministic torch policy f(state, task) -> action.
+
+    pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
+    pool_tasks); candidates (N, dc) and targets (K, dc) tasks. The policy's input is the state
+    and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I); embedding "full"
+    (every Linear and LayerNorm) or "last-layer" (the final layer only). Returns the dict of
+    amf.feature_select_batch.
+    """
+    import torch
+
+    from . import feature_select_batch
+
+    if embedding not in ("full", "last-layer"):
+        raise ValueError(f"embedding '{embedding}' is unknown (choose full or last-layer)")
+    if not sigma_pi > 0:
+        raise ValueError(f"sigma_pi = {sigma_pi} (must be > 0)")
+    S = np.asarray(as_numpy(pool["pool_states"], "pool_states"), dtype=np.float64)
+    A = np.asarray(as_numpy(pool["pool_actions"], "pool_actions"), dtype=np.float64)
+    offsets = np.asarray(as_numpy(pool["traj_offsets"], "traj_offsets"), dtype=np.int64)
+    own = np.repeat(np.asarray(as_numpy(pool["pool_tasks"], "pool_tasks"), dtype=np.float64), np.diff(offsets), axis=0)
+    C = np.atleast_2d(np.asarray(as_numpy(candidates, "candidates"), dtype=np.float64))
+    T = np.atleast_2d(np.asarray(as_numpy(targets, "targets"), dtype=np.float64))
+    n, da = A.shape
+
+    def relabel(tasks):  # rows task * n + t
+        return np.hstack([np.tile(S, (len(tasks), 1)), np.repeat(tasks, n, axis=0)])
+
+    dtype = next(policy.parameters()).dtype
+    log_norm = 0.5 * da * math.log(2 * math.pi * sigma_pi ** 2)
+
+    def logp(x, a):
+        with torch.no_grad():
+            f = policy(torch.as_tensor(x, dtype=dtype)).double().numpy()
+        return -0.5 * ((f - a) ** 2).sum(axis=1) / sigma_pi ** 2 - log_norm
+
+    def features(x, a):
+        f = loss_gradient_features(policy, x, a)
+        return f[-1:] if embedding == "last-layer" else f
+
+    xc, xt = relabel(C), relabel(T)
+    ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
+    return feature_select_batch(offsets, logp(xc, ac).reshape(len(C), n), logp(xt, at).reshape(len(T), n),
+                                logp(np.hstack([S, own]), A), features(xc, ac), features(xt, at), target_probs,
+                                batch_size=batch_size, noise_variance=noise_variance, clip=clip,
+                                min_weight=min_weight, backend=backend)
