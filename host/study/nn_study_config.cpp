@@ -33,9 +33,10 @@ NnArm uniform_arm(bool isolation) {
 
 }  // namespace
 
-// sigma^2 is on the scale of the loss-gradient kernel's prior variances: the median diagonal of
-// the target Gram of the pre-trained default policy is about 0.5 to 5 on both scenes (printed by
-// the study's log), so the three values span two orders of magnitude around it.
+// sigma^2 is on the scale of the loss-gradient kernel's prior variances: the mean diagonal of the
+// target Gram of the skew-pre-trained default (2 x 128) policy in kitchen was 360 to 630 per task
+// (measured once while choosing these values, 2026-11-30), so the three values span two orders
+// of magnitude around it; with sigma^2 far below it every candidate's information gain saturates.
 constexpr double kSigma2Low = 10.0, kSigma2Mid = 100.0, kSigma2High = 1000.0;
 
 NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env, const std::string& size) {
