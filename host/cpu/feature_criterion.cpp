@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 
-#include "core/greedy_pick.hpp"
 #include "cpu/feature_targets.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/score_pair.hpp"
@@ -69,14 +68,7 @@ CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool sel
       }
     });
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
-    if (b == 0) {
-      result.J = J;
-      result.info_gain = gain;
-    }
-    if (!select) break;
-    const GreedyPick pick = record_greedy_pick(J, Wc.data(), R, result);
-    const auto rows = candidate_rows(pick.candidate, n, off[pick.trajectory], off[pick.trajectory + 1]);
-    picked_rows.insert(picked_rows.end(), rows.begin(), rows.end());
+    if (!finish_feature_pass(b, select, J, gain, p, Wc, result, picked_rows)) break;
   }
   return result;
 }

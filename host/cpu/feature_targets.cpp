@@ -1,5 +1,6 @@
 #include "cpu/feature_targets.hpp"
 
+#include "core/greedy_pick.hpp"
 #include "cpu/importance_weights.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
@@ -53,6 +54,22 @@ std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::in
   std::vector<std::int64_t> rows;
   for (std::int64_t t = begin; t < end; ++t) rows.push_back(c * n + t);
   return rows;
+}
+
+bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, const std::vector<double>& gain,
+                         const FeatureCriterionProblem& p, const RowMatrix& candidate_weights,
+                         CriterionResult& result, std::vector<std::int64_t>& picked_rows) {
+  if (pass == 0) {
+    result.J = J;
+    result.info_gain = gain;
+  }
+  if (!select) return false;
+  const auto& off = p.traj_offsets;
+  const std::int64_t R = off.size - 1;
+  const GreedyPick pick = record_greedy_pick(J, candidate_weights.data(), R, result);
+  const auto rows = candidate_rows(pick.candidate, off[R], off[pick.trajectory], off[pick.trajectory + 1]);
+  picked_rows.insert(picked_rows.end(), rows.begin(), rows.end());
+  return true;
 }
 
 }  // namespace detail

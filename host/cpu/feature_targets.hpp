@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
 #include "gp/gp_math.hpp"
 
@@ -22,6 +23,14 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p);
 
 // Rows of candidate_features of trajectory steps [begin, end) relabelled with candidate c.
 std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::int64_t begin, std::int64_t end);
+
+// The end of scoring pass `pass` (J and gain per candidate): the first pass's scores become the
+// result's; when selecting, the greedy pick is recorded and the candidate_features rows of its
+// pseudo-demonstration, which the next pass conditions on, are appended to picked_rows. Returns
+// whether another pass follows (only when selecting).
+bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, const std::vector<double>& gain,
+                         const FeatureCriterionProblem& p, const RowMatrix& candidate_weights,
+                         CriterionResult& result, std::vector<std::int64_t>& picked_rows);
 
 }  // namespace detail
 }  // namespace amf

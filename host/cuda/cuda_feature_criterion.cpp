@@ -4,7 +4,6 @@
 #include <numeric>
 
 #include "amf/error.hpp"
-#include "core/greedy_pick.hpp"
 #include "cpu/feature_targets.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "cuda/device_features.hpp"
@@ -130,14 +129,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
       }
       q0 = q1;
     }
-    if (b == 0) {
-      result.J = J;
-      result.info_gain = gain;
-    }
-    if (!select) break;
-    const GreedyPick pick = record_greedy_pick(J, Wc.data(), R, result);
-    const auto r = candidate_rows(pick.candidate, n, off[pick.trajectory], off[pick.trajectory + 1]);
-    picked_rows.insert(picked_rows.end(), r.begin(), r.end());
+    if (!finish_feature_pass(b, select, J, gain, p, Wc, result, picked_rows)) break;
   }
   ctx.synchronize();
   return result;
