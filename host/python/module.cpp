@@ -8,6 +8,7 @@
 #include <string>
 
 #include "amf/backend.hpp"
+#include "amf/bootstrap.hpp"
 #include "amf/config.hpp"
 #include "amf/criterion.hpp"
 #include "amf/demonstrations.hpp"
@@ -287,5 +288,18 @@ PYBIND11_MODULE(_amf, m) {
         "atomically.");
   m.def("run_study", &run_study, py::arg("config"), py::arg("out") = "",
         "Run (or resume) the study a TOML configuration file describes; returns the summary table.");
+  m.def(
+      "bootstrap_mean_ci",
+      [](const std::vector<double>& values, double confidence, int resamples, std::uint64_t seed) {
+        if (values.empty()) throw amf::InvalidArgument("bootstrap_mean_ci: no values");
+        if (!(confidence > 0 && confidence < 1))
+          throw amf::InvalidArgument("bootstrap_mean_ci: confidence " + std::to_string(confidence) + " (must be in (0, 1))");
+        if (resamples < 1) throw amf::InvalidArgument("bootstrap_mean_ci: resamples must be >= 1");
+        const amf::MeanCI ci = amf::bootstrap_mean_ci(values, confidence, resamples, seed);
+        return py::make_tuple(ci.mean, ci.lo, ci.hi);
+      },
+      py::arg("values"), py::arg("confidence") = 0.9, py::arg("resamples") = 2000, py::arg("seed") = 1,
+      "(mean, lo, hi): the mean and its percentile-bootstrap confidence interval, the same estimator the\n"
+      "C++ studies use, deterministic for a seed.");
   m.def("cuda_device_count", &amf::cuda_device_count, "CUDA devices visible to amf (0 without CUDA).");
 }

@@ -1,0 +1,77 @@
+"""Torch policies for the Python studies: an MLP with fixed input standardisation, and parameter
+isolation (one copy of the policy per task partition) as one ``nn.Module``.
+
+Isolation is written as a masked sum over the copies, ``f(x) = sum_p [x routed to p] f_p(x)``,
+rather than by running each copy on its rows only, so that every Linear and LayerNorm runs exactly
+once on every row. That is what ``amf.loss_gradient_features`` needs: a row's back-propagated
+signal at copy p is exactly zero unless the row is routed to p, so the factorised loss-gradient
+kernel between points of different partitions is exactly zero, as it is for copies that share no
+parameter, and no special case is needed in the engine. The cost is P forward passes per row,
+cheap for the few copies of a task-isolated study.
+
+torch is imported here: ``import amf`` does not import this module.
+"""
+import copy
+
+import torch
+
+
+class Standardize(torch.nn.Module):
+    """(x - mean) / scale with fixed buffers (no parameters: it adds nothing to the gradient)."""
+
+    def __init__(self, mean, scale):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).clone())
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).clone())
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
+def mlp_policy(input_dim, action_dim, width=128, depth=2, mean=None, scale=None):
+    """Standardize -> [Linear, LayerNorm, ReLU] -> (depth - 1) x [Linear, ReLU] -> Linear: the
+    layout of amf's LibTorch MlpPolicy. mean/scale default to the identity."""
+    if depth < 1 or width < 1:
+        raise ValueError(f"mlp_policy: depth {depth} and width {width} must be >= 1")
+    mean = torch.zeros(input_dim) if mean is None else mean
+    scale = torch.ones(input_dim) if scale is None else scale
+    layers = [Standardize(mean, scale), torch.nn.Linear(input_dim, width), torch.nn.LayerNorm(width), torch.nn.ReLU()]
+    for _ in range(depth - 1):
+        layers += [torch.nn.Linear(width, width), torch.nn.ReLU()]
+    layers.append(torch.nn.Linear(width, action_dim))
+    return torch.nn.Sequential(*layers)
+
+
+class TaskIsolatedPolicy(torch.nn.Module):
+    """P copies of a policy; each input row goes to the copy whose centre is nearest to the row's
+    task vector (the input columns [task_start, task_start + dc)). With one centre per task every
+    task has its own parameters: fine-tuning on one task cannot make another forget."""
+
+    def __init__(self, policy, centres, task_start):
+        super().__init__()
+        centres = torch.as_tensor(centres, dtype=torch.float32)
+        if centres.dim() != 2 or centres.shape[0] < 1:
+            raise ValueError(f"TaskIsolatedPolicy: centres must be (P, dc) with P >= 1, got {tuple(centres.shape)}")
+        self.copies = torch.nn.ModuleList(copy.deepcopy(policy) for _ in range(centres.shape[0]))
+        self.register_buffer("centres", centres.clone())
+        self.task_start = int(task_start)
+
+    @property
+    def partitions(self):
+        return self.centres.shape[0]
+
+    def partition_of(self, tasks):
+        """The copy index of each task vector (rows of tasks)."""
+        tasks = torch.as_tensor(tasks, dtype=self.centres.dtype, device=self.centres.device)
+        if tasks.shape[-1] != self.centres.shape[1]:
+            raise ValueError(f"TaskIsolatedPolicy: task vectors have {tasks.shape[-1]} entries, the centres "
+                             f"{self.centres.shape[1]}")
+        return torch.cdist(tasks.reshape(-1, tasks.shape[-1]), self.centres).argmin(dim=1)
+
+    def forward(self, x):
+        dc = self.centres.shape[1]
+        part = self.partition_of(x[..., self.task_start:self.task_start + dc].detach())
+        out = 0
+        for p, policy in enumerate(self.copies):
+            out = out + (part == p).to(x.dtype).unsqueeze(-1) * policy(x)
+        return out

@@ -1,0 +1,380 @@
+"""The paper's Fig. 4 protocol for a scene driven from Python and a torch policy: AMF-NN against
+uniform task selection, with and without parameter isolation, on uniform and skewed
+pre-training. The same protocol as the C++ ``amf nn-study`` (host/study/nn_study.cpp), and the
+same output files, so tools/plot_nn_study.py draws both.
+
+A job is one (pre-training distribution, seed): its demonstrations, behaviour-cloned policy,
+warm-start demonstrations and evaluation placements are shared by every arm (paired
+comparisons). Per arm: the warm-start demonstrations (one per task) form the first pool and are
+held back from training until a task of their partition is selected; AMF selects with a copy of
+the policy never trained on them (paper App. I.3.4). Each round picks a batch of tasks,
+demonstrates them with the scene's expert, fine-tunes (steps_per_round Adam steps on all training
+demonstrations so far) and evaluates every task.
+
+A scene provides task_names, num_tasks, state_dim, task_dim, action_dim, task_vector(k),
+demonstrate(k, seed, placement_seed) and success(act, k, episodes, seed).
+"""
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+
+import numpy as np
+
+from . import bootstrap_mean_ci, pool_from_demonstrations
+from .torch_policy import select_batch_for_policy
+
+
+@dataclasses.dataclass
+class PolicyStudyConfig:
+    env: str = "metaworld"
+    figure: str = "fig4"
+    pretrain: tuple = ("uniform", "skewed")
+    pretrain_demos: int = 8          # behaviour-cloning demonstrations (skewed: the first two tasks only)
+    budget: int = 12                 # demonstrations chosen by the selector (warm start excluded)
+    batch_size: int = 2
+    seeds: int = 4
+    first_seed: int = 0
+    eval_episodes: int = 5           # per task per evaluation
+    width: int = 128
+    depth: int = 2
+    learning_rate: float = 1e-3
+    minibatch: int = 256
+    pretrain_steps: int = 1500
+    steps_per_round: int = 200
+    sigma_pi: float = 0.5            # Gaussian likelihood std around the deterministic policy
+    noise_variances: tuple = (10.0,)  # one AMF arm per sigma^2 (the Gram diagonal is ~35 here)
+    selection_stride: int = 4        # every stride-th pool step enters the criterion
+    clip: tuple = (-50.0, 50.0)
+    min_weight: float = 1e-6
+    confidence: float = 0.90
+    bootstrap_resamples: int = 2000
+    workers: int = 0                 # jobs at a time; 0: one per core
+
+    def arms(self):
+        arms = [{"label": f"amf s2={s2:g}", "selector": "amf", "noise_variance": float(s2), "isolation": True}
+                for s2 in self.noise_variances]
+        arms.append({"label": "uniform", "selector": "uniform", "isolation": True})
+        arms.append({"label": "uniform, no isolation", "selector": "uniform", "isolation": False})
+        return arms
+
+    def validate(self):
+        positive = ("pretrain_demos", "budget", "batch_size", "seeds", "eval_episodes", "width", "depth", "minibatch",
+                    "selection_stride", "bootstrap_resamples")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"policy study: {name} = {getattr(self, name)} (must be >= 1)")
+        for name in ("pretrain_steps", "steps_per_round", "first_seed", "workers"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"policy study: {name} = {getattr(self, name)} (must be >= 0)")
+        for name in ("learning_rate", "sigma_pi"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"policy study: {name} = {getattr(self, name)} (must be > 0)")
+        if not self.noise_variances or any(not s > 0 for s in self.noise_variances):
+            raise ValueError(f"policy study: noise_variances = {self.noise_variances} (need at least one, all > 0)")
+        if not self.pretrain or any(p not in ("uniform", "skewed") for p in self.pretrain):
+            raise ValueError(f"policy study: pretrain = {self.pretrain} (each uniform or skewed)")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"policy study: confidence = {self.confidence} (must be in (0, 1))")
+
+    def to_json(self):
+        d = dataclasses.asdict(self)
+        d["arms"] = self.arms()
+        return d
+
+    def fingerprint(self):
+        """What a checkpoint must match to be reused (everything but the run-time knobs)."""
+        d = self.to_json()
+        for k in ("seeds", "first_seed", "workers", "confidence", "bootstrap_resamples"):
+            d.pop(k)
+        d["pretrain"] = sorted(d["pretrain"])
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _seed(*parts):
+    """A 63-bit seed from names and numbers (stable across runs and processes)."""
+    h = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(h[:8], "little") >> 1
+
+
+def _write_atomic(path, text):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# One job: pre-training shared by the arms, then each arm's rounds.
+
+class _Trainer:
+    """Adam on the mean squared action error, minibatches drawn from a seeded generator; the
+    optimiser state persists across rounds, as fine-tuning continues from round to round."""
+
+    def __init__(self, policy, cfg, seed):
+        import torch
+
+        self.policy, self.cfg = policy, cfg
+        self.opt = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate)
+        self.gen = torch.Generator().manual_seed(seed)
+
+    def train(self, demos, steps, task_of):
+        import torch
+
+        if not demos or steps == 0:
+            return
+        x = torch.as_tensor(np.concatenate([np.hstack([d["states"], np.tile(task_of(d), (len(d["states"]), 1))])
+                                            for d in demos]), dtype=torch.float32)
+        y = torch.as_tensor(np.concatenate([d["actions"] for d in demos]), dtype=torch.float32)
+        self.policy.train()
+        for _ in range(steps):
+            idx = torch.randint(len(x), (min(self.cfg.minibatch, len(x)),), generator=self.gen)
+            loss = ((self.policy(x[idx]) - y[idx]) ** 2).sum(dim=1).mean()
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+        self.policy.eval()
+
+
+def _pretrain_tasks(kind, num_tasks):
+    return list(range(min(2, num_tasks))) if kind == "skewed" else list(range(num_tasks))
+
+
+def _strided(demo, stride):
+    return {"task": demo["task"], "states": demo["states"][::stride], "actions": demo["actions"][::stride]}
+
+
+def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed):
+    import copy
+
+    import torch
+
+    from .isolation import TaskIsolatedPolicy
+
+    K = scene.num_tasks
+    tasks = np.stack([scene.task_vector(k) for k in range(K)])
+    centres = tasks if arm["isolation"] else tasks.mean(axis=0, keepdims=True)
+    arm_seed = _seed(job_seed, arm["label"])
+    rng = np.random.default_rng(arm_seed)
+    torch.manual_seed(arm_seed)
+    deployed = TaskIsolatedPolicy(pretrained, centres, task_start=scene.state_dim)
+    selection = copy.deepcopy(deployed)
+    trainer = _Trainer(deployed, cfg, _seed(arm_seed, "deployed"))
+    sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
+    part = deployed.partition_of(tasks).tolist()
+    released = set()  # partitions whose warm-start demonstrations are in the training set
+
+    def act(obs, k):  # straight to task k's copy: the masked sum would run every copy
+        with torch.no_grad():
+            x = torch.as_tensor(np.concatenate([obs, tasks[k]]), dtype=torch.float32)
+            return deployed.copies[part[k]](x.unsqueeze(0))[0].numpy()
+
+    rounds, picks, selected = [], [], []
+
+    def record(r):
+        per_task = [scene.success(act, k, cfg.eval_episodes, eval_seed) for k in range(K)]
+        rounds.append({"pretrain": job["pretrain"], "arm": arm["label"], "seed": job["seed"], "round": r,
+                       "demos": len(selected), "success": float(np.mean(per_task)), "task_success": per_task})
+
+    record(0)
+    r = 0
+    while len(selected) < cfg.budget:
+        b = min(cfg.batch_size, cfg.budget - len(selected))
+        if arm["selector"] == "uniform":
+            chosen = [int(rng.integers(K)) for _ in range(b)]
+        else:
+            pool = pool_from_demonstrations([_strided(d, cfg.selection_stride) for d in warm + selected])
+            result = select_batch_for_policy(selection, pool, tasks, tasks, sigma_pi=cfg.sigma_pi, batch_size=b,
+                                             noise_variance=arm["noise_variance"], clip=cfg.clip,
+                                             min_weight=cfg.min_weight, backend="cpu")
+            chosen = [int(k) for k in result["batch"]]
+        new = []
+        for i, k in enumerate(chosen):
+            picks.append({"pretrain": job["pretrain"], "arm": arm["label"], "seed": job["seed"], "round": r,
+                          "task": scene.task_names[k]})
+            new.append(scene.demonstrate(k, _seed(arm_seed, "demo", r, i), placement_seed))
+            released.add(part[k])
+        selected += new
+        train = selected + [w for w in warm if part[int(np.argmax(w["task"]))] in released]
+        trainer.train(train, cfg.steps_per_round, lambda d: d["task"])
+        if arm["selector"] != "uniform":
+            sel_trainer.train(selected, cfg.steps_per_round, lambda d: d["task"])
+        r += 1
+        record(r)
+    return {"rounds": rounds, "picks": picks}
+
+
+def _job_path(out, job):
+    return os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
+
+
+def _load_job(path, fingerprint):
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: unreadable checkpoint ({e}); delete it to recompute that job") from e
+    if saved.get("fingerprint") != fingerprint:
+        raise ValueError(f"{path}: written by another configuration (fingerprint {saved.get('fingerprint')}, this "
+                         f"study {fingerprint}); use another --out directory")
+    return saved.get("arms", {})
+
+
+def run_job(make_scene, cfg, job, out):
+    """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}."""
+    import torch
+
+    from .isolation import mlp_policy
+
+    torch.set_num_threads(1)  # jobs fill the cores; results must not depend on the thread count
+    fingerprint = cfg.fingerprint()
+    path = _job_path(out, job) if out else None
+    done = _load_job(path, fingerprint) if path else {}
+    arms = cfg.arms()
+    if all(a["label"] in done for a in arms):
+        return done
+    scene = make_scene()
+    K = scene.num_tasks
+    job_seed = _seed(cfg.env, job["pretrain"], job["seed"])
+    placement_seed = _seed(job_seed, "placements") % (2**31)
+    eval_seed = _seed("evaluation", job["seed"]) % (2**31)
+    allowed = _pretrain_tasks(job["pretrain"], K)
+    pre = [scene.demonstrate(allowed[d % len(allowed)], _seed(job_seed, "pretrain", d), placement_seed)
+           for d in range(cfg.pretrain_demos)]
+    warm = [scene.demonstrate(k, _seed(job_seed, "warm", k), placement_seed) for k in range(K)]
+    states = np.concatenate([d["states"] for d in pre])
+    dc = scene.task_dim
+    mean = np.concatenate([states.mean(axis=0), np.zeros(dc)])
+    scale = np.concatenate([states.std(axis=0) + 1e-3, np.ones(dc)])
+    torch.manual_seed(_seed(job_seed, "init"))
+    pretrained = mlp_policy(scene.state_dim + dc, scene.action_dim, cfg.width, cfg.depth, mean, scale)
+    _Trainer(pretrained, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps, lambda d: d["task"])
+    for arm in arms:
+        if arm["label"] in done:
+            continue
+        start = time.time()
+        done[arm["label"]] = _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed)
+        if path:
+            _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
+        final = done[arm["label"]]["rounds"][-1]["success"]
+        print(f"[amf study] {job['pretrain']} seed {job['seed']}: {arm['label']} done in {time.time() - start:.0f} s "
+              f"(final success {final:.2f})", flush=True)
+    return done
+
+
+def run_study(make_scene, cfg, out):
+    """Every job, over `workers` processes, resuming from out/jobs; writes the output files and
+    returns the summary table."""
+    cfg.validate()
+    os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
+    jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
+    workers = min(cfg.workers or os.cpu_count() or 1, len(jobs))
+    start = time.time()
+    results = {}
+    print(f"[amf study] {cfg.env} {cfg.figure}: {len(jobs)} jobs x {len(cfg.arms())} arms on {workers} "
+          f"process(es); checkpoints in {out}/jobs", flush=True)
+    if workers == 1:
+        for i, job in enumerate(jobs):
+            results[(job["pretrain"], job["seed"])] = run_job(make_scene, cfg, job, out)
+            print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
+    else:
+        ctx = multiprocessing.get_context("spawn")  # torch and MuJoCo state must not be forked
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = {pool.submit(run_job, make_scene, cfg, job, out): job for job in jobs}
+            for i, f in enumerate(concurrent.futures.as_completed(futures)):
+                job = futures[f]
+                results[(job["pretrain"], job["seed"])] = f.result()
+                print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
+    scene_tasks = make_scene().task_names
+    return write_outputs(cfg, scene_tasks, jobs, results, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output files: the formats of the C++ write_nn_study_outputs (host/study/nn_study_output.cpp).
+
+def _auc(curve, budget):
+    """Area under the success curve over demonstrations collected, normalised by the budget."""
+    return sum(0.5 * (curve[i][1] + curve[i - 1][1]) * (curve[i][0] - curve[i - 1][0])
+               for i in range(1, len(curve))) / budget
+
+
+def _cell(ci):
+    return f"{ci[0]:.2f} [{ci[1]:.2f}, {ci[2]:.2f}]"
+
+
+def write_outputs(cfg, task_names, jobs, results, out):
+    arms = [a["label"] for a in cfg.arms()]
+    rounds = [r for job in jobs for a in arms for r in results[(job["pretrain"], job["seed"])][a]["rounds"]]
+    picks = [p for job in jobs for a in arms for p in results[(job["pretrain"], job["seed"])][a]["picks"]]
+    lines = ["pretrain,arm,seed,round,demos,success," + ",".join(f"success_{t}" for t in task_names)]
+    for r in rounds:
+        lines.append(f"{r['pretrain']},\"{r['arm']}\",{r['seed']},{r['round']},{r['demos']},{r['success']:.10g},"
+                     + ",".join(f"{s:.10g}" for s in r["task_success"]))
+    _write_atomic(os.path.join(out, "curves.csv"), "\n".join(lines) + "\n")
+    _write_atomic(os.path.join(out, "picks.csv"), "pretrain,arm,seed,round,task\n" + "".join(
+        f"{p['pretrain']},\"{p['arm']}\",{p['seed']},{p['round']},{p['task']}\n" for p in picks))
+
+    bseed = 1
+    lines = ["pretrain,arm,round,demos,success_mean,success_lo,success_hi"]
+    by_round = {}
+    for r in rounds:
+        by_round.setdefault((r["pretrain"], r["arm"], r["round"]), (r["demos"], []))[1].append(r["success"])
+    for (pre, arm, rnd), (demos, values) in sorted(by_round.items()):
+        ci = bootstrap_mean_ci(values, cfg.confidence, cfg.bootstrap_resamples, bseed)
+        bseed += 1
+        lines.append(f"{pre},\"{arm}\",{rnd},{demos},{ci[0]:.6g},{ci[1]:.6g},{ci[2]:.6g}")
+    _write_atomic(os.path.join(out, "summary_curves.csv"), "\n".join(lines) + "\n")
+
+    metric = {}  # (pretrain, arm) -> ([auc per seed], [final per seed]), seed-ordered so pairs line up
+    for job in sorted(jobs, key=lambda j: j["seed"]):
+        for a in arms:
+            curve = [(r["demos"], r["success"]) for r in results[(job["pretrain"], job["seed"])][a]["rounds"]]
+            m = metric.setdefault((job["pretrain"], a), ([], []))
+            m[0].append(_auc(curve, cfg.budget))
+            m[1].append(curve[-1][1])
+    ref = "uniform"
+    summary = {"config": cfg.to_json(), "reference_arm": ref, "arms": []}
+    aucs = ["pretrain,arm,auc_mean,auc_lo,auc_hi,final_mean,final_lo,final_hi"]
+    table = [f"{cfg.env} {cfg.figure}: success rate after {cfg.budget} demonstrations and area under the success "
+             f"curve (AUC), mean [{100 * cfg.confidence:.0f}% bootstrap CI] over {cfg.seeds} seeds"]
+    for pre in cfg.pretrain:
+        table.append(f"pre-training {pre}\n  {'arm':24} | {'final success':22} | {'AUC':22} | AUC - {ref} (paired)")
+        for a in arms:
+            auc_v, final_v = metric[(pre, a)]
+            ca = bootstrap_mean_ci(auc_v, cfg.confidence, cfg.bootstrap_resamples, bseed)
+            cf = bootstrap_mean_ci(final_v, cfg.confidence, cfg.bootstrap_resamples, bseed + 1)
+            bseed += 2
+            aucs.append(f"{pre},\"{a}\",{ca[0]:.6g},{ca[1]:.6g},{ca[2]:.6g},{cf[0]:.6g},{cf[1]:.6g},{cf[2]:.6g}")
+            row = {"pretrain": pre, "arm": a, "auc": dict(zip(("mean", "lo", "hi"), ca)),
+                   "final_success": dict(zip(("mean", "lo", "hi"), cf))}
+            line = f"  {a:24} | {_cell(cf):22} | {_cell(ca):22}"
+            if a != ref:
+                diff = [m - u for m, u in zip(auc_v, metric[(pre, ref)][0])]
+                cd = bootstrap_mean_ci(diff, cfg.confidence, cfg.bootstrap_resamples, bseed)
+                bseed += 1
+                beats = cd[1] > 0
+                row["auc_minus_reference"] = {"mean": cd[0], "lo": cd[1], "hi": cd[2], "better_beyond_ci": beats}
+                line += f" | {_cell(cd)}" + (" *" if beats else "")
+            table.append(line)
+            summary["arms"].append(row)
+    table.append(f"  * the paired CI of AUC - {ref} excludes 0")
+    text = "\n".join(table) + "\n"
+    _write_atomic(os.path.join(out, "auc.csv"), "\n".join(aucs) + "\n")
+    _write_atomic(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
+    _write_atomic(os.path.join(out, "summary.txt"), text)
+    return text
+
+
+def plot(out):
+    """PNG and SVG plots beside the CSVs (tools/plot_nn_study.py, shipped in the package)."""
+    from .plot_nn_study import main
+
+    main(out)
+

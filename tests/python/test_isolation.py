@@ -1,0 +1,106 @@
+"""Parameter isolation as one nn.Module (amf.isolation): its hook-based factorised features equal
+per-sample gradients of all copies (float64, 1e-10), so the loss-gradient kernel between points of
+different partitions is exactly zero and, within a partition, equals the single policy's kernel;
+fine-tuning on one task leaves the other copies bit-identical."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import amf  # noqa: E402
+from amf.isolation import Standardize, TaskIsolatedPolicy, mlp_policy  # noqa: E402
+
+DS, DC, DA = 3, 4, 2
+
+
+def per_sample_gradients(model, x, a):
+    rows = []
+    for i in range(len(x)):
+        model.zero_grad()
+        (0.5 * ((model(torch.as_tensor(x[i:i + 1])) - torch.as_tensor(a[i:i + 1])) ** 2).sum()).backward()
+        rows.append(torch.cat([p.grad.flatten() if p.grad is not None else torch.zeros(p.numel(), dtype=p.dtype)
+                               for p in model.parameters()]).numpy().copy())
+    model.zero_grad()
+    return np.stack(rows)
+
+
+def explicit(features):
+    blocks = []
+    for kind, h, d in features:
+        blocks += [np.einsum("po,pi->poi", d, h).reshape(len(d), -1), d] if kind == "linear" else [d * h, d]
+    return np.hstack(blocks)
+
+
+def kernel(features):
+    return sum((h @ h.T) * (d @ d.T) for _, h, d in features)
+
+
+def rows(rng, n_per_task):
+    tasks = np.repeat(np.eye(DC), n_per_task, axis=0)
+    return np.hstack([rng.normal(size=(len(tasks), DS)), tasks]), rng.normal(size=(len(tasks), DA))
+
+
+def isolated(seed=0):
+    torch.manual_seed(seed)
+    base = mlp_policy(DS + DC, DA, width=8, depth=2, mean=torch.randn(DS + DC), scale=torch.rand(DS + DC) + 0.5)
+    iso = TaskIsolatedPolicy(base, np.eye(DC), task_start=DS).double()
+    with torch.no_grad():  # make the copies differ, as they do after fine-tuning
+        for p in iso.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    return base.double(), iso
+
+
+def test_features_equal_per_sample_gradients_of_every_copy():
+    _, iso = isolated()
+    x, a = rows(np.random.default_rng(0), 3)
+    f = amf.loss_gradient_features(iso, x, a)
+    assert len(f) == DC * 4  # per copy: Linear, LayerNorm, Linear, Linear
+    np.testing.assert_allclose(explicit(f), per_sample_gradients(iso, x, a), rtol=1e-10, atol=1e-12)
+
+
+def test_kernel_is_block_diagonal_and_each_block_is_its_copys_kernel():
+    _, iso = isolated()
+    x, a = rows(np.random.default_rng(1), 3)
+    k = kernel(amf.loss_gradient_features(iso, x, a))
+    part = np.repeat(np.arange(DC), 3)
+    assert np.all(k[part[:, None] != part[None, :]] == 0.0)  # exactly: the signals there are exact zeros
+    for p in range(DC):
+        own = part == p
+        alone = kernel(amf.loss_gradient_features(iso.copies[p], x[own], a[own]))
+        np.testing.assert_allclose(k[np.ix_(own, own)], alone, rtol=1e-12)
+
+
+def test_one_centre_is_the_plain_policy():
+    base, _ = isolated()
+    one = TaskIsolatedPolicy(base, np.full((1, DC), 0.25), task_start=DS).double()
+    x, a = rows(np.random.default_rng(2), 2)
+    np.testing.assert_allclose(one(torch.as_tensor(x)).detach().numpy(), base(torch.as_tensor(x)).detach().numpy(),
+                               rtol=0, atol=0)
+    np.testing.assert_allclose(kernel(amf.loss_gradient_features(one, x, a)),
+                               kernel(amf.loss_gradient_features(base, x, a)), rtol=1e-12)
+
+
+def test_training_one_task_leaves_the_other_copies_untouched():
+    _, iso = isolated()
+    before = [torch.cat([p.detach().flatten() for p in c.parameters()]).clone() for c in iso.copies]
+    x, a = rows(np.random.default_rng(3), 4)
+    mine = x[:, DS + 1] == 1  # task 1 only
+    opt = torch.optim.Adam(iso.parameters(), lr=1e-2)
+    for _ in range(5):
+        loss = ((iso(torch.as_tensor(x[mine])) - torch.as_tensor(a[mine])) ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = [torch.cat([p.detach().flatten() for p in c.parameters()]) for c in iso.copies]
+    for p in range(DC):
+        assert torch.equal(before[p], after[p]) == (p != 1)
+
+
+def test_standardize_adds_no_parameters_and_bad_shapes_are_named():
+    assert list(Standardize(torch.zeros(3), torch.ones(3)).parameters()) == []
+    base, iso = isolated()
+    with pytest.raises(ValueError, match="centres must be"):
+        TaskIsolatedPolicy(base, np.zeros(4), task_start=DS)
+    with pytest.raises(ValueError, match="task vectors have 3 entries"):
+        iso.partition_of(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="depth 0"):
+        mlp_policy(3, 2, width=4, depth=0)

@@ -1,0 +1,97 @@
+"""The Python Fig. 4 protocol (amf.policy_study) on a toy reach scene: output files in the C++
+nn-study formats, deterministic results independent of the process count, resume after a lost
+arm recomputing only that arm, configurations and checkpoints validated with the field named."""
+import json
+import os
+import shutil
+
+import pytest
+
+pytest.importorskip("torch")
+from amf import policy_study  # noqa: E402
+from amf.policy_study import PolicyStudyConfig, run_study  # noqa: E402
+from toy_scene import ToyScene  # noqa: E402
+
+
+def small(**kw):
+    cfg = dict(env="toy", seeds=2, budget=4, batch_size=2, eval_episodes=3, pretrain_demos=4, width=16, depth=1,
+               pretrain_steps=150, steps_per_round=20, minibatch=64, workers=1, bootstrap_resamples=200,
+               noise_variances=(1.0,))
+    cfg.update(kw)
+    return PolicyStudyConfig(**cfg)
+
+
+def files(out):
+    return {n: open(os.path.join(out, n)).read() for n in
+            ("curves.csv", "picks.csv", "summary_curves.csv", "auc.csv", "summary.json", "summary.txt")}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("toy_study"))
+    table = run_study(ToyScene, small(), out)
+    return out, table, files(out)
+
+
+def test_outputs_have_every_round_pick_and_arm(study):
+    out, table, f = study
+    curves = f["curves.csv"].splitlines()
+    assert curves[0] == "pretrain,arm,seed,round,demos,success,success_east,success_north,success_west,success_south"
+    assert len(curves) - 1 == 2 * 2 * 3 * 3  # pretrain x seeds x arms x rounds (0, 2, 4 demos)
+    assert len(f["picks.csv"].splitlines()) - 1 == 2 * 2 * 3 * 4  # every arm spends the budget
+    summary = json.loads(f["summary.json"])
+    assert [a["label"] for a in summary["config"]["arms"]] == ["amf s2=1", "uniform", "uniform, no isolation"]
+    assert len(summary["arms"]) == 6
+    for row in summary["arms"]:
+        assert 0 <= row["auc"]["lo"] <= row["auc"]["mean"] <= row["auc"]["hi"] <= 1
+    assert "pre-training skewed" in table and "amf s2=1" in table
+
+
+def test_plots_are_drawn(study):
+    out, _, _ = study
+    policy_study.plot(out)
+    for name in ("success_curves", "auc", "picks"):
+        assert os.path.getsize(os.path.join(out, f"{name}.png")) > 1000
+
+
+def test_rerun_resumes_and_a_lost_arm_is_recomputed_alone(study, tmp_path, capsys):
+    out, _, before = study
+    copy = str(tmp_path / "copy")
+    shutil.copytree(out, copy)
+    capsys.readouterr()
+    run_study(ToyScene, small(), copy)
+    assert "done in" not in capsys.readouterr().out  # nothing recomputed
+    job = os.path.join(copy, "jobs", "job_skewed_seed1.json")
+    saved = json.load(open(job))
+    del saved["arms"]["uniform"]  # as if the process died while that arm ran
+    json.dump(saved, open(job, "w"))
+    run_study(ToyScene, small(), copy)
+    log = capsys.readouterr().out
+    assert log.count("done in") == 1 and "skewed seed 1: uniform done" in log
+    assert files(copy) == before  # byte for byte: the recomputed arm is deterministic
+
+
+def test_two_processes_give_the_same_results(study, tmp_path):
+    _, _, before = study
+    run_study(ToyScene, small(workers=2), str(tmp_path))
+    assert files(str(tmp_path))["curves.csv"] == before["curves.csv"]
+
+
+def test_checkpoints_of_another_configuration_are_refused(study, tmp_path):
+    out, _, _ = study
+    copy = str(tmp_path / "copy")
+    shutil.copytree(out, copy)
+    with pytest.raises(ValueError, match="another configuration"):
+        run_study(ToyScene, small(budget=6), copy)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("budget", 0, "budget = 0"), ("noise_variances", (), "noise_variances"), ("pretrain", ("both",), "pretrain"),
+    ("learning_rate", -1.0, "learning_rate"), ("confidence", 1.5, "confidence")])
+def test_bad_configurations_name_the_field(field, value, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        run_study(ToyScene, small(**{field: value}), str(tmp_path))
+
+
+def test_auc_is_the_normalised_trapezoid():
+    assert policy_study._auc([(0, 0.0), (2, 0.5), (4, 1.0)], 4) == pytest.approx((0.5 + 1.5) / 4)
