@@ -112,3 +112,17 @@ def test_conditioning_jitter_is_needed():
     acq = peer.MMITL(target=target, noise_std=0.0, mini_batch_size=31)
     with pytest.raises(RuntimeError):
         acq.select(3, peer.NoisyObservationKernel(0.5), data)
+
+
+def test_benchmark_runs_and_agrees(tmp_path):
+    # bench/bench_activeft.py on a tiny problem: it runs, writes one CSV row per configuration,
+    # and both sides picked the same batch in every row (it exits non-zero otherwise).
+    import csv
+    import subprocess
+    script = pathlib.Path(__file__).resolve().parents[2] / "bench" / "bench_activeft.py"
+    out = tmp_path / "bench.csv"
+    subprocess.run([sys.executable, str(script), "--out", str(out), "--candidates", "60", "--dims", "8",
+                    "--targets", "5", "--batches", "1", "3", "--reps", "1"], check=True, capture_output=True)
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["N"], r["D"], r["B"]) for r in rows] == [("60", "8", "1"), ("60", "8", "3")]
+    assert all(r["same_batch"] == "True" and float(r["max_rel_diff_first_pass"]) < RTOL for r in rows)
