@@ -86,11 +86,12 @@ class PolicyStudyConfig:
         return d
 
     def fingerprint(self):
-        """What a checkpoint must match to be reused (everything but the run-time knobs)."""
+        """What a job's checkpoint must match to be reused: everything that changes a job's results.
+        Not the job list (seeds, pre-training kinds: a job's seed depends on its own name only, so
+        more seeds or one kind can reuse a directory) and not the summary's knobs."""
         d = self.to_json()
-        for k in ("seeds", "first_seed", "workers", "confidence", "bootstrap_resamples"):
+        for k in ("pretrain", "seeds", "first_seed", "workers", "confidence", "bootstrap_resamples"):
             d.pop(k)
-        d["pretrain"] = sorted(d["pretrain"])
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -290,7 +291,12 @@ def run_study(make_scene, cfg, out):
             futures = {pool.submit(run_job, make_scene, cfg, job, out): job for job in jobs}
             for i, f in enumerate(concurrent.futures.as_completed(futures)):
                 job = futures[f]
-                results[(job["pretrain"], job["seed"])] = f.result()
+                try:
+                    results[(job["pretrain"], job["seed"])] = f.result()
+                except BaseException:
+                    for other in futures:  # fail now, not after every other job has run
+                        other.cancel()
+                    raise
                 print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
     scene_tasks = make_scene().task_names
     return write_outputs(cfg, scene_tasks, jobs, results, out)

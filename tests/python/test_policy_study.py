@@ -95,3 +95,16 @@ def test_bad_configurations_name_the_field(field, value, message, tmp_path):
 
 def test_auc_is_the_normalised_trapezoid():
     assert policy_study._auc([(0, 0.0), (2, 0.5), (4, 1.0)], 4) == pytest.approx((0.5 + 1.5) / 4)
+
+
+def test_more_seeds_or_one_pretraining_kind_reuse_the_directory(study, tmp_path, capsys):
+    out, _, before = study
+    copy = str(tmp_path / "copy")
+    shutil.copytree(out, copy)
+    capsys.readouterr()
+    run_study(ToyScene, small(seeds=3, pretrain=("skewed",)), copy)
+    log = capsys.readouterr().out
+    assert log.count("done in") == 3 and log.count("skewed seed 2:") == 3  # only the new job's three arms
+    curves = open(os.path.join(copy, "curves.csv")).read().splitlines()
+    old = [line for line in before["curves.csv"].splitlines()[1:] if line.startswith("skewed,")]
+    assert curves[1:1 + len(old)] == old  # seeds 0 and 1 come back unchanged from their checkpoints
