@@ -15,7 +15,9 @@ A scene provides task_names, num_tasks, state_dim, task_dim, action_dim, task_ve
 demonstrate(k, seed, placement_seed) and success(act, k, episodes, seed).
 """
 import concurrent.futures
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -228,8 +230,10 @@ def _load_job(path, fingerprint):
     return saved.get("arms", {})
 
 
-def run_job(make_scene, cfg, job, out):
-    """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}."""
+def run_job(make_scene, cfg, job, out, parent=None):
+    """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}.
+    parent: the study's process id; a worker whose study died stops before its next arm instead
+    of computing on as an orphan."""
     import torch
 
     from .isolation import mlp_policy
@@ -260,6 +264,8 @@ def run_job(make_scene, cfg, job, out):
     for arm in arms:
         if arm["label"] in done:
             continue
+        if parent is not None and os.getppid() != parent:
+            raise SystemExit(f"[amf study] the study process {parent} is gone: stopping")
         start = time.time()
         done[arm["label"]] = _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed)
         if path:
@@ -275,6 +281,23 @@ def run_study(make_scene, cfg, out):
     returns the summary table."""
     cfg.validate()
     os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
+    with _exclusive(out):
+        return _run_study(make_scene, cfg, out)
+
+
+@contextlib.contextmanager
+def _exclusive(out):
+    """One study per directory: two would compute the same jobs and race on their checkpoints.
+    flock is released by the kernel when the holder dies, so a killed study leaves no stale lock."""
+    with open(os.path.join(out, ".study.lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"{out}: another study is running in this directory") from None
+        yield
+
+
+def _run_study(make_scene, cfg, out):
     jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
     workers = min(cfg.workers or os.cpu_count() or 1, len(jobs))
     start = time.time()
@@ -288,7 +311,7 @@ def run_study(make_scene, cfg, out):
     else:
         ctx = multiprocessing.get_context("spawn")  # torch and MuJoCo state must not be forked
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = {pool.submit(run_job, make_scene, cfg, job, out): job for job in jobs}
+            futures = {pool.submit(run_job, make_scene, cfg, job, out, os.getpid()): job for job in jobs}
             for i, f in enumerate(concurrent.futures.as_completed(futures)):
                 job = futures[f]
                 try:

@@ -108,3 +108,14 @@ def test_more_seeds_or_one_pretraining_kind_reuse_the_directory(study, tmp_path,
     curves = open(os.path.join(copy, "curves.csv")).read().splitlines()
     old = [line for line in before["curves.csv"].splitlines()[1:] if line.startswith("skewed,")]
     assert curves[1:1 + len(old)] == old  # seeds 0 and 1 come back unchanged from their checkpoints
+
+
+def test_a_second_study_in_the_same_directory_is_refused(tmp_path):
+    import fcntl
+
+    os.makedirs(tmp_path / "jobs")
+    with open(tmp_path / ".study.lock", "w") as held:  # as a running study holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RuntimeError, match="another study is running"):
+            run_study(ToyScene, small(), str(tmp_path))
+    run_study(ToyScene, small(seeds=1, pretrain=("skewed",)), str(tmp_path))  # released: runs
