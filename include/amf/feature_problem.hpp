@@ -16,6 +16,15 @@
 
 namespace amf {
 
+// Scalar of the GEMMs that form the feature Gram blocks k(X, Z) (candidate steps x target points)
+// on the CPU backend. Float64 is the reference. Float32 runs those GEMMs at about twice the rate;
+// each per-layer product is rounded to float32 and then summed, and everything after (the
+// T x T Grams, Cholesky, solves, log-variances and sums) stays float64. The error it brings is
+// relative to k, so log v = log(k(z, z) - |L^-1 k(X, z)|^2) loses accuracy where v is small
+// against k(z, z) (a target close to a candidate's steps): measure before relying on it
+// (bench/RESULTS.md gives W-NN's numbers). The CUDA backend ignores it (float64 throughout).
+enum class GramPrecision { Float64, Float32 };
+
 struct FeatureCriterionProblem {
   VectorView<std::int64_t> traj_offsets;  // R + 1 entries over the n pool steps
   MatrixView<double> candidate_logp;      // N x n: log pi(a_t | s_t, c)
@@ -28,6 +37,7 @@ struct FeatureCriterionProblem {
   LogProbClip clip;
   int batch_size = 1;
   double min_weight = 1e-6;
+  GramPrecision gram_precision = GramPrecision::Float64;
 };
 
 // Throws amf::InvalidArgument naming the field.
