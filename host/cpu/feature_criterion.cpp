@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <type_traits>
 
 #include "amf/error.hpp"
 #include "cpu/feature_targets.hpp"
@@ -32,6 +33,31 @@ constexpr Eigen::Index kGroupRows = 512;    // candidate steps per group (rows o
 constexpr Eigen::Index kTargetBlock = 128;  // target points per tile (its columns)
 
 using Tile = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+
+// Rows in the GEMM scalar S: a float32 copy, or the float64 rows themselves (no copy).
+template <typename S>
+class AsScalar {
+ public:
+  explicit AsScalar(const PackedRows<double>& rows) : rows_(rows) {
+    if constexpr (!std::is_same_v<S, double>) copy_ = rows.template cast<S>();
+  }
+  const PackedRows<S>& get() const {
+    if constexpr (std::is_same_v<S, double>) return rows_;
+    else return copy_;
+  }
+
+ private:
+  const PackedRows<double>& rows_;
+  PackedRows<S> copy_;
+};
+
+// One worker's buffers for target blocks: the packed block, GEMM products and the k(X, Z_b) tile.
+template <typename S>
+struct BlockScratch {
+  PackedRows<S> Zb;
+  GramScratch<S> gram;
+  RowMatrix C;
+};
 
 struct Pair {
   std::int64_t candidate, trajectory;
@@ -72,13 +98,11 @@ class FeaturePass {
     Kpp.diagonal().array() += p_.noise_variance;
     cond.factor = robust_cholesky(Kpp, "the conditioning Gram of this batch's picks");
     cond.UZ.resize(m, M_);
-    const PackedRows<S> XpS = cond.points.template cast<S>();
-    parallel_for(blocks_, threads_, [&](std::int64_t b) {
+    const AsScalar<S> XpS(cond.points);
+    parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      PackedRows<S> Zb;
-      GramScratch<S> s;
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, Zb);
-      packed_gram(layout_, XpS, 0, m, Zb, 0, mb, cond.UZ.data() + z0, M_, s);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      packed_gram(layout_, XpS.get(), 0, m, s.Zb, 0, mb, cond.UZ.data() + z0, M_, s.gram);
       Tile U(cond.UZ.data() + z0, m, mb, Eigen::OuterStride<>(M_));
       cond.factor.triangularView<Eigen::Lower>().solveInPlace(U);
     });
@@ -140,16 +164,15 @@ class FeaturePass {
     });
 
     // Target blocks: k(X, Z_b) for the whole group, then per pair solve, log and reduce.
-    const PackedRows<S> XS = X.template cast<S>();
+    const AsScalar<S> XS(X);
     const double floor = tile::variance_floor(targets_.prior.size() ? targets_.prior.maxCoeff() : 1.0);
     std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
-    parallel_for(blocks_, threads_, [&](std::int64_t b) {
+    parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      PackedRows<S> Zb;
-      GramScratch<S> scratch;
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, Zb);
-      RowMatrix C(rg, mb);
-      packed_gram(layout_, XS, 0, rg, Zb, 0, mb, C.data(), mb, scratch);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      RowMatrix& C = s.C;
+      C.resize(rg, mb);
+      packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
       for (std::int64_t q = 0; q < P; ++q) {
         const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
         Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
@@ -190,7 +213,7 @@ template <typename S>
 CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, N = p.candidate_logp.rows;
-  const FeatureTargets targets = feature_targets(p);
+  const FeatureTargets targets = feature_targets(p, threads);
   const RowMatrix& Wc = targets.candidate_weights;
   const PackedLayout layout(p.candidate_features);
   if (!(layout == PackedLayout(p.target_features)))
