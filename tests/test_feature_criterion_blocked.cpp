@@ -110,24 +110,42 @@ TEST(FeatureCriterionBlocked, ThreadCountDoesNotChangeTheResult) {
   }
 }
 
-// The documented tolerance of GramPrecision::Float32: J within kFloat32RelTolerance of the
-// float64 reference and the same greedy picks, on features of this scale (see bench/RESULTS.md
-// for W-NN).
-constexpr double kFloat32RelTolerance = 1e-5;
+// GramPrecision::Float32 against the float64 reference. Its error grows as the target variances
+// cancel: measured here (and stated in feature_problem.hpp) as a relative error of J, first pass
+// and greedy picks, within kFloat32PerConditioning * max_z k(z, z) / sigma^2. The worst case is a
+// target on a candidate's own steps (v ~ sigma^2 against k(z, z)): targets that are candidates.
+constexpr double kFloat32PerConditioning = 2e-8;
 
-TEST(FeatureCriterionBlocked, Float32GramsStayWithinTheirToleranceOfFloat64) {
-  auto f = blocked_problem();
+void expect_float32_within_bound(amf::FeatureCriterionProblem p, const char* what) {
   auto backend = amf::make_backend(amf::BackendKind::Cpu);
-  const auto ref = amf::select_batch(f.problem, *backend);
-  f.problem.gram_precision = amf::GramPrecision::Float32;
-  const auto r = amf::select_batch(f.problem, *backend);
+  p.gram_precision = amf::GramPrecision::Float64;
+  const auto ref = amf::select_batch(p, *backend);
+  p.gram_precision = amf::GramPrecision::Float32;
+  const auto r = amf::select_batch(p, *backend);
+  std::vector<std::int64_t> all(p.target_features.points());
+  for (std::size_t z = 0; z < all.size(); ++z) all[z] = static_cast<std::int64_t>(z);
+  const double ratio = amf::detail::feature_diagonal(p.target_features, all).maxCoeff() / p.noise_variance;
   const double err_J = max_rel_diff(r.J, ref.J), err_batch = max_rel_diff(r.batch_J, ref.batch_J);
-  std::printf("float32 Grams: max rel diff J %.2e, batch J %.2e\n", err_J, err_batch);
-  EXPECT_GT(err_J, 0.0);  // the option really runs in float32
-  EXPECT_LT(err_J, kFloat32RelTolerance);
-  EXPECT_LT(err_batch, kFloat32RelTolerance);
-  EXPECT_EQ(r.batch, ref.batch);
-  EXPECT_EQ(r.pseudo_demo_trajectory, ref.pseudo_demo_trajectory);
+  std::printf("%s, sigma^2 %g, max k(z,z)/sigma^2 %.3g: float32 Grams max rel diff J %.2e, picks' J %.2e\n", what,
+              p.noise_variance, ratio, err_J, err_batch);
+  EXPECT_GT(err_J, 0.0) << what;  // the option really runs in float32
+  EXPECT_LT(err_J, kFloat32PerConditioning * ratio) << what;
+  EXPECT_LT(err_batch, kFloat32PerConditioning * ratio) << what;
+  EXPECT_EQ(r.batch, ref.batch) << what;
+  EXPECT_EQ(r.pseudo_demo_trajectory, ref.pseudo_demo_trajectory) << what;
+}
+
+TEST(FeatureCriterionBlocked, Float32GramsStayWithinTheirBoundOfFloat64) {
+  auto f = blocked_problem();
+  expect_float32_within_bound(f.problem, "random targets");
+  for (double noise : {0.5, 1e-2, 1e-4}) {
+    amf::FeatureCriterionProblem p = f.problem;
+    p.noise_variance = noise;
+    const std::int64_t K = p.target_logp.rows, n = p.traj_offsets[p.traj_offsets.size - 1];
+    p.target_features = p.candidate_features;  // target k is candidate k (rows k n + t of both)
+    for (auto& l : p.target_features.layers) l.inputs.rows = l.signals.rows = K * n;
+    expect_float32_within_bound(p, "targets on candidates' steps");
+  }
 }
 
 }  // namespace
