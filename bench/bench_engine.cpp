@@ -4,13 +4,15 @@
 // Counters: engine_s, libtorch_s (one criterion evaluation each), speedup = libtorch / engine,
 // candidates/s of the engine, pairs/candidate (trajectories kept by importance-weight pruning),
 // engine_peak_MiB and libtorch_peak_MiB (process high-water mark during each call).
-// Threads: the engine takes AMF_BENCH_THREADS (default one per core); LibTorch and OpenBLAS take
-// OMP_NUM_THREADS and OPENBLAS_NUM_THREADS (default one per core). Set all three to compare at
-// another thread count; the W-NN rows report both sides' counts.
+// Threads: both sides get AMF_BENCH_THREADS (default one per core): the engine's CPU backend and
+// LibTorch's intra-op pool (at::set_num_threads; Debian's LibTorch otherwise starts with 1 on
+// this VM, where cpuinfo finds no cores). OpenBLAS under LibTorch takes OPENBLAS_NUM_THREADS
+// (default one per core): set it too for another count. The W-NN rows report the counts.
 #include <benchmark/benchmark.h>
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -36,9 +38,17 @@ double peak_rss_mib() {
 
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
+int bench_threads() {
+  const char* t = std::getenv("AMF_BENCH_THREADS");
+  const int n = t ? std::atoi(t) : 0;
+  return n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// The engine's options, and LibTorch set to the same thread count.
 amf::BackendOptions engine_options() {
+  at::set_num_threads(bench_threads());
   amf::BackendOptions o;
-  if (const char* t = std::getenv("AMF_BENCH_THREADS")) o.cpu_threads = std::atoi(t);
+  o.cpu_threads = bench_threads();
   return o;
 }
 
@@ -194,8 +204,7 @@ void BM_NnCriterion(benchmark::State& state) {
   state.counters["M"] = M;
   state.counters["engine_peak_MiB"] = engine_peak;
   state.counters["libtorch_peak_MiB"] = torch_peak;
-  const int engine_threads = amf_bench::engine_options().cpu_threads;
-  state.counters["engine_threads"] = engine_threads > 0 ? engine_threads : std::thread::hardware_concurrency();
+  state.counters["engine_threads"] = amf_bench::bench_threads();
   state.counters["libtorch_threads"] = at::get_num_threads();
 }
 // W-NN is N 10000, R 16, T 50, M 4096 on a GPU; on the 2-core CPU: N 8 (one pair each), R 16,
