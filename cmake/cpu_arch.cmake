@@ -37,6 +37,12 @@ elseif(NOT AMF_CPU_ARCH STREQUAL "none" AND NOT AMF_CPU_ARCH STREQUAL "")
 endif()
 if(AMF_CPU_MARCH)
   add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-march=${AMF_CPU_MARCH}>)
+  # GCC 12's AVX-512 intrinsics trip -Wmaybe-uninitialized on their own `__m512d __Y = __Y;`
+  # idiom (GCC bug 105593, fixed in 13): a thousand false warnings through Eigen otherwise.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13
+     AND AMF_CPU_MARCH MATCHES "v4|native")
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
+  endif()
   message(STATUS "amf: C++ code compiled with -march=${AMF_CPU_MARCH} (AMF_CPU_ARCH=${AMF_CPU_ARCH})")
 else()
   message(STATUS "amf: C++ code compiled for the compiler's default CPU (AMF_CPU_ARCH=${AMF_CPU_ARCH})")
