@@ -4,12 +4,21 @@
 // Counters: engine_s, libtorch_s (one criterion evaluation each), speedup = libtorch / engine,
 // candidates/s of the engine, pairs/candidate (trajectories kept by importance-weight pruning),
 // engine_peak_MiB and libtorch_peak_MiB (process high-water mark during each call).
+// Threads: both sides get AMF_BENCH_THREADS (default one per core): the engine's CPU backend and
+// LibTorch's intra-op pool (at::set_num_threads; Debian's LibTorch otherwise starts with 1 on
+// this VM, where cpuinfo finds no cores). OpenBLAS under LibTorch takes OPENBLAS_NUM_THREADS
+// (default one per core): set it too for another count. The W-NN rows report the counts.
 #include <benchmark/benchmark.h>
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <random>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
@@ -28,6 +37,20 @@ double peak_rss_mib() {
 }
 
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+int bench_threads() {
+  const char* t = std::getenv("AMF_BENCH_THREADS");
+  const int n = t ? std::atoi(t) : 0;
+  return n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// The engine's options, and LibTorch set to the same thread count.
+amf::BackendOptions engine_options() {
+  at::set_num_threads(bench_threads());
+  amf::BackendOptions o;
+  o.cpu_threads = bench_threads();
+  return o;
+}
 
 }  // namespace amf_bench
 
@@ -48,7 +71,7 @@ void BM_GpCriterion(benchmark::State& state) {
   const int N = state.range(0), R = state.range(1), T = state.range(2), K = state.range(3);
   const bool with_torch = state.range(4) != 0;
   auto op = amf_bench::gp_workload(N, R, T, K);
-  auto engine = amf::make_backend(amf::BackendKind::Cpu);
+  auto engine = amf::make_backend(amf::BackendKind::Cpu, amf_bench::engine_options());
   double engine_s = 0, torch_s = 0, engine_peak = 0, torch_peak = 0, pairs = 0;
   for (auto _ : state) {
     amf::CriterionResult r;
@@ -140,10 +163,15 @@ struct NnWorkload {
   }
 };
 
+// Args: N, R, T, K, engine Gram precision (0 float64, 1 float32). The LibTorch side is float64
+// either way. The float32 row also reports the error against the float64 engine, on J and on a
+// greedy batch of 4 (same picks, max relative difference of the picks' J).
 void BM_NnCriterion(benchmark::State& state) {
   const int N = state.range(0), R = state.range(1), T = state.range(2), K = state.range(3);
+  const bool f32 = state.range(4) != 0;
   NnWorkload w(N, R, T, K);
-  auto engine = amf::make_backend(amf::BackendKind::Cpu);
+  w.p.gram_precision = f32 ? amf::GramPrecision::Float32 : amf::GramPrecision::Float64;
+  auto engine = amf::make_backend(amf::BackendKind::Cpu, amf_bench::engine_options());
   double engine_s = 0, torch_s = 0, engine_peak = 0, torch_peak = 0, M = 0;
   for (auto _ : state) {
     amf::CriterionResult r, t;
@@ -155,6 +183,20 @@ void BM_NnCriterion(benchmark::State& state) {
     state.counters["max_rel_diff_J"] = worst;
     M = static_cast<double>(r.num_target_points);
   }
+  if (f32) {
+    amf::FeatureCriterionProblem batch = w.p;
+    batch.batch_size = 4;
+    const auto lo = amf::select_batch(batch, *engine);
+    batch.gram_precision = amf::GramPrecision::Float64;
+    const auto hi = amf::select_batch(batch, *engine);
+    double worst_J = 0, worst_pick = 0;
+    for (int c = 0; c < N; ++c) worst_J = std::max(worst_J, std::abs(lo.J[c] - hi.J[c]) / std::abs(hi.J[c]));
+    for (std::size_t b = 0; b < hi.batch_J.size(); ++b)
+      worst_pick = std::max(worst_pick, std::abs(lo.batch_J[b] - hi.batch_J[b]) / std::abs(hi.batch_J[b]));
+    state.counters["f32_vs_f64_rel_J"] = worst_J;
+    state.counters["f32_vs_f64_rel_batch_J"] = worst_pick;
+    state.counters["f32_same_picks"] = lo.batch == hi.batch && lo.pseudo_demo_trajectory == hi.pseudo_demo_trajectory;
+  }
   state.counters["engine_s"] = engine_s;
   state.counters["libtorch_s"] = torch_s;
   state.counters["speedup"] = torch_s / engine_s;
@@ -162,10 +204,14 @@ void BM_NnCriterion(benchmark::State& state) {
   state.counters["M"] = M;
   state.counters["engine_peak_MiB"] = engine_peak;
   state.counters["libtorch_peak_MiB"] = torch_peak;
+  state.counters["engine_threads"] = amf_bench::bench_threads();
+  state.counters["libtorch_threads"] = at::get_num_threads();
 }
 // W-NN is N 10000, R 16, T 50, M 4096 on a GPU; on the 2-core CPU: N 8 (one pair each), R 16,
-// T 50, K 5 (M = 4000).
-BENCHMARK(BM_NnCriterion)->Name("W-NN-cpu")->Args({8, 16, 50, 5})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+// T 50, K 5 (M = 4000). W-NN-cpu is the float64 engine; W-NN-cpu-f32 the GramPrecision::Float32
+// option.
+BENCHMARK(BM_NnCriterion)->Name("W-NN-cpu")->Args({8, 16, 50, 5, 0})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_NnCriterion)->Name("W-NN-cpu-f32")->Args({8, 16, 50, 5, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 

@@ -1,76 +1,251 @@
 // AMF-NN's criterion from caller-supplied log-probabilities and features: importance weights and
 // target occupancy as for AMF-GP, k_D = the feature kernel conditioned on this batch's picks.
+//
+// Blocked like the CUDA kernel (DESIGN.md section 2): the kept (candidate, trajectory) pairs are
+// taken in groups of about kGroupRows steps; per group the T x T Grams are factorised once, then
+// the target points stream past in blocks of kTargetBlock, each block packed once for the whole
+// group. A block's k(X, Z) tile is a few GEMMs with the Hadamard epilogue (packed_features.hpp),
+// solved against each pair's factor and reduced to sum_z omega_z log v while it is in cache; no
+// T x M block and no packed copy of all M target points is ever held. Threads take target
+// blocks, and per-(pair, block) partial sums are added in a fixed order, so results do not
+// depend on the thread count.
 #include "cpu/feature_criterion.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <type_traits>
 
+#include "amf/error.hpp"
 #include "cpu/feature_targets.hpp"
+#include "cpu/packed_features.hpp"
 #include "cpu/parallel.hpp"
-#include "cpu/score_pair.hpp"
 #include "cpu/target_occupancy.hpp"
-#include "gp/feature_gram.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
 namespace detail {
+namespace {
 
-CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool select, int threads) {
+constexpr Eigen::Index kGroupRows = 512;    // candidate steps per group (rows of the k(X, Z) tile)
+constexpr Eigen::Index kTargetBlock = 128;  // target points per tile (its columns)
+
+using Tile = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+
+// Rows in the GEMM scalar S: a float32 copy, or the float64 rows themselves (no copy).
+template <typename S>
+class AsScalar {
+ public:
+  explicit AsScalar(const PackedRows<double>& rows) : rows_(rows) {
+    if constexpr (!std::is_same_v<S, double>) copy_ = rows.template cast<S>();
+  }
+  const PackedRows<S>& get() const {
+    if constexpr (std::is_same_v<S, double>) return rows_;
+    else return copy_;
+  }
+
+ private:
+  const PackedRows<double>& rows_;
+  PackedRows<S> copy_;
+};
+
+// One worker's buffers for target blocks: the packed block, GEMM products and the k(X, Z_b) tile.
+template <typename S>
+struct BlockScratch {
+  PackedRows<S> Zb;
+  GramScratch<S> gram;
+  RowMatrix C;
+};
+
+struct Pair {
+  std::int64_t candidate, trajectory;
+  double w;
+};
+
+// What one pass conditions on: this batch's picks X_p, with Lp Lp^T = k(X_p, X_p) + sigma^2 I and
+// UZ = Lp^-1 k(X_p, Z), and the target variances given the picks.
+struct Conditioning {
+  PackedRows<double> points;
+  Eigen::MatrixXd factor;
+  RowMatrix UZ;
+  Eigen::VectorXd prior;
+  Eigen::Index size() const { return points.rows(); }
+};
+
+template <typename S>
+class FeaturePass {
+ public:
+  FeaturePass(const FeatureCriterionProblem& p, const FeatureTargets& targets, const PackedLayout& layout,
+              int threads)
+      : p_(p), targets_(targets), layout_(layout), threads_(threads),
+        M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {}
+
+  Conditioning condition(const std::vector<std::int64_t>& picked_rows) const {
+    Conditioning cond;
+    const auto m = static_cast<Eigen::Index>(picked_rows.size());
+    if (m == 0) {
+      cond.prior = targets_.prior;
+      return cond;
+    }
+    pack_rows(p_.candidate_features, layout_, picked_rows.data(), m, cond.points);
+    GramScratch<double> scratch;
+    Eigen::MatrixXd Kpp(m, m);
+    RowMatrix K(m, m);
+    packed_gram(layout_, cond.points, 0, m, cond.points, 0, m, K.data(), m, scratch);
+    Kpp = K;
+    Kpp.diagonal().array() += p_.noise_variance;
+    cond.factor = robust_cholesky(Kpp, "the conditioning Gram of this batch's picks");
+    cond.UZ.resize(m, M_);
+    const AsScalar<S> XpS(cond.points);
+    parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
+      const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      packed_gram(layout_, XpS.get(), 0, m, s.Zb, 0, mb, cond.UZ.data() + z0, M_, s.gram);
+      Tile U(cond.UZ.data() + z0, m, mb, Eigen::OuterStride<>(M_));
+      cond.factor.triangularView<Eigen::Lower>().solveInPlace(U);
+    });
+    cond.prior = targets_.prior - cond.UZ.colwise().squaredNorm().transpose();
+    return cond;
+  }
+
+  // Adds every pair's w sum_z omega_z log v(z | X) to J[c] (and the information gain).
+  void score(const std::vector<Pair>& pairs, const Conditioning& cond, std::vector<double>& J,
+             std::vector<double>& gain, std::atomic<int>& jittered) const {
+    const std::int64_t n = p_.traj_offsets[p_.traj_offsets.size - 1];
+    for (std::size_t g0 = 0; g0 < pairs.size();) {
+      std::vector<Eigen::Index> first{0};  // first row of each pair in the group
+      std::vector<std::int64_t> rows;
+      std::size_t g1 = g0;
+      while (g1 < pairs.size() && (g1 == g0 || first.back() < kGroupRows)) {
+        const auto& q = pairs[g1++];
+        for (std::int64_t t = p_.traj_offsets[q.trajectory]; t < p_.traj_offsets[q.trajectory + 1]; ++t)
+          rows.push_back(q.candidate * n + t);
+        first.push_back(static_cast<Eigen::Index>(rows.size()));
+      }
+      score_group(pairs, g0, g1, rows, first, cond, J, gain, jittered);
+      g0 = g1;
+    }
+  }
+
+ private:
+  void score_group(const std::vector<Pair>& pairs, std::size_t g0, std::size_t g1,
+                   const std::vector<std::int64_t>& rows, const std::vector<Eigen::Index>& first,
+                   const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
+                   std::atomic<int>& jittered) const {
+    const auto P = static_cast<std::int64_t>(g1 - g0);
+    const auto rg = static_cast<Eigen::Index>(rows.size());
+    const Eigen::Index m = cond.size();
+    PackedRows<double> X;
+    pack_rows(p_.candidate_features, layout_, rows.data(), rg, X);
+
+    // Per pair: UX = Lp^-1 k(X_p, X) and the factor of k_D(X, X) + sigma^2 I.
+    std::vector<RowMatrix> factors(P), UX(P);
+    parallel_for(P, threads_, [&](std::int64_t q) {
+      const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
+      GramScratch<double> scratch;
+      RowMatrix G(T, T);
+      packed_gram(layout_, X, r0, T, X, r0, T, G.data(), T, scratch);
+      if (m > 0) {
+        UX[q].resize(m, T);
+        packed_gram(layout_, cond.points, 0, m, X, r0, T, UX[q].data(), T, scratch);
+        cond.factor.triangularView<Eigen::Lower>().solveInPlace(UX[q]);
+        G.noalias() -= UX[q].transpose() * UX[q];
+      }
+      G.diagonal().array() += p_.noise_variance;
+      factors[q].resize(T, T);
+      const double jitter = tile::cholesky_with_jitter(G.data(), factors[q].data(), static_cast<int>(T),
+                                                       static_cast<int>(T), 6);
+      if (jitter < 0)
+        throw NumericalError("criterion: the conditional Gram k_D(X, X) + noise I of a candidate is not positive "
+                             "definite even with jitter (NaN in the inputs, or a zero noise variance?)");
+      if (jitter > 0) ++jittered;
+    });
+
+    // Target blocks: k(X, Z_b) for the whole group, then per pair solve, log and reduce.
+    const AsScalar<S> XS(X);
+    const double floor = tile::variance_floor(targets_.prior.size() ? targets_.prior.maxCoeff() : 1.0);
+    std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
+    parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
+      const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      RowMatrix& C = s.C;
+      C.resize(rg, mb);
+      packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
+      for (std::int64_t q = 0; q < P; ++q) {
+        const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
+        Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
+        if (m > 0) Cq.noalias() -= UX[q].transpose() * cond.UZ.middleCols(z0, mb);
+        factors[q].triangularView<Eigen::Lower>().solveInPlace(Cq);
+        double j_sum = 0, g_sum = 0;
+        for (Eigen::Index z = 0; z < mb; ++z) {
+          const double prior = std::max(cond.prior(z0 + z), floor);
+          const double v = std::max(prior - Cq.col(z).squaredNorm(), floor);
+          const double omega = targets_.omega[z0 + z];
+          j_sum += omega * std::log(v);
+          g_sum += omega * 0.5 * std::log(prior / v);
+        }
+        part_J[q * blocks_ + b] = j_sum;
+        part_gain[q * blocks_ + b] = g_sum;
+      }
+    });
+    for (std::int64_t q = 0; q < P; ++q) {
+      double j_sum = 0, g_sum = 0;
+      for (Eigen::Index b = 0; b < blocks_; ++b) {
+        j_sum += part_J[q * blocks_ + b];
+        g_sum += part_gain[q * blocks_ + b];
+      }
+      const Pair& pair = pairs[g0 + q];
+      J[pair.candidate] += pair.w * j_sum;
+      gain[pair.candidate] += pair.w * g_sum;
+    }
+  }
+
+  const FeatureCriterionProblem& p_;
+  const FeatureTargets& targets_;
+  const PackedLayout& layout_;
+  int threads_;
+  Eigen::Index M_, blocks_;
+};
+
+template <typename S>
+CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) {
   const auto& off = p.traj_offsets;
-  const std::int64_t R = off.size - 1, n = off[R], N = p.candidate_logp.rows;
-  const FeatureTargets targets = feature_targets(p);
+  const std::int64_t R = off.size - 1, N = p.candidate_logp.rows;
+  const FeatureTargets targets = feature_targets(p, threads);
   const RowMatrix& Wc = targets.candidate_weights;
-  const std::vector<std::int64_t>& zrows = targets.rows;
-  const std::vector<double>& omega = targets.omega;
-  const Eigen::VectorXd& kzz = targets.prior;
-  const GatheredFeatures Z = gather_features(p.target_features, zrows);  // once, for every pair
-  const double floor = tile::variance_floor(kzz.size() ? kzz.maxCoeff() : 1.0);
+  const PackedLayout layout(p.candidate_features);
+  if (!(layout == PackedLayout(p.target_features)))
+    throw InvalidArgument("feature sets of different forms or widths cannot be compared");
+
+  std::vector<Pair> pairs;  // the (candidate, trajectory) pairs the sums keep, in candidate order
+  for (std::int64_t c = 0; c < N; ++c)
+    for (std::int64_t i = 0; i < R; ++i)
+      if (Wc(c, i) != 0.0 && keep_weight(Wc.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, Wc(c, i)});
 
   CriterionResult result;
   result.weights.assign(Wc.data(), Wc.data() + Wc.size());
-  result.num_target_points = static_cast<std::int64_t>(zrows.size());
+  result.num_target_points = static_cast<std::int64_t>(targets.rows.size());
+  const FeaturePass<S> pass(p, targets, layout, threads);
   std::vector<std::int64_t> picked_rows;  // rows of candidate_features of this batch's pseudo-demonstrations
   const int picks = select ? p.batch_size : 1;
   for (int b = 0; b < picks; ++b) {
-    // k_D given the picks: k(a, b) - k(a, Xp) (k(Xp, Xp) + sigma^2 I)^-1 k(Xp, b), via U = Lp^-1 k(Xp, .).
-    const std::int64_t m = static_cast<std::int64_t>(picked_rows.size());
-    Eigen::MatrixXd Lp;
-    RowMatrix UZ(m, static_cast<Eigen::Index>(zrows.size()));
-    const GatheredFeatures Xp = gather_features(p.candidate_features, picked_rows);
-    if (m > 0) {
-      Eigen::MatrixXd Kpp = feature_gram(Xp, Xp);
-      Kpp.diagonal().array() += p.noise_variance;
-      Lp = robust_cholesky(Kpp, "the conditioning Gram of this batch's picks");
-      UZ = feature_gram(Xp, Z);
-      Lp.triangularView<Eigen::Lower>().solveInPlace(UZ);
-    }
-    const Eigen::VectorXd prior = m > 0 ? Eigen::VectorXd(kzz - UZ.colwise().squaredNorm().transpose()) : kzz;
-
+    const Conditioning cond = pass.condition(picked_rows);
     std::vector<double> J(N, 0.0), gain(N, 0.0);
     std::atomic<int> jittered{0};
-    parallel_for(N, threads, [&](std::int64_t c) {
-      for (std::int64_t i = 0; i < R; ++i) {
-        const double w = Wc(c, i);
-        if (w == 0.0 || !keep_weight(Wc.row(c).data(), R, i, p.min_weight)) continue;
-        const GatheredFeatures X = gather_features(p.candidate_features, candidate_rows(c, n, off[i], off[i + 1]));
-        RowMatrix G = feature_gram(X, X);
-        RowMatrix C = feature_gram(X, Z);
-        if (m > 0) {
-          RowMatrix UX = feature_gram(Xp, X);
-          Lp.triangularView<Eigen::Lower>().solveInPlace(UX);
-          G -= UX.transpose() * UX;
-          C -= UX.transpose() * UZ;
-        }
-        G.diagonal().array() += p.noise_variance;
-        if (score_pair(G, C, prior, omega, floor, w, &J[c], &gain[c]) > 0) ++jittered;
-      }
-    });
+    pass.score(pairs, cond, J, gain, jittered);
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
     if (!finish_feature_pass(b, select, J, gain, p, Wc, result, picked_rows)) break;
   }
   return result;
+}
+
+}  // namespace
+
+CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool select, int threads) {
+  return p.gram_precision == GramPrecision::Float32 ? run<float>(p, select, threads)
+                                                    : run<double>(p, select, threads);
 }
 
 }  // namespace detail

@@ -28,7 +28,7 @@ RowMatrix weights_from_logp(const MatrixView<double>& logp, const VectorView<std
 
 }  // namespace
 
-FeatureTargets feature_targets(const FeatureCriterionProblem& p) {
+FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
   Eigen::VectorXd own = Eigen::VectorXd::Zero(R);
@@ -46,7 +46,7 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p) {
         out.omega.push_back(w);
       }
     }
-  out.prior = feature_diagonal(p.target_features, out.rows);
+  out.prior = feature_diagonal(p.target_features, out.rows, threads);
   return out;
 }
 

@@ -19,7 +19,8 @@ struct FeatureTargets {
   Eigen::VectorXd prior;           // k(z, z) for those rows
 };
 
-FeatureTargets feature_targets(const FeatureCriterionProblem& p);
+// `threads` workers for the prior variances (the one part whose cost grows with M).
+FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads = 1);
 
 // Rows of candidate_features of trajectory steps [begin, end) relabelled with candidate c.
 std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::int64_t begin, std::int64_t end);

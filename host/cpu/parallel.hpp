@@ -16,20 +16,24 @@ inline int resolve_threads(int requested) {
   return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-template <typename Body>
-void parallel_for(std::int64_t n, int threads, Body&& body) {
+// As parallel_for, with a State each worker default-constructs once and passes to every body it
+// runs (scratch buffers reused across indices instead of reallocated per index).
+template <typename State, typename Body>
+void parallel_for_with(std::int64_t n, int threads, Body&& body) {
   threads = static_cast<int>(std::min<std::int64_t>(resolve_threads(threads), n));
   if (threads <= 1) {
-    for (std::int64_t i = 0; i < n; ++i) body(i);
+    State state;
+    for (std::int64_t i = 0; i < n; ++i) body(state, i);
     return;
   }
   std::atomic<std::int64_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   auto work = [&] {
+    State state;
     for (std::int64_t i; (i = next++) < n;) {
       try {
-        body(i);
+        body(state, i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -42,6 +46,12 @@ void parallel_for(std::int64_t n, int threads, Body&& body) {
   work();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+template <typename Body>
+void parallel_for(std::int64_t n, int threads, Body&& body) {
+  struct None {};
+  parallel_for_with<None>(n, threads, [&](None&, std::int64_t i) { body(i); });
 }
 
 }  // namespace detail

@@ -1,6 +1,9 @@
 #include "gp/feature_gram.hpp"
 
+#include <algorithm>
+
 #include "amf/error.hpp"
+#include "cpu/parallel.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -59,32 +62,35 @@ RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia,
   return feature_gram(gather_features(A, ia), gather_features(B, ib));
 }
 
-Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia) {
+Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia, int threads) {
   Eigen::VectorXd d = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(ia.size()));
   auto sq = [](const MatrixView<double>& m, std::int64_t r) {
     double s = 0;
     for (std::int64_t c = 0; c < m.cols; ++c) s += m(r, c) * m(r, c);
     return s;
   };
-  for (std::size_t k = 0; k < ia.size(); ++k) {
-    const std::int64_t r = ia[k];
-    if (A.layers.empty()) {
-      d(static_cast<Eigen::Index>(k)) = sq(A.embedding, r);
-      continue;
-    }
+  auto entry = [&](std::int64_t r) {
+    if (A.layers.empty()) return sq(A.embedding, r);
+    double k = 0;
     for (const auto& layer : A.layers) {
       if (layer.kind == FactorisedLayer::Kind::Linear) {
-        d(static_cast<Eigen::Index>(k)) += sq(layer.signals, r) * (sq(layer.inputs, r) + 1.0);
+        k += sq(layer.signals, r) * (sq(layer.inputs, r) + 1.0);
       } else {
         double g = 0;
         for (std::int64_t c = 0; c < layer.signals.cols; ++c) {
           const double v = layer.signals(r, c) * layer.inputs(r, c);
           g += v * v;
         }
-        d(static_cast<Eigen::Index>(k)) += g + sq(layer.signals, r);
+        k += g + sq(layer.signals, r);
       }
     }
-  }
+    return k;
+  };
+  constexpr std::int64_t kChunk = 256;
+  const auto n = static_cast<std::int64_t>(ia.size());
+  parallel_for((n + kChunk - 1) / kChunk, threads, [&](std::int64_t b) {
+    for (std::int64_t k = b * kChunk; k < std::min(n, (b + 1) * kChunk); ++k) d(k) = entry(ia[k]);
+  });
   return d;
 }
 

@@ -31,8 +31,8 @@ RowMatrix feature_gram(const GatheredFeatures& A, const GatheredFeatures& B);
 RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia, const FeatureSet& B,
                        const std::vector<std::int64_t>& ib);
 
-// The diagonal k(A[i], A[i]) for the rows ia.
-Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia);
+// The diagonal k(A[i], A[i]) for the rows ia (chunks of rows on `threads` workers).
+Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia, int threads = 1);
 
 }  // namespace detail
 }  // namespace amf

@@ -16,6 +16,17 @@
 
 namespace amf {
 
+// Scalar of the GEMMs that form the feature Gram blocks k(X, Z) (candidate steps x target points)
+// on the CPU backend. Float64 (the default) is the reference. Float32 runs those GEMMs about twice
+// as fast: each per-layer product is rounded to float32, then the Hadamard sum and everything
+// after it (the T x T Grams, Cholesky, solves, log-variances and sums) stay float64. Its error
+// grows where log v = log(k(z, z) - |L^-1 k(X, z)|^2) cancels, i.e. with max k(z, z) / sigma^2:
+// measured relative error of J and of the greedy picks' J up to about 1e-8 times that ratio
+// (targets on a candidate's own steps, the worst case; 1e-12 on W-NN's unrelated targets), with
+// the same picks (tests/test_feature_criterion_blocked.cpp, bench/RESULTS.md). The CUDA backend
+// ignores it (float64 throughout).
+enum class GramPrecision { Float64, Float32 };
+
 struct FeatureCriterionProblem {
   VectorView<std::int64_t> traj_offsets;  // R + 1 entries over the n pool steps
   MatrixView<double> candidate_logp;      // N x n: log pi(a_t | s_t, c)
@@ -28,6 +39,7 @@ struct FeatureCriterionProblem {
   LogProbClip clip;
   int batch_size = 1;
   double min_weight = 1e-6;
+  GramPrecision gram_precision = GramPrecision::Float64;
 };
 
 // Throws amf::InvalidArgument naming the field.

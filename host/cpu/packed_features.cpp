@@ -1,0 +1,112 @@
+#include "cpu/packed_features.hpp"
+
+#include <type_traits>
+
+#include "amf/error.hpp"
+#include "tile_math.cuh"
+
+namespace amf {
+namespace detail {
+namespace {
+
+using Kind = FactorisedLayer::Kind;
+
+template <typename S>
+using Tile = Eigen::Map<PackedRows<S>, 0, Eigen::OuterStride<>>;
+
+}  // namespace
+
+PackedLayout::PackedLayout(const FeatureSet& set) {
+  if (set.layers.empty()) {
+    plain = width = set.embedding.cols;
+    return;
+  }
+  for (const auto& layer : set.layers)
+    if (layer.kind == Kind::LayerNorm) plain += layer.inputs.cols + layer.signals.cols;
+  width = plain;
+  for (const auto& layer : set.layers) {
+    if (layer.kind != Kind::Linear) continue;
+    linear.push_back({width, layer.inputs.cols, width + layer.inputs.cols, layer.signals.cols});
+    width += layer.inputs.cols + layer.signals.cols;
+  }
+}
+
+bool PackedLayout::operator==(const PackedLayout& o) const {
+  if (width != o.width || plain != o.plain || linear.size() != o.linear.size()) return false;
+  for (std::size_t l = 0; l < linear.size(); ++l)
+    if (linear[l].h_width != o.linear[l].h_width || linear[l].d_width != o.linear[l].d_width) return false;
+  return true;
+}
+
+template <typename S>
+void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int64_t* rows, Eigen::Index count,
+               PackedRows<S>& out) {
+  out.resize(count, layout.width);
+  for (Eigen::Index r = 0; r < count; ++r) {
+    S* dst = out.row(r).data();
+    auto copy = [&](const MatrixView<double>& m) {
+      for (std::int64_t c = 0; c < m.cols; ++c) *dst++ = static_cast<S>(m(rows[r], c));
+    };
+    if (set.layers.empty()) {
+      copy(set.embedding);
+      continue;
+    }
+    for (const auto& layer : set.layers) {  // the slab: delta o xhat, then delta, per LayerNorm
+      if (layer.kind != Kind::LayerNorm) continue;
+      for (std::int64_t c = 0; c < layer.signals.cols; ++c)
+        *dst++ = static_cast<S>(layer.signals(rows[r], c) * layer.inputs(rows[r], c));
+      copy(layer.signals);
+    }
+    for (const auto& layer : set.layers) {
+      if (layer.kind != Kind::Linear) continue;
+      copy(layer.inputs);
+      copy(layer.signals);
+    }
+  }
+}
+
+template <typename S>
+void packed_gram(const PackedLayout& layout, const PackedRows<S>& A, Eigen::Index a0, Eigen::Index na,
+                 const PackedRows<S>& B, Eigen::Index b0, Eigen::Index nb, double* out, Eigen::Index ldo,
+                 GramScratch<S>& scratch) {
+  Tile<double> K(out, na, nb, Eigen::OuterStride<>(ldo));
+  auto cols = [&](const PackedRows<S>& M, Eigen::Index r0, Eigen::Index rows, Eigen::Index c0, Eigen::Index width) {
+    return M.block(r0, c0, rows, width);
+  };
+  if (layout.plain == 0) {
+    K.setZero();
+  } else if constexpr (std::is_same_v<S, double>) {
+    K.noalias() = cols(A, a0, na, 0, layout.plain) * cols(B, b0, nb, 0, layout.plain).transpose();
+  } else {
+    scratch.signal.resize(na, nb);
+    scratch.signal.noalias() = cols(A, a0, na, 0, layout.plain) * cols(B, b0, nb, 0, layout.plain).transpose();
+    K = scratch.signal.template cast<double>();
+  }
+  scratch.signal.resize(na, nb);
+  scratch.input.resize(na, nb);
+  for (const auto& l : layout.linear) {  // (delta . delta') (h . h' + 1): weights and bias
+    scratch.signal.noalias() = cols(A, a0, na, l.d, l.d_width) * cols(B, b0, nb, l.d, l.d_width).transpose();
+    scratch.input.noalias() = cols(A, a0, na, l.h, l.h_width) * cols(B, b0, nb, l.h, l.h_width).transpose();
+    for (Eigen::Index i = 0; i < na; ++i) {
+      const S* s = scratch.signal.row(i).data();
+      const S* h = scratch.input.row(i).data();
+      double* k = out + i * ldo;
+      for (Eigen::Index j = 0; j < nb; ++j)
+        k[j] += tile::linear_layer_term(static_cast<double>(s[j]), static_cast<double>(h[j]));
+    }
+  }
+}
+
+template void pack_rows<double>(const FeatureSet&, const PackedLayout&, const std::int64_t*, Eigen::Index,
+                                PackedRows<double>&);
+template void pack_rows<float>(const FeatureSet&, const PackedLayout&, const std::int64_t*, Eigen::Index,
+                               PackedRows<float>&);
+template void packed_gram<double>(const PackedLayout&, const PackedRows<double>&, Eigen::Index, Eigen::Index,
+                                  const PackedRows<double>&, Eigen::Index, Eigen::Index, double*, Eigen::Index,
+                                  GramScratch<double>&);
+template void packed_gram<float>(const PackedLayout&, const PackedRows<float>&, Eigen::Index, Eigen::Index,
+                                 const PackedRows<float>&, Eigen::Index, Eigen::Index, double*, Eigen::Index,
+                                 GramScratch<float>&);
+
+}  // namespace detail
+}  // namespace amf
