@@ -1,7 +1,9 @@
 #include "cuda/cuda_feature_criterion.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <numeric>
+#include <spdlog/spdlog.h>
 
 #include "amf/error.hpp"
 #include "cpu/feature_targets.hpp"
@@ -32,6 +34,13 @@ std::int64_t feature_width(const GatheredFeatures& g) {
 }  // namespace
 
 CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool select, const CudaContext& ctx) {
+  if (p.gram_precision == GramPrecision::Float32) {
+    static std::once_flag told;
+    std::call_once(told, [] {
+      spdlog::warn("amf cuda: gram_precision Float32 is a CPU-backend option; the CUDA feature criterion "
+                   "computes in float64");
+    });
+  }
   const cudaStream_t s = ctx.stream();
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, n = off[R], N = p.candidate_logp.rows;

@@ -24,7 +24,7 @@ namespace amf {
 // measured relative error of J and of the greedy picks' J up to about 1e-8 times that ratio
 // (targets on a candidate's own steps, the worst case; 1e-12 on W-NN's unrelated targets), with
 // the same picks (tests/test_feature_criterion_blocked.cpp, bench/RESULTS.md). The CUDA backend
-// ignores it (float64 throughout).
+// ignores it (float64 throughout) and says so once in the log.
 enum class GramPrecision { Float64, Float32 };
 
 struct FeatureCriterionProblem {
