@@ -189,7 +189,7 @@ amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Ar
 py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp, Array target_logp, Array own_logp,
                       Array target_probs, const py::object& candidate_features, const py::object& target_features,
                       double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
-                      const std::string& backend_name) {
+                      const std::string& backend_name, const std::string& gram_precision) {
   std::vector<Array> keep;
   keep.reserve(64);
   amf::FeatureCriterionProblem p;
@@ -204,6 +204,10 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
   p.clip = {clip.first, clip.second};
   p.min_weight = min_weight;
   p.batch_size = batch_size;
+  if (gram_precision == "float32")
+    p.gram_precision = amf::GramPrecision::Float32;
+  else if (gram_precision != "float64")
+    throw amf::InvalidArgument("gram_precision '" + gram_precision + "' is unknown (choose float64 or float32)");
   auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
   amf::CriterionResult r;
   {
@@ -278,7 +282,7 @@ PYBIND11_MODULE(_amf, m) {
   m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
-        py::arg("batch_size"), py::arg("backend"));
+        py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64");
   m.def("load_demonstrations", &load_demonstrations, py::arg("path"), py::arg("obs_keys") = std::vector<std::string>{},
         "Read an HDF5 demonstrations file (robomimic layout) as a list of dicts with 'task' (dc,),\n"
         "'states' (T, ds) and 'actions' (T, da) float64 arrays. Raises ValueError naming the file and\n"

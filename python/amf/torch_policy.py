@@ -99,14 +99,14 @@ def loss_gradient_features(model, inputs, actions):
 
 def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
                             embedding="full", batch_size=1, noise_variance=1.0, clip=(-50.0, 50.0),
-                            min_weight=1e-6, backend="auto"):
+                            min_weight=1e-6, backend="auto", gram_precision="float64"):
     """AMF-NN's next batch for a deterministic torch policy f(state, task) -> action.
 
     pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
     pool_tasks); candidates (N, dc) and targets (K, dc) tasks. The policy's input is the state
     and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I); embedding "full"
-    (every Linear and LayerNorm) or "last-layer" (the final layer only). Returns the dict of
-    amf.feature_select_batch.
+    (every Linear and LayerNorm) or "last-layer" (the final layer only); gram_precision as in
+    amf.feature_select_batch. Returns the dict of amf.feature_select_batch.
     """
     import torch
 
@@ -144,4 +144,4 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     return feature_select_batch(offsets, logp(xc, ac).reshape(len(C), n), logp(xt, at).reshape(len(T), n),
                                 logp(np.hstack([S, own]), A), features(xc, ac), features(xt, at), target_probs,
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
-                                min_weight=min_weight, backend=backend)
+                                min_weight=min_weight, backend=backend, gram_precision=gram_precision)

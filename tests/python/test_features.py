@@ -75,3 +75,22 @@ def test_bad_features_are_named():
     with pytest.raises(ValueError, match="layer kind 'conv'"):
         amf.feature_select_batch(**args, candidate_features=[("conv", np.zeros((5 * n, 2)), np.zeros((5 * n, 2)))],
                                  target_features=np.zeros((3 * n, 4)))
+
+
+def test_float32_gram_option_stays_close_to_float64_and_is_validated():
+    # The CPU backend's float32 candidate-target GEMMs: J within its stated bound (about 1e-8 times
+    # max k(z, z) / sigma^2; here the ratio is ~1e2), the same batch.
+    args, rng = problem(2)
+    n = args["traj_offsets"][-1]
+    layers_c = [("linear", rng.standard_normal((5 * n, 3)), rng.standard_normal((5 * n, 2))),
+                ("layernorm", rng.standard_normal((5 * n, 2)), rng.standard_normal((5 * n, 2)))]
+    layers_t = [("linear", rng.standard_normal((3 * n, 3)), rng.standard_normal((3 * n, 2))),
+                ("layernorm", rng.standard_normal((3 * n, 2)), rng.standard_normal((3 * n, 2)))]
+    kw = dict(candidate_features=layers_c, target_features=layers_t, batch_size=2, noise_variance=0.3, backend="cpu")
+    f64 = amf.feature_select_batch(**args, **kw)
+    f32 = amf.feature_select_batch(**args, **kw, gram_precision="float32")
+    np.testing.assert_allclose(f32["J"], f64["J"], rtol=1e-5)
+    assert not np.array_equal(f32["J"], f64["J"])  # it did compute in float32
+    np.testing.assert_array_equal(f32["batch"], f64["batch"])
+    with pytest.raises(ValueError, match="gram_precision 'half' is unknown"):
+        amf.feature_select_batch(**args, **kw, gram_precision="half")
