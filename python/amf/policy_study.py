@@ -126,12 +126,12 @@ class _Trainer:
         self.opt = torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate)
         self.gen = torch.Generator().manual_seed(seed)
 
-    def train(self, demos, steps, task_of):
+    def train(self, demos, steps):
         import torch
 
         if not demos or steps == 0:
             return
-        x = torch.as_tensor(np.concatenate([np.hstack([d["states"], np.tile(task_of(d), (len(d["states"]), 1))])
+        x = torch.as_tensor(np.concatenate([np.hstack([d["states"], np.tile(d["task"], (len(d["states"]), 1))])
                                             for d in demos]), dtype=torch.float32)
         y = torch.as_tensor(np.concatenate([d["actions"] for d in demos]), dtype=torch.float32)
         self.policy.train()
@@ -203,10 +203,10 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
             new.append(scene.demonstrate(k, _seed(arm_seed, "demo", r, i), placement_seed))
             released.add(part[k])
         selected += new
-        train = selected + [w for w in warm if part[int(np.argmax(w["task"]))] in released]
-        trainer.train(train, cfg.steps_per_round, lambda d: d["task"])
+        train = selected + [w for k, w in enumerate(warm) if part[k] in released]  # warm[k] shows task k
+        trainer.train(train, cfg.steps_per_round)
         if arm["selector"] != "uniform":
-            sel_trainer.train(selected, cfg.steps_per_round, lambda d: d["task"])
+            sel_trainer.train(selected, cfg.steps_per_round)
         r += 1
         record(r)
     return {"rounds": rounds, "picks": picks}
@@ -260,7 +260,7 @@ def run_job(make_scene, cfg, job, out, parent=None):
     scale = np.concatenate([states.std(axis=0) + 1e-3, np.ones(dc)])
     torch.manual_seed(_seed(job_seed, "init"))
     pretrained = mlp_policy(scene.state_dim + dc, scene.action_dim, cfg.width, cfg.depth, mean, scale)
-    _Trainer(pretrained, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps, lambda d: d["task"])
+    _Trainer(pretrained, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps)
     for arm in arms:
         if arm["label"] in done:
             continue
