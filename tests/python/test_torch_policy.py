@@ -6,34 +6,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 import amf  # noqa: E402
+from torch_reference import explicit_from_factorised, per_sample_gradients  # noqa: E402
 
 
 def policy(din=5, dout=2, width=16, seed=0):
     torch.manual_seed(seed)
     return torch.nn.Sequential(torch.nn.Linear(din, width), torch.nn.LayerNorm(width), torch.nn.ReLU(),
                                torch.nn.Linear(width, width), torch.nn.Tanh(), torch.nn.Linear(width, dout)).double()
-
-
-def per_sample_gradients(model, x, a):
-    rows = []
-    for i in range(len(x)):
-        model.zero_grad()
-        out = model(torch.as_tensor(x[i:i + 1]))
-        (0.5 * ((out - torch.as_tensor(a[i:i + 1])) ** 2).sum()).backward()
-        rows.append(torch.cat([p.grad.flatten() for p in model.parameters()]).numpy().copy())
-    model.zero_grad()
-    return np.stack(rows)
-
-
-def explicit_from_factorised(features):
-    """[delta (x) h, delta] per Linear (weight row-major, then bias), [delta o xhat, delta] per LayerNorm."""
-    blocks = []
-    for kind, h, d in features:
-        if kind == "linear":
-            blocks += [np.einsum("po,pi->poi", d, h).reshape(len(d), -1), d]
-        else:
-            blocks += [d * h, d]
-    return np.hstack(blocks)
 
 
 def test_factorised_features_equal_per_sample_gradients():
