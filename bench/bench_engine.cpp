@@ -212,6 +212,11 @@ void BM_NnCriterion(benchmark::State& state) {
 // option.
 BENCHMARK(BM_NnCriterion)->Name("W-NN-cpu")->Args({8, 16, 50, 5, 0})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_NnCriterion)->Name("W-NN-cpu-f32")->Args({8, 16, 50, 5, 1})->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+// How W-NN's cost grows: in N candidates (one kept pair each) and in M = K R T target points.
+BENCHMARK(BM_NnCriterion)->Name("nn-sweep-N")->ArgsProduct({{2, 4, 8, 16}, {16}, {50}, {5}, {0}})
+    ->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_NnCriterion)->Name("nn-sweep-M")->ArgsProduct({{8}, {16}, {50}, {1, 2, 5, 10}, {0}})
+    ->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 
