@@ -47,13 +47,16 @@ def test_explicit_embeddings_match_numpy_from_scratch():
     assert r["batch"][0] == np.argmin(r["J"])
 
 
+def factorised_layers(rng, points):
+    """A Linear (3 inputs, 2 outputs) and a LayerNorm (2) in the factorised form, random."""
+    return [("linear", rng.standard_normal((points, 3)), rng.standard_normal((points, 2))),
+            ("layernorm", rng.standard_normal((points, 2)), rng.standard_normal((points, 2)))]
+
+
 def test_factorised_form_equals_explicit_outer_products():
     args, rng = problem(1)
     n = args["traj_offsets"][-1]
-    layers_c = [("linear", rng.standard_normal((5 * n, 3)), rng.standard_normal((5 * n, 2))),
-                ("layernorm", rng.standard_normal((5 * n, 2)), rng.standard_normal((5 * n, 2)))]
-    layers_t = [("linear", rng.standard_normal((3 * n, 3)), rng.standard_normal((3 * n, 2))),
-                ("layernorm", rng.standard_normal((3 * n, 2)), rng.standard_normal((3 * n, 2)))]
+    layers_c, layers_t = factorised_layers(rng, 5 * n), factorised_layers(rng, 3 * n)
 
     def explicit(layers):
         (_, h, d), (_, x, g) = layers
@@ -82,10 +85,7 @@ def test_float32_gram_option_stays_close_to_float64_and_is_validated():
     # max k(z, z) / sigma^2; here the ratio is ~1e2), the same batch.
     args, rng = problem(2)
     n = args["traj_offsets"][-1]
-    layers_c = [("linear", rng.standard_normal((5 * n, 3)), rng.standard_normal((5 * n, 2))),
-                ("layernorm", rng.standard_normal((5 * n, 2)), rng.standard_normal((5 * n, 2)))]
-    layers_t = [("linear", rng.standard_normal((3 * n, 3)), rng.standard_normal((3 * n, 2))),
-                ("layernorm", rng.standard_normal((3 * n, 2)), rng.standard_normal((3 * n, 2)))]
+    layers_c, layers_t = factorised_layers(rng, 5 * n), factorised_layers(rng, 3 * n)
     kw = dict(candidate_features=layers_c, target_features=layers_t, batch_size=2, noise_variance=0.3, backend="cpu")
     f64 = amf.feature_select_batch(**args, **kw)
     f32 = amf.feature_select_batch(**args, **kw, gram_precision="float32")
