@@ -129,10 +129,7 @@ __global__ void criterion_tiles_kernel(const double* G, double* C, int T, std::i
     for (std::int64_t z = threadIdx.x; z < M; z += blockDim.x) {
       double* col = C + q * T * M + z * T;
       tile::forward_substitute(L, T, T, col, 1);
-      const double p = fmax(prior[z], floor);
-      const double v = fmax(p - tile::squared_norm_strided(col, T, 1), floor);
-      acc_j += omega[z] * log(v);
-      acc_g += omega[z] * 0.5 * log(p / v);
+      tile::add_log_variance_terms(prior[z], tile::squared_norm_strided(col, T, 1), floor, omega[z], &acc_j, &acc_g);
     }
   }
   red_j[threadIdx.x] = acc_j;

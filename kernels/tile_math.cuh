@@ -120,5 +120,16 @@ AMF_HD T variance_floor(T prior_variance) {
   return prior_variance * T(1e-12) + T(1e-300);
 }
 
+// One target point's terms of the criterion: given its variance before X (prior) and the part X
+// explains (|L^-1 k(X, z)|^2), both variances floored, adds omega log v(z | X) to *j and
+// omega log(prior / v) / 2 to *g.
+template <typename T>
+AMF_HD void add_log_variance_terms(T prior, T explained, T floor, T omega, T* j, T* g) {
+  const T p = prior < floor ? floor : prior;
+  const T v = p - explained < floor ? floor : p - explained;
+  *j += omega * log(v);
+  *g += omega * T(0.5) * log(p / v);
+}
+
 }  // namespace tile
 }  // namespace amf

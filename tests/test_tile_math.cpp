@@ -98,3 +98,18 @@ TEST(TileMath, CholeskyWithJitterRescuesASingularMatrixAndReportsFailure) {
 }
 
 }  // namespace
+
+TEST(TileMath, LogVarianceTermsAreTheCriterionsPerTargetSumsWithFloors) {
+  double j = 1.0, g = 2.0;  // accumulates onto what is there
+  amf::tile::add_log_variance_terms(4.0, 3.0, 1e-9, 0.5, &j, &g);  // v = 1
+  EXPECT_NEAR(j, 1.0 + 0.5 * std::log(1.0), 1e-15);
+  EXPECT_NEAR(g, 2.0 + 0.5 * 0.5 * std::log(4.0), 1e-15);
+  j = g = 0;  // explained beyond the prior (rounding): v is floored, never log of <= 0
+  amf::tile::add_log_variance_terms(1.0, 1.5, 1e-9, 1.0, &j, &g);
+  EXPECT_DOUBLE_EQ(j, std::log(1e-9));
+  EXPECT_DOUBLE_EQ(g, 0.5 * std::log(1.0 / 1e-9));
+  j = g = 0;  // a prior below the floor is raised to it first
+  amf::tile::add_log_variance_terms(0.0, 0.0, 1e-9, 1.0, &j, &g);
+  EXPECT_DOUBLE_EQ(j, std::log(1e-9));
+  EXPECT_DOUBLE_EQ(g, 0.0);
+}

@@ -15,13 +15,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <type_traits>
 
 #include "amf/error.hpp"
 #include "cpu/feature_targets.hpp"
 #include "cpu/packed_features.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/score_pair.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "tile_math.cuh"
 
@@ -155,12 +155,7 @@ class FeaturePass {
       }
       G.diagonal().array() += p_.noise_variance;
       factors[q].resize(T, T);
-      const double jitter = tile::cholesky_with_jitter(G.data(), factors[q].data(), static_cast<int>(T),
-                                                       static_cast<int>(T), 6);
-      if (jitter < 0)
-        throw NumericalError("criterion: the conditional Gram k_D(X, X) + noise I of a candidate is not positive "
-                             "definite even with jitter (NaN in the inputs, or a zero noise variance?)");
-      if (jitter > 0) ++jittered;
+      if (factor_conditional_gram(G.data(), factors[q].data(), static_cast<int>(T)) > 0) ++jittered;
     });
 
     // Target blocks: k(X, Z_b) for the whole group, then per pair solve, log and reduce.
@@ -179,13 +174,9 @@ class FeaturePass {
         if (m > 0) Cq.noalias() -= UX[q].transpose() * cond.UZ.middleCols(z0, mb);
         factors[q].triangularView<Eigen::Lower>().solveInPlace(Cq);
         double j_sum = 0, g_sum = 0;
-        for (Eigen::Index z = 0; z < mb; ++z) {
-          const double prior = std::max(cond.prior(z0 + z), floor);
-          const double v = std::max(prior - Cq.col(z).squaredNorm(), floor);
-          const double omega = targets_.omega[z0 + z];
-          j_sum += omega * std::log(v);
-          g_sum += omega * 0.5 * std::log(prior / v);
-        }
+        for (Eigen::Index z = 0; z < mb; ++z)
+          tile::add_log_variance_terms(cond.prior(z0 + z), Cq.col(z).squaredNorm(), floor, targets_.omega[z0 + z],
+                                       &j_sum, &g_sum);
         part_J[q * blocks_ + b] = j_sum;
         part_gain[q * blocks_ + b] = g_sum;
       }

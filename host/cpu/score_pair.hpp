@@ -10,6 +10,10 @@
 namespace amf {
 namespace detail {
 
+// Factors G (T x T row-major, noise on its diagonal) into L with jitter escalation; returns the
+// jitter it needed, throws NumericalError when no jitter helps.
+double factor_conditional_gram(const double* G, double* L, int T);
+
 // G: T x T (noise on its diagonal), C: T x M (overwritten), prior: M conditional variances before
 // X, omega: M weights. Returns the jitter the factorisation needed; throws NumericalError when no
 // jitter helps.
