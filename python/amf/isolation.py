@@ -56,10 +56,6 @@ class TaskIsolatedPolicy(torch.nn.Module):
         self.register_buffer("centres", centres.clone())
         self.task_start = int(task_start)
 
-    @property
-    def partitions(self):
-        return self.centres.shape[0]
-
     def partition_of(self, tasks):
         """The copy index of each task vector (rows of tasks)."""
         tasks = torch.as_tensor(tasks, dtype=self.centres.dtype, device=self.centres.device)

@@ -166,9 +166,10 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
     rng = np.random.default_rng(arm_seed)
     torch.manual_seed(arm_seed)
     deployed = TaskIsolatedPolicy(pretrained, centres, task_start=scene.state_dim)
-    selection = copy.deepcopy(deployed)
     trainer = _Trainer(deployed, cfg, _seed(arm_seed, "deployed"))
-    sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
+    if arm["selector"] != "uniform":  # AMF's copy, never trained on the warm start
+        selection = copy.deepcopy(deployed)
+        sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
     part = deployed.partition_of(tasks).tolist()
     released = set()  # partitions whose warm-start demonstrations are in the training set
 
