@@ -1,0 +1,30 @@
+#pragma once
+// A "block program" is the body of a CUDA thread block written once as a __host__ __device__
+// function of (thread index, thread count, shared memory). On the device it runs as a kernel
+// body and block_sync() is __syncthreads(). On the CPU the block emulator (host/core/
+// block_emulator.hpp) runs every thread of one block as a fiber that yields at block_sync(), so
+// the CPU unit tests execute the kernel's own code, indexing, shared-memory layout and barrier
+// phases included, on every CI run. What the emulator cannot show is a data race between two
+// barriers or a performance problem: those need a device.
+#include "tile_math.cuh"
+
+namespace amf {
+
+namespace emu {
+void block_sync();  // host side: yield to the emulator until every thread reached the barrier
+}  // namespace emu
+
+struct BlockThread {
+  int index;  // threadIdx.x
+  int count;  // blockDim.x
+};
+
+AMF_HD void block_sync() {
+#if defined(__CUDA_ARCH__)
+  __syncthreads();
+#else
+  emu::block_sync();
+#endif
+}
+
+}  // namespace amf

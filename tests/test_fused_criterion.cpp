@@ -1,0 +1,241 @@
+// The fused streaming criterion kernel (kernels/fused_criterion.cuh), run on the CPU through the
+// block emulator: the device's own block program, with its shared-memory layout, staging and
+// barriers, against a textbook float64 computation of the same criterion (Eigen LLT, a
+// materialised cross-covariance). Tolerance 1e-10 relative: the two differ only in summation order.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "amf/error.hpp"
+#include "core/block_emulator.hpp"
+#include "fused_criterion.cuh"
+
+namespace {
+
+using amf::BlockThread;
+using amf::kernels::FusedCriterionArgs;
+using amf::kernels::StreamTermKind;
+using Matrix = Eigen::MatrixXd;
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Runs every block of the grid through the emulator.
+void run_fused_on_cpu(const FusedCriterionArgs& args) {
+  const int per_block = amf::kernels::fused_pairs_per_block(args.T);
+  const std::int64_t blocks = (args.P + per_block - 1) / per_block;
+  for (std::int64_t b = 0; b < blocks; ++b)
+    amf::emu::run_block(amf::kernels::kFusedThreads, amf::kernels::fused_shared_doubles(args.T),
+                        [&](BlockThread th, double* shared) { amf::kernels::fused_criterion_block(args, b, th, shared); });
+}
+
+// Points carrying every kind of input the kernel streams: RBF coordinates (2 state + 1 task),
+// a small Linear layer, a LayerNorm layer (two products) and a Linear layer wider than one
+// staging chunk (kDepthChunk = 32), so the chunk loop and its ragged last chunk both run.
+struct Points {
+  RowMatrix x, sig0, in0, ln_left, ln_right, sig2, in2;
+  Points(std::int64_t n, std::mt19937& rng) {
+    std::normal_distribution<double> g;
+    auto fill = [&](RowMatrix& m, int cols, double scale) {
+      m.resize(n, cols);
+      for (std::int64_t i = 0; i < m.size(); ++i) m.data()[i] = scale * g(rng);
+    };
+    fill(x, 3, 0.7);
+    fill(sig0, 5, 0.5);
+    fill(in0, 4, 0.5);
+    fill(ln_left, 3, 0.4);
+    fill(ln_right, 3, 0.4);
+    fill(sig2, 40, 0.2);
+    fill(in2, 33, 0.2);
+  }
+};
+
+struct KernelParams {
+  double nh_state = -0.5 / (0.8 * 0.8), nh_task = -0.5 / (1.3 * 1.3), sf2 = 1.7;
+};
+
+// k(a_i, b_j), written out term by term.
+Matrix kernel(const Points& a, const Points& b, const KernelParams& kp) {
+  Matrix K(a.x.rows(), b.x.rows());
+  for (std::int64_t i = 0; i < a.x.rows(); ++i)
+    for (std::int64_t j = 0; j < b.x.rows(); ++j) {
+      const double ds = (a.x.row(i).head(2) - b.x.row(j).head(2)).squaredNorm();
+      const double dc = (a.x.row(i).tail(1) - b.x.row(j).tail(1)).squaredNorm();
+      double k = kp.sf2 * std::exp(kp.nh_state * ds + kp.nh_task * dc);
+      k += a.sig0.row(i).dot(b.sig0.row(j)) * (a.in0.row(i).dot(b.in0.row(j)) + 1.0);
+      k += a.ln_left.row(i).dot(b.ln_left.row(j)) + a.ln_right.row(i).dot(b.ln_right.row(j));
+      k += a.sig2.row(i).dot(b.sig2.row(j)) * (a.in2.row(i).dot(b.in2.row(j)) + 1.0);
+      K(i, j) = k;
+    }
+  return K;
+}
+
+struct Case {
+  int P, T;
+  std::int64_t M;
+  int picks;  // conditioning points (0: no conditioning term)
+};
+
+class FusedCriterion : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FusedCriterion, MatchesTextbookFloat64) {
+  const Case cs = GetParam();
+  const int P = cs.P, T = cs.T, m = cs.picks;
+  const std::int64_t M = cs.M;
+  std::mt19937 rng(1000 * P + 10 * T + m);
+  const Points cand(std::int64_t(P) * T, rng), targets(M, rng), picks(m, rng);
+  const KernelParams kp;
+  const double s2 = 0.05;
+
+  // Conditioning on the picks: k_D(x, y) = k(x, y) - u(x) . u(y), u = Lp^-1 k(picks, .).
+  Matrix Ux(m, P * T), Uz(m, M);
+  if (m > 0) {
+    Matrix Kp = kernel(picks, picks, kp);
+    Kp.diagonal().array() += s2;
+    const Eigen::LLT<Matrix> llt(Kp);
+    Ux = llt.matrixL().solve(kernel(picks, cand, kp));
+    Uz = llt.matrixL().solve(kernel(picks, targets, kp));
+  }
+  const Matrix Kxx = kernel(cand, cand, kp) - Ux.transpose() * Ux;
+  const Matrix Kxz = kernel(cand, targets, kp) - Ux.transpose() * Uz;
+  const Matrix Kzz = kernel(targets, targets, kp) - Uz.transpose() * Uz;
+  std::vector<double> prior(M), omega(M);
+  std::uniform_real_distribution<double> u(0.1, 1.0);
+  for (std::int64_t z = 0; z < M; ++z) {
+    prior[z] = Kzz(z, z);
+    omega[z] = u(rng);
+  }
+  const double floor = amf::tile::variance_floor(kp.sf2);
+
+  // The kernel's inputs: G blocks, row-major factors (row r of pair q at q T + r), U as
+  // row-major (points x m) blocks, i.e. the column-major m x n U the backends hold.
+  std::vector<double> G(std::size_t(P) * T * T);
+  for (int q = 0; q < P; ++q)
+    for (int a = 0; a < T; ++a)
+      for (int b = 0; b < T; ++b) G[q * T * T + a * T + b] = Kxx(q * T + a, q * T + b) + (a == b ? s2 : 0.0);
+  std::vector<double> J(P, NAN), gain(P, NAN), jitter(P, NAN);
+  FusedCriterionArgs args;
+  args.G = G.data();
+  args.P = P;
+  args.T = T;
+  args.M = M;
+  args.rbf = {true, cand.x.data(), targets.x.data(), 2, 1, kp.nh_state, kp.nh_task, kp.sf2};
+  auto factor = [&](const RowMatrix& c, const RowMatrix& z) {
+    return amf::kernels::StreamFactor{c.data(), T * c.cols(), c.cols(), z.data(), z.cols(), static_cast<int>(c.cols())};
+  };
+  args.terms[0] = {StreamTermKind::LinearLayer, 1.0, factor(cand.sig0, targets.sig0), factor(cand.in0, targets.in0)};
+  args.terms[1] = {StreamTermKind::Product, 1.0, factor(cand.ln_left, targets.ln_left), {}};
+  args.terms[2] = {StreamTermKind::Product, 1.0, factor(cand.ln_right, targets.ln_right), {}};
+  args.terms[3] = {StreamTermKind::LinearLayer, 1.0, factor(cand.sig2, targets.sig2), factor(cand.in2, targets.in2)};
+  args.num_terms = 4;
+  const Matrix UxT = Ux.transpose(), UzT = Uz.transpose();  // column-major: row-major m-wide rows
+  RowMatrix UxRows = UxT, UzRows = UzT;
+  if (m > 0) args.terms[args.num_terms++] = {StreamTermKind::Product, -1.0, factor(UxRows, UzRows), {}};
+  args.prior = prior.data();
+  args.omega = omega.data();
+  args.floor = floor;
+  args.J = J.data();
+  args.gain = gain.data();
+  args.jitter = jitter.data();
+  run_fused_on_cpu(args);
+
+  for (int q = 0; q < P; ++q) {
+    Matrix Gq = Kxx.block(q * T, q * T, T, T);
+    Gq.diagonal().array() += s2;
+    const Eigen::LLT<Matrix> llt(Gq);
+    ASSERT_EQ(llt.info(), Eigen::Success);
+    const Matrix V = llt.matrixL().solve(Kxz.middleRows(q * T, T));
+    double ref_j = 0, ref_g = 0;
+    for (std::int64_t z = 0; z < M; ++z) {
+      const double v = std::max(prior[z] - V.col(z).squaredNorm(), floor);
+      ref_j += omega[z] * std::log(v);
+      ref_g += omega[z] * 0.5 * std::log(prior[z] / v);
+    }
+    EXPECT_EQ(jitter[q], 0.0) << "pair " << q;
+    EXPECT_NEAR(J[q], ref_j, 1e-10 * (1 + std::abs(ref_j))) << "pair " << q;
+    EXPECT_NEAR(gain[q], ref_g, 1e-10 * (1 + std::abs(ref_g))) << "pair " << q;
+    EXPECT_GT(gain[q], 0.0) << "observing a pair's own steps explains some target variance";
+  }
+}
+
+// Full and partial blocks (pairs per block: 8 up to T = 16, then 128 / T), one and several
+// target tiles (kTargetTile = 32) with a ragged last one, T from 1 to the 64 limit.
+INSTANTIATE_TEST_SUITE_P(Shapes, FusedCriterion,
+                         ::testing::Values(Case{1, 1, 1, 0}, Case{3, 7, 37, 2}, Case{9, 7, 32, 0},
+                                           Case{5, 50, 70, 3}, Case{3, 64, 33, 1}, Case{17, 16, 65, 4}),
+                         [](const auto& info) {
+                           const Case& c = info.param;
+                           return "P" + std::to_string(c.P) + "_T" + std::to_string(c.T) + "_M" +
+                                  std::to_string(c.M) + "_picks" + std::to_string(c.picks);
+                         });
+
+// A singular pair's Gram gets jitter (same escalation as tile::cholesky_with_jitter); a NaN one
+// reports -1, which the host turns into an error; neither disturbs the other pairs of the block.
+TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
+  const int P = 3, T = 4;
+  const std::int64_t M = 5;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> g;
+  RowMatrix X(P * T, 2), Z(M, 2);
+  for (std::int64_t i = 0; i < X.size(); ++i) X.data()[i] = g(rng);
+  for (std::int64_t i = 0; i < Z.size(); ++i) Z.data()[i] = g(rng);
+  X.row(1) = X.row(0);  // pair 0: a repeated point, no noise: singular
+  std::vector<double> G(P * T * T), prior(M, 3.0), omega(M, 1.0), J(P), gain(P), jitter(P);
+  for (int q = 0; q < P; ++q)
+    for (int a = 0; a < T; ++a)
+      for (int b = 0; b < T; ++b)
+        G[q * T * T + a * T + b] = X.row(q * T + a).dot(X.row(q * T + b)) + (q == 0 ? 0.0 : 0.1 * (a == b));
+  G[2 * T * T + 5] = NAN;
+  FusedCriterionArgs args;
+  args.G = G.data();
+  args.P = P;
+  args.T = T;
+  args.M = M;
+  args.terms[0] = {StreamTermKind::Product, 1.0, {X.data(), T * 2, 2, Z.data(), 2, 2}, {}};
+  args.num_terms = 1;
+  args.prior = prior.data();
+  args.omega = omega.data();
+  args.floor = amf::tile::variance_floor(3.0);
+  args.J = J.data();
+  args.gain = gain.data();
+  args.jitter = jitter.data();
+  run_fused_on_cpu(args);
+  EXPECT_GT(jitter[0], 0.0);
+  EXPECT_TRUE(std::isfinite(J[0]));
+  EXPECT_EQ(jitter[1], 0.0);
+  EXPECT_TRUE(std::isfinite(J[1]));
+  EXPECT_EQ(jitter[2], -1.0);
+}
+
+TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
+  // Each thread writes its slot, then (after the barrier) reads its neighbour's: without the
+  // barrier phases a sequential run would read zeros.
+  std::vector<double> seen(64);
+  amf::emu::run_block(64, 64, [&](BlockThread th, double* sh) {
+    sh[th.index] = th.index + 1.0;
+    amf::block_sync();
+    seen[th.index] = sh[(th.index + 1) % th.count];
+  });
+  for (int t = 0; t < 64; ++t) EXPECT_EQ(seen[t], (t + 1) % 64 + 1.0);
+}
+
+TEST(BlockEmulator, DivergentBarrierIsAnError) {
+  EXPECT_THROW(amf::emu::run_block(8, 1,
+                                   [](BlockThread th, double*) {
+                                     if (th.index % 2 == 0) amf::block_sync();
+                                   }),
+               amf::Error);
+}
+
+TEST(BlockEmulator, ExceptionsReachTheCaller) {
+  EXPECT_THROW(amf::emu::run_block(4, 1,
+                                   [](BlockThread th, double*) {
+                                     amf::block_sync();
+                                     if (th.index == 2) throw amf::InvalidArgument("thread 2");
+                                     amf::block_sync();
+                                   }),
+               amf::InvalidArgument);
+}
+
+}  // namespace
