@@ -41,7 +41,7 @@ void softmax_rows(double* sums, const double* own, std::int64_t count, std::int6
 
 // For P pairs of T points each (pair q's points at X + q T dx): G_q(a, b) = k(x_a, x_b) + noise
 // [a == b] (T x T column-major, stride T^2) and C_q(a, z) = k(x_a, z) (T x M column-major,
-// stride T M).
+// stride T M). M = 0 builds the G blocks only (C may be null).
 void pair_grams(const double* X, std::int64_t P, int T, const double* Z, std::int64_t M, const RbfParams& k,
                 double noise, double* G, double* C, cudaStream_t stream);
 

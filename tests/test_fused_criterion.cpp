@@ -11,6 +11,9 @@
 
 #include "amf/error.hpp"
 #include "core/block_emulator.hpp"
+#include "core/fused_terms.hpp"
+#include "feature_problem_fixture.hpp"
+#include "gp/feature_gram.hpp"
 #include "fused_criterion.cuh"
 
 namespace {
@@ -207,6 +210,71 @@ TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
   EXPECT_TRUE(std::isfinite(J[1]));
   EXPECT_EQ(jitter[2], -1.0);
 }
+
+// The term list the CUDA backend builds from loss-gradient features (core/fused_terms.hpp), run
+// through the kernel, against the CPU backend's own Gram (gp/feature_gram.hpp): checks the
+// mapping of Linear / LayerNorm layers and embeddings onto kernel terms.
+class FusedFeatureTerms : public ::testing::TestWithParam<bool> {};
+
+TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
+  const bool factorised = GetParam();
+  const int P = 5, T = 7;
+  const std::int64_t M = 40;
+  amf_test::OwnedFeatureProblem op(P, T, 2, 2, factorised, 11, 40);  // hidden 40: two staging chunks
+  std::vector<std::int64_t> cand_rows(P * T), target_rows(M);
+  for (int r = 0; r < P * T; ++r) cand_rows[r] = r;
+  for (std::int64_t r = 0; r < M; ++r) target_rows[r] = 3 * r;
+  const auto X = amf::detail::gather_features(op.problem.candidate_features, cand_rows);
+  const auto Z = amf::detail::gather_features(op.problem.target_features, target_rows);
+  const Matrix Kxx = amf::detail::feature_gram(X, X), Kxz = amf::detail::feature_gram(X, Z);
+  const Matrix Kzz = amf::detail::feature_gram(Z, Z);
+  const double s2 = op.problem.noise_variance;
+
+  amf::detail::FusedFeatureLayout layout;
+  layout.kinds = X.kinds;
+  layout.embedding = X.embedding;
+  for (std::size_t l = 0; l < X.left.size(); ++l) {
+    layout.candidate_left.push_back(X.left[l].data());
+    layout.candidate_right.push_back(X.right[l].data());
+    layout.target_left.push_back(Z.left[l].data());
+    layout.target_right.push_back(Z.right[l].data());
+    layout.left_width.push_back(static_cast<int>(X.left[l].cols()));
+    layout.right_width.push_back(static_cast<int>(X.right[l].cols()));
+  }
+  const auto terms = amf::detail::fused_stream_terms(layout, T);
+  ASSERT_EQ(terms.size(), factorised ? 4u : 1u);  // Linear, LayerNorm (2), Linear; or one embedding
+
+  std::vector<double> G(P * T * T), prior(M), omega(M, 0.5), J(P), gain(P), jitter(P);
+  for (int q = 0; q < P; ++q)
+    for (int a = 0; a < T; ++a)
+      for (int b = 0; b < T; ++b) G[q * T * T + a * T + b] = Kxx(q * T + a, q * T + b) + (a == b ? s2 : 0.0);
+  for (std::int64_t z = 0; z < M; ++z) prior[z] = Kzz(z, z);
+  FusedCriterionArgs args;
+  args.G = G.data();
+  args.P = P;
+  args.T = T;
+  args.M = M;
+  std::copy(terms.begin(), terms.end(), args.terms);
+  args.num_terms = static_cast<int>(terms.size());
+  args.prior = prior.data();
+  args.omega = omega.data();
+  args.floor = amf::tile::variance_floor(Kzz.diagonal().maxCoeff());
+  args.J = J.data();
+  args.gain = gain.data();
+  args.jitter = jitter.data();
+  run_fused_on_cpu(args);
+  for (int q = 0; q < P; ++q) {
+    Matrix Gq = Kxx.block(q * T, q * T, T, T);
+    Gq.diagonal().array() += s2;
+    const Matrix V = Eigen::LLT<Matrix>(Gq).matrixL().solve(Kxz.middleRows(q * T, T));
+    double ref_j = 0;
+    for (std::int64_t z = 0; z < M; ++z) ref_j += omega[z] * std::log(std::max(prior[z] - V.col(z).squaredNorm(), args.floor));
+    EXPECT_NEAR(J[q], ref_j, 1e-10 * (1 + std::abs(ref_j))) << "pair " << q;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "factorised" : "embedding"; });
 
 TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
   // Each thread writes its slot, then (after the barrier) reads its neighbour's: without the

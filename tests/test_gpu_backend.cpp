@@ -1,5 +1,6 @@
-// The CUDA backend against the CPU backend, for both criteria (float64 on both; relative
-// tolerance 1e-9 on J and the information gain, 1e-10 absolute on weights, identical batches).
+// The CUDA backend against the CPU backend, for both criteria and both cross-covariance paths
+// (fused streaming kernel, materialised cuBLAS blocks); float64 on both sides; relative
+// tolerance 1e-9 on J and the information gain, 1e-10 absolute on weights, identical batches.
 // Skipped, with the reason printed, where CUDA is not compiled in or no device is visible.
 #include <gtest/gtest.h>
 
@@ -12,6 +13,18 @@
 #include "problem_fixture.hpp"
 
 namespace {
+
+constexpr amf::CudaCriterionPath kPaths[] = {amf::CudaCriterionPath::Fused, amf::CudaCriterionPath::Materialised};
+
+const char* path_name(amf::CudaCriterionPath p) {
+  return p == amf::CudaCriterionPath::Fused ? "fused" : "materialised";
+}
+
+amf::BackendOptions cuda_options(amf::CudaCriterionPath path) {
+  amf::BackendOptions o;
+  o.cuda_criterion = path;
+  return o;
+}
 
 void skip_without_device() {
   if (!amf::cuda_compiled()) GTEST_SKIP() << "CUDA is not compiled into this build";
@@ -31,19 +44,22 @@ TEST_P(CudaVsCpu, SameScoresWeightsAndBatch) {
   op.problem.noise_variance = 0.0025;
   op.problem.batch_size = B;
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
-  auto cuda = amf::make_backend(amf::BackendKind::Cuda);
-  ASSERT_EQ(cuda->name(), "cuda");
   const auto a = amf::select_batch(op.problem, *cpu);
-  const auto b = amf::select_batch(op.problem, *cuda);
-  ASSERT_EQ(a.J.size(), b.J.size());
-  EXPECT_EQ(a.num_target_points, b.num_target_points);
-  for (std::size_t c = 0; c < a.J.size(); ++c) {
-    EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * std::abs(a.J[c])) << "candidate " << c;
-    EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  for (const auto path : kPaths) {
+    SCOPED_TRACE(path_name(path));
+    auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path));
+    ASSERT_EQ(cuda->name(), "cuda");
+    const auto b = amf::select_batch(op.problem, *cuda);
+    ASSERT_EQ(a.J.size(), b.J.size());
+    EXPECT_EQ(a.num_target_points, b.num_target_points);
+    for (std::size_t c = 0; c < a.J.size(); ++c) {
+      EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * std::abs(a.J[c])) << "candidate " << c;
+      EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+    }
+    for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-10);
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
   }
-  for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-10);
-  EXPECT_EQ(a.batch, b.batch);
-  EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CudaVsCpu,
@@ -61,18 +77,21 @@ TEST_P(FeatureCudaVsCpu, SameScoresWeightsAndBatch) {
   amf_test::OwnedFeatureProblem op(R, T, N, 4, factorised);
   op.problem.batch_size = B;
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
-  auto cuda = amf::make_backend(amf::BackendKind::Cuda);
   const auto a = amf::select_batch(op.problem, *cpu);
-  const auto b = amf::select_batch(op.problem, *cuda);
-  ASSERT_EQ(a.J.size(), b.J.size());
-  EXPECT_EQ(a.num_target_points, b.num_target_points);
-  for (std::size_t c = 0; c < a.J.size(); ++c) {
-    EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c]))) << "candidate " << c;
-    EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  for (const auto path : kPaths) {
+    SCOPED_TRACE(path_name(path));
+    auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path));
+    const auto b = amf::select_batch(op.problem, *cuda);
+    ASSERT_EQ(a.J.size(), b.J.size());
+    EXPECT_EQ(a.num_target_points, b.num_target_points);
+    for (std::size_t c = 0; c < a.J.size(); ++c) {
+      EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c]))) << "candidate " << c;
+      EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+    }
+    for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
   }
-  for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
-  EXPECT_EQ(a.batch, b.batch);
-  EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, FeatureCudaVsCpu,

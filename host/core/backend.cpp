@@ -35,13 +35,13 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& op
                   (!cuda_compiled() ? "CUDA was not compiled into this build" : "no CUDA device is visible") +
                   " (use --backend cpu or auto)");
 #ifdef AMF_HAVE_CUDA
-    return std::make_unique<CudaBackend>();
+    return std::make_unique<CudaBackend>(options);
 #endif
   }
   if (kind == BackendKind::Auto) {
     if (device && cuda_validated_on_a_device) {
 #ifdef AMF_HAVE_CUDA
-      return std::make_unique<CudaBackend>();
+      return std::make_unique<CudaBackend>(options);
 #endif
     }
     static std::once_flag logged;  // one line per process, not per selection

@@ -13,6 +13,7 @@
 #include "cuda/cuda_context.hpp"
 #include "cuda/cuda_feature_criterion.hpp"
 #include "cuda/device_linalg.hpp"
+#include "fused_launch.cuh"
 #include "gp_kernels.cuh"
 #include "tile_math.cuh"
 
@@ -31,9 +32,12 @@ constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each materiali
 
 struct CudaBackend::Impl {
   detail::CudaContext ctx;
+  CudaCriterionPath path;
 };
 
-CudaBackend::CudaBackend() : impl_(std::make_unique<Impl>()) {}
+CudaBackend::CudaBackend(const BackendOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->path = options.cuda_criterion;
+}
 CudaBackend::~CudaBackend() = default;
 
 CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
@@ -149,36 +153,59 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
       upload(dPrior, prior.data(), M, s);
     }
     std::vector<double> J(N, 0.0), gain(N, 0.0);
-    // Pairs in chunks: each materialises U_X (nc x P T), G (P T^2) and C (P T M). Pairs of
-    // different lengths run in separate chunks.
+    // Pairs in chunks: each holds U_X (nc x P T) and G (P T^2); the materialised path also
+    // C (P T M). Pairs of different lengths run in separate chunks.
+    const bool fused = impl_->path == CudaCriterionPath::Fused;
     std::size_t q0 = 0;
     while (q0 < pairs.size()) {
       const int T = static_cast<int>(pool.steps(pairs[q0].i));
       const std::int64_t limit = std::clamp<std::int64_t>(
-          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (nc + T + M + dx))), 1, 65535);
+          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (nc + T + (fused ? 0 : M) + dx))), 1, 65535);
       std::size_t q1 = q0;
       while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit && pool.steps(pairs[q1].i) == T) ++q1;
       const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
       RowMatrix Xp(P * T, dx);
       for (std::int64_t q = 0; q < P; ++q)
         detail::relabel_trajectory(pool, pairs[q0 + q].i, p.candidates.row(pairs[q0 + q].c), Xp, q * T);
-      DeviceBuffer<double> dXp(P * T * dx), dUX(nc * P * T), dG(P * T * T), dC(P * T * M), dJ(P), dGain(P), dJit(P);
+      DeviceBuffer<double> dXp(P * T * dx), dUX(nc * P * T), dG(P * T * T), dC(fused ? 0 : P * T * M), dJ(P),
+          dGain(P), dJit(P);
       upload(dXp, Xp.data(), P * T * dx, s);
       kernels::rbf_gram(dXc.get(), nc, dXp.get(), P * T, kp, dUX.get(), nc, s);
       lower_solve(ctx, dL.get(), static_cast<int>(nc), static_cast<int>(cap), dUX.get(), P * T);
-      kernels::pair_grams(dXp.get(), P, T, dZ.get(), M, kp, s2, dG.get(), dC.get(), s);
+      kernels::pair_grams(dXp.get(), P, T, dZ.get(), fused ? 0 : M, kp, s2, dG.get(), dC.get(), s);
       const double minus_one = -1.0, one = 1.0;
-      // G_q -= U_q^T U_q and C_q -= U_q^T U_Z: the posterior covariance k_D given the conditioning set.
+      // G_q -= U_q^T U_q: the posterior covariance k_D given the conditioning set.
       AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, T, T, static_cast<int>(nc),
                                                &minus_one, dUX.get(), static_cast<int>(nc), nc * T, dUX.get(),
                                                static_cast<int>(nc), nc * T, &one, dG.get(), T, T * T,
                                                static_cast<int>(P)));
-      AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, T, static_cast<int>(M),
-                                               static_cast<int>(nc), &minus_one, dUX.get(), static_cast<int>(nc),
-                                               nc * T, dUZ.get(), static_cast<int>(nc), 0, &one, dC.get(), T,
-                                               T * M, static_cast<int>(P)));
-      kernels::criterion_tiles(dG.get(), dC.get(), P, T, M, dPrior.get(), dOmega.get(), floor, dJ.get(), dGain.get(),
-                               dJit.get(), s);
+      if (fused) {
+        // C_q = k(X_q, Z) - U_q^T U_Z, produced tile by tile inside the kernel.
+        kernels::FusedCriterionArgs args;
+        args.G = dG.get();
+        args.P = P;
+        args.T = T;
+        args.M = M;
+        args.rbf = {true, dXp.get(), dZ.get(), ds, dc, kp.neg_half_inv_ls2_state, kp.neg_half_inv_ls2_task,
+                    kp.signal_variance};
+        args.terms[0] = {kernels::StreamTermKind::Product, -1.0,
+                         {dUX.get(), nc * T, nc, dUZ.get(), nc, static_cast<int>(nc)}, {}};
+        args.num_terms = 1;
+        args.prior = dPrior.get();
+        args.omega = dOmega.get();
+        args.floor = floor;
+        args.J = dJ.get();
+        args.gain = dGain.get();
+        args.jitter = dJit.get();
+        kernels::fused_criterion(args, s);
+      } else {
+        AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, T, static_cast<int>(M),
+                                                 static_cast<int>(nc), &minus_one, dUX.get(), static_cast<int>(nc),
+                                                 nc * T, dUZ.get(), static_cast<int>(nc), 0, &one, dC.get(), T,
+                                                 T * M, static_cast<int>(P)));
+        kernels::criterion_tiles(dG.get(), dC.get(), P, T, M, dPrior.get(), dOmega.get(), floor, dJ.get(),
+                                 dGain.get(), dJit.get(), s);
+      }
       const auto hJ = download(dJ.get(), P, s), hG = download(dGain.get(), P, s), hJit = download(dJit.get(), P, s);
       for (std::int64_t q = 0; q < P; ++q) {
         if (hJit[q] < 0)
@@ -234,7 +261,7 @@ CriterionResult CudaBackend::run(const FeatureCriterionProblem& p, bool select) 
                  kernels::kMaxTile);
     return CpuBackend().run(p, select);
   }
-  return detail::feature_criterion_cuda(p, select, impl_->ctx);
+  return detail::feature_criterion_cuda(p, select, impl_->ctx, impl_->path);
 }
 
 }  // namespace amf

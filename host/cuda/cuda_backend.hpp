@@ -5,20 +5,23 @@
 
 namespace amf {
 
-// Both criteria on a CUDA device, float64 throughout. AMF-GP: cuBLAS/cuSOLVER for the Grams,
-// factors and triangular solves, the fused per-pair tile kernel for the Cholesky, solves, logs and
-// weighted sums (kernels/gp_kernels.cu), candidates and pairs in memory-bounded chunks, and greedy
-// picks that grow the conditioning factor by a rank-T block extension on the device.
-// Trajectories longer than 64 steps (the tile kernel's shared-memory limit) run on the CPU
-// backend, with a warning.
+// Both criteria on a CUDA device, float64 throughout. AMF-GP: cuBLAS/cuSOLVER for the GP fit,
+// the conditioning factor and its triangular solves; per (candidate, trajectory) pair the fused
+// streaming kernel (kernels/fused_criterion.cuh: the pair's T x T factor in shared memory, the
+// cross-covariance with the targets produced tile by tile in place, solves, logs and weighted
+// sums) or, with CudaCriterionPath::Materialised, cuBLAS-built cross-covariance blocks and the
+// tile kernel of gp_kernels.cu. Pairs run in memory-bounded chunks; greedy picks grow the
+// conditioning factor by a rank-T block extension on the device. Trajectories longer than 64
+// steps (the kernels' shared-memory limit) run on the CPU backend, with a warning.
 class CudaBackend final : public Backend {
  public:
-  CudaBackend();
+  explicit CudaBackend(const BackendOptions& options = {});
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
   CriterionResult run(const CriterionProblem& problem, bool select) override;
-  // AMF-NN: the factorised loss-gradient Grams as cuBLAS GEMMs with a Hadamard epilogue, then
-  // the same fused tile kernel (cuda_feature_criterion.hpp); T > 64 runs on the CPU backend.
+  // AMF-NN: the pairs' T x T Grams as cuBLAS GEMMs with a Hadamard epilogue, the
+  // cross-covariance with the targets in the fused kernel from the per-layer factors (or
+  // materialised, as above); cuda_feature_criterion.hpp. T > 64 runs on the CPU backend.
   CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
 
  private:

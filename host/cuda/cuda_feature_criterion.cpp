@@ -11,6 +11,7 @@
 #include "cuda/device_features.hpp"
 #include "cuda/device_linalg.hpp"
 #include "feature_kernels.cuh"
+#include "fused_launch.cuh"
 #include "gp_kernels.cuh"
 #include "tile_math.cuh"
 
@@ -33,7 +34,8 @@ std::int64_t feature_width(const GatheredFeatures& g) {
 
 }  // namespace
 
-CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool select, const CudaContext& ctx) {
+CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool select, const CudaContext& ctx,
+                                       CudaCriterionPath path) {
   if (p.gram_precision == GramPrecision::Float32) {
     static std::once_flag told;
     std::call_once(told, [] {
@@ -54,6 +56,17 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
   upload(dOmega, targets.omega.data(), M, s);
   const double floor = tile::variance_floor(M ? targets.prior.maxCoeff() : 1.0);
   const double s2 = p.noise_variance;
+
+  // The fused kernel takes at most kMaxStreamTerms cross-covariance terms: one per layer (two
+  // per LayerNorm) and one for the conditioning on this batch's picks.
+  std::size_t terms_needed = Z.embedding ? 2 : 1;
+  for (const auto kind : Z.kinds) terms_needed += kind == FactorisedLayer::Kind::LayerNorm ? 2 : 1;
+  bool fused = path == CudaCriterionPath::Fused;
+  if (fused && terms_needed > static_cast<std::size_t>(kernels::kMaxStreamTerms)) {
+    spdlog::warn("amf cuda: {} feature terms exceed the fused kernel's {}; building the cross-covariance in global "
+                 "memory instead", terms_needed, kernels::kMaxStreamTerms);
+    fused = false;
+  }
 
   std::vector<Pair> pairs;
   for (std::int64_t c = 0; c < N; ++c)
@@ -94,7 +107,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
     while (q0 < pairs.size()) {
       const std::int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
       const std::int64_t limit = std::clamp<std::int64_t>(
-          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (m + 3 * T + 3 * M + width))), 1, 65535);
+          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (m + 3 * T + (fused ? 0 : 3 * M) + width))), 1, 65535);
       std::size_t q1 = q0;
       while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit &&
              off[pairs[q1].i + 1] - off[pairs[q1].i] == T)
@@ -106,27 +119,49 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
         rows.insert(rows.end(), r.begin(), r.end());
       }
       const DeviceFeatures X = upload_features(gather_features(p.candidate_features, rows), s);
-      DeviceBuffer<double> dG(P * T * T), dC(P * T * M), dJ(P), dGain(P), dJit(P);
+      DeviceBuffer<double> dG(P * T * T), dC(fused ? 0 : P * T * M), dJ(P), dGain(P), dJit(P), dUX(m * P * T);
       batched_feature_gram(ctx, {X, 0, T, T}, {X, 0, T, T}, P, dG.get());
-      batched_feature_gram(ctx, {X, 0, T, T}, {Z, 0, 0, M}, P, dC.get());
+      if (!fused) batched_feature_gram(ctx, {X, 0, T, T}, {Z, 0, 0, M}, P, dC.get());
+      const double minus_one = -1.0, one = 1.0;
       if (m > 0) {
-        // G_q -= U_q^T U_q and C_q -= U_q^T U_Z with U = Lp^-1 k(Xp, X) (m x P T).
-        DeviceBuffer<double> dUX(m * P * T);
+        // G_q -= U_q^T U_q (and on the materialised path C_q -= U_q^T U_Z) with
+        // U = Lp^-1 k(Xp, X) (m x P T).
         batched_feature_gram(ctx, {Xp, 0, 0, m}, {X, 0, 0, P * T}, 1, dUX.get());
         lower_solve(ctx, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUX.get(), P * T);
-        const double minus_one = -1.0, one = 1.0;
         AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
                                                  static_cast<int>(T), static_cast<int>(m), &minus_one, dUX.get(),
                                                  static_cast<int>(m), m * T, dUX.get(), static_cast<int>(m), m * T,
                                                  &one, dG.get(), static_cast<int>(T), T * T, static_cast<int>(P)));
-        AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
-                                                 static_cast<int>(M), static_cast<int>(m), &minus_one, dUX.get(),
-                                                 static_cast<int>(m), m * T, dUZ.get(), static_cast<int>(m), 0, &one,
-                                                 dC.get(), static_cast<int>(T), T * M, static_cast<int>(P)));
+        if (!fused)
+          AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
+                                                   static_cast<int>(M), static_cast<int>(m), &minus_one, dUX.get(),
+                                                   static_cast<int>(m), m * T, dUZ.get(), static_cast<int>(m), 0,
+                                                   &one, dC.get(), static_cast<int>(T), T * M, static_cast<int>(P)));
       }
       kernels::add_block_diagonals(dG.get(), P, static_cast<int>(T), s2, s);
-      kernels::criterion_tiles(dG.get(), dC.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor,
-                               dJ.get(), dGain.get(), dJit.get(), s);
+      if (fused) {
+        // C_q = k(X_q, Z) - U_q^T U_Z from the factors, tile by tile inside the kernel.
+        kernels::FusedCriterionArgs args;
+        std::vector<kernels::StreamTerm> terms = fused_stream_terms(X, T, Z);
+        if (m > 0) terms.push_back({kernels::StreamTermKind::Product, -1.0,
+                                    {dUX.get(), m * T, m, dUZ.get(), m, static_cast<int>(m)}, {}});
+        std::copy(terms.begin(), terms.end(), args.terms);
+        args.num_terms = static_cast<int>(terms.size());
+        args.G = dG.get();
+        args.P = P;
+        args.T = static_cast<int>(T);
+        args.M = M;
+        args.prior = dPrior.get();
+        args.omega = dOmega.get();
+        args.floor = floor;
+        args.J = dJ.get();
+        args.gain = dGain.get();
+        args.jitter = dJit.get();
+        kernels::fused_criterion(args, s);
+      } else {
+        kernels::criterion_tiles(dG.get(), dC.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor,
+                                 dJ.get(), dGain.get(), dJit.get(), s);
+      }
       const auto hJ = download(dJ.get(), P, s), hGain = download(dGain.get(), P, s), hJit = download(dJit.get(), P, s);
       for (std::int64_t q = 0; q < P; ++q) {
         const Pair& pr = pairs[q0 + q];

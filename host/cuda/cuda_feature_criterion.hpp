@@ -2,8 +2,11 @@
 // The feature (AMF-NN) criterion on a CUDA device: weights and target occupancy on the host (as
 // on the CPU, cpu/feature_targets.hpp), the Gram blocks of every (candidate, trajectory) pair
 // and of this batch's picks as cuBLAS GEMMs (cuda/device_features.hpp), the conditioning on the
-// picks with cuSOLVER/cuBLAS, and the fused tile kernel of AMF-GP for the Cholesky, solves, logs
-// and weighted sums. Pairs run in memory-bounded chunks of equal length. Needs T <= 64.
+// picks with cuSOLVER/cuBLAS. The pairs' cross-covariance with the targets is streamed through the
+// fused kernel from the per-layer factors (never materialised), or, on the Materialised path,
+// built by cuBLAS and read by the tile kernel of AMF-GP. Pairs run in memory-bounded chunks of
+// equal length. Needs T <= 64.
+#include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
 #include "cuda/cuda_context.hpp"
@@ -11,7 +14,8 @@
 namespace amf {
 namespace detail {
 
-CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& problem, bool select, const CudaContext& ctx);
+CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& problem, bool select, const CudaContext& ctx,
+                                       CudaCriterionPath path);
 
 }  // namespace detail
 }  // namespace amf

@@ -1,6 +1,7 @@
 #include "cuda/device_features.hpp"
 
 #include "amf/error.hpp"
+#include "core/fused_terms.hpp"
 #include "cuda/device_linalg.hpp"
 #include "feature_kernels.cuh"
 
@@ -63,6 +64,25 @@ void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowB
       kernels::linear_layer_accumulate(K, S.get(), H.get(), count, ctx.stream());
     }
   }
+}
+
+std::vector<kernels::StreamTerm> fused_stream_terms(const DeviceFeatures& X, std::int64_t T,
+                                                    const DeviceFeatures& Z) {
+  if (X.embedding != Z.embedding || X.kinds != Z.kinds || X.left_width != Z.left_width ||
+      X.right_width != Z.right_width)
+    throw InvalidArgument("feature sets of different forms or widths cannot be compared");
+  FusedFeatureLayout f;
+  f.kinds = X.kinds;
+  f.embedding = X.embedding;
+  f.left_width = X.left_width;
+  f.right_width = X.right_width;
+  for (std::size_t l = 0; l < X.left.size(); ++l) {
+    f.candidate_left.push_back(X.left[l].get());
+    f.candidate_right.push_back(X.right[l].get());
+    f.target_left.push_back(Z.left[l].get());
+    f.target_right.push_back(Z.right[l].get());
+  }
+  return fused_stream_terms(f, T);
 }
 
 }  // namespace detail

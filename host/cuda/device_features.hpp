@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda/cuda_context.hpp"
+#include "fused_criterion.cuh"
 #include "gp/feature_gram.hpp"
 
 namespace amf {
@@ -34,6 +35,11 @@ struct RowBlocks {
 // s (h + 1) (kernels/feature_kernels.cu), through two temporary blocks of the same size.
 void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
                           double* K);
+
+// The cross-covariance terms of the fused kernel for candidate pairs of T consecutive rows of
+// `candidates` against every row of `targets` (core/fused_terms.hpp).
+std::vector<kernels::StreamTerm> fused_stream_terms(const DeviceFeatures& candidates, std::int64_t T,
+                                                    const DeviceFeatures& targets);
 
 }  // namespace detail
 }  // namespace amf

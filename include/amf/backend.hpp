@@ -22,8 +22,16 @@ enum class BackendKind { Auto, Cpu, Cuda };
 // Parses "auto" | "cpu" | "cuda"; throws InvalidArgument naming the value otherwise.
 BackendKind parse_backend_kind(const std::string& name);
 
+// How the CUDA backend forms each (candidate, trajectory) pair's T x M cross-covariance with the
+// targets. Fused (default): the streaming kernel produces it tile by tile in shared memory
+// (kernels/fused_criterion.cuh), so it never reaches global memory. Materialised: cuBLAS GEMMs
+// write it to global memory in chunks of at most 1 GiB, then the tile kernel reads it back; kept
+// as the yardstick the GPU check compares the fused kernel with.
+enum class CudaCriterionPath { Fused, Materialised };
+
 struct BackendOptions {
   int cpu_threads = 0;  // CPU backend worker threads; 0 = one per hardware core
+  CudaCriterionPath cuda_criterion = CudaCriterionPath::Fused;
 };
 
 // Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one

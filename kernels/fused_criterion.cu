@@ -1,0 +1,37 @@
+// Device entry of the fused streaming criterion: the block program of fused_criterion.cuh,
+// the same code the CPU tests run through the block emulator.
+#include <string>
+
+#include "cuda/cuda_check.hpp"
+#include "fused_launch.cuh"
+
+namespace amf {
+namespace kernels {
+namespace {
+
+__global__ void __launch_bounds__(kFusedThreads) fused_criterion_kernel(const FusedCriterionArgs args) {
+  extern __shared__ double shared[];
+  fused_criterion_block(args, blockIdx.x, BlockThread{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)},
+                        shared);
+}
+
+}  // namespace
+
+void fused_criterion(const FusedCriterionArgs& args, cudaStream_t stream) {
+  if (args.T < 1 || args.T > kFusedMaxTile)
+    throw Error("fused_criterion: T = " + std::to_string(args.T) + " (the fused kernel covers 1.." +
+                std::to_string(kFusedMaxTile) + ")");
+  if (args.num_terms < 0 || args.num_terms > kMaxStreamTerms)
+    throw Error("fused_criterion: " + std::to_string(args.num_terms) + " cross-covariance terms (at most " +
+                std::to_string(kMaxStreamTerms) + ")");
+  if (args.P == 0) return;
+  const std::int64_t blocks = (args.P + fused_pairs_per_block(args.T) - 1) / fused_pairs_per_block(args.T);
+  const std::size_t bytes = static_cast<std::size_t>(fused_shared_doubles(args.T)) * sizeof(double);
+  AMF_CUDA_TRY(cudaFuncSetAttribute(fused_criterion_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(bytes)));
+  fused_criterion_kernel<<<static_cast<unsigned>(blocks), kFusedThreads, bytes, stream>>>(args);
+  AMF_CUDA_TRY(cudaGetLastError());
+}
+
+}  // namespace kernels
+}  // namespace amf
