@@ -24,6 +24,7 @@
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
 #include "amf/torch_criterion.hpp"
+#include "nn_workload.hpp"
 #include "workloads.hpp"
 
 namespace amf_bench {
@@ -111,65 +112,13 @@ BENCHMARK(BM_GpCriterion)->Name("sweep-M")->ArgsProduct({{100}, {24}, {20}, {3, 
 BENCHMARK(BM_GpCriterion)->Name("W-GP-full-engine")->Args({1000, 50, 50, 12, 0})->UseManualTime()->Iterations(1)
     ->Unit(benchmark::kSecond);
 
-// W-NN: the feature criterion with the factorised full-gradient kernel of an MLP 4 x 256 with
-// LayerNorm (input 10, action 4): per point, per layer, the layer input and the signal. Features
-// are random with the right shapes (timing does not depend on their values). Candidate
-// log-probabilities favour one trajectory each (as relabelling does); target ones are flat, so
-// every trajectory enters the target occupancy: M = K n.
-struct NnWorkload {
-  std::vector<std::int64_t> offsets;
-  std::vector<double> cand_logp, targ_logp, own, probs;
-  std::vector<std::vector<double>> storage;
-  amf::FeatureCriterionProblem p;
-
-  amf::FeatureSet features(std::int64_t points, std::mt19937& rng) {
-    std::normal_distribution<double> g(0.0, 0.1);
-    const std::vector<std::pair<int, int>> linear{{10, 256}, {256, 256}, {256, 256}, {256, 256}, {256, 4}};
-    amf::FeatureSet f;
-    for (std::size_t l = 0; l < linear.size(); ++l) {
-      auto add = [&](int in, int out, amf::FactorisedLayer::Kind kind) {
-        storage.emplace_back(points * in);
-        for (double& v : storage.back()) v = g(rng);
-        const double* inputs = storage.back().data();
-        storage.emplace_back(points * out);
-        for (double& v : storage.back()) v = g(rng);
-        f.layers.push_back({kind, {inputs, points, in}, {storage.back().data(), points, out}});
-      };
-      add(linear[l].first, linear[l].second, amf::FactorisedLayer::Kind::Linear);
-      if (l + 1 < linear.size()) add(256, 256, amf::FactorisedLayer::Kind::LayerNorm);
-    }
-    return f;
-  }
-
-  NnWorkload(int N, int R, int T, int K) {
-    storage.reserve(64);
-    std::mt19937 rng(3);
-    const int n = R * T;
-    for (int i = 0; i <= R; ++i) offsets.push_back(std::int64_t(i) * T);
-    cand_logp.assign(std::size_t(N) * n, -5.0);
-    for (int c = 0; c < N; ++c)
-      for (int t = (c % R) * T; t < (c % R + 1) * T; ++t) cand_logp[std::size_t(c) * n + t] = 1.0;
-    targ_logp.assign(std::size_t(K) * n, 0.0);
-    own.assign(n, 0.0);
-    probs.assign(K, 1.0 / K);
-    p.traj_offsets = amf::VectorView<std::int64_t>(offsets);
-    p.candidate_logp = {cand_logp.data(), N, n};
-    p.target_logp = {targ_logp.data(), K, n};
-    p.own_logp = amf::VectorView<double>(own);
-    p.target_probs = amf::VectorView<double>(probs);
-    p.candidate_features = features(std::int64_t(N) * n, rng);
-    p.target_features = features(std::int64_t(K) * n, rng);
-    p.noise_variance = 1e-2;
-  }
-};
-
 // Args: N, R, T, K, engine Gram precision (0 float64, 1 float32). The LibTorch side is float64
 // either way. The float32 row also reports the error against the float64 engine, on J and on a
 // greedy batch of 4 (same picks, max relative difference of the picks' J).
 void BM_NnCriterion(benchmark::State& state) {
   const int N = state.range(0), R = state.range(1), T = state.range(2), K = state.range(3);
   const bool f32 = state.range(4) != 0;
-  NnWorkload w(N, R, T, K);
+  amf_bench::NnWorkload w(N, R, T, K);
   w.p.gram_precision = f32 ? amf::GramPrecision::Float32 : amf::GramPrecision::Float64;
   auto engine = amf::make_backend(amf::BackendKind::Cpu, amf_bench::engine_options());
   double engine_s = 0, torch_s = 0, engine_peak = 0, torch_peak = 0, M = 0;

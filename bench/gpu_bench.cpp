@@ -2,7 +2,9 @@
 // (the device machine has none): AMF-GP workloads on the CUDA backend, the CPU backend and the
 // LibTorch implementation on CUDA (when LibTorch has CUDA), in one run, with agreement against
 // the float64 CPU engine; plus the device's measured FP64 GEMM rate and copy bandwidth for the
-// roofline. Writes results.md and results.csv into the directory given (default .).
+// roofline. The CUDA backend runs twice per workload: the fused streaming kernel (default) and
+// the materialised cuBLAS path, each with its peak device memory (DeviceBuffer high-water mark).
+// Writes results.md and results.csv into the directory given (default .).
 // Without a device (the dry run here) it runs the CPU columns of the smallest workload only.
 #include <algorithm>
 #include <chrono>
@@ -18,6 +20,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "feature_problem_fixture.hpp"
+#include "nn_workload.hpp"
 #include "problem_fixture.hpp"
 #ifdef AMF_GPU_BENCH_TORCH
 #include <torch/torch.h>
@@ -27,6 +30,8 @@
 #ifdef AMF_HAVE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+
+#include "cuda/cuda_check.hpp"
 #endif
 
 namespace {
@@ -57,7 +62,35 @@ struct Row {
   std::string workload, backend;
   int N, R, T, K;
   double seconds, vs_cpu_rel_diff, speedup_vs_libtorch;
+  double peak_device_mib = -1;  // CUDA rows
+  double dominant_tflops = -1;  // NN fused rows: the cross-covariance GEMM terms' FLOP rate
 };
+
+amf::BackendOptions cuda_path(amf::CudaCriterionPath path) {
+  amf::BackendOptions o;
+  o.cuda_criterion = path;
+  return o;
+}
+
+// One timed CUDA evaluation (after a warm-up) on the given path, with its peak device memory.
+template <typename Problem>
+amf::CriterionResult time_cuda(const Problem& problem, amf::CudaCriterionPath path, double* seconds_out,
+                               double* peak_mib) {
+  auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_path(path));
+  amf::evaluate_criterion(problem, *cuda);  // warm-up
+  amf::CriterionResult r;
+#ifdef AMF_HAVE_CUDA
+  amf::detail::DeviceMemoryCounter::reset_peak();
+#endif
+  *seconds_out = seconds([&] { r = amf::evaluate_criterion(problem, *cuda); });
+#ifdef AMF_HAVE_CUDA
+  *peak_mib = amf::detail::DeviceMemoryCounter::peak() / 1048576.0;
+#endif
+  return r;
+}
+
+constexpr std::pair<amf::CudaCriterionPath, const char*> kCudaPaths[] = {
+    {amf::CudaCriterionPath::Fused, "amf-cuda fused"}, {amf::CudaCriterionPath::Materialised, "amf-cuda materialised"}};
 
 }  // namespace
 
@@ -66,6 +99,7 @@ int main(int argc, char** argv) {
   const bool device = amf::cuda_device_count() > 0;
   std::ostringstream md;
   md << "# amf GPU check\n\n";
+  double dgemm_tflops = -1;  // the roofline of the dominant term: cuBLAS FP64 GEMM, measured below
 #ifdef AMF_HAVE_CUDA
   if (device) {  // device yardsticks for the roofline: FP64 GEMM rate and device-to-device copy bandwidth
     cudaDeviceProp prop;
@@ -90,6 +124,7 @@ int main(int argc, char** argv) {
       for (int r = 0; r < 5; ++r) cudaMemcpy(c, a, sizeof(double) * n * n, cudaMemcpyDeviceToDevice);
       cudaDeviceSynchronize();
     }) / 5;
+    dgemm_tflops = 2.0 * n * n * n / t_gemm / 1e12;
     md << "Device: " << prop.name << ", FP64 DGEMM " << 2.0 * n * n * n / t_gemm / 1e12 << " TFLOP/s (8192^3), "
        << "device copy " << 2.0 * sizeof(double) * n * n / t_copy / 1e12 << " TB/s (read + write)\n\n";
     cublasDestroy(h);
@@ -142,75 +177,93 @@ int main(int argc, char** argv) {
       if (ref.empty()) ref = r.J;
     }
 #endif
-    if (device) {
-      auto cuda = amf::make_backend(amf::BackendKind::Cuda);
-      amf::evaluate_criterion(op.problem, *cuda);  // warm-up
-      amf::CriterionResult r;
-      t_cuda = seconds([&] { r = amf::evaluate_criterion(op.problem, *cuda); });
-      rows.push_back({s.name, "amf-cuda", s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
-                      t_torch > 0 ? t_torch / t_cuda : 0});
-    }
+    if (device)
+      for (const auto& [path, label] : kCudaPaths) {
+        double peak = -1;
+        const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak);
+        rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
+                        t_torch > 0 ? t_torch / t_cuda : 0, peak});
+      }
     if (s.cpu && t_torch > 0) rows[cpu_row].speedup_vs_libtorch = t_torch / t_cpu;
     std::fprintf(stderr, "[gpu_bench] %s N=%d R=%d T=%d K=%d done\n", s.name, s.N, s.R, s.T, s.K);
   }
 
-  // AMF-NN: the feature criterion on random factorised MLP features (Linear 5->H, LayerNorm H,
-  // Linear H->3), engine on CPU and CUDA against LibTorch's implementation on the same device.
-  struct NnSpec {
-    const char* name;
-    int N, R, T, K, hidden;
-    bool cpu;
-  };
-  std::vector<NnSpec> nn_specs{{"W-NN-scaled", 32, 8, 20, 4, 32, true}};
-  if (device) nn_specs.push_back({"W-NN (N 256, H 256)", 256, 16, 50, 4, 256, false});
-  for (const NnSpec& s : nn_specs) {
-    amf_test::OwnedFeatureProblem op(s.R, s.T, s.N, s.K, true, 7, s.hidden);
-    std::vector<double> ref;
-    double t_torch = 0;
-    std::size_t cpu_row = rows.size();
-    if (s.cpu) {
-      auto cpu = amf::make_backend(amf::BackendKind::Cpu);
-      amf::CriterionResult r;
-      const double t = seconds([&] { r = amf::evaluate_criterion(op.problem, *cpu); });
-      ref = r.J;
-      rows.push_back({s.name, "amf-cpu", s.N, s.R, s.T, s.K, t, 0, 0});
-    }
-#ifdef AMF_GPU_BENCH_TORCH
-    const std::string tdev = device && torch::cuda::is_available() ? "cuda" : "cpu";
-    if (tdev == "cuda" || s.cpu) {
-      amf::torch_feature_criterion(op.problem, false, tdev);  // warm-up
-      amf::CriterionResult r;
-      t_torch = seconds([&] { r = amf::torch_feature_criterion(op.problem, false, tdev); });
-      rows.push_back({s.name, "libtorch-" + tdev, s.N, s.R, s.T, s.K, t_torch, ref.empty() ? -1 : max_rel(r.J, ref), 1});
-      if (ref.empty()) ref = r.J;
-      if (s.cpu) rows[cpu_row].speedup_vs_libtorch = t_torch / rows[cpu_row].seconds;
-    }
-#endif
+  // AMF-NN: the feature criterion, engine on CPU and CUDA against LibTorch's implementation on
+  // the same device. Dry run: the small fixture MLP (Linear 5->H, LayerNorm H, Linear H->3).
+  // Device: W-NN's MLP 4 x 256 with LayerNorm (bench/nn_workload.hpp), R 16, T 50, M 4000, with
+  // N scaled to 512: the workload stores every (candidate, pool step) feature row on the host,
+  // N n x 4110 doubles (13 GiB at N 512; 250 GiB at W-NN's N 10000). One kept pair per candidate.
+  {
+    amf_test::OwnedFeatureProblem small(8, 20, 32, 4, true, 7, 32);
+    std::unique_ptr<amf_bench::NnWorkload> wnn;
+    struct NnCase {
+      const char* name;
+      const amf::FeatureCriterionProblem* p;
+      int N, R, T, K;
+      bool cpu;
+      double flops;  // dominant term: 2 T M (sum of term widths) per kept pair, fused path
+    };
+    std::vector<NnCase> cases{{"W-NN-scaled (H 32)", &small.problem, 32, 8, 20, 4, true, 0}};
     if (device) {
-      auto cuda = amf::make_backend(amf::BackendKind::Cuda);
-      amf::evaluate_criterion(op.problem, *cuda);  // warm-up
-      amf::CriterionResult r;
-      const double t = seconds([&] { r = amf::evaluate_criterion(op.problem, *cuda); });
-      rows.push_back({s.name, "amf-cuda", s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref),
-                      t_torch > 0 ? t_torch / t : 0});
+      const int N = 512, R = 16, T = 50, K = 5;
+      wnn = std::make_unique<amf_bench::NnWorkload>(N, R, T, K, true);
+      const double M = double(K) * R * T, widths = 4110;  // Linear 10+256, 3 x 512, 256+4; LayerNorm 4 x 512
+      cases.push_back({"W-NN 4x256 (N 512)", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
     }
-    std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
+    for (const NnCase& s : cases) {
+      std::vector<double> ref;
+      double t_torch = 0;
+      std::size_t cpu_row = rows.size();
+      if (s.cpu) {
+        auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+        amf::CriterionResult r;
+        const double t = seconds([&] { r = amf::evaluate_criterion(*s.p, *cpu); });
+        ref = r.J;
+        rows.push_back({s.name, "amf-cpu", s.N, s.R, s.T, s.K, t, 0, 0});
+      }
+#ifdef AMF_GPU_BENCH_TORCH
+      const std::string tdev = device && torch::cuda::is_available() ? "cuda" : "cpu";
+      if (tdev == "cuda" || s.cpu) {
+        amf::torch_feature_criterion(*s.p, false, tdev);  // warm-up
+        amf::CriterionResult r;
+        t_torch = seconds([&] { r = amf::torch_feature_criterion(*s.p, false, tdev); });
+        rows.push_back({s.name, "libtorch-" + tdev, s.N, s.R, s.T, s.K, t_torch, ref.empty() ? -1 : max_rel(r.J, ref), 1});
+        if (ref.empty()) ref = r.J;
+        if (s.cpu) rows[cpu_row].speedup_vs_libtorch = t_torch / rows[cpu_row].seconds;
+      }
+#endif
+      if (device)
+        for (const auto& [path, label] : kCudaPaths) {
+          double t = 0, peak = -1;
+          const amf::CriterionResult r = time_cuda(*s.p, path, &t, &peak);
+          rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref),
+                          t_torch > 0 ? t_torch / t : 0, peak,
+                          s.flops > 0 && path == amf::CudaCriterionPath::Fused ? s.flops / t / 1e12 : -1});
+        }
+      std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
+    }
   }
 
-  md << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|\n";
+  md << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | dominant-term TFLOP/s (fraction of DGEMM) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::ostringstream csv;
-  csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff\n";
+  csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff,peak_device_mib,"
+         "dominant_tflops,fraction_of_dgemm\n";
   for (const Row& r : rows) {
-    char speedup[32] = "-", diff[32] = "-", line[512];
+    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", roof[64] = "-", line[768];
     if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
     if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
     if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
-    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s |\n", r.workload.c_str(),
-                  r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff);
+    if (r.peak_device_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_device_mib);
+    const double fraction = r.dominant_tflops > 0 && dgemm_tflops > 0 ? r.dominant_tflops / dgemm_tflops : -1;
+    if (r.dominant_tflops > 0) std::snprintf(roof, sizeof roof, "%.2f (%.0f%%)", r.dominant_tflops, 100 * fraction);
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s |\n",
+                  r.workload.c_str(), r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff,
+                  peak, roof);
     md << line;
     csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
-        << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << '\n';
+        << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << ','
+        << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
   }
   md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
   std::ofstream(out + "/results.md") << md.str();

@@ -3,6 +3,8 @@
 // amf::Error naming the call, the file and line, and the CUDA error string.
 #include <cuda_runtime.h>
 
+#include <atomic>
+#include <cstddef>
 #include <string>
 
 #include "amf/error.hpp"
@@ -19,15 +21,42 @@
 namespace amf {
 namespace detail {
 
+// Bytes the backend holds in DeviceBuffers now, and the most it held since the last reset: the
+// peak device memory the benchmarks report (cuBLAS/cuSOLVER workspaces are not included).
+struct DeviceMemoryCounter {
+  static std::atomic<std::size_t>& current() {
+    static std::atomic<std::size_t> bytes{0};
+    return bytes;
+  }
+  static std::atomic<std::size_t>& peak() {
+    static std::atomic<std::size_t> bytes{0};
+    return bytes;
+  }
+  static void reset_peak() { peak() = current().load(); }
+  static void add(std::size_t bytes) {
+    const std::size_t now = current() += bytes;
+    std::size_t seen = peak().load();
+    while (now > seen && !peak().compare_exchange_weak(seen, now)) {
+    }
+  }
+  static void remove(std::size_t bytes) { current() -= bytes; }
+};
+
 // Owning device buffer (RAII); never copied (moved, e.g. into a vector), freed without throwing.
 template <typename T>
 class DeviceBuffer {
  public:
   explicit DeviceBuffer(std::size_t count) : count_(count) {
-    if (count_ > 0) AMF_CUDA_TRY(cudaMalloc(&ptr_, count_ * sizeof(T)));
+    if (count_ > 0) {
+      AMF_CUDA_TRY(cudaMalloc(&ptr_, count_ * sizeof(T)));
+      DeviceMemoryCounter::add(count_ * sizeof(T));
+    }
   }
   ~DeviceBuffer() {
-    if (ptr_) cudaFree(ptr_);
+    if (ptr_) {
+      cudaFree(ptr_);
+      DeviceMemoryCounter::remove(count_ * sizeof(T));
+    }
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
