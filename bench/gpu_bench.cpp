@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -20,6 +21,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "feature_problem_fixture.hpp"
+#include "gp_peer_export.hpp"
 #include "nn_workload.hpp"
 #include "problem_fixture.hpp"
 #ifdef AMF_GPU_BENCH_TORCH
@@ -157,11 +159,17 @@ int main(int argc, char** argv) {
     std::vector<double> ref;
     double t_cpu = 0, t_cuda = 0, t_torch = 0;
     std::size_t cpu_row = rows.size();
+    amf::CriterionResult timed_engine;  // the engine run the GPyTorch peer is compared with
+    std::string timed_label;
+    double timed_seconds = 0;
     if (s.cpu) {
       auto cpu = amf::make_backend(amf::BackendKind::Cpu);
       amf::CriterionResult r;
       t_cpu = seconds([&] { r = amf::evaluate_criterion(op.problem, *cpu); });
       ref = r.J;
+      timed_engine = r;
+      timed_label = "amf-cpu";
+      timed_seconds = t_cpu;
       rows.push_back({s.name, "amf-cpu (" + std::to_string(std::thread::hardware_concurrency()) + " threads)", s.N, s.R,
                       s.T, s.K, t_cpu, 0, 0});
     }
@@ -183,7 +191,19 @@ int main(int argc, char** argv) {
         const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak);
         rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
                         t_torch > 0 ? t_torch / t_cuda : 0, peak});
+        if (path == amf::CudaCriterionPath::Fused) {
+          timed_engine = r;
+          timed_label = label;
+          timed_seconds = t_cuda;
+        }
       }
+    // The GPyTorch peer's problem: W-GP on a device, the dry run's W-GP-scaled here.
+    if (std::string(s.name) == (device ? "W-GP" : "W-GP-scaled") && !timed_label.empty()) {
+      const std::string dir = out + "/gp_peer";
+      std::filesystem::create_directories(dir);
+      amf_bench::export_gp_peer_problem(op.problem, dir, 3, timed_label, timed_seconds,
+                                        amf_bench::kept_pairs(timed_engine, s.R, op.problem.min_weight));
+    }
     if (s.cpu && t_torch > 0) rows[cpu_row].speedup_vs_libtorch = t_torch / t_cpu;
     std::fprintf(stderr, "[gpu_bench] %s N=%d R=%d T=%d K=%d done\n", s.name, s.N, s.R, s.T, s.K);
   }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole GPU check in one device call (under 8 minutes): build the engine for sm_90 from the
 # carried sources, run the gpu tests (CUDA vs CPU, float64) and the tile-math tests, then
-# gpu_bench (CUDA engine vs LibTorch on CUDA vs the CPU engine, device GEMM rate and bandwidth),
-# writing logs and results.md/results.csv to $OUT.
+# gpu_bench (both CUDA paths vs LibTorch on CUDA vs the CPU engine, peak device memory, device
+# GEMM rate and bandwidth), then the GPyTorch peer (bench/gpytorch_peer.py) on the W-GP problem,
+# writing logs, results.md/results.csv and gpytorch_peer.md to $OUT.
 #
 #   here, once:     bash tools/gpu_check.sh --vendor      (copies headers and GoogleTest into .gpudeps/)
-#   here, dry run:  bash tools/gpu_check.sh --dry-run     (same build and runs; the GPU parts skip)
+#   here, dry run:  bash tools/gpu_check.sh --dry-run     (same build and runs; the GPU parts skip;
+#                   PEER_PYTHON=<a python with gpytorch> runs the peer on the CPU)
 #   on the device:  run tool, carry [".gpudeps"], command "bash tools/gpu_check.sh", timeout 480
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +43,16 @@ test_rc=$?
 tail -15 "$OUT/tests.log"
 "$BUILD/gpu_bench" "$OUT" 2> "$OUT/bench.log"
 bench_rc=$?
-echo "tests rc=$test_rc bench rc=$bench_rc"
-[ $test_rc -eq 0 ] && [ $bench_rc -eq 0 ]
+
+# The GPyTorch peer on the W-GP problem gpu_bench exported (the dry run's W-GP-scaled here).
+PEER_PYTHON=${PEER_PYTHON:-python3}
+peer_rc=0
+if "$PEER_PYTHON" -c 'import gpytorch, torch' 2>/dev/null; then
+  "$PEER_PYTHON" bench/gpytorch_peer.py "$OUT/gp_peer" > "$OUT/gpytorch_peer.md" 2> "$OUT/gpytorch_peer.log"
+  peer_rc=$?
+  cat "$OUT/gpytorch_peer.md"
+else
+  echo "GPyTorch peer skipped: $PEER_PYTHON cannot import gpytorch and torch" | tee "$OUT/gpytorch_peer.md"
+fi
+echo "tests rc=$test_rc bench rc=$bench_rc peer rc=$peer_rc"
+[ $test_rc -eq 0 ] && [ $bench_rc -eq 0 ] && [ $peer_rc -eq 0 ]

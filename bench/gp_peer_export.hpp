@@ -1,0 +1,93 @@
+#pragma once
+// Exports an AMF-GP workload's posterior-variance problem for the GPyTorch peer
+// (bench/gpytorch_peer.py): the conditioning set (the pool, each step with its own task), the
+// target-occupancy points and weights, and for a few candidates every kept (candidate, pool
+// trajectory) pair's relabelled points with its importance weight and the engine's J(c). The
+// peer recomputes J(c) = sum_i w_i sum_z omega_z log v(z | pool + X_i(c)) with GPyTorch and with
+// a float64 numpy textbook, and times GPyTorch per pair against the engine's whole run.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "cpu/pool_data.hpp"
+#include "cpu/target_occupancy.hpp"
+
+namespace amf_bench {
+
+inline void write_doubles(const std::string& path, const double* data, std::size_t count) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(double)));
+}
+
+// Kept pairs in a result's weights (the same pruning rule the backends apply).
+inline std::int64_t kept_pairs(const amf::CriterionResult& r, std::int64_t R, double min_weight) {
+  std::int64_t kept = 0;
+  const std::int64_t N = static_cast<std::int64_t>(r.weights.size()) / R;
+  for (std::int64_t c = 0; c < N; ++c)
+    for (std::int64_t i = 0; i < R; ++i)
+      kept += r.weights[c * R + i] != 0.0 && amf::detail::keep_weight(r.weights.data() + c * R, R, i, min_weight);
+  return kept;
+}
+
+// `dir` must exist. engine_seconds / engine_pairs: the timed engine run the peer is compared with.
+inline void export_gp_peer_problem(const amf::CriterionProblem& p, const std::string& dir, int candidates,
+                                   const std::string& engine_label, double engine_seconds,
+                                   std::int64_t engine_pairs) {
+  namespace d = amf::detail;
+  const d::PoolData pool = d::gather_pool(p);
+  const std::int64_t R = pool.num_trajectories();
+  auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+  // The targets' importance weights are the candidates' weights of a problem whose candidates
+  // are the targets: the backends compute both with one function.
+  amf::CriterionProblem as_targets = p;
+  as_targets.candidates = p.targets;
+  const amf::CriterionResult tr = amf::evaluate_criterion(as_targets, *cpu);
+  d::RowMatrix target_w(p.targets.rows, R);
+  std::copy(tr.weights.begin(), tr.weights.end(), target_w.data());
+  const d::TargetOccupancy occ = d::target_occupancy(pool, p, target_w);
+
+  amf::CriterionProblem few = p;
+  few.candidates.rows = std::min<std::int64_t>(candidates, p.candidates.rows);
+  const amf::CriterionResult r = amf::evaluate_criterion(few, *cpu);
+
+  write_doubles(dir + "/pool_X.bin", pool.X.data(), pool.X.size());
+  write_doubles(dir + "/Z.bin", occ.points.data(), occ.points.size());
+  write_doubles(dir + "/omega.bin", occ.weight.data(), occ.weight.size());
+  std::vector<double> pair_points;
+  std::string cand_json;
+  for (std::int64_t c = 0; c < few.candidates.rows; ++c) {
+    std::string pairs;
+    for (std::int64_t i = 0; i < R; ++i) {
+      const double w = r.weights[c * R + i];
+      if (w == 0.0 || !d::keep_weight(r.weights.data() + c * R, R, i, p.min_weight)) continue;
+      d::RowMatrix X(pool.steps(i), pool.X.cols());
+      d::relabel_trajectory(pool, i, p.candidates.row(c), X, 0);
+      pair_points.insert(pair_points.end(), X.data(), X.data() + X.size());
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s{\"trajectory\": %lld, \"steps\": %lld, \"weight\": %.17g}",
+                    pairs.empty() ? "" : ", ", static_cast<long long>(i), static_cast<long long>(pool.steps(i)), w);
+      pairs += buf;
+    }
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s{\"index\": %lld, \"J_engine\": %.17g, \"pairs\": [", cand_json.empty() ? "" : ",\n  ",
+                  static_cast<long long>(c), r.J[c]);
+    cand_json += buf + pairs + "]}";
+  }
+  write_doubles(dir + "/pair_X.bin", pair_points.data(), pair_points.size());
+  std::ofstream meta(dir + "/meta.json");
+  char head[1024];
+  std::snprintf(head, sizeof head,
+                "{\"n\": %lld, \"state_dim\": %d, \"task_dim\": %d, \"M\": %lld, \"state_lengthscale\": %.17g, "
+                "\"task_lengthscale\": %.17g, \"signal_variance\": %.17g, \"noise_variance\": %.17g, "
+                "\"engine\": \"%s\", \"engine_seconds\": %.17g, \"engine_pairs\": %lld,\n \"candidates\": [\n  ",
+                static_cast<long long>(pool.X.rows()), pool.state_dim, pool.task_dim,
+                static_cast<long long>(occ.points.rows()), p.kernel.state_lengthscale, p.kernel.task_lengthscale,
+                p.kernel.signal_variance, p.noise_variance, engine_label.c_str(), engine_seconds,
+                static_cast<long long>(engine_pairs));
+  meta << head << cand_json << "]}\n";
+}
+
+}  // namespace amf_bench
