@@ -27,7 +27,10 @@ import torch
 
 
 def load(dir_, name, cols):
-    a = np.fromfile(os.path.join(dir_, name), dtype=np.float64)
+    path = os.path.join(dir_, name)
+    a = np.fromfile(path, dtype=np.float64)
+    if a.size % cols:
+        raise SystemExit(f"{path}: {a.size} doubles do not make rows of {cols}: the files do not match meta.json")
     return torch.from_numpy(a.reshape(-1, cols))
 
 
@@ -65,6 +68,8 @@ def main():
     pair_X = load(args.dir, "pair_X.bin", dx)
     if D.shape[0] != meta["n"] or Z.shape[0] != meta["M"] or omega.shape[0] != meta["M"]:
         raise SystemExit(f"{args.dir}: the .bin sizes do not match meta.json (n {meta['n']}, M {meta['M']})")
+    if pair_X.shape[0] != sum(p["steps"] for c in meta["candidates"] for p in c["pairs"]):
+        raise SystemExit(f"{args.dir}/pair_X.bin: {pair_X.shape[0]} rows do not match meta.json's pairs")
     floor = meta["signal_variance"] * 1e-12 + 1e-300  # tile::variance_floor
     dev = torch.device(args.device)
 
