@@ -10,7 +10,7 @@ namespace kernels {
 namespace {
 
 __global__ void __launch_bounds__(kFusedThreads) fused_criterion_kernel(const FusedCriterionArgs args) {
-  extern __shared__ double shared[];
+  extern __shared__ __align__(128) double shared[];  // wmma fragments need 32-byte alignment
   fused_criterion_block(args, blockIdx.x, BlockThread{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)},
                         shared);
 }

@@ -10,25 +10,35 @@
 // solved against the pair's factor, and omega_z log v(z | X) and the information gain are
 // accumulated. The pairs x T x M cross-covariance never reaches global memory.
 //
-// Precision: float64 storage and arithmetic throughout, no tensor cores: the criterion takes
-// logs of conditional variances that cancel badly (DESIGN.md section 5).
+// The cross-covariance GEMMs run as 8 x 8 x 4 warp MMAs (warp_mma.cuh): FP64 tensor cores on
+// sm_80 and later, a portable version elsewhere and in the CPU emulator. Each of the 8 warps owns
+// 16 rows x the 32 targets of the tile.
+//
+// Precision: float64 storage and arithmetic throughout. The FP64 tensor cores are IEEE float64
+// fused multiply-adds (only the summation order differs from the CUDA cores); no TF32, bf16 or
+// float32 anywhere: the criterion takes logs of conditional variances that cancel badly
+// (DESIGN.md section 5).
 #include <cstdint>
 
 #include "block_program.cuh"
+#include "warp_mma.cuh"
 
 namespace amf {
 namespace kernels {
 
-constexpr int kFusedThreads = 256;
+constexpr int kFusedThreads = 256;  // 8 warps
+constexpr int kFusedWarps = kFusedThreads / 32;
 constexpr int kFusedMaxTile = 64;   // longest trajectory a block factors
 constexpr int kFusedRows = 128;     // candidate rows (pairs x T) one block holds
 constexpr int kTargetTile = 32;     // targets per streamed tile
 constexpr int kDepthChunk = 32;     // feature columns per shared-memory stage
-constexpr int kRowGroups = kFusedThreads / kTargetTile;
-constexpr int kRowsPerThread = kFusedRows / kRowGroups;
+constexpr int kStageLd = kDepthChunk + 4;  // staging row stride: even (wmma) and 32-byte aligned rows
+constexpr int kWarpRows = kFusedRows / kFusedWarps;  // each warp owns 16 rows x all 32 targets
+constexpr int kRowFrags = kWarpRows / 8, kColFrags = kTargetTile / 8;
 constexpr int kMaxStreamTerms = 24;
-static_assert(kFusedThreads == kTargetTile * kRowGroups, "every thread owns one target column of the tile");
-static_assert(kFusedRows % kRowGroups == 0, "rows split evenly over the row groups");
+constexpr int kRowGroups = kFusedThreads / kTargetTile;  // pairs solved at once (one per 32 threads)
+static_assert(kWarpRows % 8 == 0 && kTargetTile % 8 == 0, "warps tile the block in 8 x 8 fragments");
+static_assert(kDepthChunk % 4 == 0 && kStageLd % 4 == 0, "k steps of 4; 32-byte aligned staging rows");
 
 // One factor product: C(a, z) += <candidate row a of the pair, target row z> over `width`
 // columns. Candidate row r of pair q at candidates + q * pair_stride + r * candidate_ld; target z
@@ -84,42 +94,49 @@ AMF_HD int fused_pairs_per_block(int T) {
   return fit < kRowGroups ? fit : kRowGroups;
 }
 
-// Shared memory of one block, in doubles: factors, the cross-covariance tile, the two staging
-// tiles, the per-thread reduction and the per-pair jitters.
+// Shared memory of one block, in doubles: the two staging tiles, the cross-covariance tile (these
+// three first, so the wmma fragments are 32-byte aligned), the factors, the per-thread reduction
+// and the per-pair jitters. 145 KiB at T = 64.
 AMF_HD std::int64_t fused_shared_doubles(int T) {
   const int pairs = fused_pairs_per_block(T);
-  return std::int64_t(pairs) * T * T + std::int64_t(kTargetTile) * kFusedRows + kFusedRows * (kDepthChunk + 1) +
-         kTargetTile * (kDepthChunk + 1) + 2 * kFusedThreads + pairs;
+  return std::int64_t(kFusedRows) * kStageLd + kTargetTile * kStageLd + std::int64_t(kTargetTile) * kFusedRows +
+         std::int64_t(pairs) * T * T + 2 * kFusedThreads + pairs;
 }
 
 namespace fused_detail {
 
-// acc[j] (rows group + j kRowGroups of the block's `rows`, target column `col` of the tile at z0)
-// = the factor product; staged through shared memory in chunks of kDepthChunk columns.
+using WarpTile = warp_mma::Acc[kRowFrags][kColFrags];
+
+// acc = this warp's 16 rows x 32 targets of the factor product for the tile at z0: staged through
+// shared memory kDepthChunk columns at a time (zero-padded past the width, the block's rows and
+// M), then 8 x 8 x 4 warp MMAs.
 AMF_HD void tile_product(const StreamFactor& f, std::int64_t q0, int T, int rows, std::int64_t z0, std::int64_t M,
-                         BlockThread th, double* As, double* Bs, double* acc) {
-  constexpr int ld = kDepthChunk + 1;  // padding against shared-memory bank conflicts
-  const int col = th.index % kTargetTile, group = th.index / kTargetTile;
-  for (int j = 0; j < kRowsPerThread; ++j) acc[j] = 0.0;
+                         BlockThread th, double* As, double* Bs, WarpTile& acc) {
+  const int warp = th.index / 32, lane = th.index % 32;
+  for (int i = 0; i < kRowFrags; ++i)
+    for (int j = 0; j < kColFrags; ++j) warp_mma::zero(acc[i][j]);
   for (int k0 = 0; k0 < f.width; k0 += kDepthChunk) {
     const int kc = f.width - k0 < kDepthChunk ? f.width - k0 : kDepthChunk;
     // Consecutive threads read consecutive columns of a row: coalesced.
-    for (int e = th.index; e < rows * kDepthChunk; e += th.count) {
+    for (int e = th.index; e < kFusedRows * kDepthChunk; e += th.count) {
       const int r = e / kDepthChunk, k = e % kDepthChunk;
       const std::int64_t pair = q0 + r / T;
-      As[r * ld + k] = k < kc ? f.candidates[pair * f.pair_stride + (r % T) * f.candidate_ld + k0 + k] : 0.0;
+      As[r * kStageLd + k] =
+          k < kc && r < rows ? f.candidates[pair * f.pair_stride + (r % T) * f.candidate_ld + k0 + k] : 0.0;
     }
     for (int e = th.index; e < kTargetTile * kDepthChunk; e += th.count) {
       const int zz = e / kDepthChunk, k = e % kDepthChunk;
       const std::int64_t z = z0 + zz;
-      Bs[zz * ld + k] = k < kc && z < M ? f.targets[z * f.target_ld + k0 + k] : 0.0;
+      Bs[zz * kStageLd + k] = k < kc && z < M ? f.targets[z * f.target_ld + k0 + k] : 0.0;
     }
     block_sync();
-    for (int k = 0; k < kc; ++k) {
-      const double b = Bs[col * ld + k];
-      for (int j = 0; j < kRowsPerThread; ++j) {
-        const int r = group + j * kRowGroups;
-        if (r < rows) acc[j] += As[r * ld + k] * b;
+    for (int k = 0; k < kc; k += 4) {
+      warp_mma::FragB b[kColFrags];
+      for (int j = 0; j < kColFrags; ++j) warp_mma::load_b(b[j], Bs + 8 * j * kStageLd + k, kStageLd, lane);
+      for (int i = 0; i < kRowFrags; ++i) {
+        warp_mma::FragA a;
+        warp_mma::load_a(a, As + (warp * kWarpRows + 8 * i) * kStageLd + k, kStageLd, lane);
+        for (int j = 0; j < kColFrags; ++j) warp_mma::mma(acc[i][j], a, b[j], lane);
       }
     }
     block_sync();
@@ -135,55 +152,58 @@ AMF_HD void fused_criterion_block(const FusedCriterionArgs& a, std::int64_t bloc
   const std::int64_t q0 = block * per_block;
   const int pairs = a.P - q0 < per_block ? static_cast<int>(a.P - q0) : per_block;
   const int rows = pairs * T;
-  double* L = shared;                                   // pairs x T x T factors
-  double* C = L + per_block * T * T;                    // kTargetTile columns of kFusedRows
-  double* As = C + kTargetTile * kFusedRows;            // kFusedRows x (kDepthChunk + 1)
-  double* Bs = As + kFusedRows * (kDepthChunk + 1);     // kTargetTile x (kDepthChunk + 1)
-  double* red = Bs + kTargetTile * (kDepthChunk + 1);   // 2 kFusedThreads
-  double* jit = red + 2 * kFusedThreads;                // per pair
+  const int warp = th.index / 32, lane = th.index % 32;
+  double* As = shared;                             // kFusedRows x kStageLd
+  double* Bs = As + kFusedRows * kStageLd;         // kTargetTile x kStageLd
+  double* C = Bs + kTargetTile * kStageLd;         // kTargetTile columns of kFusedRows
+  double* L = C + kTargetTile * kFusedRows;        // pairs x T x T factors
+  double* red = L + per_block * T * T;             // 2 kFusedThreads
+  double* jit = red + 2 * kFusedThreads;           // per pair
 
   // One thread per pair factors it (T^3 / 3 flops, small next to the streaming below).
-  if (th.index < pairs) jit[th.index] = tile::cholesky_with_jitter(a.G + (q0 + th.index) * T * T, L + th.index * T * T, T, T, 6);
+  if (th.index < pairs)
+    jit[th.index] = tile::cholesky_with_jitter(a.G + (q0 + th.index) * T * T, L + th.index * T * T, T, T, 6);
   block_sync();
 
-  const int col = th.index % kTargetTile, group = th.index / kTargetTile;
   // The solve phase: thread t solves column t % kTargetTile of pair t / kTargetTile and keeps
   // that pair's sums across tiles.
-  const int my_pair = th.index / kTargetTile;
+  const int my_pair = th.index / kTargetTile, my_col = th.index % kTargetTile;
   const bool solves = my_pair < pairs && jit[my_pair] >= 0.0;
   double acc_j = 0.0, acc_g = 0.0;
-  double c[kRowsPerThread], s[kRowsPerThread], h[kRowsPerThread];
+  fused_detail::WarpTile c, s, h;
   for (std::int64_t z0 = 0; z0 < a.M; z0 += kTargetTile) {
-    for (int j = 0; j < kRowsPerThread; ++j) c[j] = 0.0;
+    for (int i = 0; i < kRowFrags; ++i)
+      for (int j = 0; j < kColFrags; ++j) warp_mma::zero(c[i][j]);
     for (int t = 0; t < a.num_terms; ++t) {
       const StreamTerm& term = a.terms[t];
       fused_detail::tile_product(term.first, q0, T, rows, z0, a.M, th, As, Bs, s);
-      if (term.kind == StreamTermKind::LinearLayer) {
-        fused_detail::tile_product(term.second, q0, T, rows, z0, a.M, th, As, Bs, h);
-        for (int j = 0; j < kRowsPerThread; ++j) c[j] += term.coef * tile::linear_layer_term(s[j], h[j]);
-      } else {
-        for (int j = 0; j < kRowsPerThread; ++j) c[j] += term.coef * s[j];
-      }
+      if (term.kind == StreamTermKind::LinearLayer) fused_detail::tile_product(term.second, q0, T, rows, z0, a.M, th, As, Bs, h);
+      for (int i = 0; i < kRowFrags; ++i)
+        for (int j = 0; j < kColFrags; ++j)
+          for (int e = 0; e < c[i][j].size(); ++e)
+            c[i][j][e] += term.coef * (term.kind == StreamTermKind::LinearLayer ? tile::linear_layer_term(s[i][j][e], h[i][j][e])
+                                                                                 : s[i][j][e]);
     }
-    const std::int64_t z = z0 + col;
-    if (a.rbf.present && z < a.M) {
+    for (int i = 0; i < kRowFrags; ++i)
+      for (int j = 0; j < kColFrags; ++j)
+        warp_mma::store_col_major(C + 8 * j * kFusedRows + warp * kWarpRows + 8 * i, c[i][j], kFusedRows, lane);
+    block_sync();
+    if (a.rbf.present) {  // evaluated in place, element by element
       const StreamRbf& k = a.rbf;
       const int dim = k.state_dim + k.task_dim;
-      for (int j = 0; j < kRowsPerThread; ++j) {
-        const int r = group + j * kRowGroups;
-        if (r < rows)
-          c[j] += tile::rbf_state_task(k.points + (q0 * T + r) * dim, k.targets + z * dim, k.state_dim, k.task_dim,
-                                       k.neg_half_inv_ls2_state, k.neg_half_inv_ls2_task, k.signal_variance);
+      for (int e = th.index; e < kTargetTile * rows; e += th.count) {
+        const int zz = e / rows, r = e % rows;
+        const std::int64_t z = z0 + zz;
+        if (z < a.M)
+          C[zz * kFusedRows + r] += tile::rbf_state_task(k.points + (q0 * T + r) * dim, k.targets + z * dim, k.state_dim,
+                                                         k.task_dim, k.neg_half_inv_ls2_state, k.neg_half_inv_ls2_task,
+                                                         k.signal_variance);
       }
+      block_sync();
     }
-    for (int j = 0; j < kRowsPerThread; ++j) {
-      const int r = group + j * kRowGroups;
-      if (r < rows) C[col * kFusedRows + r] = c[j];
-    }
-    block_sync();
-    const std::int64_t zs = z0 + th.index % kTargetTile;
+    const std::int64_t zs = z0 + my_col;
     if (solves && zs < a.M) {
-      double* v = C + (th.index % kTargetTile) * kFusedRows + my_pair * T;
+      double* v = C + my_col * kFusedRows + my_pair * T;
       tile::forward_substitute(L + my_pair * T * T, T, T, v, 1);
       tile::add_log_variance_terms(a.prior[zs], tile::squared_norm_strided(v, T, 1), a.floor, a.omega[zs], &acc_j,
                                    &acc_g);
