@@ -87,6 +87,24 @@ struct FusedCriterionArgs {
   double* jitter = nullptr;  // P: jitter the factor needed, -1 when none worked
 };
 
+// Args with the pairs' Grams, the targets' prior variances and weights, the log floor and the
+// outputs set; the caller adds the cross-covariance terms (and the RBF term).
+inline FusedCriterionArgs fused_args(const double* G, std::int64_t P, int T, std::int64_t M, const double* prior,
+                                     const double* omega, double floor, double* J, double* gain, double* jitter) {
+  FusedCriterionArgs a;
+  a.G = G;
+  a.P = P;
+  a.T = T;
+  a.M = M;
+  a.prior = prior;
+  a.omega = omega;
+  a.floor = floor;
+  a.J = J;
+  a.gain = gain;
+  a.jitter = jitter;
+  return a;
+}
+
 // Pairs one block takes for trajectories of T steps: as many as fill kFusedRows rows, and at
 // most one per row group, since each row group's threads solve one pair's columns.
 AMF_HD int fused_pairs_per_block(int T) {
@@ -94,14 +112,16 @@ AMF_HD int fused_pairs_per_block(int T) {
   return fit < kRowGroups ? fit : kRowGroups;
 }
 
-// Shared memory of one block, in doubles: the two staging tiles, the cross-covariance tile (these
-// three first, so the wmma fragments are 32-byte aligned), the factors, the per-thread reduction
-// and the per-pair jitters. 145 KiB at T = 64.
+// Shared memory of one block, in doubles: the two staging tiles (first, so the wmma fragments are
+// 32-byte aligned; the cross-covariance tile reuses the A staging tile, which is idle between the
+// GEMMs and the solves), the factors, the per-thread reduction and the per-pair jitters: 88 KiB at
+// T = 50 and 113 KiB at T = 64, so two blocks fit on an H100/H200 SM.
 AMF_HD std::int64_t fused_shared_doubles(int T) {
   const int pairs = fused_pairs_per_block(T);
-  return std::int64_t(kFusedRows) * kStageLd + kTargetTile * kStageLd + std::int64_t(kTargetTile) * kFusedRows +
-         std::int64_t(pairs) * T * T + 2 * kFusedThreads + pairs;
+  return std::int64_t(kFusedRows) * kStageLd + kTargetTile * kStageLd + std::int64_t(pairs) * T * T +
+         2 * kFusedThreads + pairs;
 }
+static_assert(kTargetTile * kFusedRows <= kFusedRows * kStageLd, "the C tile fits in the A staging tile");
 
 namespace fused_detail {
 
@@ -155,8 +175,8 @@ AMF_HD void fused_criterion_block(const FusedCriterionArgs& a, std::int64_t bloc
   const int warp = th.index / 32, lane = th.index % 32;
   double* As = shared;                             // kFusedRows x kStageLd
   double* Bs = As + kFusedRows * kStageLd;         // kTargetTile x kStageLd
-  double* C = Bs + kTargetTile * kStageLd;         // kTargetTile columns of kFusedRows
-  double* L = C + kTargetTile * kFusedRows;        // pairs x T x T factors
+  double* C = As;                                  // kTargetTile columns of kFusedRows, between GEMMs
+  double* L = Bs + kTargetTile * kStageLd;         // pairs x T x T factors
   double* red = L + per_block * T * T;             // 2 kFusedThreads
   double* jit = red + 2 * kFusedThreads;           // per pair
 

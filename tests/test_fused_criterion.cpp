@@ -118,11 +118,8 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
     for (int a = 0; a < T; ++a)
       for (int b = 0; b < T; ++b) G[q * T * T + a * T + b] = Kxx(q * T + a, q * T + b) + (a == b ? s2 : 0.0);
   std::vector<double> J(P, NAN), gain(P, NAN), jitter(P, NAN);
-  FusedCriterionArgs args;
-  args.G = G.data();
-  args.P = P;
-  args.T = T;
-  args.M = M;
+  FusedCriterionArgs args = amf::kernels::fused_args(G.data(), P, T, M, prior.data(), omega.data(), floor, J.data(),
+                                                     gain.data(), jitter.data());
   args.rbf = {true, cand.x.data(), targets.x.data(), 2, 1, kp.nh_state, kp.nh_task, kp.sf2};
   auto factor = [&](const RowMatrix& c, const RowMatrix& z) {
     return amf::kernels::StreamFactor{c.data(), T * c.cols(), c.cols(), z.data(), z.cols(), static_cast<int>(c.cols())};
@@ -135,12 +132,6 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
   const Matrix UxT = Ux.transpose(), UzT = Uz.transpose();  // column-major: row-major m-wide rows
   RowMatrix UxRows = UxT, UzRows = UzT;
   if (m > 0) args.terms[args.num_terms++] = {StreamTermKind::Product, -1.0, factor(UxRows, UzRows), {}};
-  args.prior = prior.data();
-  args.omega = omega.data();
-  args.floor = floor;
-  args.J = J.data();
-  args.gain = gain.data();
-  args.jitter = jitter.data();
   run_fused_on_cpu(args);
 
   for (int q = 0; q < P; ++q) {
@@ -190,19 +181,10 @@ TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
       for (int b = 0; b < T; ++b)
         G[q * T * T + a * T + b] = X.row(q * T + a).dot(X.row(q * T + b)) + (q == 0 ? 0.0 : 0.1 * (a == b));
   G[2 * T * T + 5] = NAN;
-  FusedCriterionArgs args;
-  args.G = G.data();
-  args.P = P;
-  args.T = T;
-  args.M = M;
+  FusedCriterionArgs args = amf::kernels::fused_args(G.data(), P, T, M, prior.data(), omega.data(),
+                                                     amf::tile::variance_floor(3.0), J.data(), gain.data(), jitter.data());
   args.terms[0] = {StreamTermKind::Product, 1.0, {X.data(), T * 2, 2, Z.data(), 2, 2}, {}};
   args.num_terms = 1;
-  args.prior = prior.data();
-  args.omega = omega.data();
-  args.floor = amf::tile::variance_floor(3.0);
-  args.J = J.data();
-  args.gain = gain.data();
-  args.jitter = jitter.data();
   run_fused_on_cpu(args);
   EXPECT_GT(jitter[0], 0.0);
   EXPECT_TRUE(std::isfinite(J[0]));
@@ -249,26 +231,18 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
     for (int a = 0; a < T; ++a)
       for (int b = 0; b < T; ++b) G[q * T * T + a * T + b] = Kxx(q * T + a, q * T + b) + (a == b ? s2 : 0.0);
   for (std::int64_t z = 0; z < M; ++z) prior[z] = Kzz(z, z);
-  FusedCriterionArgs args;
-  args.G = G.data();
-  args.P = P;
-  args.T = T;
-  args.M = M;
+  const double floor = amf::tile::variance_floor(Kzz.diagonal().maxCoeff());
+  FusedCriterionArgs args = amf::kernels::fused_args(G.data(), P, T, M, prior.data(), omega.data(), floor, J.data(),
+                                                     gain.data(), jitter.data());
   std::copy(terms.begin(), terms.end(), args.terms);
   args.num_terms = static_cast<int>(terms.size());
-  args.prior = prior.data();
-  args.omega = omega.data();
-  args.floor = amf::tile::variance_floor(Kzz.diagonal().maxCoeff());
-  args.J = J.data();
-  args.gain = gain.data();
-  args.jitter = jitter.data();
   run_fused_on_cpu(args);
   for (int q = 0; q < P; ++q) {
     Matrix Gq = Kxx.block(q * T, q * T, T, T);
     Gq.diagonal().array() += s2;
     const Matrix V = Eigen::LLT<Matrix>(Gq).matrixL().solve(Kxz.middleRows(q * T, T));
     double ref_j = 0;
-    for (std::int64_t z = 0; z < M; ++z) ref_j += omega[z] * std::log(std::max(prior[z] - V.col(z).squaredNorm(), args.floor));
+    for (std::int64_t z = 0; z < M; ++z) ref_j += omega[z] * std::log(std::max(prior[z] - V.col(z).squaredNorm(), floor));
     EXPECT_NEAR(J[q], ref_j, 1e-10 * (1 + std::abs(ref_j))) << "pair " << q;
   }
 }

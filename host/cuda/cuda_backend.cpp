@@ -181,22 +181,13 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
                                                static_cast<int>(P)));
       if (fused) {
         // C_q = k(X_q, Z) - U_q^T U_Z, produced tile by tile inside the kernel.
-        kernels::FusedCriterionArgs args;
-        args.G = dG.get();
-        args.P = P;
-        args.T = T;
-        args.M = M;
+        kernels::FusedCriterionArgs args = kernels::fused_args(dG.get(), P, T, M, dPrior.get(), dOmega.get(), floor,
+                                                               dJ.get(), dGain.get(), dJit.get());
         args.rbf = {true, dXp.get(), dZ.get(), ds, dc, kp.neg_half_inv_ls2_state, kp.neg_half_inv_ls2_task,
                     kp.signal_variance};
         args.terms[0] = {kernels::StreamTermKind::Product, -1.0,
                          {dUX.get(), nc * T, nc, dUZ.get(), nc, static_cast<int>(nc)}, {}};
         args.num_terms = 1;
-        args.prior = dPrior.get();
-        args.omega = dOmega.get();
-        args.floor = floor;
-        args.J = dJ.get();
-        args.gain = dGain.get();
-        args.jitter = dJit.get();
         kernels::fused_criterion(args, s);
       } else {
         AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, T, static_cast<int>(M),

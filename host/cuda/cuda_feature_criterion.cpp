@@ -141,22 +141,14 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
       kernels::add_block_diagonals(dG.get(), P, static_cast<int>(T), s2, s);
       if (fused) {
         // C_q = k(X_q, Z) - U_q^T U_Z from the factors, tile by tile inside the kernel.
-        kernels::FusedCriterionArgs args;
+        kernels::FusedCriterionArgs args =
+            kernels::fused_args(dG.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor, dJ.get(),
+                                dGain.get(), dJit.get());
         std::vector<kernels::StreamTerm> terms = fused_stream_terms(X, T, Z);
         if (m > 0) terms.push_back({kernels::StreamTermKind::Product, -1.0,
                                     {dUX.get(), m * T, m, dUZ.get(), m, static_cast<int>(m)}, {}});
         std::copy(terms.begin(), terms.end(), args.terms);
         args.num_terms = static_cast<int>(terms.size());
-        args.G = dG.get();
-        args.P = P;
-        args.T = static_cast<int>(T);
-        args.M = M;
-        args.prior = dPrior.get();
-        args.omega = dOmega.get();
-        args.floor = floor;
-        args.J = dJ.get();
-        args.gain = dGain.get();
-        args.jitter = dJit.get();
         kernels::fused_criterion(args, s);
       } else {
         kernels::criterion_tiles(dG.get(), dC.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor,
