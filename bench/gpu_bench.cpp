@@ -34,6 +34,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/cuda_check.hpp"
+#include "fused_kernel_roofline.hpp"
 #endif
 
 namespace {
@@ -133,6 +134,12 @@ int main(int argc, char** argv) {
     cudaFree(a);
     cudaFree(b);
     cudaFree(c);
+  }
+#endif
+#ifdef AMF_HAVE_CUDA
+  if (device) {
+    md << amf_bench::fused_kernel_roofline(dgemm_tflops);
+    std::fprintf(stderr, "[gpu_bench] fused kernel roofline done\n");
   }
 #endif
   if (!device) md << "No CUDA device: dry run, CPU columns of the smallest workload only.\n\n";

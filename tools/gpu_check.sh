@@ -2,7 +2,7 @@
 # The whole GPU check in one device call (under 8 minutes): build the engine for sm_90 from the
 # carried sources, run the gpu tests (CUDA vs CPU, float64) and the tile-math tests, then
 # gpu_bench (both CUDA paths vs LibTorch on CUDA vs the CPU engine, peak device memory, device
-# GEMM rate and bandwidth), then the GPyTorch peer (bench/gpytorch_peer.py) on the W-GP problem,
+# GEMM rate and bandwidth, the fused kernel alone on W-NN shapes against the DGEMM rate), then the GPyTorch peer (bench/gpytorch_peer.py) on the W-GP problem,
 # writing logs, results.md/results.csv and gpytorch_peer.md to $OUT.
 #
 #   here, once:     bash tools/gpu_check.sh --vendor      (copies headers and GoogleTest into .gpudeps/)
