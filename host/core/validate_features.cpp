@@ -4,6 +4,7 @@
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
 #include "core/validate_common.hpp"
+#include "cpu/feature_targets.hpp"
 
 namespace amf {
 namespace {
@@ -19,21 +20,58 @@ void finite(const MatrixView<double>& m, const char* field) {
         fail(std::string(field) + "[" + std::to_string(r) + "][" + std::to_string(c) + "] is NaN");
 }
 
+// With a sparse candidate_feature_rows: its size, its entries, and a row for every step of every
+// kept pair (the pairs' weights come from the log-probabilities, already validated).
+void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t N, std::int64_t n) {
+  const auto& map = p.candidate_feature_rows;
+  const std::int64_t points = p.candidate_features.points();
+  if (map.size == 0) {
+    if (points != N * n)
+      fail("candidate_features has " + std::to_string(points) + " points, expected candidates x pool steps = " +
+           std::to_string(N * n) + " (or give candidate_feature_rows)");
+    return;
+  }
+  if (map.size != N * n)
+    fail("candidate_feature_rows has " + std::to_string(map.size) + " entries, expected candidates x pool steps = " +
+         std::to_string(N * n));
+  for (std::int64_t e = 0; e < map.size; ++e)
+    if (map[e] < -1 || map[e] >= points)
+      fail("candidate_feature_rows[" + std::to_string(e) + "] = " + std::to_string(map[e]) +
+           " is not a row of candidate_features (0.." + std::to_string(points - 1) + ") or -1");
+  for (const CandidatePair& q : detail::kept_pairs(p, detail::candidate_importance_weights(p)))
+    for (std::int64_t t = p.traj_offsets[q.trajectory]; t < p.traj_offsets[q.trajectory + 1]; ++t)
+      if (map[q.candidate * n + t] < 0)
+        fail("candidate_feature_rows[" + std::to_string(q.candidate * n + t) + "] is -1, but candidate " +
+             std::to_string(q.candidate) + " keeps pool trajectory " + std::to_string(q.trajectory) +
+             " (importance weight " + std::to_string(q.weight) + "): compute the features of every step of the "
+             "pairs amf::kept_candidate_pairs returns");
+}
+
 }  // namespace
+
+namespace detail {
+
+void validate_weight_inputs(const FeatureCriterionProblem& p) {
+  detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, false);
+  const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
+  if (p.candidate_logp.rows == 0) fail("the candidate set is empty (candidate_logp has 0 rows)");
+  if (p.candidate_logp.cols != n) fail("candidate_logp has " + std::to_string(p.candidate_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
+  if (p.own_logp.size != n) fail("own_logp has " + std::to_string(p.own_logp.size) + " entries, the pool " + std::to_string(n) + " steps");
+  finite(p.candidate_logp, "candidate_logp");
+  for (std::int64_t t = 0; t < n; ++t)
+    if (std::isnan(p.own_logp[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
+}
+
+}  // namespace detail
 
 void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
   detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, for_batch_selection);
-  const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
+  detail::validate_weight_inputs(p);
+  const std::int64_t R = p.traj_offsets.size - 1, n = p.traj_offsets[R];
   const std::int64_t N = p.candidate_logp.rows, K = p.target_logp.rows;
-  if (N == 0) fail("the candidate set is empty (candidate_logp has 0 rows)");
   if (K == 0) fail("the target set is empty (target_logp has 0 rows)");
-  if (p.candidate_logp.cols != n) fail("candidate_logp has " + std::to_string(p.candidate_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
   if (p.target_logp.cols != n) fail("target_logp has " + std::to_string(p.target_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
-  if (p.own_logp.size != n) fail("own_logp has " + std::to_string(p.own_logp.size) + " entries, the pool " + std::to_string(n) + " steps");
-  finite(p.candidate_logp, "candidate_logp");
   finite(p.target_logp, "target_logp");
-  for (std::int64_t t = 0; t < n; ++t)
-    if (std::isnan(p.own_logp[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
   detail::check_target_probs(kPrefix, p.target_probs, K);
   try {
     p.candidate_features.validate("candidate_features");
@@ -41,8 +79,7 @@ void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
   } catch (const InvalidArgument& e) {
     fail(e.what());
   }
-  if (p.candidate_features.points() != N * n)
-    fail("candidate_features has " + std::to_string(p.candidate_features.points()) + " points, expected candidates x pool steps = " + std::to_string(N * n));
+  check_candidate_feature_rows(p, N, n);
   if (p.target_features.points() != K * n)
     fail("target_features has " + std::to_string(p.target_features.points()) + " points, expected targets x pool steps = " + std::to_string(K * n));
 }

@@ -59,10 +59,7 @@ struct BlockScratch {
   RowMatrix C;
 };
 
-struct Pair {
-  std::int64_t candidate, trajectory;
-  double w;
-};
+using Pair = CandidatePair;
 
 // What one pass conditions on: this batch's picks X_p, with Lp Lp^T = k(X_p, X_p) + sigma^2 I and
 // UZ = Lp^-1 k(X_p, Z), and the target variances given the picks.
@@ -113,7 +110,6 @@ class FeaturePass {
   // Adds every pair's w sum_z omega_z log v(z | X) to J[c] (and the information gain).
   void score(const std::vector<Pair>& pairs, const Conditioning& cond, std::vector<double>& J,
              std::vector<double>& gain, std::atomic<int>& jittered) const {
-    const std::int64_t n = p_.traj_offsets[p_.traj_offsets.size - 1];
     for (std::size_t g0 = 0; g0 < pairs.size();) {
       std::vector<Eigen::Index> first{0};  // first row of each pair in the group
       std::vector<std::int64_t> rows;
@@ -121,7 +117,7 @@ class FeaturePass {
       while (g1 < pairs.size() && (g1 == g0 || first.back() < kGroupRows)) {
         const auto& q = pairs[g1++];
         for (std::int64_t t = p_.traj_offsets[q.trajectory]; t < p_.traj_offsets[q.trajectory + 1]; ++t)
-          rows.push_back(q.candidate * n + t);
+          rows.push_back(candidate_feature_row(p_, q.candidate, t));
         first.push_back(static_cast<Eigen::Index>(rows.size()));
       }
       score_group(pairs, g0, g1, rows, first, cond, J, gain, jittered);
@@ -188,8 +184,8 @@ class FeaturePass {
         g_sum += part_gain[q * blocks_ + b];
       }
       const Pair& pair = pairs[g0 + q];
-      J[pair.candidate] += pair.w * j_sum;
-      gain[pair.candidate] += pair.w * g_sum;
+      J[pair.candidate] += pair.weight * j_sum;
+      gain[pair.candidate] += pair.weight * g_sum;
     }
   }
 
@@ -210,10 +206,7 @@ CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) 
   if (!(layout == PackedLayout(p.target_features)))
     throw InvalidArgument("feature sets of different forms or widths cannot be compared");
 
-  std::vector<Pair> pairs;  // the (candidate, trajectory) pairs the sums keep, in candidate order
-  for (std::int64_t c = 0; c < N; ++c)
-    for (std::int64_t i = 0; i < R; ++i)
-      if (Wc(c, i) != 0.0 && keep_weight(Wc.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, Wc(c, i)});
+  const std::vector<Pair> pairs = kept_pairs(p, Wc);  // the pairs the sums keep, in candidate order
 
   CriterionResult result;
   result.weights.assign(Wc.data(), Wc.data() + Wc.size());

@@ -26,14 +26,35 @@ RowMatrix weights_from_logp(const MatrixView<double>& logp, const VectorView<std
   return W;
 }
 
+// Per trajectory: the clipped sum of own_logp over its steps.
+Eigen::VectorXd own_sums(const FeatureCriterionProblem& p) {
+  const auto& off = p.traj_offsets;
+  const std::int64_t R = off.size - 1;
+  Eigen::VectorXd own = Eigen::VectorXd::Zero(R);
+  for (std::int64_t i = 0; i < R; ++i)
+    for (std::int64_t t = off[i]; t < off[i + 1]; ++t) own(i) += tile::clamp(p.own_logp[t], p.clip.lo, p.clip.hi);
+  return own;
+}
+
 }  // namespace
+
+RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p) {
+  return weights_from_logp(p.candidate_logp, p.traj_offsets, own_sums(p), p.clip);
+}
+
+std::vector<CandidatePair> kept_pairs(const FeatureCriterionProblem& p, const RowMatrix& W) {
+  const std::int64_t R = W.cols();
+  std::vector<CandidatePair> pairs;
+  for (std::int64_t c = 0; c < W.rows(); ++c)
+    for (std::int64_t i = 0; i < R; ++i)
+      if (W(c, i) != 0.0 && keep_weight(W.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, W(c, i)});
+  return pairs;
+}
 
 FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
-  Eigen::VectorXd own = Eigen::VectorXd::Zero(R);
-  for (std::int64_t i = 0; i < R; ++i)
-    for (std::int64_t t = off[i]; t < off[i + 1]; ++t) own(i) += tile::clamp(p.own_logp[t], p.clip.lo, p.clip.hi);
+  const Eigen::VectorXd own = own_sums(p);
   FeatureTargets out;
   out.candidate_weights = weights_from_logp(p.candidate_logp, off, own, p.clip);
   const RowMatrix Wt = weights_from_logp(p.target_logp, off, own, p.clip);
@@ -50,9 +71,9 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads) {
   return out;
 }
 
-std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::int64_t begin, std::int64_t end) {
+std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::int64_t c, std::int64_t i) {
   std::vector<std::int64_t> rows;
-  for (std::int64_t t = begin; t < end; ++t) rows.push_back(c * n + t);
+  for (std::int64_t t = p.traj_offsets[i]; t < p.traj_offsets[i + 1]; ++t) rows.push_back(candidate_feature_row(p, c, t));
   return rows;
 }
 
@@ -67,10 +88,16 @@ bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, co
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1;
   const GreedyPick pick = record_greedy_pick(J, candidate_weights.data(), R, result);
-  const auto rows = candidate_rows(pick.candidate, off[R], off[pick.trajectory], off[pick.trajectory + 1]);
+  const auto rows = candidate_rows(p, pick.candidate, pick.trajectory);
   picked_rows.insert(picked_rows.end(), rows.begin(), rows.end());
   return true;
 }
 
 }  // namespace detail
+
+std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& p) {
+  detail::validate_weight_inputs(p);
+  return detail::kept_pairs(p, detail::candidate_importance_weights(p));
+}
+
 }  // namespace amf

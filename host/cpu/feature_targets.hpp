@@ -22,8 +22,18 @@ struct FeatureTargets {
 // `threads` workers for the prior variances (the one part whose cost grows with M).
 FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads = 1);
 
-// Rows of candidate_features of trajectory steps [begin, end) relabelled with candidate c.
-std::vector<std::int64_t> candidate_rows(std::int64_t c, std::int64_t n, std::int64_t begin, std::int64_t end);
+// Rows of candidate_features of pool trajectory i's steps relabelled with candidate c.
+std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::int64_t c, std::int64_t i);
+
+// The candidates' importance weights (N x R) from the log-probabilities alone.
+RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p);
+
+// The pairs of candidate weights W that the sums keep (kept_candidate_pairs).
+std::vector<CandidatePair> kept_pairs(const FeatureCriterionProblem& p, const RowMatrix& W);
+
+// Throws amf::InvalidArgument naming a bad field among those the importance weights read
+// (traj_offsets, candidate_logp, own_logp, clip, min_weight).
+void validate_weight_inputs(const FeatureCriterionProblem& p);
 
 // The end of scoring pass `pass` (J and gain per candidate): the first pass's scores become the
 // result's; when selecting, the greedy pick is recorded and the candidate_features rows of its

@@ -45,7 +45,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
   }
   const cudaStream_t s = ctx.stream();
   const auto& off = p.traj_offsets;
-  const std::int64_t R = off.size - 1, n = off[R], N = p.candidate_logp.rows;
+  const std::int64_t N = p.candidate_logp.rows;
   const FeatureTargets targets = feature_targets(p);
   const RowMatrix& Wc = targets.candidate_weights;
   const std::int64_t M = static_cast<std::int64_t>(targets.rows.size());
@@ -69,11 +69,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
   }
 
   std::vector<Pair> pairs;
-  for (std::int64_t c = 0; c < N; ++c)
-    for (std::int64_t i = 0; i < R; ++i) {
-      const double w = Wc(c, i);
-      if (w != 0.0 && keep_weight(Wc.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, w});
-    }
+  for (const CandidatePair& q : kept_pairs(p, Wc)) pairs.push_back({q.candidate, q.trajectory, q.weight});
   // Equal lengths next to each other, so chunks are long.
   std::stable_sort(pairs.begin(), pairs.end(),
                    [&](const Pair& a, const Pair& b) { return off[a.i + 1] - off[a.i] < off[b.i + 1] - off[b.i]; });
@@ -115,7 +111,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
       const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
       std::vector<std::int64_t> rows;
       for (std::size_t q = q0; q < q1; ++q) {
-        const auto r = candidate_rows(pairs[q].c, n, off[pairs[q].i], off[pairs[q].i + 1]);
+        const auto r = candidate_rows(p, pairs[q].c, pairs[q].i);
         rows.insert(rows.end(), r.begin(), r.end());
       }
       const DeviceFeatures X = upload_features(gather_features(p.candidate_features, rows), s);

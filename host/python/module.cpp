@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 
 #include "amf/backend.hpp"
@@ -189,7 +190,8 @@ amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Ar
 py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp, Array target_logp, Array own_logp,
                       Array target_probs, const py::object& candidate_features, const py::object& target_features,
                       double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
-                      const std::string& backend_name, const std::string& gram_precision) {
+                      const std::string& backend_name, const std::string& gram_precision,
+                      const std::optional<IndexArray>& candidate_feature_rows) {
   std::vector<Array> keep;
   keep.reserve(64);
   amf::FeatureCriterionProblem p;
@@ -204,6 +206,7 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
   p.clip = {clip.first, clip.second};
   p.min_weight = min_weight;
   p.batch_size = batch_size;
+  if (candidate_feature_rows) p.candidate_feature_rows = vector<std::int64_t>(*candidate_feature_rows, "candidate_feature_rows");
   if (gram_precision == "float32")
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
@@ -282,7 +285,31 @@ PYBIND11_MODULE(_amf, m) {
   m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
-        py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64");
+        py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
+        py::arg("candidate_feature_rows") = std::nullopt);
+  m.def(
+      "_kept_candidate_pairs",
+      [](IndexArray traj_offsets, Array candidate_logp, Array own_logp, std::pair<double, double> clip,
+         double min_weight) {
+        amf::FeatureCriterionProblem p;
+        p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
+        p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
+        p.own_logp = vector<double>(own_logp, "own_logp");
+        p.clip = {clip.first, clip.second};
+        p.min_weight = min_weight;
+        const auto pairs = amf::kept_candidate_pairs(p);
+        py::array_t<std::int64_t> idx({static_cast<py::ssize_t>(pairs.size()), py::ssize_t(2)});
+        py::array_t<double> w(static_cast<py::ssize_t>(pairs.size()));
+        auto I = idx.mutable_unchecked<2>();
+        auto W = w.mutable_unchecked<1>();
+        for (std::size_t q = 0; q < pairs.size(); ++q) {
+          I(q, 0) = pairs[q].candidate;
+          I(q, 1) = pairs[q].trajectory;
+          W(q) = pairs[q].weight;
+        }
+        return py::make_tuple(idx, w);
+      },
+      py::arg("traj_offsets"), py::arg("candidate_logp"), py::arg("own_logp"), py::arg("clip"), py::arg("min_weight"));
   m.def("load_demonstrations", &load_demonstrations, py::arg("path"), py::arg("obs_keys") = std::vector<std::string>{},
         "Read an HDF5 demonstrations file (robomimic layout) as a list of dicts with 'task' (dc,),\n"
         "'states' (T, ds) and 'actions' (T, da) float64 arrays. Raises ValueError naming the file and\n"

@@ -147,7 +147,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
       std::vector<int64_t> cs;
       std::vector<double> ws;
       for (size_t q = q0; q < q1; ++q) {
-        for (int64_t t = off[pairs[q].i]; t < off[pairs[q].i + 1]; ++t) rows.push_back(pairs[q].c * n + t);
+        for (int64_t t = off[pairs[q].i]; t < off[pairs[q].i + 1]; ++t) rows.push_back(candidate_feature_row(p, pairs[q].c, t));
         cs.push_back(pairs[q].c);
         ws.push_back(pairs[q].w);
       }
@@ -180,7 +180,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
     if (!select) break;
     const auto pick = detail::record_greedy_pick(Jv, Wc.contiguous().data_ptr<double>(), R, out);
     const int64_t best = pick.candidate, pseudo = pick.trajectory;
-    for (int64_t t = off[pseudo]; t < off[pseudo + 1]; ++t) picked.push_back(best * n + t);
+    for (int64_t t = off[pseudo]; t < off[pseudo + 1]; ++t) picked.push_back(candidate_feature_row(p, best, t));
   }
   return out;
 }

@@ -17,11 +17,11 @@ Example::
 import numpy as np
 
 from ._amf import Error, InvalidArgument, bootstrap_mean_ci, cuda_device_count, load_demonstrations, mpi_world, run_study, save_demonstrations
-from ._amf import _criterion, _feature_criterion
+from ._amf import _criterion, _feature_criterion, _kept_candidate_pairs
 from .torch_policy import as_numpy, loss_gradient_features, select_batch_for_policy
 
 __version__ = "0.1.0"
-__all__ = ["criterion", "select_batch", "feature_select_batch", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
+__all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "loss_gradient_features",
            "select_batch_for_policy", "mpi_world"]
 
@@ -110,9 +110,23 @@ def pool_from_demonstrations(demos):
     }
 
 
+def kept_candidate_pairs(traj_offsets, candidate_logp, own_logp, *, clip=(-10.0, 10.0), min_weight=1e-6):
+    """The (candidate, pool trajectory) pairs whose candidate features AMF-NN reads.
+
+    The importance weights come from the log-probabilities alone (as in feature_select_batch, with
+    the same clip and min_weight), so for a large candidate set compute candidate_logp for every
+    (candidate, pool step), call this, compute features only for the steps of the returned pairs
+    and pass feature_select_batch(..., candidate_feature_rows=...). Returns (pairs, weights):
+    pairs an (P, 2) int64 array of (candidate, trajectory), weights their importance weights.
+    """
+    return _kept_candidate_pairs(np.asarray(as_numpy(traj_offsets, "traj_offsets"), dtype=np.int64),
+                                 as_numpy(candidate_logp, "candidate_logp"), as_numpy(own_logp, "own_logp"),
+                                 (float(clip[0]), float(clip[1])), float(min_weight))
+
+
 def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
-                         min_weight=1e-6, backend="auto", gram_precision="float64"):
+                         min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -127,6 +141,10 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     (about 1.5-2x faster; everything after them stays float64). Its relative error in J grows
     with max k(z, z) / noise_variance, measured up to about 1e-8 times that ratio, so float64 is
     the default; the CUDA backend computes in float64 either way.
+
+    candidate_feature_rows (optional, (N n,) int64): for large candidate sets, the row of
+    candidate_features holding (s_t, c) at index c * n + t, or -1 where no features were computed;
+    every step of every pair kept_candidate_pairs returns needs a row (a missing one is named).
 
     Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
     "pseudo_demo_trajectory".
@@ -149,4 +167,6 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     return _feature_criterion(True, np.asarray(traj_offsets, dtype=np.int64), candidate_logp, target_logp, own_logp,
                               target_probs, candidate_features, target_features, float(noise_variance),
                               (float(clip[0]), float(clip[1])), float(min_weight), int(batch_size), backend,
-                              gram_precision)
+                              gram_precision,
+                              None if candidate_feature_rows is None else
+                              np.asarray(as_numpy(candidate_feature_rows, "candidate_feature_rows"), dtype=np.int64))

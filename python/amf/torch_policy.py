@@ -110,7 +110,7 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     """
     import torch
 
-    from . import feature_select_batch
+    from . import feature_select_batch, kept_candidate_pairs
 
     if embedding not in ("full", "last-layer"):
         raise ValueError(f"embedding '{embedding}' is unknown (choose full or last-layer)")
@@ -141,7 +141,15 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
-    return feature_select_batch(offsets, logp(xc, ac).reshape(len(C), n), logp(xt, at).reshape(len(T), n),
-                                logp(np.hstack([S, own]), A), features(xc, ac), features(xt, at), target_probs,
+    candidate_logp, own_logp = logp(xc, ac).reshape(len(C), n), logp(np.hstack([S, own]), A)
+    # Features only for the steps of the (candidate, trajectory) pairs the criterion keeps: the
+    # importance weights need the log-probabilities alone, and most pairs are pruned.
+    pairs, _ = kept_candidate_pairs(offsets, candidate_logp, own_logp, clip=clip, min_weight=min_weight)
+    rows = np.concatenate([c * n + np.arange(offsets[i], offsets[i + 1]) for c, i in pairs])
+    feature_rows = np.full(len(C) * n, -1, dtype=np.int64)
+    feature_rows[rows] = np.arange(len(rows))
+    return feature_select_batch(offsets, candidate_logp, logp(xt, at).reshape(len(T), n), own_logp,
+                                features(xc[rows], ac[rows]), features(xt, at), target_probs,
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
-                                min_weight=min_weight, backend=backend, gram_precision=gram_precision)
+                                min_weight=min_weight, backend=backend, gram_precision=gram_precision,
+                                candidate_feature_rows=feature_rows)

@@ -94,3 +94,29 @@ def test_float32_gram_option_stays_close_to_float64_and_is_validated():
     np.testing.assert_array_equal(f32["batch"], f64["batch"])
     with pytest.raises(ValueError, match="gram_precision 'half' is unknown"):
         amf.feature_select_batch(**args, **kw, gram_precision="half")
+
+
+def test_features_for_kept_pairs_only_give_the_dense_results():
+    # kept_candidate_pairs names the pairs from the log-probabilities; features for their steps
+    # only (here in reverse order, addressed through candidate_feature_rows) give the same result.
+    args, rng = problem(3)
+    off, n = args["traj_offsets"], args["traj_offsets"][-1]
+    layers_c, layers_t = factorised_layers(rng, 5 * n), factorised_layers(rng, 3 * n)
+    kw = dict(target_features=layers_t, batch_size=2, noise_variance=0.3, clip=(-4, 4), min_weight=1e-3, backend="cpu")
+    dense = amf.feature_select_batch(**args, candidate_features=layers_c, **kw)
+    pairs, weights = amf.kept_candidate_pairs(off, args["candidate_logp"], args["own_logp"], clip=(-4, 4),
+                                              min_weight=1e-3)
+    R = len(off) - 1
+    np.testing.assert_array_equal(weights, dense["weights"].reshape(-1, R)[pairs[:, 0], pairs[:, 1]])
+    rows = np.concatenate([c * n + np.arange(off[i], off[i + 1]) for c, i in pairs])[::-1]
+    assert len(rows) < 5 * n
+    feature_rows = np.full(5 * n, -1, dtype=np.int64)
+    feature_rows[rows] = np.arange(len(rows))
+    compact = [(kind, h[rows], d[rows]) for kind, h, d in layers_c]
+    sparse = amf.feature_select_batch(**args, candidate_features=compact, candidate_feature_rows=feature_rows, **kw)
+    for key in ("J", "info_gain", "batch", "batch_J", "pseudo_demo_trajectory"):
+        np.testing.assert_array_equal(sparse[key], dense[key])
+    missing = feature_rows.copy()
+    missing[rows[-1]] = -1
+    with pytest.raises(ValueError, match=r"is -1, but candidate \d+ keeps pool trajectory"):
+        amf.feature_select_batch(**args, candidate_features=compact, candidate_feature_rows=missing, **kw)
