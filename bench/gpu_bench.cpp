@@ -217,9 +217,9 @@ int main(int argc, char** argv) {
 
   // AMF-NN: the feature criterion, engine on CPU and CUDA against LibTorch's implementation on
   // the same device. Dry run: the small fixture MLP (Linear 5->H, LayerNorm H, Linear H->3).
-  // Device: W-NN's MLP 4 x 256 with LayerNorm (bench/nn_workload.hpp), R 16, T 50, M 4000, with
-  // N scaled to 512: the workload stores every (candidate, pool step) feature row on the host,
-  // N n x 4110 doubles (13 GiB at N 512; 250 GiB at W-NN's N 10000). One kept pair per candidate.
+  // Device: W-NN at its full size, N 10000, R 16, T 50, M 4000 (K 5), MLP 4 x 256 with LayerNorm
+  // (bench/nn_workload.hpp), candidate features for the one kept trajectory per candidate only
+  // (candidate_feature_rows: 16 GB on the host; the dense layout would be 263 GB).
   {
     amf_test::OwnedFeatureProblem small(8, 20, 32, 4, true, 7, 32);
     std::unique_ptr<amf_bench::NnWorkload> wnn;
@@ -232,10 +232,10 @@ int main(int argc, char** argv) {
     };
     std::vector<NnCase> cases{{"W-NN-scaled (H 32)", &small.problem, 32, 8, 20, 4, true, 0}};
     if (device) {
-      const int N = 512, R = 16, T = 50, K = 5;
-      wnn = std::make_unique<amf_bench::NnWorkload>(N, R, T, K, true);
+      const int N = 10000, R = 16, T = 50, K = 5;
+      wnn = std::make_unique<amf_bench::NnWorkload>(N, R, T, K, true, true);
       const double M = double(K) * R * T, widths = 4110;  // Linear 10+256, 3 x 512, 256+4; LayerNorm 4 x 512
-      cases.push_back({"W-NN 4x256 (N 512)", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
+      cases.push_back({"W-NN 4x256", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
     }
     for (const NnCase& s : cases) {
       std::vector<double> ref;

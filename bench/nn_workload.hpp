@@ -18,6 +18,10 @@ struct NnWorkload {
   // fast_fill: uniform values of the same variance from a counter hash instead of mt19937
   // normals, for the device-sized workloads (billions of values).
   bool fast_fill = false;
+  // sparse: candidate features only for each candidate's kept trajectory (T rows per candidate,
+  // through candidate_feature_rows), as a caller at W-NN's full N would supply them: 16 GB at
+  // N 10000 instead of the dense layout's 263 GB. Results are identical either way.
+  std::vector<std::int64_t> feature_rows;
   std::vector<std::int64_t> offsets;
   std::vector<double> cand_logp, targ_logp, own, probs;
   std::vector<std::vector<double>> storage;
@@ -57,7 +61,7 @@ struct NnWorkload {
     return f;
   }
 
-  NnWorkload(int N, int R, int T, int K, bool fast = false) : fast_fill(fast) {
+  NnWorkload(int N, int R, int T, int K, bool fast = false, bool sparse = false) : fast_fill(fast) {
     storage.reserve(64);
     std::mt19937 rng(3);
     const int n = R * T;
@@ -73,7 +77,13 @@ struct NnWorkload {
     p.target_logp = {targ_logp.data(), K, n};
     p.own_logp = amf::VectorView<double>(own);
     p.target_probs = amf::VectorView<double>(probs);
-    p.candidate_features = features(std::int64_t(N) * n, rng);
+    if (sparse) {
+      feature_rows.assign(std::size_t(N) * n, -1);
+      for (int c = 0; c < N; ++c)
+        for (int s = 0; s < T; ++s) feature_rows[std::size_t(c) * n + (c % R) * T + s] = std::int64_t(c) * T + s;
+      p.candidate_feature_rows = amf::VectorView<std::int64_t>(feature_rows);
+    }
+    p.candidate_features = features(std::int64_t(N) * (sparse ? T : n), rng);
     p.target_features = features(std::int64_t(K) * n, rng);
     p.noise_variance = 1e-2;
   }
