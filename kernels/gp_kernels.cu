@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cuda/cuda_check.hpp"
+#include "criterion_tile.cuh"
 #include "gp_kernels.cuh"
 #include "tile_math.cuh"
 
@@ -67,31 +68,14 @@ __global__ void trajectory_loglik_kernel(const double* actions, std::int64_t n, 
                                          double* sums) {
   const std::int64_t e = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x;
   if (e >= count * R) return;
-  const std::int64_t q = e / R, i = e % R, ld = count * n;
-  double total = 0;
-  for (std::int64_t t = offsets[i]; t < offsets[i + 1]; ++t) {
-    const std::int64_t point = q * n + t;
-    const double var = fmax(sf2 - usq[point], 0.0) + noise;
-    double sq = 0;
-    for (int d = 0; d < da; ++d) {
-      const double diff = actions[t * da + d] - mean[point + d * ld];
-      sq += diff * diff;
-    }
-    const double lp = -0.5 * (sq / var + da * (1.8378770664093454835606594728112 + log(var)));
-    total += tile::clamp(lp, lo, hi);
-  }
-  sums[q * R + i] = total;
+  const std::int64_t q = e / R, i = e % R;
+  sums[q * R + i] = tile::trajectory_loglik_sum(actions, da, mean, count * n, usq, sf2, noise, lo, hi, offsets[i],
+                                                offsets[i + 1], q * n);
 }
 
 __global__ void softmax_rows_kernel(double* sums, const double* own, std::int64_t count, std::int64_t R) {
   const std::int64_t q = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x;
-  if (q >= count) return;
-  double* row = sums + q * R;
-  double mx = -INFINITY;
-  for (std::int64_t i = 0; i < R; ++i) mx = fmax(mx, row[i] -= own[i]);
-  double total = 0;
-  for (std::int64_t i = 0; i < R; ++i) total += (row[i] = exp(row[i] - mx));
-  for (std::int64_t i = 0; i < R; ++i) row[i] /= total;
+  if (q < count) tile::softmax_of_differences(sums + q * R, own, R);
 }
 
 __global__ void pair_grams_kernel(const double* X, std::int64_t P, int T, const double* Z, std::int64_t M,
@@ -110,43 +94,10 @@ __global__ void pair_grams_kernel(const double* X, std::int64_t P, int T, const 
   }
 }
 
-// Fused per-pair tile: the factor lives in shared memory; each thread streams target columns
-// (contiguous T-vectors of C_q), solves in place, and accumulates its weighted logs; a shared
-// reduction finishes the pair.
-__global__ void criterion_tiles_kernel(const double* G, double* C, int T, std::int64_t M, const double* prior,
-                                       const double* omega, double floor, double* J, double* gain, double* jitter) {
-  // 32 KiB factor + 4 KiB reduction: within the 48 KiB of static shared memory.
-  __shared__ double L[kMaxTile * kMaxTile];
-  __shared__ double jitter_used;
-  __shared__ double red_j[kThreads], red_g[kThreads];
-  const std::int64_t q = blockIdx.x;
-  // G_q (noise already on its diagonal) is read from global memory on each retry; it is
-  // column-major and symmetric, so the row-major tile routines see the same matrix.
-  if (threadIdx.x == 0) jitter_used = tile::cholesky_with_jitter(G + q * T * T, L, T, T, 6);
-  __syncthreads();
-  double acc_j = 0, acc_g = 0;
-  if (jitter_used >= 0) {
-    for (std::int64_t z = threadIdx.x; z < M; z += blockDim.x) {
-      double* col = C + q * T * M + z * T;
-      tile::forward_substitute(L, T, T, col, 1);
-      tile::add_log_variance_terms(prior[z], tile::squared_norm_strided(col, T, 1), floor, omega[z], &acc_j, &acc_g);
-    }
-  }
-  red_j[threadIdx.x] = acc_j;
-  red_g[threadIdx.x] = acc_g;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s) {
-      red_j[threadIdx.x] += red_j[threadIdx.x + s];
-      red_g[threadIdx.x] += red_g[threadIdx.x + s];
-    }
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) {
-    J[q] = red_j[0];
-    gain[q] = red_g[0];
-    jitter[q] = jitter_used;
-  }
+__global__ void __launch_bounds__(kTileThreads) criterion_tiles_kernel(const CriterionTileArgs args) {
+  __shared__ double shared[kTileSharedDoubles];  // 36 KiB: within the 48 KiB of static shared memory
+  criterion_tile_block(args, blockIdx.x, BlockThread{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)},
+                       shared);
 }
 
 }  // namespace
@@ -207,8 +158,18 @@ void criterion_tiles(const double* G, double* C, std::int64_t P, int T, std::int
     throw Error("criterion_tiles: T = " + std::to_string(T) + " (the fused kernel covers 1.." +
                 std::to_string(kMaxTile) + ")");
   if (P == 0) return;
-  criterion_tiles_kernel<<<static_cast<unsigned>(P), kThreads, 0, stream>>>(G, C, T, M, prior, omega, floor, J, gain,
-                                                                           jitter);
+  CriterionTileArgs args;
+  args.G = G;
+  args.C = C;
+  args.T = T;
+  args.M = M;
+  args.prior = prior;
+  args.omega = omega;
+  args.floor = floor;
+  args.J = J;
+  args.gain = gain;
+  args.jitter = jitter;
+  criterion_tiles_kernel<<<static_cast<unsigned>(P), kTileThreads, 0, stream>>>(args);
   AMF_CUDA_TRY(cudaGetLastError());
 }
 

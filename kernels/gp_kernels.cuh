@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "criterion_tile.cuh"
+
 namespace amf {
 namespace kernels {
 
@@ -45,11 +47,10 @@ void softmax_rows(double* sums, const double* own, std::int64_t count, std::int6
 void pair_grams(const double* X, std::int64_t P, int T, const double* Z, std::int64_t M, const RbfParams& k,
                 double noise, double* G, double* C, cudaStream_t stream);
 
-// The fused criterion tile, one block per pair: L L^T = G_q (shared memory, jitter escalation),
-// then for every target z: v = max(prior_z - |L^-1 C_q[:, z]|^2, floor),
-// J_q = sum_z omega_z log v, gain_q = sum_z omega_z log(prior_z / v) / 2. jitter_q receives the
-// jitter used (-1: failed). T <= kMaxTile.
-constexpr int kMaxTile = 64;
+// The materialised path's criterion tile (criterion_tile.cuh), one block per pair: L L^T = G_q
+// (shared memory, jitter escalation), then for every target z: v = max(prior_z - |L^-1 C_q[:, z]|^2,
+// floor), J_q = sum_z omega_z log v, gain_q = sum_z omega_z log(prior_z / v) / 2. jitter_q receives
+// the jitter used (-1: failed). T <= kMaxTile.
 void criterion_tiles(const double* G, double* C, std::int64_t P, int T, std::int64_t M, const double* prior,
                      const double* omega, double floor, double* J, double* gain, double* jitter,
                      cudaStream_t stream);

@@ -131,5 +131,38 @@ AMF_HD void add_log_variance_terms(T prior, T explained, T floor, T omega, T* j,
   *g += omega * T(0.5) * log(p / v);
 }
 
+// One trajectory's importance-weight log-likelihood under one task: the clipped sum over steps
+// t in [begin, end) of log N(a_t; mean(point0 + t), (sf2 - usq(point0 + t) + noise) I), with the
+// GP's predictive mean column-major (leading dimension ld, da columns) and usq = |L^-1 k(X, x)|^2.
+template <typename T>
+AMF_HD T trajectory_loglik_sum(const T* actions, int da, const T* mean, long long ld, const T* usq, T sf2, T noise,
+                               T lo, T hi, long long begin, long long end, long long point0) {
+  T total = T(0);
+  for (long long t = begin; t < end; ++t) {
+    const long long point = point0 + t;
+    const T var = (sf2 - usq[point] > T(0) ? sf2 - usq[point] : T(0)) + noise;
+    T sq = T(0);
+    for (int d = 0; d < da; ++d) {
+      const T diff = actions[t * da + d] - mean[point + d * ld];
+      sq += diff * diff;
+    }
+    total += clamp(T(-0.5) * (sq / var + T(da) * (T(1.8378770664093454835606594728112) + log(var))), lo, hi);
+  }
+  return total;
+}
+
+// row[i] <- softmax_i(row[i] - own[i]) over i < R, by log-sum-exp (no overflow for any inputs).
+template <typename T>
+AMF_HD void softmax_of_differences(T* row, const T* own, long long R) {
+  T mx = -INFINITY;
+  for (long long i = 0; i < R; ++i) {
+    row[i] -= own[i];
+    mx = row[i] > mx ? row[i] : mx;
+  }
+  T total = T(0);
+  for (long long i = 0; i < R; ++i) total += (row[i] = exp(row[i] - mx));
+  for (long long i = 0; i < R; ++i) row[i] /= total;
+}
+
 }  // namespace tile
 }  // namespace amf

@@ -198,8 +198,7 @@ class FeaturePass {
 
 template <typename S>
 CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) {
-  const auto& off = p.traj_offsets;
-  const std::int64_t R = off.size - 1, N = p.candidate_logp.rows;
+  const std::int64_t N = p.candidate_logp.rows;
   const FeatureTargets targets = feature_targets(p, threads);
   const RowMatrix& Wc = targets.candidate_weights;
   const PackedLayout layout(p.candidate_features);
