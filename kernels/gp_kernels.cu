@@ -155,20 +155,10 @@ void criterion_tiles(const double* G, double* C, std::int64_t P, int T, std::int
                      const double* omega, double floor, double* J, double* gain, double* jitter,
                      cudaStream_t stream) {
   if (T < 1 || T > kMaxTile)
-    throw Error("criterion_tiles: T = " + std::to_string(T) + " (the fused kernel covers 1.." +
+    throw Error("criterion_tiles: T = " + std::to_string(T) + " (the tile kernel covers 1.." +
                 std::to_string(kMaxTile) + ")");
   if (P == 0) return;
-  CriterionTileArgs args;
-  args.G = G;
-  args.C = C;
-  args.T = T;
-  args.M = M;
-  args.prior = prior;
-  args.omega = omega;
-  args.floor = floor;
-  args.J = J;
-  args.gain = gain;
-  args.jitter = jitter;
+  const CriterionTileArgs args{G, C, T, M, prior, omega, floor, J, gain, jitter};
   criterion_tiles_kernel<<<static_cast<unsigned>(P), kTileThreads, 0, stream>>>(args);
   AMF_CUDA_TRY(cudaGetLastError());
 }
