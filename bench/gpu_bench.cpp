@@ -95,6 +95,44 @@ amf::CriterionResult time_cuda(const Problem& problem, amf::CudaCriterionPath pa
 constexpr std::pair<amf::CudaCriterionPath, const char*> kCudaPaths[] = {
     {amf::CudaCriterionPath::Fused, "amf-cuda fused"}, {amf::CudaCriterionPath::Materialised, "amf-cuda materialised"}};
 
+// results.md (the preamble, then the table) and results.csv from the rows so far, each written to
+// a temporary file and renamed, after every workload: a device call cut short by its time limit
+// still leaves every finished row behind.
+void write_tables(const std::vector<Row>& rows, const std::string& preamble, double dgemm_tflops,
+                  const std::string& out, bool print) {
+  std::ostringstream md;
+  md << preamble
+     << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | dominant-term TFLOP/s (fraction of DGEMM) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::ostringstream csv;
+  csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff,peak_device_mib,"
+         "dominant_tflops,fraction_of_dgemm\n";
+  for (const Row& r : rows) {
+    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", roof[64] = "-", line[768];
+    if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
+    if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
+    if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
+    if (r.peak_device_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_device_mib);
+    const double fraction = r.dominant_tflops > 0 && dgemm_tflops > 0 ? r.dominant_tflops / dgemm_tflops : -1;
+    if (r.dominant_tflops > 0) std::snprintf(roof, sizeof roof, "%.2f (%.0f%%)", r.dominant_tflops, 100 * fraction);
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s |\n",
+                  r.workload.c_str(), r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff,
+                  peak, roof);
+    md << line;
+    csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
+        << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << ','
+        << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
+  }
+  md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
+  for (const auto& [name, text] : {std::make_pair(std::string("results.md"), md.str()),
+                                   std::make_pair(std::string("results.csv"), csv.str())}) {
+    const std::string path = out + "/" + name;
+    std::ofstream(path + ".tmp") << text;
+    std::filesystem::rename(path + ".tmp", path);
+  }
+  if (print) std::printf("%s", md.str().c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,6 +251,7 @@ int main(int argc, char** argv) {
     }
     if (s.cpu && t_torch > 0) rows[cpu_row].speedup_vs_libtorch = t_torch / t_cpu;
     std::fprintf(stderr, "[gpu_bench] %s N=%d R=%d T=%d K=%d done\n", s.name, s.N, s.R, s.T, s.K);
+    write_tables(rows, md.str(), dgemm_tflops, out, false);
   }
 
   // AMF-NN: the feature criterion, engine on CPU and CUDA against LibTorch's implementation on
@@ -268,33 +307,10 @@ int main(int argc, char** argv) {
                           s.flops > 0 && path == amf::CudaCriterionPath::Fused ? s.flops / t / 1e12 : -1});
         }
       std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
+      write_tables(rows, md.str(), dgemm_tflops, out, false);
     }
   }
 
-  md << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | dominant-term TFLOP/s (fraction of DGEMM) |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  std::ostringstream csv;
-  csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff,peak_device_mib,"
-         "dominant_tflops,fraction_of_dgemm\n";
-  for (const Row& r : rows) {
-    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", roof[64] = "-", line[768];
-    if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
-    if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
-    if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
-    if (r.peak_device_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_device_mib);
-    const double fraction = r.dominant_tflops > 0 && dgemm_tflops > 0 ? r.dominant_tflops / dgemm_tflops : -1;
-    if (r.dominant_tflops > 0) std::snprintf(roof, sizeof roof, "%.2f (%.0f%%)", r.dominant_tflops, 100 * fraction);
-    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s |\n",
-                  r.workload.c_str(), r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff,
-                  peak, roof);
-    md << line;
-    csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
-        << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << ','
-        << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
-  }
-  md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
-  std::ofstream(out + "/results.md") << md.str();
-  std::ofstream(out + "/results.csv") << csv.str();
-  std::printf("%s", md.str().c_str());
+  write_tables(rows, md.str(), dgemm_tflops, out, true);
   return 0;
 }
