@@ -13,6 +13,7 @@
 #include "cuda/cuda_context.hpp"
 #include "cuda/cuda_feature_criterion.hpp"
 #include "cuda/device_linalg.hpp"
+#include "cuda/pair_scores.hpp"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
 #include "tile_math.cuh"
@@ -126,11 +127,7 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
   DeviceBuffer<double> dZ(M * dx), dOmega(M), dUZ(cap * M), dPrior(M);
   upload(dZ, occ.points.data(), M * dx, s);
   upload(dOmega, occ.weight.data(), M, s);
-  struct Pair {
-    std::int64_t c, i;
-    double w;
-  };
-  std::vector<Pair> pairs;
+  std::vector<detail::DevicePair> pairs;
   for (std::int64_t c = 0; c < N; ++c)
     for (std::int64_t i = 0; i < R; ++i) {
       const double w = cand_w(c, i);
@@ -153,6 +150,7 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
       upload(dPrior, prior.data(), M, s);
     }
     std::vector<double> J(N, 0.0), gain(N, 0.0);
+    std::int64_t jittered = 0;
     // Pairs in chunks: each holds U_X (nc x P T) and G (P T^2); the materialised path also
     // C (P T M). Pairs of different lengths run in separate chunks.
     const bool fused = impl_->path == CudaCriterionPath::Fused;
@@ -197,16 +195,10 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
         kernels::criterion_tiles(dG.get(), dC.get(), P, T, M, dPrior.get(), dOmega.get(), floor, dJ.get(),
                                  dGain.get(), dJit.get(), s);
       }
-      const auto hJ = download(dJ.get(), P, s), hG = download(dGain.get(), P, s), hJit = download(dJit.get(), P, s);
-      for (std::int64_t q = 0; q < P; ++q) {
-        if (hJit[q] < 0)
-          throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pairs[q0 + q].c) +
-                               " is not positive definite even with jitter");
-        J[pairs[q0 + q].c] += pairs[q0 + q].w * hJ[q];
-        gain[pairs[q0 + q].c] += pairs[q0 + q].w * hG[q];
-      }
+      jittered += detail::add_pair_scores(pairs, q0, P, dJ.get(), dGain.get(), dJit.get(), s, J, gain);
       q0 = q1;
     }
+    if (jittered > 0) spdlog::warn("amf cuda: {} candidate conditional Grams needed diagonal jitter", jittered);
     if (b == 0) {
       result.J = J;
       result.info_gain = gain;

@@ -10,6 +10,7 @@
 #include "cpu/target_occupancy.hpp"
 #include "cuda/device_features.hpp"
 #include "cuda/device_linalg.hpp"
+#include "cuda/pair_scores.hpp"
 #include "feature_kernels.cuh"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
@@ -21,10 +22,7 @@ namespace {
 
 constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each chunk's materialised blocks
 
-struct Pair {
-  std::int64_t c, i;
-  double w;
-};
+using Pair = DevicePair;
 
 std::int64_t feature_width(const GatheredFeatures& g) {
   std::int64_t w = 0;
@@ -99,6 +97,7 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
     upload(dPrior, prior.data(), M, s);
 
     std::vector<double> J(N, 0.0), gain(N, 0.0);
+    std::int64_t jittered = 0;
     std::size_t q0 = 0;
     while (q0 < pairs.size()) {
       const std::int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
@@ -150,17 +149,10 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
         kernels::criterion_tiles(dG.get(), dC.get(), P, static_cast<int>(T), M, dPrior.get(), dOmega.get(), floor,
                                  dJ.get(), dGain.get(), dJit.get(), s);
       }
-      const auto hJ = download(dJ.get(), P, s), hGain = download(dGain.get(), P, s), hJit = download(dJit.get(), P, s);
-      for (std::int64_t q = 0; q < P; ++q) {
-        const Pair& pr = pairs[q0 + q];
-        if (hJit[q] < 0)
-          throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.c) +
-                               " is not positive definite even with jitter");
-        J[pr.c] += pr.w * hJ[q];
-        gain[pr.c] += pr.w * hGain[q];
-      }
+      jittered += add_pair_scores(pairs, q0, P, dJ.get(), dGain.get(), dJit.get(), s, J, gain);
       q0 = q1;
     }
+    if (jittered > 0) spdlog::warn("amf cuda: {} candidate conditional Grams needed diagonal jitter", jittered);
     if (!finish_feature_pass(b, select, J, gain, p, Wc, result, picked_rows)) break;
   }
   ctx.synchronize();
