@@ -1,0 +1,29 @@
+"""tools/plot_bench_sweeps.py on a small Google Benchmark JSON: both files written, panels without
+data hidden, a missing argument answered with the usage."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tools" / "plot_bench_sweeps.py"
+
+
+def test_plots_the_sweeps(tmp_path):
+    runs = [{"name": f"sweep-N/{n}/24/20/12/1/iterations:1/manual_time", "engine_s": 0.01 * n, "libtorch_s": 0.1 * n}
+            for n in (25, 50)]
+    runs += [{"name": f"nn-sweep-M/8/16/50/{k}/0/iterations:1/manual_time", "engine_s": 0.1 * k,
+              "libtorch_s": 0.4 * k, "M": 800.0 * k} for k in (1, 2)]
+    runs.append({"name": "W-NN-cpu/8/16/50/5/0/iterations:1/manual_time", "engine_s": 1.0})  # not a sweep
+    src = tmp_path / "b.json"
+    src.write_text(json.dumps({"benchmarks": runs}))
+    out = subprocess.run([sys.executable, str(SCRIPT), str(src), str(tmp_path / "s.png")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "s.png").stat().st_size > 10000
+    assert (tmp_path / "s.svg").exists()
+
+
+def test_usage_without_arguments():
+    out = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "bench_engine --benchmark_filter=sweep" in out.stderr
