@@ -22,14 +22,10 @@ inline void write_doubles(const std::string& path, const double* data, std::size
   f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(double)));
 }
 
-// Kept pairs in a result's weights (the same pruning rule the backends apply).
+// How many pairs a result's weights keep (the backends' own pruning rule).
 inline std::int64_t kept_pairs(const amf::CriterionResult& r, std::int64_t R, double min_weight) {
-  std::int64_t kept = 0;
   const std::int64_t N = static_cast<std::int64_t>(r.weights.size()) / R;
-  for (std::int64_t c = 0; c < N; ++c)
-    for (std::int64_t i = 0; i < R; ++i)
-      kept += r.weights[c * R + i] != 0.0 && amf::detail::keep_weight(r.weights.data() + c * R, R, i, min_weight);
-  return kept;
+  return static_cast<std::int64_t>(amf::detail::kept_pairs(r.weights.data(), N, R, min_weight).size());
 }
 
 // `dir` must exist. engine_seconds / engine_pairs: the timed engine run the peer is compared with.
@@ -58,11 +54,13 @@ inline void export_gp_peer_problem(const amf::CriterionProblem& p, const std::st
   write_doubles(dir + "/omega.bin", occ.weight.data(), occ.weight.size());
   std::vector<double> pair_points;
   std::string cand_json;
+  const std::vector<amf::CandidatePair> kept = d::kept_pairs(r.weights.data(), few.candidates.rows, R, p.min_weight);
   for (std::int64_t c = 0; c < few.candidates.rows; ++c) {
     std::string pairs;
-    for (std::int64_t i = 0; i < R; ++i) {
-      const double w = r.weights[c * R + i];
-      if (w == 0.0 || !d::keep_weight(r.weights.data() + c * R, R, i, p.min_weight)) continue;
+    for (const amf::CandidatePair& q : kept) {
+      if (q.candidate != c) continue;
+      const std::int64_t i = q.trajectory;
+      const double w = q.weight;
       d::RowMatrix X(pool.steps(i), pool.X.cols());
       d::relabel_trajectory(pool, i, p.candidates.row(c), X, 0);
       pair_points.insert(pair_points.end(), X.data(), X.data() + X.size());

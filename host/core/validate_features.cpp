@@ -5,6 +5,7 @@
 #include "amf/feature_problem.hpp"
 #include "core/validate_common.hpp"
 #include "cpu/feature_targets.hpp"
+#include "cpu/target_occupancy.hpp"
 
 namespace amf {
 namespace {
@@ -38,7 +39,8 @@ void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t
     if (map[e] < -1 || map[e] >= points)
       fail("candidate_feature_rows[" + std::to_string(e) + "] = " + std::to_string(map[e]) +
            " is not a row of candidate_features (0.." + std::to_string(points - 1) + ") or -1");
-  for (const CandidatePair& q : detail::kept_pairs(p, detail::candidate_importance_weights(p)))
+  const detail::RowMatrix W = detail::candidate_importance_weights(p);  // inputs validated above
+  for (const CandidatePair& q : detail::kept_pairs(W.data(), W.rows(), W.cols(), p.min_weight))
     for (std::int64_t t = p.traj_offsets[q.trajectory]; t < p.traj_offsets[q.trajectory + 1]; ++t)
       if (map[q.candidate * n + t] < 0)
         fail("candidate_feature_rows[" + std::to_string(q.candidate * n + t) + "] is -1, but candidate " +

@@ -205,7 +205,7 @@ CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) 
   if (!(layout == PackedLayout(p.target_features)))
     throw InvalidArgument("feature sets of different forms or widths cannot be compared");
 
-  const std::vector<Pair> pairs = kept_pairs(p, Wc);  // the pairs the sums keep, in candidate order
+  const std::vector<Pair> pairs = kept_pairs(Wc.data(), Wc.rows(), Wc.cols(), p.min_weight);
 
   CriterionResult result;
   result.weights.assign(Wc.data(), Wc.data() + Wc.size());

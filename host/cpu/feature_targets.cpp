@@ -42,15 +42,6 @@ RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p) {
   return weights_from_logp(p.candidate_logp, p.traj_offsets, own_sums(p), p.clip);
 }
 
-std::vector<CandidatePair> kept_pairs(const FeatureCriterionProblem& p, const RowMatrix& W) {
-  const std::int64_t R = W.cols();
-  std::vector<CandidatePair> pairs;
-  for (std::int64_t c = 0; c < W.rows(); ++c)
-    for (std::int64_t i = 0; i < R; ++i)
-      if (W(c, i) != 0.0 && keep_weight(W.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, W(c, i)});
-  return pairs;
-}
-
 FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
@@ -97,7 +88,8 @@ bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, co
 
 std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& p) {
   detail::validate_weight_inputs(p);
-  return detail::kept_pairs(p, detail::candidate_importance_weights(p));
+  const detail::RowMatrix W = detail::candidate_importance_weights(p);
+  return detail::kept_pairs(W.data(), W.rows(), W.cols(), p.min_weight);
 }
 
 }  // namespace amf

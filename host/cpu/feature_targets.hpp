@@ -28,9 +28,6 @@ std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::
 // The candidates' importance weights (N x R) from the log-probabilities alone.
 RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p);
 
-// The pairs of candidate weights W that the sums keep (kept_candidate_pairs).
-std::vector<CandidatePair> kept_pairs(const FeatureCriterionProblem& p, const RowMatrix& W);
-
 // Throws amf::InvalidArgument naming a bad field among those the importance weights read
 // (traj_offsets, candidate_logp, own_logp, clip, min_weight).
 void validate_weight_inputs(const FeatureCriterionProblem& p);

@@ -9,6 +9,16 @@ bool keep_weight(const double* weights, std::int64_t count, std::int64_t j, doub
   return weights[j] >= min_weight || j == std::max_element(weights, weights + count) - weights;
 }
 
+std::vector<CandidatePair> kept_pairs(const double* weights, std::int64_t N, std::int64_t R, double min_weight) {
+  std::vector<CandidatePair> pairs;
+  for (std::int64_t c = 0; c < N; ++c)
+    for (std::int64_t i = 0; i < R; ++i) {
+      const double w = weights[c * R + i];
+      if (w != 0.0 && keep_weight(weights + c * R, R, i, min_weight)) pairs.push_back({c, i, w});
+    }
+  return pairs;
+}
+
 TargetOccupancy target_occupancy(const PoolData& pool, const CriterionProblem& p,
                                  const RowMatrix& target_weights) {
   const std::int64_t K = p.targets.rows, R = pool.num_trajectories();

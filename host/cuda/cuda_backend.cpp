@@ -127,12 +127,7 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
   DeviceBuffer<double> dZ(M * dx), dOmega(M), dUZ(cap * M), dPrior(M);
   upload(dZ, occ.points.data(), M * dx, s);
   upload(dOmega, occ.weight.data(), M, s);
-  std::vector<detail::DevicePair> pairs;
-  for (std::int64_t c = 0; c < N; ++c)
-    for (std::int64_t i = 0; i < R; ++i) {
-      const double w = cand_w(c, i);
-      if (w != 0.0 && detail::keep_weight(cand_w.row(c).data(), R, i, p.min_weight)) pairs.push_back({c, i, w});
-    }
+  const std::vector<CandidatePair> pairs = detail::kept_pairs(cand_w.data(), N, R, p.min_weight);
 
   CriterionResult result;
   result.num_target_points = M;
@@ -156,15 +151,15 @@ CriterionResult CudaBackend::run(const CriterionProblem& p, bool select) {
     const bool fused = impl_->path == CudaCriterionPath::Fused;
     std::size_t q0 = 0;
     while (q0 < pairs.size()) {
-      const int T = static_cast<int>(pool.steps(pairs[q0].i));
+      const int T = static_cast<int>(pool.steps(pairs[q0].trajectory));
       const std::int64_t limit = std::clamp<std::int64_t>(
           static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (nc + T + (fused ? 0 : M) + dx))), 1, 65535);
       std::size_t q1 = q0;
-      while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit && pool.steps(pairs[q1].i) == T) ++q1;
+      while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit && pool.steps(pairs[q1].trajectory) == T) ++q1;
       const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
       RowMatrix Xp(P * T, dx);
       for (std::int64_t q = 0; q < P; ++q)
-        detail::relabel_trajectory(pool, pairs[q0 + q].i, p.candidates.row(pairs[q0 + q].c), Xp, q * T);
+        detail::relabel_trajectory(pool, pairs[q0 + q].trajectory, p.candidates.row(pairs[q0 + q].candidate), Xp, q * T);
       DeviceBuffer<double> dXp(P * T * dx), dUX(nc * P * T), dG(P * T * T), dC(fused ? 0 : P * T * M), dJ(P),
           dGain(P), dJit(P);
       upload(dXp, Xp.data(), P * T * dx, s);

@@ -22,7 +22,7 @@ namespace {
 
 constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each chunk's materialised blocks
 
-using Pair = DevicePair;
+using Pair = CandidatePair;
 
 std::int64_t feature_width(const GatheredFeatures& g) {
   std::int64_t w = 0;
@@ -66,11 +66,10 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
     fused = false;
   }
 
-  std::vector<Pair> pairs;
-  for (const CandidatePair& q : kept_pairs(p, Wc)) pairs.push_back({q.candidate, q.trajectory, q.weight});
+  std::vector<Pair> pairs = kept_pairs(Wc.data(), Wc.rows(), Wc.cols(), p.min_weight);
   // Equal lengths next to each other, so chunks are long.
   std::stable_sort(pairs.begin(), pairs.end(),
-                   [&](const Pair& a, const Pair& b) { return off[a.i + 1] - off[a.i] < off[b.i + 1] - off[b.i]; });
+                   [&](const Pair& a, const Pair& b) { return off[a.trajectory + 1] - off[a.trajectory] < off[b.trajectory + 1] - off[b.trajectory]; });
 
   CriterionResult result;
   result.weights.assign(Wc.data(), Wc.data() + Wc.size());
@@ -100,17 +99,17 @@ CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& p, bool se
     std::int64_t jittered = 0;
     std::size_t q0 = 0;
     while (q0 < pairs.size()) {
-      const std::int64_t T = off[pairs[q0].i + 1] - off[pairs[q0].i];
+      const std::int64_t T = off[pairs[q0].trajectory + 1] - off[pairs[q0].trajectory];
       const std::int64_t limit = std::clamp<std::int64_t>(
           static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (m + 3 * T + (fused ? 0 : 3 * M) + width))), 1, 65535);
       std::size_t q1 = q0;
       while (q1 < pairs.size() && static_cast<std::int64_t>(q1 - q0) < limit &&
-             off[pairs[q1].i + 1] - off[pairs[q1].i] == T)
+             off[pairs[q1].trajectory + 1] - off[pairs[q1].trajectory] == T)
         ++q1;
       const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
       std::vector<std::int64_t> rows;
       for (std::size_t q = q0; q < q1; ++q) {
-        const auto r = candidate_rows(p, pairs[q].c, pairs[q].i);
+        const auto r = candidate_rows(p, pairs[q].candidate, pairs[q].trajectory);
         rows.insert(rows.end(), r.begin(), r.end());
       }
       const DeviceFeatures X = upload_features(gather_features(p.candidate_features, rows), s);

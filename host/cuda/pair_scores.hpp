@@ -6,32 +6,28 @@
 #include <string>
 #include <vector>
 
+#include "amf/criterion.hpp"
 #include "amf/error.hpp"
 #include "cuda/device_linalg.hpp"
 
 namespace amf {
 namespace detail {
 
-struct DevicePair {
-  std::int64_t c, i;  // candidate, pool trajectory
-  double w;           // importance weight
-};
-
 // Pairs [q0, q0 + P) of `pairs`; returns how many needed diagonal jitter.
-inline std::int64_t add_pair_scores(const std::vector<DevicePair>& pairs, std::size_t q0, std::int64_t P,
+inline std::int64_t add_pair_scores(const std::vector<CandidatePair>& pairs, std::size_t q0, std::int64_t P,
                                     const double* dJ, const double* dGain, const double* dJitter, cudaStream_t s,
                                     std::vector<double>& J, std::vector<double>& gain) {
   const auto hJ = download(dJ, P, s), hGain = download(dGain, P, s), hJit = download(dJitter, P, s);
   std::int64_t jittered = 0;
   for (std::int64_t q = 0; q < P; ++q) {
-    const DevicePair& pr = pairs[q0 + q];
+    const CandidatePair& pr = pairs[q0 + q];
     if (hJit[q] < 0)
-      throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.c) +
-                           " with pool trajectory " + std::to_string(pr.i) +
+      throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.candidate) +
+                           " with pool trajectory " + std::to_string(pr.trajectory) +
                            " is not positive definite even with jitter (NaN in the inputs?)");
     jittered += hJit[q] > 0;
-    J[pr.c] += pr.w * hJ[q];
-    gain[pr.c] += pr.w * hGain[q];
+    J[pr.candidate] += pr.weight * hJ[q];
+    gain[pr.candidate] += pr.weight * hGain[q];
   }
   return jittered;
 }

@@ -10,6 +10,12 @@ namespace amf {
 
 class Backend;
 
+// A (candidate, pool trajectory) pair the criterion's sums keep, with its importance weight.
+struct CandidatePair {
+  std::int64_t candidate, trajectory;
+  double weight;  // w_i(c)
+};
+
 struct CriterionResult {
   // One entry per candidate, for the conditioning state before any pick of this batch:
   // J(c) = sum_i w_i(c) sum_z omega_z log v(z | X_i(c))   (smaller is better), and

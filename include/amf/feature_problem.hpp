@@ -59,11 +59,6 @@ inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std:
   return p.candidate_feature_rows.size ? p.candidate_feature_rows[c * n + t] : c * n + t;
 }
 
-struct CandidatePair {
-  std::int64_t candidate, trajectory;
-  double weight;  // importance weight w_i(c)
-};
-
 // The (candidate, pool trajectory) pairs whose steps' candidate features the criterion reads:
 // nonzero importance weights that min_weight keeps (the row's largest always is), in candidate
 // order. Needs traj_offsets, candidate_logp, own_logp, clip and min_weight only; throws
