@@ -6,6 +6,7 @@
 // peer recomputes J(c) = sum_i w_i sum_z omega_z log v(z | pool + X_i(c)) with GPyTorch and with
 // a float64 numpy textbook, and times GPyTorch per pair against the engine's whole run.
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -35,27 +36,29 @@ inline void export_gp_peer_problem(const amf::CriterionProblem& p, const std::st
   namespace d = amf::detail;
   const d::PoolData pool = d::gather_pool(p);
   const std::int64_t R = pool.num_trajectories();
+  // One CPU evaluation whose candidates are the first few candidates followed by the targets: its
+  // first rows give those candidates' J and weights, the rest the targets' importance weights (the
+  // backends compute both with one function).
+  const std::int64_t few = std::min<std::int64_t>(candidates, p.candidates.rows), K = p.targets.rows;
+  const int dc = static_cast<int>(p.candidates.cols);
+  std::vector<double> tasks(static_cast<std::size_t>((few + K) * dc));
+  for (std::int64_t c = 0; c < few; ++c) std::copy_n(p.candidates.row(c), dc, tasks.data() + c * dc);
+  for (std::int64_t k = 0; k < K; ++k) std::copy_n(p.targets.row(k), dc, tasks.data() + (few + k) * dc);
+  amf::CriterionProblem both = p;
+  both.candidates = {tasks.data(), few + K, p.candidates.cols};
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
-  // The targets' importance weights are the candidates' weights of a problem whose candidates
-  // are the targets: the backends compute both with one function.
-  amf::CriterionProblem as_targets = p;
-  as_targets.candidates = p.targets;
-  const amf::CriterionResult tr = amf::evaluate_criterion(as_targets, *cpu);
-  d::RowMatrix target_w(p.targets.rows, R);
-  std::copy(tr.weights.begin(), tr.weights.end(), target_w.data());
+  const amf::CriterionResult r = amf::evaluate_criterion(both, *cpu);
+  d::RowMatrix target_w(K, R);
+  std::copy(r.weights.begin() + few * R, r.weights.end(), target_w.data());
   const d::TargetOccupancy occ = d::target_occupancy(pool, p, target_w);
-
-  amf::CriterionProblem few = p;
-  few.candidates.rows = std::min<std::int64_t>(candidates, p.candidates.rows);
-  const amf::CriterionResult r = amf::evaluate_criterion(few, *cpu);
 
   write_doubles(dir + "/pool_X.bin", pool.X.data(), pool.X.size());
   write_doubles(dir + "/Z.bin", occ.points.data(), occ.points.size());
   write_doubles(dir + "/omega.bin", occ.weight.data(), occ.weight.size());
   std::vector<double> pair_points;
   std::string cand_json;
-  const std::vector<amf::CandidatePair> kept = d::kept_pairs(r.weights.data(), few.candidates.rows, R, p.min_weight);
-  for (std::int64_t c = 0; c < few.candidates.rows; ++c) {
+  const std::vector<amf::CandidatePair> kept = d::kept_pairs(r.weights.data(), few, R, p.min_weight);
+  for (std::int64_t c = 0; c < few; ++c) {
     std::string pairs;
     for (const amf::CandidatePair& q : kept) {
       if (q.candidate != c) continue;
