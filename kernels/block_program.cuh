@@ -4,14 +4,19 @@
 // body and block_sync() is __syncthreads(). On the CPU the block emulator (host/core/
 // block_emulator.hpp) runs every thread of one block as a fiber that yields at block_sync(), so
 // the CPU unit tests execute the kernel's own code, indexing, shared-memory layout and barrier
-// phases included, on every CI run. What the emulator cannot show is a data race between two
-// barriers or a performance problem: those need a device.
+// phases included, on every CI run. It hands out NaN-filled shared memory (a device's is garbage),
+// can run the threads of each phase in any order (a result that depends on the order is a data
+// race) and checks the wmma alignment contract; what it cannot show is a race inside one warp
+// instruction, or the speed: those need a device.
 #include "tile_math.cuh"
 
 namespace amf {
 
 namespace emu {
 void block_sync();  // host side: yield to the emulator until every thread reached the barrier
+// Host side: throws amf::Error when p points into the emulated block's shared memory at an offset
+// that is not a multiple of 32 bytes, or ld is odd (wmma's load/store requirements).
+void check_fragment_alignment(const double* p, int ld);
 }  // namespace emu
 
 struct BlockThread {

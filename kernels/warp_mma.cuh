@@ -61,11 +61,24 @@ struct Acc {
   AMF_HD double operator[](int i) const { return v[i]; }
 };
 
+// wmma's contract (ld even, fragment pointers 32-byte aligned), checked by the CPU emulator for
+// pointers into its shared memory, so a layout that would fault on a device fails a CPU test.
+AMF_HD void check_fragment(const double* p, int ld) {
+#if !defined(__CUDA_ARCH__)
+  emu::check_fragment_alignment(p, ld);
+#else
+  (void)p;
+  (void)ld;
+#endif
+}
+
 AMF_HD void load_a(FragA& a, const double* p, int ld, int) {
+  check_fragment(p, ld);
   for (int r = 0; r < 8; ++r)
     for (int k = 0; k < 4; ++k) a.v[r * 4 + k] = p[r * ld + k];
 }
 AMF_HD void load_b(FragB& b, const double* p, int ld, int) {
+  check_fragment(p, ld);
   for (int k = 0; k < 4; ++k)
     for (int c = 0; c < 8; ++c) b.v[k * 8 + c] = p[c * ld + k];
 }
@@ -79,6 +92,7 @@ AMF_HD void mma(Acc& d, const FragA& a, const FragB& b, int lane) {
   }
 }
 AMF_HD void store_col_major(double* p, const Acc& c, int ld, int lane) {
+  check_fragment(p, ld);
   for (int i = 0; i < 2; ++i) {
     const int e = 2 * lane + i;
     p[(e % 8) * ld + e / 8] = c.v[i];

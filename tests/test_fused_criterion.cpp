@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -25,12 +26,34 @@ using Matrix = Eigen::MatrixXd;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Runs every block of the grid through the emulator.
-void run_fused_on_cpu(const FusedCriterionArgs& args) {
+void run_fused_on_cpu(const FusedCriterionArgs& args, const amf::emu::EmulationOptions& options = {}) {
   const int per_block = amf::kernels::fused_pairs_per_block(args.T);
   const std::int64_t blocks = (args.P + per_block - 1) / per_block;
   for (std::int64_t b = 0; b < blocks; ++b)
-    amf::emu::run_block(amf::kernels::kFusedThreads, amf::kernels::fused_shared_doubles(args.T),
-                        [&](BlockThread th, double* shared) { amf::kernels::fused_criterion_block(args, b, th, shared); });
+    amf::emu::run_block(
+        amf::kernels::kFusedThreads, amf::kernels::fused_shared_doubles(args.T),
+        [&](BlockThread th, double* shared) { amf::kernels::fused_criterion_block(args, b, th, shared); }, options);
+}
+
+// The kernel's outputs must not depend on the order in which threads run between barriers (a
+// device guarantees none): reruns `args` under the reversed order and two shuffled ones and asks
+// for bit-identical J, gain and jitter. A difference is a shared-memory race.
+void expect_schedule_independent(FusedCriterionArgs args, const std::vector<double>& J,
+                                 const std::vector<double>& gain, const std::vector<double>& jitter) {
+  using amf::emu::Schedule;
+  const amf::emu::EmulationOptions orders[] = {{Schedule::Reversed, 0}, {Schedule::Shuffled, 1}, {Schedule::Shuffled, 2}};
+  for (const auto& order : orders) {
+    std::vector<double> J2(J.size(), NAN), gain2(J.size(), NAN), jitter2(J.size(), NAN);
+    args.J = J2.data();
+    args.gain = gain2.data();
+    args.jitter = jitter2.data();
+    run_fused_on_cpu(args, order);
+    for (std::size_t q = 0; q < J.size(); ++q) {
+      EXPECT_EQ(J2[q], J[q]) << "pair " << q << ", schedule " << int(order.schedule) << " seed " << order.seed;
+      EXPECT_EQ(gain2[q], gain[q]) << "pair " << q << ", schedule " << int(order.schedule) << " seed " << order.seed;
+      EXPECT_EQ(jitter2[q], jitter[q]) << "pair " << q;
+    }
+  }
 }
 
 // Points carrying every kind of input the kernel streams: RBF coordinates (2 state + 1 task),
@@ -151,6 +174,7 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
     EXPECT_NEAR(gain[q], ref_g, 1e-10 * (1 + std::abs(ref_g))) << "pair " << q;
     EXPECT_GT(gain[q], 0.0) << "observing a pair's own steps explains some target variance";
   }
+  expect_schedule_independent(args, J, gain, jitter);
 }
 
 // Full and partial blocks (pairs per block: 8 up to T = 16, then 128 / T), one and several
@@ -191,6 +215,7 @@ TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
   EXPECT_EQ(jitter[1], 0.0);
   EXPECT_TRUE(std::isfinite(J[1]));
   EXPECT_EQ(jitter[2], -1.0);
+  expect_schedule_independent(args, J, gain, jitter);
 }
 
 // The term list the CUDA backend builds from loss-gradient features (core/fused_terms.hpp), run
@@ -202,7 +227,9 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   const bool factorised = GetParam();
   const int P = 5, T = 7;
   const std::int64_t M = 40;
-  amf_test::OwnedFeatureProblem op(P, T, 2, 2, factorised, 11, 40);  // hidden 40: two staging chunks
+  // R = P trajectories, N 2 candidates, K 4 targets: 4 P T = 140 target feature rows, of which
+  // every third is used. Hidden width 40: two staging chunks.
+  amf_test::OwnedFeatureProblem op(P, T, 2, 4, factorised, 11, 40);
   std::vector<std::int64_t> cand_rows(P * T), target_rows(M);
   for (int r = 0; r < P * T; ++r) cand_rows[r] = r;
   for (std::int64_t r = 0; r < M; ++r) target_rows[r] = 3 * r;
@@ -245,6 +272,7 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
     for (std::int64_t z = 0; z < M; ++z) ref_j += omega[z] * std::log(std::max(prior[z] - V.col(z).squaredNorm(), floor));
     EXPECT_NEAR(J[q], ref_j, 1e-10 * (1 + std::abs(ref_j))) << "pair " << q;
   }
+  expect_schedule_independent(args, J, gain, jitter);
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms, ::testing::Values(true, false),
@@ -252,7 +280,7 @@ INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms, ::testing::Values(true, false
 
 TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
   // Each thread writes its slot, then (after the barrier) reads its neighbour's: without the
-  // barrier phases a sequential run would read zeros.
+  // barrier phases a sequential run would read the unwritten (NaN) slots.
   std::vector<double> seen(64);
   amf::emu::run_block(64, 64, [&](BlockThread th, double* sh) {
     sh[th.index] = th.index + 1.0;
@@ -260,6 +288,53 @@ TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
     seen[th.index] = sh[(th.index + 1) % th.count];
   });
   for (int t = 0; t < 64; ++t) EXPECT_EQ(seen[t], (t + 1) % 64 + 1.0);
+}
+
+// The race detector itself: a missing barrier between a write and a neighbour's read makes the
+// result depend on the schedule. In order, thread t reads slot t + 1 before its owner writes it
+// (NaN) except thread 31, which reads slot 0; reversed, only thread 31 reads an unwritten slot.
+TEST(BlockEmulator, AMissingBarrierShowsAsScheduleDependence) {
+  using amf::emu::Schedule;
+  auto unwritten_reads = [](Schedule schedule) {
+    std::vector<double> seen(32);
+    amf::emu::run_block(
+        32, 32,
+        [&](BlockThread th, double* sh) {
+          sh[th.index] = th.index;
+          seen[th.index] = sh[(th.index + 1) % th.count];  // no block_sync(): a race
+        },
+        {schedule, 0});
+    return std::count_if(seen.begin(), seen.end(), [](double v) { return std::isnan(v); });
+  };
+  EXPECT_EQ(unwritten_reads(Schedule::InOrder), 31);
+  EXPECT_EQ(unwritten_reads(Schedule::Reversed), 1);
+  const auto shuffled = unwritten_reads(Schedule::Shuffled);
+  EXPECT_GT(shuffled, 1);
+  EXPECT_LT(shuffled, 31);
+}
+
+TEST(BlockEmulator, UnwrittenSharedMemoryReadsAsNaN) {
+  double seen = 0;
+  amf::emu::run_block(4, 8, [&](BlockThread th, double* sh) {
+    if (th.index == 0) seen = sh[5];
+  });
+  EXPECT_TRUE(std::isnan(seen));
+}
+
+// wmma faults on fragments that are not 32-byte aligned; the emulator's portable MMA checks the
+// same contract for pointers into shared memory.
+TEST(BlockEmulator, MisalignedFragmentsAreAnError) {
+  auto load_at = [](int offset, int ld) {
+    amf::emu::run_block(32, 256, [&](BlockThread th, double* sh) {
+      for (int e = th.index; e < 256; e += th.count) sh[e] = 1.0;
+      amf::block_sync();
+      amf::warp_mma::FragA a;
+      amf::warp_mma::load_a(a, sh + offset, ld, th.index);
+    });
+  };
+  EXPECT_NO_THROW(load_at(36, 8));
+  EXPECT_THROW(load_at(2, 8), amf::Error);
+  EXPECT_THROW(load_at(4, 7), amf::Error);
 }
 
 TEST(BlockEmulator, DivergentBarrierIsAnError) {

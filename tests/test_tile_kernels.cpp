@@ -68,6 +68,23 @@ TEST_P(CriterionTileBlock, MatchesEigenPerPair) {
     EXPECT_NEAR(J[q], ref_j, 1e-11 * (1 + std::abs(ref_j))) << "pair " << q;
     EXPECT_NEAR(gain[q], ref_g, 1e-11 * (1 + std::abs(ref_g))) << "pair " << q;
   }
+  // No shared-memory race: the same bits whatever order the threads of each phase run in.
+  using amf::emu::Schedule;
+  for (const amf::emu::EmulationOptions order : {amf::emu::EmulationOptions{Schedule::Reversed, 0},
+                                                 amf::emu::EmulationOptions{Schedule::Shuffled, 5}}) {
+    std::vector<double> J2(P), gain2(P), jitter2(P);
+    C = C0;  // the kernel solves in place
+    args.J = J2.data();
+    args.gain = gain2.data();
+    args.jitter = jitter2.data();
+    for (int q = 0; q < P; ++q)
+      amf::emu::run_block(
+          amf::kernels::kTileThreads, amf::kernels::kTileSharedDoubles,
+          [&](amf::BlockThread th, double* shared) { amf::kernels::criterion_tile_block(args, q, th, shared); }, order);
+    EXPECT_EQ(J2, J) << "schedule " << int(order.schedule);
+    EXPECT_EQ(gain2, gain) << "schedule " << int(order.schedule);
+    EXPECT_EQ(jitter2, jitter);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, CriterionTileBlock, ::testing::Values(1, 7, 50, 64));

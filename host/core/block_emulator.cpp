@@ -2,8 +2,11 @@
 
 #include <ucontext.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
+#include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,7 @@ struct Block {
   std::vector<Fiber> fibers;
   const std::function<void(BlockThread, double*)>* body = nullptr;
   double* shared = nullptr;
+  std::size_t shared_doubles = 0;
   int current = -1;
   std::exception_ptr error;
 };
@@ -57,13 +61,25 @@ void block_sync() {
   swapcontext(&f.context, &b->scheduler);
 }
 
-void run_block(int threads, std::size_t shared_doubles, const std::function<void(BlockThread, double*)>& body) {
+void check_fragment_alignment(const double* p, int ld) {
+  const Block* b = active;
+  if (b == nullptr || p < b->shared || p >= b->shared + b->shared_doubles) return;  // not shared memory
+  const std::ptrdiff_t offset = p - b->shared;
+  // The kernel declares its dynamic shared memory __align__(128), so offsets are what matter.
+  if (offset % 4 != 0 || ld % 2 != 0)
+    throw Error("warp MMA fragment at shared-memory offset " + std::to_string(offset) + " doubles with ld " +
+                std::to_string(ld) + ": wmma needs 32-byte aligned fragments (offset % 4 == 0) and an even ld");
+}
+
+void run_block(int threads, std::size_t shared_doubles, const std::function<void(BlockThread, double*)>& body,
+               const EmulationOptions& options) {
   if (threads < 1 || threads > 1024) throw InvalidArgument("run_block: threads = " + std::to_string(threads));
   if (active != nullptr) throw Error("run_block: blocks cannot be emulated inside an emulated block");
-  std::vector<double> shared(shared_doubles, 0.0);
+  std::vector<double> shared(shared_doubles, options.shared_fill);
   Block b;
   b.body = &body;
   b.shared = shared.data();
+  b.shared_doubles = shared_doubles;
   b.fibers.resize(static_cast<std::size_t>(threads));
   for (Fiber& f : b.fibers) {
     f.stack.reset(new char[kStackBytes]);
@@ -73,10 +89,15 @@ void run_block(int threads, std::size_t shared_doubles, const std::function<void
     f.context.uc_link = &b.scheduler;
     makecontext(&f.context, fiber_entry, 0);
   }
+  std::vector<int> order(static_cast<std::size_t>(threads));
+  std::iota(order.begin(), order.end(), 0);
+  if (options.schedule == Schedule::Reversed) std::reverse(order.begin(), order.end());
+  std::mt19937 rng(options.seed);
   active = &b;
-  // Rounds: run every thread up to its next barrier (or its end), in index order.
+  // Rounds: run every thread up to its next barrier (or its end), in the schedule's order.
   for (;;) {
-    for (int t = 0; t < threads; ++t) {
+    if (options.schedule == Schedule::Shuffled) std::shuffle(order.begin(), order.end(), rng);
+    for (const int t : order) {
       if (b.fibers[t].state != State::Runnable) continue;
       b.current = t;
       swapcontext(&b.scheduler, &b.fibers[t].context);

@@ -1,6 +1,7 @@
 #include "gp/feature_gram.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "amf/error.hpp"
 #include "cpu/parallel.hpp"
@@ -12,8 +13,13 @@ namespace {
 
 RowMatrix gather(const MatrixView<double>& m, const std::vector<std::int64_t>& rows) {
   RowMatrix out(static_cast<Eigen::Index>(rows.size()), m.cols);
-  for (std::size_t r = 0; r < rows.size(); ++r)
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    // Internal callers pass validated rows; a bad one would read past the caller's array.
+    if (rows[r] < 0 || rows[r] >= m.rows)
+      throw Error("gather_features: row " + std::to_string(rows[r]) + " of a " + std::to_string(m.rows) +
+                  "-row feature matrix");
     for (std::int64_t c = 0; c < m.cols; ++c) out(static_cast<Eigen::Index>(r), c) = m(rows[r], c);
+  }
   return out;
 }
 
