@@ -5,8 +5,6 @@
 #include "scripted_policy_fixture.hpp"
 #include <torch/script.h>
 
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 
 #include "amf/dropout_uncertainty.hpp"
@@ -129,51 +127,6 @@ TEST(HeadFinetune, HeadLearnsAndTrunkIsUntouched) {
   } catch (const amf::InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("outputs 2 action dimensions, the data has 3"), std::string::npos) << e.what();
   }
-}
-
-// Time per gradient step of the default 4 x 256 MLP at batch 256 (float32, this machine's CPU):
-// plain fine-tuning, P = 4 isolated copies batched, and 4 separate single-copy fine-tuners.
-// Run with --gtest_also_run_disabled_tests --gtest_filter='*TimePerStep*'.
-TEST(FinetuneTiming, DISABLED_TimePerStep) {
-  torch::manual_seed(1);
-  amf::MlpPolicy pre(amf::MlpPolicyConfig{4, 2, 4, 256, true});
-  const auto data = amf_test::synthetic_bc(4096, 0, 2 * M_PI, 1, torch::kFloat32);
-  amf::FinetuneConfig cfg;
-  cfg.steps_per_round = 50;
-  cfg.batch_size = 256;
-  cfg.device = "cpu";
-  using clock = std::chrono::steady_clock;
-  auto per_step = [&](auto&& f) {
-    f();  // warm-up
-    const auto t0 = clock::now();
-    f();
-    return std::chrono::duration<double, std::milli>(clock::now() - t0).count() / cfg.steps_per_round;
-  };
-  amf::ForgettingConfig none;
-  amf::FineTuner single(pre, none, cfg);
-  const double t_single = per_step([&] { single.fine_tune(data); });
-  amf::ForgettingConfig iso;
-  iso.kind = amf::Forgetting::ParameterIsolation;
-  iso.centres = torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {-1.0, 0.0}, {0.0, -1.0}});
-  amf::FineTuner batched(pre, iso, cfg);
-  const double t_batched = per_step([&] { batched.fine_tune(data); });
-  const auto part = batched.partition_of(data.tasks());
-  std::vector<amf::FineTuner> separate;
-  std::vector<amf::BcData> shards;
-  for (int p = 0; p < 4; ++p) {
-    separate.emplace_back(pre, none, cfg);
-    shards.push_back(amf::select_rows(data, (part == p).nonzero().squeeze(1)));
-  }
-  const double t_separate = per_step([&] {
-    for (int p = 0; p < 4; ++p) separate[p].fine_tune(shards[p]);
-  });
-  amf::FinetuneConfig bc = cfg;
-  bc.epochs = 2;
-  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 4, 256, true});
-  const double steps_per_epoch = 4096.0 / 256;
-  const double t_bc = per_step([&] { amf::behaviour_clone(net, data, bc); }) * cfg.steps_per_round / (2 * steps_per_epoch);
-  std::printf("ms/step, 4x256 MLP, batch 256, float32, %d threads: BC %.2f | fine-tune %.2f | P=4 batched %.2f | "
-              "4 separate %.2f\n", torch::get_num_threads(), t_bc, t_single, t_batched, t_separate);
 }
 
 }  // namespace
