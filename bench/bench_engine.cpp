@@ -24,6 +24,7 @@
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
 #include "amf/torch_criterion.hpp"
+#include "bench_threads.hpp"
 #include "nn_workload.hpp"
 #include "workloads.hpp"
 
@@ -38,12 +39,6 @@ double peak_rss_mib() {
 }
 
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-int bench_threads() {
-  const char* t = std::getenv("AMF_BENCH_THREADS");
-  const int n = t ? std::atoi(t) : 0;
-  return n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
 
 // The engine's options, and LibTorch set to the same thread count.
 amf::BackendOptions engine_options() {

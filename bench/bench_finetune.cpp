@@ -9,14 +9,12 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
-#include <thread>
 #include <vector>
 
 #include "amf/fine_tuner.hpp"
+#include "bench_threads.hpp"
 #include "finetune_fixture.hpp"
 
 namespace {
@@ -32,14 +30,8 @@ double ms_per_step(F&& f, double steps) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps;
 }
 
-int bench_threads() {
-  const char* t = std::getenv("AMF_BENCH_THREADS");
-  const int n = t ? std::atoi(t) : 0;
-  return n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 void BM_FinetuneStep(benchmark::State& state) {
-  torch::set_num_threads(bench_threads());
+  torch::set_num_threads(amf_bench::bench_threads());
   torch::manual_seed(1);
   amf::MlpPolicy pre(amf::MlpPolicyConfig{4, 2, 4, 256, true});
   const auto data = amf_test::synthetic_bc(4096, 0, 2 * M_PI, 1, torch::kFloat32);
