@@ -16,6 +16,7 @@
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
 #include "amf/study.hpp"
+#include "amf/success_study_output.hpp"
 #include "amf/tables.hpp"
 
 #ifdef AMF_PY_MPI
@@ -255,6 +256,50 @@ void save_demonstrations(const std::string& path, const py::list& demos, const s
   amf::write_demonstrations(path, *d, obs_key);
 }
 
+// A required key of a dict, converted; a missing key or a wrong type names the record and key.
+template <typename T>
+T field(const py::dict& d, const char* key, const std::string& where) {
+  if (!d.contains(key)) throw amf::InvalidArgument(where + " has no '" + key + "'");
+  try {
+    return d[key].cast<T>();
+  } catch (const py::cast_error&) {
+    throw amf::InvalidArgument(where + "['" + key + "'] has the wrong type (" +
+                               std::string(py::str(py::type::of(d[key]).attr("__name__"))) + ")");
+  }
+}
+
+std::string write_study_outputs(const py::dict& spec, const py::list& rounds, const py::list& picks,
+                                const std::string& out) {
+  amf::SuccessStudyOutputSpec s;
+  s.env = field<std::string>(spec, "env", "spec");
+  s.figure = field<std::string>(spec, "figure", "spec");
+  s.task_names = field<std::vector<std::string>>(spec, "task_names", "spec");
+  s.pretrain = field<std::vector<std::string>>(spec, "pretrain", "spec");
+  s.arm_labels = field<std::vector<std::string>>(spec, "arm_labels", "spec");
+  s.budget = field<int>(spec, "budget", "spec");
+  s.seeds = field<int>(spec, "seeds", "spec");
+  s.bootstrap_resamples = field<int>(spec, "bootstrap_resamples", "spec");
+  s.confidence = field<double>(spec, "confidence", "spec");
+  s.config_json = field<std::string>(spec, "config_json", "spec");
+  amf::NnStudyResults res;
+  for (std::size_t i = 0; i < rounds.size(); ++i) {
+    const std::string where = "rounds[" + std::to_string(i) + "]";
+    if (!py::isinstance<py::dict>(rounds[i])) throw amf::InvalidArgument(where + " is not a dict");
+    const py::dict r = rounds[i].cast<py::dict>();
+    res.rounds.push_back({field<std::string>(r, "pretrain", where), field<std::string>(r, "arm", where),
+                          field<int>(r, "seed", where), field<int>(r, "round", where), field<int>(r, "demos", where),
+                          field<double>(r, "success", where), field<std::vector<double>>(r, "task_success", where)});
+  }
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const std::string where = "picks[" + std::to_string(i) + "]";
+    if (!py::isinstance<py::dict>(picks[i])) throw amf::InvalidArgument(where + " is not a dict");
+    const py::dict p = picks[i].cast<py::dict>();
+    res.picks.push_back({field<std::string>(p, "pretrain", where), field<std::string>(p, "arm", where),
+                         field<int>(p, "seed", where), field<int>(p, "round", where), field<std::string>(p, "task", where)});
+  }
+  return amf::write_success_study_outputs(s, res, out);
+}
+
 std::string run_study(const std::string& config_path, const std::string& out) {
   const amf::StudyRunConfig rc = amf::load_study_config(config_path);
   const std::string dir = out.empty() ? rc.out_dir : out;
@@ -332,5 +377,12 @@ PYBIND11_MODULE(_amf, m) {
       py::arg("values"), py::arg("confidence") = 0.9, py::arg("resamples") = 2000, py::arg("seed") = 1,
       "(mean, lo, hi): the mean and its percentile-bootstrap confidence interval, the same estimator the\n"
       "C++ studies use, deterministic for a seed.");
+  m.def("write_study_outputs", &write_study_outputs, py::arg("spec"), py::arg("rounds"), py::arg("picks"),
+        py::arg("out"),
+        "Write a success-rate policy study's curves.csv, picks.csv, summary_curves.csv, auc.csv,\n"
+        "summary.json and summary.txt (atomically) with the C++ studies' writer; returns the table.\n"
+        "spec: env, figure, task_names, pretrain, arm_labels, budget, seeds, bootstrap_resamples,\n"
+        "confidence, config_json. rounds: dicts with pretrain, arm, seed, round, demos, success,\n"
+        "task_success; picks: dicts with pretrain, arm, seed, round, task.");
   m.def("cuda_device_count", &amf::cuda_device_count, "CUDA devices visible to amf (0 without CUDA).");
 }

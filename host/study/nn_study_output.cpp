@@ -1,134 +1,24 @@
-// Outputs of an AMF-NN study: raw curves, curves with bootstrap CIs, the area under the success
-// curve (AUC) per arm, paired differences against the uniform arm, a JSON summary and a table.
-// Plots are drawn from these files by tools/plot_nn_study.py.
-#include <algorithm>
-#include <cstdio>
-#include <map>
-#include <sstream>
-#include <tuple>
-
-#include "amf/bootstrap.hpp"
+// The AMF-NN study's outputs: the shared success-study writer (amf/success_study_output.hpp)
+// with the study's task names and configuration.
 #include "amf/environments.hpp"
-#include "amf/io.hpp"
 #include "amf/nn_study.hpp"
-#include "study/number_format.hpp"
 #include "study/nn_study_json.hpp"
 
 namespace amf {
-namespace {
-
-std::string fmt(double v, int prec = 6) { return detail::format_general(v, prec); }
-std::string fixed(double v, int prec = 2) { return detail::format_fixed(v, prec); }
-
-std::string cell(const MeanCI& c) { return fixed(c.mean) + " [" + fixed(c.lo) + ", " + fixed(c.hi) + "]"; }
-
-std::string pad(const std::string& s, std::size_t w) { return s + std::string(s.size() < w ? w - s.size() : 0, ' '); }
-
-// Area under the success-rate curve over the demonstrations collected, normalised by the budget
-// (trapezoids between evaluations; 1 = perfect from the first round on).
-double auc(const std::vector<std::pair<int, double>>& curve, int budget) {
-  double area = 0;
-  for (std::size_t i = 1; i < curve.size(); ++i)
-    area += 0.5 * (curve[i].second + curve[i - 1].second) * (curve[i].first - curve[i - 1].first);
-  return area / budget;
-}
-
-}  // namespace
 
 std::string write_nn_study_outputs(const NnStudyConfig& cfg, const NnStudyResults& res, const std::string& dir) {
-  make_directories(dir);
-  const auto task_names = make_environment(cfg.env)->task_names();
-
-  std::ostringstream curves;
-  curves << "pretrain,arm,seed,round,demos,success";
-  for (const auto& t : task_names) curves << ",success_" << t;
-  curves << '\n';
-  // (pretrain, arm) -> seed -> [(demos, success)] in round order; (pretrain, arm, round) -> values
-  std::map<std::pair<std::string, std::string>, std::map<int, std::vector<std::pair<int, double>>>> by_seed;
-  std::map<std::tuple<std::string, std::string, int>, std::pair<int, std::vector<double>>> by_round;
-  for (const auto& r : res.rounds) {
-    curves << r.pretrain << ",\"" << r.arm << "\"," << r.seed << ',' << r.round << ',' << r.demos << ','
-           << fmt(r.success, 10);
-    for (double s : r.task_success) curves << ',' << fmt(s, 10);
-    curves << '\n';
-    by_seed[{r.pretrain, r.arm}][r.seed].push_back({r.demos, r.success});
-    auto& slot = by_round[{r.pretrain, r.arm, r.round}];
-    slot.first = r.demos;
-    slot.second.push_back(r.success);
-  }
-  write_file_atomic(dir + "/curves.csv", curves.str());
-
-  std::ostringstream picks;
-  picks << "pretrain,arm,seed,round,task\n";
-  for (const auto& p : res.picks)
-    picks << p.pretrain << ",\"" << p.arm << "\"," << p.seed << ',' << p.round << ',' << p.task << '\n';
-  write_file_atomic(dir + "/picks.csv", picks.str());
-
-  std::uint64_t bseed = 1;
-  std::ostringstream summary;
-  summary << "pretrain,arm,round,demos,success_mean,success_lo,success_hi\n";
-  for (const auto& [key, v] : by_round) {
-    const MeanCI ci = bootstrap_mean_ci(v.second, cfg.confidence, cfg.bootstrap_resamples, bseed++);
-    summary << std::get<0>(key) << ",\"" << std::get<1>(key) << "\"," << std::get<2>(key) << ',' << v.first << ','
-            << fmt(ci.mean) << ',' << fmt(ci.lo) << ',' << fmt(ci.hi) << '\n';
-  }
-  write_file_atomic(dir + "/summary_curves.csv", summary.str());
-
-  // Per (pretrain, arm): AUC and final success per seed (seed-ordered, so pairs line up).
-  std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::vector<double>>> metric;
-  for (const auto& [key, seeds] : by_seed)
-    for (const auto& [seed, curve] : seeds) {
-      metric[key].first.push_back(auc(curve, cfg.budget));
-      metric[key].second.push_back(curve.back().second);
-    }
-
-  nlohmann::json js;
-  js["config"] = detail::nn_study_config_json(cfg);
-  std::ostringstream aucs, table;
-  aucs << "pretrain,arm,auc_mean,auc_lo,auc_hi,final_mean,final_lo,final_hi\n";
-  table << cfg.env << " " << cfg.figure << ": success rate after " << cfg.budget
-        << " demonstrations and area under the success curve (AUC), mean [" << fixed(100 * cfg.confidence, 0)
-        << "% bootstrap CI] over " << cfg.seeds << " seeds\n";
-  // Paired differences against "uniform" when the figure has it, else against its first arm.
-  const bool has_uniform =
-      std::any_of(cfg.arms.begin(), cfg.arms.end(), [](const NnArm& a) { return a.label == "uniform"; });
-  const std::string ref = has_uniform ? "uniform" : cfg.arms.front().label;
-  js["reference_arm"] = ref;
-  for (const auto& pre : cfg.pretrain) {
-    table << "pre-training " << pre << "\n  " << pad("arm", 24) << " | " << pad("final success", 22) << " | "
-          << pad("AUC", 22) << " | AUC - " << ref << " (paired)\n";
-    const auto ref_it = metric.find({pre, ref});
-    for (const auto& arm : cfg.arms) {
-      const auto it = metric.find({pre, arm.label});
-      if (it == metric.end()) continue;
-      const MeanCI a = bootstrap_mean_ci(it->second.first, cfg.confidence, cfg.bootstrap_resamples, bseed++);
-      const MeanCI f = bootstrap_mean_ci(it->second.second, cfg.confidence, cfg.bootstrap_resamples, bseed++);
-      aucs << pre << ",\"" << arm.label << "\"," << fmt(a.mean) << ',' << fmt(a.lo) << ',' << fmt(a.hi) << ','
-           << fmt(f.mean) << ',' << fmt(f.lo) << ',' << fmt(f.hi) << '\n';
-      nlohmann::json row = {{"pretrain", pre},
-                            {"arm", arm.label},
-                            {"auc", {{"mean", a.mean}, {"lo", a.lo}, {"hi", a.hi}}},
-                            {"final_success", {{"mean", f.mean}, {"lo", f.lo}, {"hi", f.hi}}}};
-      table << "  " << pad(arm.label, 24) << " | " << pad(cell(f), 22) << " | " << pad(cell(a), 22);
-      if (ref_it != metric.end() && arm.label != ref && ref_it->second.first.size() == it->second.first.size()) {
-        const auto& u = ref_it->second.first;
-        const auto& m = it->second.first;
-        std::vector<double> diff(m.size());
-        for (std::size_t i = 0; i < m.size(); ++i) diff[i] = m[i] - u[i];
-        const MeanCI d = bootstrap_mean_ci(diff, cfg.confidence, cfg.bootstrap_resamples, bseed++);
-        const bool beats = d.lo > 0;
-        row["auc_minus_reference"] = {{"mean", d.mean}, {"lo", d.lo}, {"hi", d.hi}, {"better_beyond_ci", beats}};
-        table << " | " << cell(d) << (beats ? " *" : "");
-      }
-      table << '\n';
-      js["arms"].push_back(row);
-    }
-  }
-  table << "  * the paired CI of AUC - " << ref << " excludes 0\n";
-  write_file_atomic(dir + "/auc.csv", aucs.str());
-  write_file_atomic(dir + "/summary.json", js.dump(2) + "\n");
-  write_file_atomic(dir + "/summary.txt", table.str());
-  return table.str();
+  SuccessStudyOutputSpec spec;
+  spec.env = cfg.env;
+  spec.figure = cfg.figure;
+  spec.task_names = make_environment(cfg.env)->task_names();
+  spec.pretrain = cfg.pretrain;
+  for (const auto& arm : cfg.arms) spec.arm_labels.push_back(arm.label);
+  spec.budget = cfg.budget;
+  spec.seeds = cfg.seeds;
+  spec.bootstrap_resamples = cfg.bootstrap_resamples;
+  spec.confidence = cfg.confidence;
+  spec.config_json = detail::nn_study_config_json(cfg).dump();
+  return write_success_study_outputs(spec, res, dir);
 }
 
 }  // namespace amf

@@ -12,6 +12,7 @@
 #include "amf/fine_tuner.hpp"
 #include "amf/finetune.hpp"
 #include "amf/nn_selection.hpp"
+#include "amf/success_study_output.hpp"
 #include "amf/problem.hpp"
 #include "amf/torch_policy.hpp"
 
@@ -63,24 +64,6 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
 
 // Throws amf::InvalidArgument naming the field.
 void validate(const NnStudyConfig& config);
-
-struct NnRoundRecord {
-  std::string pretrain, arm;
-  int seed, round, demos;
-  double success;                     // mean over tasks and episodes
-  std::vector<double> task_success;   // per task
-};
-
-struct NnPickRecord {
-  std::string pretrain, arm;
-  int seed, round;
-  std::string task;
-};
-
-struct NnStudyResults {
-  std::vector<NnRoundRecord> rounds;
-  std::vector<NnPickRecord> picks;
-};
 
 using NnProgress = std::function<void(int done, int total, double elapsed_seconds)>;
 

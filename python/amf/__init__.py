@@ -16,7 +16,8 @@ Example::
 """
 import numpy as np
 
-from ._amf import Error, InvalidArgument, bootstrap_mean_ci, cuda_device_count, load_demonstrations, mpi_world, run_study, save_demonstrations
+from ._amf import (Error, InvalidArgument, bootstrap_mean_ci, cuda_device_count, load_demonstrations, mpi_world, run_study,
+                   save_demonstrations, write_study_outputs)
 from ._amf import _criterion, _feature_criterion, _kept_candidate_pairs
 from .torch_policy import as_numpy, loss_gradient_features, select_batch_for_policy
 

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from . import bootstrap_mean_ci, pool_from_demonstrations
+from . import pool_from_demonstrations, write_study_outputs
 from .torch_policy import select_batch_for_policy
 
 
@@ -327,79 +327,18 @@ def _run_study(make_scene, cfg, out):
 
 
 # ---------------------------------------------------------------------------------------------
-# Output files: the formats of the C++ write_nn_study_outputs (host/study/nn_study_output.cpp).
-
-def _auc(curve, budget):
-    """Area under the success curve over demonstrations collected, normalised by the budget."""
-    return sum(0.5 * (curve[i][1] + curve[i - 1][1]) * (curve[i][0] - curve[i - 1][0])
-               for i in range(1, len(curve))) / budget
-
-
-def _cell(ci):
-    return f"{ci[0]:.2f} [{ci[1]:.2f}, {ci[2]:.2f}]"
-
+# Output files: the C++ studies' writer (amf::write_success_study_outputs), so both studies write
+# the same formats, bootstrap seeds and tables.
 
 def write_outputs(cfg, task_names, jobs, results, out):
     arms = [a["label"] for a in cfg.arms()]
-    rounds = [r for job in jobs for a in arms for r in results[(job["pretrain"], job["seed"])][a]["rounds"]]
-    picks = [p for job in jobs for a in arms for p in results[(job["pretrain"], job["seed"])][a]["picks"]]
-    lines = ["pretrain,arm,seed,round,demos,success," + ",".join(f"success_{t}" for t in task_names)]
-    for r in rounds:
-        lines.append(f"{r['pretrain']},\"{r['arm']}\",{r['seed']},{r['round']},{r['demos']},{r['success']:.10g},"
-                     + ",".join(f"{s:.10g}" for s in r["task_success"]))
-    _write_atomic(os.path.join(out, "curves.csv"), "\n".join(lines) + "\n")
-    _write_atomic(os.path.join(out, "picks.csv"), "pretrain,arm,seed,round,task\n" + "".join(
-        f"{p['pretrain']},\"{p['arm']}\",{p['seed']},{p['round']},{p['task']}\n" for p in picks))
-
-    bseed = 1
-    lines = ["pretrain,arm,round,demos,success_mean,success_lo,success_hi"]
-    by_round = {}
-    for r in rounds:
-        by_round.setdefault((r["pretrain"], r["arm"], r["round"]), (r["demos"], []))[1].append(r["success"])
-    for (pre, arm, rnd), (demos, values) in sorted(by_round.items()):
-        ci = bootstrap_mean_ci(values, cfg.confidence, cfg.bootstrap_resamples, bseed)
-        bseed += 1
-        lines.append(f"{pre},\"{arm}\",{rnd},{demos},{ci[0]:.6g},{ci[1]:.6g},{ci[2]:.6g}")
-    _write_atomic(os.path.join(out, "summary_curves.csv"), "\n".join(lines) + "\n")
-
-    metric = {}  # (pretrain, arm) -> ([auc per seed], [final per seed]), seed-ordered so pairs line up
-    for job in sorted(jobs, key=lambda j: j["seed"]):
-        for a in arms:
-            curve = [(r["demos"], r["success"]) for r in results[(job["pretrain"], job["seed"])][a]["rounds"]]
-            m = metric.setdefault((job["pretrain"], a), ([], []))
-            m[0].append(_auc(curve, cfg.budget))
-            m[1].append(curve[-1][1])
-    ref = "uniform"
-    summary = {"config": cfg.to_json(), "reference_arm": ref, "arms": []}
-    aucs = ["pretrain,arm,auc_mean,auc_lo,auc_hi,final_mean,final_lo,final_hi"]
-    table = [f"{cfg.env} {cfg.figure}: success rate after {cfg.budget} demonstrations and area under the success "
-             f"curve (AUC), mean [{100 * cfg.confidence:.0f}% bootstrap CI] over {cfg.seeds} seeds"]
-    for pre in cfg.pretrain:
-        table.append(f"pre-training {pre}\n  {'arm':24} | {'final success':22} | {'AUC':22} | AUC - {ref} (paired)")
-        for a in arms:
-            auc_v, final_v = metric[(pre, a)]
-            ca = bootstrap_mean_ci(auc_v, cfg.confidence, cfg.bootstrap_resamples, bseed)
-            cf = bootstrap_mean_ci(final_v, cfg.confidence, cfg.bootstrap_resamples, bseed + 1)
-            bseed += 2
-            aucs.append(f"{pre},\"{a}\",{ca[0]:.6g},{ca[1]:.6g},{ca[2]:.6g},{cf[0]:.6g},{cf[1]:.6g},{cf[2]:.6g}")
-            row = {"pretrain": pre, "arm": a, "auc": dict(zip(("mean", "lo", "hi"), ca)),
-                   "final_success": dict(zip(("mean", "lo", "hi"), cf))}
-            line = f"  {a:24} | {_cell(cf):22} | {_cell(ca):22}"
-            if a != ref:
-                diff = [m - u for m, u in zip(auc_v, metric[(pre, ref)][0])]
-                cd = bootstrap_mean_ci(diff, cfg.confidence, cfg.bootstrap_resamples, bseed)
-                bseed += 1
-                beats = cd[1] > 0
-                row["auc_minus_reference"] = {"mean": cd[0], "lo": cd[1], "hi": cd[2], "better_beyond_ci": beats}
-                line += f" | {_cell(cd)}" + (" *" if beats else "")
-            table.append(line)
-            summary["arms"].append(row)
-    table.append(f"  * the paired CI of AUC - {ref} excludes 0")
-    text = "\n".join(table) + "\n"
-    _write_atomic(os.path.join(out, "auc.csv"), "\n".join(aucs) + "\n")
-    _write_atomic(os.path.join(out, "summary.json"), json.dumps(summary, indent=2) + "\n")
-    _write_atomic(os.path.join(out, "summary.txt"), text)
-    return text
+    per_job = [results[(job["pretrain"], job["seed"])][a] for job in jobs for a in arms]
+    spec = {"env": cfg.env, "figure": cfg.figure, "task_names": list(task_names), "pretrain": list(cfg.pretrain),
+            "arm_labels": arms, "budget": cfg.budget, "seeds": cfg.seeds,
+            "bootstrap_resamples": cfg.bootstrap_resamples, "confidence": cfg.confidence,
+            "config_json": json.dumps(cfg.to_json())}
+    return write_study_outputs(spec, [r for arm in per_job for r in arm["rounds"]],
+                               [p for arm in per_job for p in arm["picks"]], out)
 
 
 def plot(out):

@@ -93,8 +93,48 @@ def test_bad_configurations_name_the_field(field, value, message, tmp_path):
         run_study(ToyScene, small(**{field: value}), str(tmp_path))
 
 
-def test_auc_is_the_normalised_trapezoid():
-    assert policy_study._auc([(0, 0.0), (2, 0.5), (4, 1.0)], 4) == pytest.approx((0.5 + 1.5) / 4)
+def _writer_inputs():
+    spec = {"env": "toy", "figure": "fig4", "task_names": ["a", "b"], "pretrain": ["uniform"],
+            "arm_labels": ["amf", "uniform"], "budget": 4, "seeds": 2, "bootstrap_resamples": 100,
+            "confidence": 0.9, "config_json": json.dumps({"env": "toy"})}
+    rounds, picks = [], []
+    for seed in (0, 1):
+        for arm, curve in (("amf", [(0, 0.0), (2, 0.5), (4, 1.0)]), ("uniform", [(0, 0.0), (2, 0.0), (4, 0.5)])):
+            for r, (demos, success) in enumerate(curve):
+                rounds.append({"pretrain": "uniform", "arm": arm, "seed": seed, "round": r, "demos": demos,
+                               "success": success, "task_success": [success, success]})
+            picks.append({"pretrain": "uniform", "arm": arm, "seed": seed, "round": 0, "task": "a"})
+    return spec, rounds, picks
+
+
+def test_the_shared_writer_gives_the_normalised_trapezoid_auc(tmp_path):
+    import amf
+    spec, rounds, picks = _writer_inputs()
+    table = amf.write_study_outputs(spec, rounds, picks, str(tmp_path))
+    auc = {line.split(",")[1].strip('"'): float(line.split(",")[2])
+           for line in open(tmp_path / "auc.csv").read().splitlines()[1:]}
+    assert auc["amf"] == pytest.approx((0.5 + 1.5) / 4)
+    assert auc["uniform"] == pytest.approx((0.0 + 0.5) / 4)
+    summary = json.load(open(tmp_path / "summary.json"))
+    assert summary["reference_arm"] == "uniform" and summary["config"] == {"env": "toy"}
+    diff = next(a for a in summary["arms"] if a["arm"] == "amf")["auc_minus_reference"]
+    assert diff["mean"] == pytest.approx(0.5 - 0.125) and diff["better_beyond_ci"]
+    assert "AUC - uniform (paired)" in table
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda s, r, p: s.pop("budget"), "spec has no 'budget'"),
+    (lambda s, r, p: r[3].update(task_success=[1.0]), r"round record 3 has 1 task successes for 2 task names"),
+    (lambda s, r, p: r[0].update(seed="zero"), r"rounds\[0\]\['seed'\] has the wrong type \(str\)"),
+    (lambda s, r, p: p.__setitem__(1, 7), r"picks\[1\] is not a dict"),
+    (lambda s, r, p: s.update(config_json="{"), "config_json is not JSON")])
+def test_the_shared_writer_names_bad_records(mutate, message, tmp_path):
+    import amf
+    spec, rounds, picks = _writer_inputs()
+    mutate(spec, rounds, picks)
+    with pytest.raises(ValueError, match=message):
+        amf.write_study_outputs(spec, rounds, picks, str(tmp_path))
+    assert not os.path.exists(tmp_path / "curves.csv"), "nothing is written from bad input"
 
 
 def test_more_seeds_or_one_pretraining_kind_reuse_the_directory(study, tmp_path, capsys):
