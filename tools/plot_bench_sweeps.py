@@ -1,12 +1,14 @@
 """Plots the engine-vs-LibTorch sweeps of bench_engine (Google Benchmark JSON) into one figure.
 
-    build/bench/bench_engine --benchmark_filter=sweep --benchmark_out=results/bench_sweeps.json \\
-        --benchmark_out_format=json
+    build/bench/bench_engine --benchmark_filter=sweep --benchmark_repetitions=3 \\
+        --benchmark_out=results/bench_sweeps.json --benchmark_out_format=json
     /usr/bin/python3 tools/plot_bench_sweeps.py results/bench_sweeps.json results/bench_sweeps.png
 
 Four panels (AMF-GP in N and in K targets, AMF-NN in N and in M target points): seconds per
 criterion evaluation of the engine and of the LibTorch baseline in the same run (log-log), with
-the speedup written at each point. Also writes the .svg next to the .png.
+the speedup written at each point. With --benchmark_repetitions the points are the medians over
+the repetitions (single runs on a shared 2-core VM vary by tens of percent). Also writes the .svg
+next to the .png.
 """
 import json
 import sys
@@ -24,9 +26,15 @@ PANELS = [  # (benchmark name prefix, title, x label, x from (args, counters))
 ]
 
 
+def points(runs):
+    """The runs to plot: the per-benchmark medians when the file has repetitions, else every run."""
+    medians = [r for r in runs if r.get("run_type") == "aggregate" and r.get("aggregate_name") == "median"]
+    return (medians, "median of repetitions") if medians else ([r for r in runs if r.get("run_type") != "aggregate"], "one run")
+
+
 def main(src, dst):
     with open(src) as f:
-        runs = json.load(f)["benchmarks"]
+        runs, kind = points(json.load(f)["benchmarks"])
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     for ax, (prefix, title, xlabel, xof) in zip(axes.flat, PANELS):
         rows = []
@@ -53,7 +61,8 @@ def main(src, dst):
         ax.set_ylabel("seconds per evaluation")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("amf selection engine vs LibTorch, same run, 2 threads each (speedup under each engine point)")
+    fig.suptitle(f"amf selection engine vs LibTorch, same run, 2 threads each, {kind} (speedup under each engine point)",
+                 fontsize=11)
     fig.tight_layout()
     fig.savefig(dst, dpi=110)
     fig.savefig(dst.rsplit(".", 1)[0] + ".svg")

@@ -1,5 +1,6 @@
 #include "amf/features.hpp"
 
+#include <Eigen/Core>
 #include <cmath>
 #include <string>
 
@@ -19,11 +20,15 @@ void FeatureSet::validate(const char* what) const {
       throw InvalidArgument(w + "." + field + " has " + std::to_string(m.rows) + " rows, expected " + std::to_string(rows));
     if (m.rows > 0 && m.cols > 0 && m.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
     if (m.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
-    for (std::int64_t r = 0; r < m.rows; ++r)
+    // A vectorised test per row (features are large and checked on every call); the scalar
+    // search for the culprit runs only when a row fails.
+    for (std::int64_t r = 0; r < m.rows; ++r) {
+      if (Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite()) continue;
       for (std::int64_t c = 0; c < m.cols; ++c)
         if (!std::isfinite(m(r, c)))
           throw InvalidArgument(w + "." + field + "[" + std::to_string(r) + "][" + std::to_string(c) +
                                 "] is not finite");
+    }
   };
   if (layers.empty() == embedding.empty())
     throw InvalidArgument(w + ": give either an embedding or factorised layers (exactly one form)");

@@ -23,6 +23,20 @@ def test_plots_the_sweeps(tmp_path):
     assert (tmp_path / "s.svg").exists()
 
 
+def test_repetitions_are_plotted_as_their_medians():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import plot_bench_sweeps
+    name = "sweep-N/25/24/20/12/1/iterations:1/manual_time"
+    runs = [{"name": name, "run_type": "iteration", "engine_s": e, "libtorch_s": 1.0} for e in (0.1, 0.5, 0.2)]
+    runs += [{"name": name + "_mean", "run_type": "aggregate", "aggregate_name": "mean", "engine_s": 0.27,
+              "libtorch_s": 1.0},
+             {"name": name + "_median", "run_type": "aggregate", "aggregate_name": "median", "engine_s": 0.2,
+              "libtorch_s": 1.0}]
+    chosen, kind = plot_bench_sweeps.points(runs)
+    assert [r["engine_s"] for r in chosen] == [0.2] and kind == "median of repetitions"
+    assert len(plot_bench_sweeps.points(runs[:3])[0]) == 3
+
+
 def test_usage_without_arguments():
     out = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
     assert out.returncode != 0
