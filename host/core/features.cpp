@@ -1,10 +1,13 @@
 #include "amf/features.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "amf/error.hpp"
+#include "cpu/parallel.hpp"
 #include "gp/feature_gram.hpp"
 
 namespace amf {
@@ -20,10 +23,21 @@ void FeatureSet::validate(const char* what) const {
       throw InvalidArgument(w + "." + field + " has " + std::to_string(m.rows) + " rows, expected " + std::to_string(rows));
     if (m.rows > 0 && m.cols > 0 && m.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
     if (m.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
-    // A vectorised test per row (features are large and checked on every call); the scalar
-    // search for the culprit runs only when a row fails.
-    for (std::int64_t r = 0; r < m.rows; ++r) {
-      if (Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite()) continue;
+    // Features are large (gigabytes at W-NN's size) and checked on every call: a vectorised
+    // test per row, rows split over all cores, and the first bad row overall (whatever the
+    // thread timing) searched for its column only when one exists.
+    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t(1) << 18) / m.cols);  // ~2 MiB
+    const std::int64_t chunks = (m.rows + chunk - 1) / chunk;
+    std::vector<std::int64_t> first_bad(static_cast<std::size_t>(chunks), -1);
+    detail::parallel_for(chunks, 0, [&](std::int64_t k) {
+      for (std::int64_t r = k * chunk; r < std::min(m.rows, (k + 1) * chunk); ++r)
+        if (!Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite()) {
+          first_bad[static_cast<std::size_t>(k)] = r;
+          return;
+        }
+    });
+    for (const std::int64_t r : first_bad) {
+      if (r < 0) continue;
       for (std::int64_t c = 0; c < m.cols; ++c)
         if (!std::isfinite(m(r, c)))
           throw InvalidArgument(w + "." + field + "[" + std::to_string(r) + "][" + std::to_string(c) +
