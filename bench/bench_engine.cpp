@@ -1,7 +1,9 @@
 // The selection engine against the straightforward LibTorch implementation, in the same run, on
 // the same (CPU) device. W-GP is DESIGN/issue sized (N 1000, R 50, T 50, K 12) on a GPU; on this
 // 2-core CPU it is scaled down so one benchmark finishes in about a minute: see the arguments.
-// Counters: engine_s, libtorch_s (one criterion evaluation each), speedup = libtorch / engine,
+// Counters: engine_s, libtorch_s (one criterion evaluation each; for the AMF-NN rows the second
+// call of each side, with the first reported as engine_cold_s, libtorch_cold_s, speedup_cold),
+// speedup = libtorch / engine,
 // candidates/s of the engine, pairs/candidate (trajectories kept by importance-weight pruning),
 // engine_peak_MiB and libtorch_peak_MiB (process high-water mark during each call).
 // Threads: both sides get AMF_BENCH_THREADS (default one per core): the engine's CPU backend and
