@@ -10,8 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -20,6 +18,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "amf/io.hpp"
 #include "feature_problem_fixture.hpp"
 #include "gp_peer_export.hpp"
 #include "nn_workload.hpp"
@@ -95,8 +94,8 @@ amf::CriterionResult time_cuda(const Problem& problem, amf::CudaCriterionPath pa
 constexpr std::pair<amf::CudaCriterionPath, const char*> kCudaPaths[] = {
     {amf::CudaCriterionPath::Fused, "amf-cuda fused"}, {amf::CudaCriterionPath::Materialised, "amf-cuda materialised"}};
 
-// results.md (the preamble, then the table) and results.csv from the rows so far, each written to
-// a temporary file and renamed, after every workload: a device call cut short by its time limit
+// results.md (the preamble, then the table) and results.csv from the rows so far, each written
+// atomically (amf/io.hpp) after every workload: a device call cut short by its time limit
 // still leaves every finished row behind.
 void write_tables(const std::vector<Row>& rows, const std::string& preamble, double dgemm_tflops,
                   const std::string& out, bool print) {
@@ -124,12 +123,8 @@ void write_tables(const std::vector<Row>& rows, const std::string& preamble, dou
         << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
   }
   md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
-  for (const auto& [name, text] : {std::make_pair(std::string("results.md"), md.str()),
-                                   std::make_pair(std::string("results.csv"), csv.str())}) {
-    const std::string path = out + "/" + name;
-    std::ofstream(path + ".tmp") << text;
-    std::filesystem::rename(path + ".tmp", path);
-  }
+  amf::write_file_atomic(out + "/results.md", md.str());
+  amf::write_file_atomic(out + "/results.csv", csv.str());
   if (print) std::printf("%s", md.str().c_str());
 }
 
@@ -245,7 +240,7 @@ int main(int argc, char** argv) {
     // The GPyTorch peer's problem: W-GP on a device, the dry run's W-GP-scaled here.
     if (std::string(s.name) == (device ? "W-GP" : "W-GP-scaled") && !timed_label.empty()) {
       const std::string dir = out + "/gp_peer";
-      std::filesystem::create_directories(dir);
+      amf::make_directories(dir);
       amf_bench::export_gp_peer_problem(op.problem, dir, 3, timed_label, timed_seconds,
                                         amf_bench::kept_pairs(timed_engine, s.R, op.problem.min_weight));
     }
