@@ -12,25 +12,129 @@
 #ifdef AMF_CLI_TORCH
 #include "amf/nn_selection.hpp"
 #endif
+#include "amf/launch.hpp"
 #ifdef AMF_CLI_MPI
-#include <cstdlib>
-
 #include "amf/distributed.hpp"
 #endif
 
 namespace amf {
 namespace cli {
 
+namespace {
+
+struct Options {
+  std::string demos, candidates, targets, out = "selection", backend = "auto", policy = "gp", checkpoint,
+      embedding = "full";
+  double sigma_pi = 0.1;
+  std::vector<std::string> obs_keys;
+  int batch = 1;
+  KernelParams kernel;
+  double noise_variance = 1e-2, clip_lo = -10, clip_hi = 10, min_weight = 1e-6;
+};
+
+// Every rank of a parallel launch, or the one process.
+struct Ranks {
+  bool distributed;
+  int rank() const {
+    int r = 0;
+#ifdef AMF_CLI_MPI
+    if (distributed) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+#endif
+    return r;
+  }
+  int size() const {
+    int n = 1;
+#ifdef AMF_CLI_MPI
+    if (distributed) MPI_Comm_size(MPI_COMM_WORLD, &n);
+#endif
+    return n;
+  }
+  template <typename Problem>
+  CriterionResult select(const Problem& p, BackendKind kind) const {
+#ifdef AMF_CLI_MPI
+    if (distributed) {
+      const auto backend = make_rank_backend(kind, BackendOptions{}, MPI_COMM_WORLD);
+      return select_batch_distributed(p, *backend, MPI_COMM_WORLD);
+    }
+#endif
+    const auto backend = make_backend(kind);
+    return select_batch(p, *backend);
+  }
+};
+
+void report(const CriterionResult& r, std::int64_t candidates, const Ranks& ranks, const std::string& out) {
+  std::cout << "picked";
+  for (auto c : r.batch) std::cout << ' ' << c;
+  std::cout << " of " << candidates << " candidates";
+  if (ranks.distributed) std::cout << " on " << ranks.size() << " ranks";
+  std::cout << " -> " << out << "/{selection.json,scores.csv}\n";
+}
+
+int run_select(const Options& o, const Ranks& ranks) {
+  const Dataset data = read_demonstrations(o.demos, o.obs_keys);
+  const NumericTable cand = read_numeric_csv(o.candidates);
+  const TargetTasks targ = target_tasks(read_numeric_csv(o.targets), o.targets);
+  if (static_cast<int>(cand.columns.size()) != data.task_dim())
+    throw InvalidArgument(o.candidates + ": " + std::to_string(cand.columns.size()) + " columns, but the tasks in " +
+                          o.demos + " have " + std::to_string(data.task_dim()) + " dimensions");
+  if (targ.dim != data.task_dim())
+    throw InvalidArgument(o.targets + ": " + std::to_string(targ.dim) + " task columns, but the tasks in " + o.demos +
+                          " have " + std::to_string(data.task_dim()) + " dimensions");
+
+  const BackendKind kind = parse_backend_kind(o.backend);
+  const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
+  const bool writer = ranks.rank() == 0;
+  if (o.policy != "gp") {
+#ifdef AMF_CLI_TORCH
+    if (o.checkpoint.empty()) throw InvalidArgument("--policy " + o.policy + " needs --checkpoint");
+    std::unique_ptr<NnSelectionInputs> inputs;
+    if (o.policy == "mlp") {
+      MlpPolicy policy = load_mlp_policy(o.checkpoint);
+      inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ.view(),
+                                                   VectorView<double>(targ.probs), o.sigma_pi,
+                                                   parse_gradient_embedding(o.embedding));
+    } else {
+      TorchScriptPolicy policy(o.checkpoint);
+      inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ.view(),
+                                                   VectorView<double>(targ.probs), o.sigma_pi);
+    }
+    FeatureCriterionProblem& fp = inputs->problem();
+    fp.noise_variance = o.noise_variance;
+    fp.clip = {o.clip_lo, o.clip_hi};
+    fp.batch_size = o.batch;
+    fp.min_weight = o.min_weight;
+    const CriterionResult r = ranks.select(fp, kind);
+    if (writer) {
+      write_selection(o.out, cand_view, fp, r);
+      report(r, cand.rows, ranks, o.out);
+    }
+    return kExitOk;
+#else
+    throw InvalidArgument("--policy " + o.policy + " needs amf built with LibTorch (AMF_WITH_TORCH=ON)");
+#endif
+  }
+  const PoolArrays pool(data);
+  CriterionProblem p;
+  pool.attach(p);
+  p.candidates = cand_view;
+  p.targets = targ.view();
+  p.target_probs = VectorView<double>(targ.probs);
+  p.kernel = o.kernel;
+  p.noise_variance = o.noise_variance;
+  p.clip = {o.clip_lo, o.clip_hi};
+  p.batch_size = o.batch;
+  p.min_weight = o.min_weight;
+  const CriterionResult r = ranks.select(p, kind);
+  if (writer) {
+    write_selection(o.out, p, r);
+    report(r, cand.rows, ranks, o.out);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 Command add_select(CLI::App& app) {
-  struct Options {
-    std::string demos, candidates, targets, out = "selection", backend = "auto", policy = "gp", checkpoint,
-        embedding = "full";
-    double sigma_pi = 0.1;
-    std::vector<std::string> obs_keys;
-    int batch = 1;
-    KernelParams kernel;
-    double noise_variance = 1e-2, clip_lo = -10, clip_hi = 10, min_weight = 1e-6;
-  };
   auto o = std::make_shared<Options>();
   auto* s = app.add_subcommand("select", "Score candidate tasks and pick the next batch to demonstrate");
   s->add_option("--demos", o->demos, "Demonstrations, HDF5 in the robomimic layout (see README)")->required();
@@ -58,107 +162,24 @@ Command add_select(CLI::App& app) {
   s->add_option("--backend", o->backend, "auto, cpu or cuda");
   s->add_option("--out", o->out, "Output directory: selection.json and scores.csv");
   return [o] {
-    const Dataset data = read_demonstrations(o->demos, o->obs_keys);
-    const NumericTable cand = read_numeric_csv(o->candidates);
-    NumericTable targ = read_numeric_csv(o->targets);
-
-    // Split the optional weight column off the targets.
-    std::vector<double> targets, probs;
-    std::int64_t wcol = -1;
-    for (std::size_t c = 0; c < targ.columns.size(); ++c)
-      if (targ.columns[c] == "weight") wcol = static_cast<std::int64_t>(c);
-    const std::int64_t tcols = static_cast<std::int64_t>(targ.columns.size()) - (wcol >= 0 ? 1 : 0);
-    for (std::int64_t r = 0; r < targ.rows; ++r)
-      for (std::int64_t c = 0; c < static_cast<std::int64_t>(targ.columns.size()); ++c) {
-        const double v = targ.values[r * targ.columns.size() + c];
-        (c == wcol ? probs : targets).push_back(v);
-      }
-    if (wcol < 0) probs.assign(targ.rows, 1.0 / targ.rows);
-    double total = 0;
-    for (double p : probs) total += p;
-    if (!(total > 0)) throw InvalidArgument(o->targets + ": column 'weight' sums to " + std::to_string(total));
-    for (double& p : probs) p /= total;  // weights are relative; the criterion wants probabilities
-
-    if (static_cast<int>(cand.columns.size()) != data.task_dim())
-      throw InvalidArgument(o->candidates + ": " + std::to_string(cand.columns.size()) + " columns, but the tasks in " +
-                            o->demos + " have " + std::to_string(data.task_dim()) + " dimensions");
-    if (tcols != data.task_dim())
-      throw InvalidArgument(o->targets + ": " + std::to_string(tcols) + " task columns, but the tasks in " + o->demos +
-                            " have " + std::to_string(data.task_dim()) + " dimensions");
-
-    auto backend = make_backend(parse_backend_kind(o->backend));
-    const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
-    if (o->policy != "gp") {
-#ifdef AMF_CLI_TORCH
-      if (o->checkpoint.empty()) throw InvalidArgument("--policy " + o->policy + " needs --checkpoint");
-      const MatrixView<double> targ_view(targets.data(), targ.rows, data.task_dim());
-      std::unique_ptr<NnSelectionInputs> inputs;
-      if (o->policy == "mlp") {
-        MlpPolicy policy = load_mlp_policy(o->checkpoint);
-        inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ_view, VectorView<double>(probs),
-                                                     o->sigma_pi, parse_gradient_embedding(o->embedding));
-      } else {
-        TorchScriptPolicy policy(o->checkpoint);
-        inputs = std::make_unique<NnSelectionInputs>(policy, data, cand_view, targ_view, VectorView<double>(probs),
-                                                     o->sigma_pi);
-      }
-      FeatureCriterionProblem& fp = inputs->problem();
-      fp.noise_variance = o->noise_variance;
-      fp.clip = {o->clip_lo, o->clip_hi};
-      fp.batch_size = o->batch;
-      fp.min_weight = o->min_weight;
-      const CriterionResult r = select_batch(fp, *backend);
-      write_selection(o->out, cand_view, fp, r);
-      std::cout << "picked";
-      for (auto c : r.batch) std::cout << ' ' << c;
-      std::cout << " of " << cand.rows << " candidates -> " << o->out << "/{selection.json,scores.csv}\n";
-      return kExitOk;
-#else
-      throw InvalidArgument("--policy " + o->policy + " needs amf built with LibTorch (AMF_WITH_TORCH=ON)");
-#endif
-    }
-    const PoolArrays pool(data);
-    CriterionProblem p;
-    pool.attach(p);
-    p.candidates = cand_view;
-    p.targets = MatrixView<double>(targets.data(), targ.rows, data.task_dim());
-    p.target_probs = VectorView<double>(probs);
-    p.kernel = o->kernel;
-    p.noise_variance = o->noise_variance;
-    p.clip = {o->clip_lo, o->clip_hi};
-    p.batch_size = o->batch;
-    p.min_weight = o->min_weight;
+    const LaunchInfo launch = detect_launch();
 #ifdef AMF_CLI_MPI
-    // Under mpirun with several ranks the candidates are sharded over them (identical results);
-    // rank 0 writes the files.
-    const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");
-    if (world && std::atoi(world) > 1) {
+    if (launch.parallel) {
+      // Under a parallel launcher the candidates are sharded over the ranks (identical results);
+      // rank 0 writes the files. A failure on any rank ends every rank with its message.
       MPI_Init(nullptr, nullptr);
-      int rank = 0;
-      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-      CriterionResult r;
-      try {
-        r = select_batch_distributed(p, MPI_COMM_WORLD);
-      } catch (...) {
-        MPI_Finalize();
-        throw;
-      }
+      int rc = kExitRuntime;
+      run_or_abort(MPI_COMM_WORLD, [&] { rc = run_select(*o, Ranks{true}); }, kExitRuntime);
       MPI_Finalize();
-      if (rank != 0) return kExitOk;
-      write_selection(o->out, p, r);
-      std::cout << "picked";
-      for (auto c : r.batch) std::cout << ' ' << c;
-      std::cout << " of " << cand.rows << " candidates on " << world << " ranks -> " << o->out
-                << "/{selection.json,scores.csv}\n";
-      return kExitOk;
+      return rc;
     }
+#else
+    if (launch.parallel && launch.size != 1)
+      throw InvalidArgument("started as rank " + std::to_string(launch.rank) + " of a parallel launch (" +
+                            launch.launcher + "), but this amf was built without MPI: every rank would repeat the "
+                            "whole selection (rebuild with libopenmpi-dev, or run one process)");
 #endif
-    const CriterionResult r = select_batch(p, *backend);
-    write_selection(o->out, p, r);
-    std::cout << "picked";
-    for (auto c : r.batch) std::cout << ' ' << c;
-    std::cout << " of " << cand.rows << " candidates -> " << o->out << "/{selection.json,scores.csv}\n";
-    return kExitOk;
+    return run_select(*o, Ranks{false});
   };
 }
 

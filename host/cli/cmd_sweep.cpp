@@ -9,6 +9,7 @@
 
 #include "amf/error.hpp"
 #include "amf/sweep.hpp"
+#include "amf/launch.hpp"
 #include "cli/commands.hpp"
 
 #ifdef AMF_CLI_MPI
@@ -105,8 +106,7 @@ Command add_sweep(CLI::App& app) {
       return run_share(sweep, out, o->task, o->tasks, o->threads, " task " + std::to_string(o->task));
     }
 #ifdef AMF_CLI_MPI
-    const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");
-    if (world && std::atoi(world) > 1) {
+    if (detect_launch().parallel) {
       MPI_Init(nullptr, nullptr);
       int rank = 0, size = 1;
       MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -20,6 +20,34 @@ BackendKind parse_backend_kind(const std::string& name) {
   throw InvalidArgument("backend '" + name + "' is unknown (choose auto, cpu or cuda)");
 }
 
+namespace {
+
+template <typename Problem>
+void check_range(const Problem& problem, std::int64_t candidates, CandidateRange range) {
+  validate(problem, /*for_batch_selection=*/false);
+  if (range.begin < 0 || range.end < range.begin || range.end > candidates)
+    throw InvalidArgument("candidate range [" + std::to_string(range.begin) + ", " + std::to_string(range.end) +
+                          ") is not inside the problem's " + std::to_string(candidates) + " candidates");
+}
+
+}  // namespace
+
+std::unique_ptr<SelectionSession> Backend::open_session(const CriterionProblem& problem) {
+  return open_session(problem, CandidateRange{0, problem.candidates.rows});
+}
+std::unique_ptr<SelectionSession> Backend::open_session(const CriterionProblem& problem, CandidateRange range) {
+  check_range(problem, problem.candidates.rows, range);
+  return open_validated(problem, range);
+}
+std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionProblem& problem) {
+  return open_session(problem, CandidateRange{0, problem.candidate_logp.rows});
+}
+std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionProblem& problem,
+                                                        CandidateRange range) {
+  check_range(problem, problem.candidate_logp.rows, range);
+  return open_validated(problem, range);
+}
+
 bool cuda_compiled() { return detail::cuda_built(); }
 int cuda_device_count() { return detail::cuda_devices(); }
 std::string cuda_runtime_version() { return detail::cuda_version(); }

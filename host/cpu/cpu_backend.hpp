@@ -9,8 +9,11 @@ class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int threads = 0) : threads_(threads) {}
   std::string name() const override { return "cpu"; }
-  CriterionResult run(const CriterionProblem& problem, bool select) override;
-  CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
+
+ protected:
+  std::unique_ptr<SelectionSession> open_validated(const CriterionProblem& problem, CandidateRange range) override;
+  std::unique_ptr<SelectionSession> open_validated(const FeatureCriterionProblem& problem,
+                                                   CandidateRange range) override;
 
  private:
   int threads_;

@@ -4,17 +4,13 @@
 #include <vector>
 
 #include "amf/problem.hpp"
+#include "amf/session.hpp"
 #include "cpu/pool_data.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {
 namespace detail {
-
-struct PassScores {
-  std::vector<double> J;
-  std::vector<double> info_gain;
-};
 
 // The target points seen through the conditioning state: U = L^-1 k(X, Z) and the variances
 // k_D(z, z) = k(z, z) - |U_z|^2. Built once (column blocks in parallel), then grown by the T new

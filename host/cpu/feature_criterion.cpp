@@ -108,19 +108,20 @@ class FeaturePass {
   }
 
   // Adds every pair's w sum_z omega_z log v(z | X) to J[c] (and the information gain).
-  void score(const std::vector<Pair>& pairs, const Conditioning& cond, std::vector<double>& J,
+  // J and gain are indexed from candidate `first` (a session's range).
+  void score(const std::vector<Pair>& pairs, std::int64_t first, const Conditioning& cond, std::vector<double>& J,
              std::vector<double>& gain, std::atomic<int>& jittered) const {
     for (std::size_t g0 = 0; g0 < pairs.size();) {
-      std::vector<Eigen::Index> first{0};  // first row of each pair in the group
+      std::vector<Eigen::Index> first_row{0};  // first row of each pair in the group
       std::vector<std::int64_t> rows;
       std::size_t g1 = g0;
-      while (g1 < pairs.size() && (g1 == g0 || first.back() < kGroupRows)) {
+      while (g1 < pairs.size() && (g1 == g0 || first_row.back() < kGroupRows)) {
         const auto& q = pairs[g1++];
         for (std::int64_t t = p_.traj_offsets[q.trajectory]; t < p_.traj_offsets[q.trajectory + 1]; ++t)
           rows.push_back(candidate_feature_row(p_, q.candidate, t));
-        first.push_back(static_cast<Eigen::Index>(rows.size()));
+        first_row.push_back(static_cast<Eigen::Index>(rows.size()));
       }
-      score_group(pairs, g0, g1, rows, first, cond, J, gain, jittered);
+      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered);
       g0 = g1;
     }
   }
@@ -128,7 +129,7 @@ class FeaturePass {
  private:
   void score_group(const std::vector<Pair>& pairs, std::size_t g0, std::size_t g1,
                    const std::vector<std::int64_t>& rows, const std::vector<Eigen::Index>& first,
-                   const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
+                   std::int64_t first_candidate, const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
                    std::atomic<int>& jittered) const {
     const auto P = static_cast<std::int64_t>(g1 - g0);
     const auto rg = static_cast<Eigen::Index>(rows.size());
@@ -184,8 +185,8 @@ class FeaturePass {
         g_sum += part_gain[q * blocks_ + b];
       }
       const Pair& pair = pairs[g0 + q];
-      J[pair.candidate] += pair.weight * j_sum;
-      gain[pair.candidate] += pair.weight * g_sum;
+      J[pair.candidate - first_candidate] += pair.weight * j_sum;
+      gain[pair.candidate - first_candidate] += pair.weight * g_sum;
     }
   }
 
@@ -196,39 +197,56 @@ class FeaturePass {
   Eigen::Index M_, blocks_;
 };
 
+// One AMF-NN selection on the CPU over a range of candidates. Each pass conditions on this batch's
+// picks afresh (their Gram with the targets is small next to the pairs' blocks).
 template <typename S>
-CriterionResult run(const FeatureCriterionProblem& p, bool select, int threads) {
-  const std::int64_t N = p.candidate_logp.rows;
-  const FeatureTargets targets = feature_targets(p, threads);
-  const RowMatrix& Wc = targets.candidate_weights;
-  const PackedLayout layout(p.candidate_features);
-  if (!(layout == PackedLayout(p.target_features)))
-    throw InvalidArgument("feature sets of different forms or widths cannot be compared");
-
-  const std::vector<Pair> pairs = kept_pairs(Wc.data(), Wc.rows(), Wc.cols(), p.min_weight);
-
-  CriterionResult result;
-  result.weights.assign(Wc.data(), Wc.data() + Wc.size());
-  result.num_target_points = static_cast<std::int64_t>(targets.rows.size());
-  const FeaturePass<S> pass(p, targets, layout, threads);
-  std::vector<std::int64_t> picked_rows;  // rows of candidate_features of this batch's pseudo-demonstrations
-  const int picks = select ? p.batch_size : 1;
-  for (int b = 0; b < picks; ++b) {
-    const Conditioning cond = pass.condition(picked_rows);
-    std::vector<double> J(N, 0.0), gain(N, 0.0);
-    std::atomic<int> jittered{0};
-    pass.score(pairs, cond, J, gain, jittered);
-    if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
-    if (!finish_feature_pass(b, select, J, gain, p, Wc, result, picked_rows)) break;
+class CpuFeatureSession final : public SelectionSession {
+ public:
+  CpuFeatureSession(const FeatureCriterionProblem& p, CandidateRange range, int threads)
+      : SelectionSession(range), p_(p), targets_(feature_targets(p, range, threads)), layout_(p.candidate_features),
+        pairs_(kept_range_pairs(targets_.candidate_weights, range, p.min_weight)),
+        pass_(p, targets_, layout_, threads) {
+    if (!(layout_ == PackedLayout(p.target_features)))
+      throw InvalidArgument("feature sets of different forms or widths cannot be compared");
   }
-  return result;
-}
+
+  MatrixView<double> weights() const override {
+    const RowMatrix& W = targets_.candidate_weights;
+    return MatrixView<double>(W.data(), W.rows(), W.cols());
+  }
+  std::int64_t num_target_points() const override { return static_cast<std::int64_t>(targets_.rows.size()); }
+
+  PassScores score() override {
+    const Conditioning cond = pass_.condition(picked_rows_);
+    PassScores out;
+    out.J.assign(range().size(), 0.0);
+    out.info_gain.assign(range().size(), 0.0);
+    std::atomic<int> jittered{0};
+    pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered);
+    if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
+    return out;
+  }
+
+  void condition_on(std::int64_t candidate, std::int64_t trajectory) override {
+    const auto rows = candidate_rows(p_, candidate, trajectory);
+    picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
+  }
+
+ private:
+  const FeatureCriterionProblem& p_;
+  const FeatureTargets targets_;
+  const PackedLayout layout_;
+  const std::vector<Pair> pairs_;
+  const FeaturePass<S> pass_;
+  std::vector<std::int64_t> picked_rows_;  // rows of candidate_features of this batch's pseudo-demonstrations
+};
 
 }  // namespace
 
-CriterionResult feature_criterion_cpu(const FeatureCriterionProblem& p, bool select, int threads) {
-  return p.gram_precision == GramPrecision::Float32 ? run<float>(p, select, threads)
-                                                    : run<double>(p, select, threads);
+std::unique_ptr<SelectionSession> open_feature_session_cpu(const FeatureCriterionProblem& p, CandidateRange range,
+                                                           int threads) {
+  if (p.gram_precision == GramPrecision::Float32) return std::make_unique<CpuFeatureSession<float>>(p, range, threads);
+  return std::make_unique<CpuFeatureSession<double>>(p, range, threads);
 }
 
 }  // namespace detail

@@ -1,6 +1,5 @@
 #include "cpu/feature_targets.hpp"
 
-#include "core/greedy_pick.hpp"
 #include "cpu/importance_weights.hpp"
 #include "cpu/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
@@ -42,12 +41,15 @@ RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p) {
   return weights_from_logp(p.candidate_logp, p.traj_offsets, own_sums(p), p.clip);
 }
 
-FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads) {
+FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange range, int threads) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
   const Eigen::VectorXd own = own_sums(p);
   FeatureTargets out;
-  out.candidate_weights = weights_from_logp(p.candidate_logp, off, own, p.clip);
+  const MatrixView<double>& logp = p.candidate_logp;
+  const MatrixView<double> range_logp(range.size() ? logp.row(range.begin) : logp.data, range.size(), logp.cols,
+                                      logp.row_stride);
+  out.candidate_weights = weights_from_logp(range_logp, off, own, p.clip);
   const RowMatrix Wt = weights_from_logp(p.target_logp, off, own, p.clip);
   for (std::int64_t k = 0; k < K; ++k)
     for (std::int64_t j = 0; j < R; ++j) {
@@ -68,20 +70,10 @@ std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::
   return rows;
 }
 
-bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, const std::vector<double>& gain,
-                         const FeatureCriterionProblem& p, const RowMatrix& candidate_weights,
-                         CriterionResult& result, std::vector<std::int64_t>& picked_rows) {
-  if (pass == 0) {
-    result.J = J;
-    result.info_gain = gain;
-  }
-  if (!select) return false;
-  const auto& off = p.traj_offsets;
-  const std::int64_t R = off.size - 1;
-  const GreedyPick pick = record_greedy_pick(J, candidate_weights.data(), R, result);
-  const auto rows = candidate_rows(p, pick.candidate, pick.trajectory);
-  picked_rows.insert(picked_rows.end(), rows.begin(), rows.end());
-  return true;
+std::vector<CandidatePair> kept_range_pairs(const RowMatrix& range_weights, CandidateRange range, double min_weight) {
+  std::vector<CandidatePair> pairs = kept_pairs(range_weights.data(), range_weights.rows(), range_weights.cols(), min_weight);
+  for (CandidatePair& q : pairs) q.candidate += range.begin;
+  return pairs;
 }
 
 }  // namespace detail

@@ -7,20 +7,25 @@
 
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
+#include "amf/session.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {
 namespace detail {
 
 struct FeatureTargets {
-  RowMatrix candidate_weights;     // N x R
+  RowMatrix candidate_weights;     // range x R: the weights of a session's candidates
   std::vector<std::int64_t> rows;  // target occupancy: rows of target_features
   std::vector<double> omega;       // and their weights
   Eigen::VectorXd prior;           // k(z, z) for those rows
 };
 
 // `threads` workers for the prior variances (the one part whose cost grows with M).
-FeatureTargets feature_targets(const FeatureCriterionProblem& p, int threads = 1);
+FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange range, int threads = 1);
+
+// The kept (candidate, trajectory) pairs of a range's weights (range x R), with candidate indices
+// into the whole problem.
+std::vector<CandidatePair> kept_range_pairs(const RowMatrix& range_weights, CandidateRange range, double min_weight);
 
 // Rows of candidate_features of pool trajectory i's steps relabelled with candidate c.
 std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::int64_t c, std::int64_t i);
@@ -31,14 +36,6 @@ RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p);
 // Throws amf::InvalidArgument naming a bad field among those the importance weights read
 // (traj_offsets, candidate_logp, own_logp, clip, min_weight).
 void validate_weight_inputs(const FeatureCriterionProblem& p);
-
-// The end of scoring pass `pass` (J and gain per candidate): the first pass's scores become the
-// result's; when selecting, the greedy pick is recorded and the candidate_features rows of its
-// pseudo-demonstration, which the next pass conditions on, are appended to picked_rows. Returns
-// whether another pass follows (only when selecting).
-bool finish_feature_pass(int pass, bool select, const std::vector<double>& J, const std::vector<double>& gain,
-                         const FeatureCriterionProblem& p, const RowMatrix& candidate_weights,
-                         CriterionResult& result, std::vector<std::int64_t>& picked_rows);
 
 }  // namespace detail
 }  // namespace amf

@@ -1,12 +1,11 @@
 #pragma once
-// The state of one AMF-GP selection on the CPU, for a (possibly partial) set of candidates: the
-// GP on the pool, importance weights, target occupancy and the conditioning state that greedy
-// picks grow. The single-process backend runs it on every candidate; the MPI driver
-// (host/dist/) runs one per rank on its shard and conditions every rank on each global pick, so
-// every score equals the single-process one.
+// The state of one AMF-GP selection on the CPU, for a range of the candidates (all of them, or
+// one MPI rank's shard): the GP on the pool, importance weights, target occupancy and the
+// conditioning state that greedy picks grow.
 #include <memory>
 
 #include "amf/problem.hpp"
+#include "amf/session.hpp"
 #include "cpu/criterion_pass.hpp"
 #include "cpu/pool_data.hpp"
 #include "cpu/target_occupancy.hpp"
@@ -15,24 +14,22 @@
 namespace amf {
 namespace detail {
 
-class GpSelectionSession {
+class GpSelectionSession final : public SelectionSession {
  public:
-  // `candidates` may be any subset of the problem's candidates (a shard; possibly empty).
-  GpSelectionSession(const CriterionProblem& problem, const MatrixView<double>& candidates, int threads);
+  GpSelectionSession(const CriterionProblem& problem, CandidateRange range, int threads);
 
-  // J and the information gain of every candidate of the shard under the current conditioning.
-  PassScores pass() const;
-  // The pool trajectory relabelled as a candidate's pseudo-demonstration (largest weight).
-  std::int64_t pseudo_trajectory(std::int64_t candidate) const;
-  // Condition on a pick: pool trajectory `trajectory` relabelled with `task` (rank-T extension).
-  void condition_on(const double* task, std::int64_t trajectory);
-
-  const RowMatrix& weights() const { return cand_w_; }  // shard x R
-  std::int64_t num_target_points() const { return targets_.points.rows(); }
+  MatrixView<double> weights() const override {
+    return MatrixView<double>(cand_w_.data(), cand_w_.rows(), cand_w_.cols());
+  }
+  std::int64_t num_target_points() const override { return targets_.points.rows(); }
+  PassScores score() override;
+  // Condition on a pick: pool trajectory `trajectory` relabelled with the candidate's task
+  // (rank-T extension of the conditioning factor and of the targets' block).
+  void condition_on(std::int64_t candidate, std::int64_t trajectory) override;
 
  private:
   const CriterionProblem& problem_;
-  MatrixView<double> candidates_;
+  MatrixView<double> candidates_;  // the range's rows
   int threads_;
   PoolData pool_;
   std::unique_ptr<GpPosterior> gp_;

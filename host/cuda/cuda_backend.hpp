@@ -11,18 +11,21 @@ namespace amf {
 // cross-covariance with the targets produced tile by tile in place, solves, logs and weighted
 // sums) or, with CudaCriterionPath::Materialised, cuBLAS-built cross-covariance blocks and the
 // tile kernel of gp_kernels.cu. Pairs run in memory-bounded chunks; greedy picks grow the
-// conditioning factor by a rank-T block extension on the device. Trajectories longer than 64
+// conditioning factor by a rank-T block extension on the device (cuda_gp_session.cpp). Trajectories longer than 64
 // steps (the kernels' shared-memory limit) run on the CPU backend, with a warning.
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(const BackendOptions& options = {});
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
-  CriterionResult run(const CriterionProblem& problem, bool select) override;
+
+ protected:
+  std::unique_ptr<SelectionSession> open_validated(const CriterionProblem& problem, CandidateRange range) override;
   // AMF-NN: the pairs' T x T Grams as cuBLAS GEMMs with a Hadamard epilogue, the
   // cross-covariance with the targets in the fused kernel from the per-layer factors (or
   // materialised, as above); cuda_feature_criterion.hpp. T > 64 runs on the CPU backend.
-  CriterionResult run(const FeatureCriterionProblem& problem, bool select) override;
+  std::unique_ptr<SelectionSession> open_validated(const FeatureCriterionProblem& problem,
+                                                   CandidateRange range) override;
 
  private:
   struct Impl;

@@ -46,29 +46,51 @@ struct DeviceMemoryCounter {
 template <typename T>
 class DeviceBuffer {
  public:
-  explicit DeviceBuffer(std::size_t count) : count_(count) {
-    if (count_ > 0) {
-      AMF_CUDA_TRY(cudaMalloc(&ptr_, count_ * sizeof(T)));
-      DeviceMemoryCounter::add(count_ * sizeof(T));
-    }
-  }
-  ~DeviceBuffer() {
-    if (ptr_) {
-      cudaFree(ptr_);
-      DeviceMemoryCounter::remove(count_ * sizeof(T));
-    }
-  }
+  DeviceBuffer() : count_(0) {}
+  explicit DeviceBuffer(std::size_t count) : count_(0) { allocate(count); }
+  ~DeviceBuffer() { release(); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   DeviceBuffer(DeviceBuffer&& other) noexcept : ptr_(other.ptr_), count_(other.count_) {
     other.ptr_ = nullptr;
     other.count_ = 0;
   }
-  DeviceBuffer& operator=(DeviceBuffer&&) = delete;
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    if (this != &other) {
+      release();
+      ptr_ = other.ptr_;
+      count_ = other.count_;
+      other.ptr_ = nullptr;
+      other.count_ = 0;
+    }
+    return *this;
+  }
   T* get() const { return ptr_; }
   std::size_t size() const { return count_; }
+  // At least `count` elements, contents not kept: a session's per-chunk buffers grow to the
+  // largest chunk once and are reused by every later chunk and greedy step.
+  void grow_to(std::size_t count) {
+    if (count <= count_) return;
+    release();  // before allocating, so the peak is the new size, not old + new
+    allocate(count);
+  }
 
  private:
+  void allocate(std::size_t count) {
+    if (count == 0) return;
+    AMF_CUDA_TRY(cudaMalloc(&ptr_, count * sizeof(T)));
+    count_ = count;
+    DeviceMemoryCounter::add(count_ * sizeof(T));
+  }
+  void release() noexcept {
+    if (ptr_) {
+      cudaFree(ptr_);
+      DeviceMemoryCounter::remove(count_ * sizeof(T));
+    }
+    ptr_ = nullptr;
+    count_ = 0;
+  }
+
   T* ptr_ = nullptr;
   std::size_t count_;
 };

@@ -3,7 +3,13 @@
 namespace amf {
 namespace detail {
 
-CudaContext::CudaContext() {
+CudaContext::CudaContext(int device) : device_(device) {
+  int count = 0;
+  AMF_CUDA_TRY(cudaGetDeviceCount(&count));
+  if (device < 0 || device >= count)
+    throw InvalidArgument("CUDA device " + std::to_string(device) + " does not exist (" + std::to_string(count) +
+                          " visible)");
+  AMF_CUDA_TRY(cudaSetDevice(device));
   AMF_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   try {
     AMF_CUBLAS_TRY(cublasCreate(&blas_));

@@ -32,7 +32,11 @@ namespace detail {
 
 class CudaContext {
  public:
-  CudaContext();
+  // Makes `device` current on this thread and creates the stream and handles on it.
+  explicit CudaContext(int device = 0);
+  int device() const { return device_; }
+  // The current device is per host thread: every session entry makes the context's current.
+  void make_current() const { AMF_CUDA_TRY(cudaSetDevice(device_)); }
   ~CudaContext();
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;
@@ -43,6 +47,7 @@ class CudaContext {
   void synchronize() const { AMF_CUDA_TRY(cudaStreamSynchronize(stream_)); }
 
  private:
+  int device_ = 0;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   cusolverDnHandle_t solver_ = nullptr;

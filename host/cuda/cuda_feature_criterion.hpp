@@ -6,6 +6,8 @@
 // fused kernel from the per-layer factors (never materialised), or, on the Materialised path,
 // built by cuBLAS and read by the tile kernel of AMF-GP. Pairs run in memory-bounded chunks of
 // equal length. Needs T <= 64.
+#include <memory>
+
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
@@ -14,8 +16,9 @@
 namespace amf {
 namespace detail {
 
-CriterionResult feature_criterion_cuda(const FeatureCriterionProblem& problem, bool select, const CudaContext& ctx,
-                                       CudaCriterionPath path);
+std::unique_ptr<SelectionSession> open_feature_session_cuda(const FeatureCriterionProblem& problem,
+                                                            CandidateRange range, const CudaContext& ctx,
+                                                            CudaCriterionPath path);
 
 }  // namespace detail
 }  // namespace amf

@@ -13,9 +13,10 @@
 namespace amf {
 namespace detail {
 
-// Pairs [q0, q0 + P) of `pairs`; returns how many needed diagonal jitter.
+// Pairs [q0, q0 + P) of `pairs`; J and gain are indexed from candidate `first` (a session's
+// range). Returns how many pairs needed diagonal jitter.
 inline std::int64_t add_pair_scores(const std::vector<CandidatePair>& pairs, std::size_t q0, std::int64_t P,
-                                    const double* dJ, const double* dGain, const double* dJitter, cudaStream_t s,
+                                    std::int64_t first, const double* dJ, const double* dGain, const double* dJitter, cudaStream_t s,
                                     std::vector<double>& J, std::vector<double>& gain) {
   const auto hJ = download(dJ, P, s), hGain = download(dGain, P, s), hJit = download(dJitter, P, s);
   std::int64_t jittered = 0;
@@ -26,8 +27,8 @@ inline std::int64_t add_pair_scores(const std::vector<CandidatePair>& pairs, std
                            " with pool trajectory " + std::to_string(pr.trajectory) +
                            " is not positive definite even with jitter (NaN in the inputs?)");
     jittered += hJit[q] > 0;
-    J[pr.candidate] += pr.weight * hJ[q];
-    gain[pr.candidate] += pr.weight * hGain[q];
+    J[pr.candidate - first] += pr.weight * hJ[q];
+    gain[pr.candidate - first] += pr.weight * hGain[q];
   }
   return jittered;
 }

@@ -131,4 +131,29 @@ void write_selection(const std::string& dir, const MatrixView<double>& candidate
   write_selection_files(dir, candidates, r, info);
 }
 
+TargetTasks target_tasks(const NumericTable& table, const std::string& file) {
+  const auto cols = static_cast<std::int64_t>(table.columns.size());
+  std::int64_t wcol = -1;
+  for (std::int64_t c = 0; c < cols; ++c)
+    if (table.columns[c] == "weight") wcol = c;
+  TargetTasks out;
+  out.rows = table.rows;
+  out.dim = cols - (wcol >= 0 ? 1 : 0);
+  if (out.dim < 1) throw InvalidArgument(file + ": no task columns (only 'weight')");
+  for (std::int64_t r = 0; r < table.rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const double v = table.values[r * cols + c];
+      if (c == wcol && !(v >= 0 && std::isfinite(v)))
+        throw InvalidArgument(file + ": row " + std::to_string(r + 1) + ", column 'weight' = " + std::to_string(v) +
+                              " (weights must be finite and >= 0)");
+      (c == wcol ? out.probs : out.tasks).push_back(v);
+    }
+  if (wcol < 0) out.probs.assign(table.rows, 1.0 / static_cast<double>(table.rows));
+  double total = 0;
+  for (double p : out.probs) total += p;
+  if (!(total > 0)) throw InvalidArgument(file + ": column 'weight' sums to " + std::to_string(total));
+  for (double& p : out.probs) p /= total;  // weights are relative; the criterion wants probabilities
+  return out;
+}
+
 }  // namespace amf

@@ -145,7 +145,8 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
 #ifdef AMF_PY_MPI
     {
       py::gil_scoped_release release;
-      r = amf::select_batch_distributed(q->p, MPI_COMM_WORLD);
+      const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), {}, MPI_COMM_WORLD);
+      r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD);
     }
 #endif
     if (!out.empty() && rank == 0) amf::write_selection(out, q->p, r);

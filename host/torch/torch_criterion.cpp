@@ -6,7 +6,7 @@
 
 #include <torch/torch.h>
 
-#include "core/greedy_pick.hpp"
+#include "core/greedy_driver.hpp"
 #include "torch/tensors.hpp"
 
 #include <algorithm>
@@ -147,8 +147,9 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
       out.info_gain.assign(gain_h.data_ptr<double>(), gain_h.data_ptr<double>() + N);
     }
     if (!select) break;
-    const auto pick = detail::record_greedy_pick(Jv, Wc.contiguous().data_ptr<double>(), R, out);
-    const int64_t best = pick.candidate, pseudo = pick.trajectory;
+    const detail::ScoredCandidate pick = detail::best_in_range(Jv, 0);
+    const int64_t best = pick.candidate;
+    const int64_t pseudo = detail::record_pick(pick, Wc.contiguous().data_ptr<double>(), R, out);
     cond = torch::cat({cond, torch::cat({S.index({Slice(off[pseudo], off[pseudo + 1])}),
                                          cand[best].expand({off[pseudo + 1] - off[pseudo], dc})}, 1)}, 0);
   }

@@ -3,7 +3,7 @@
 // triangular solves, float64, chunked only as far as memory forces. Independent of the engine.
 #include <torch/torch.h>
 
-#include "core/greedy_pick.hpp"
+#include "core/greedy_driver.hpp"
 #include "torch/tensors.hpp"
 
 #include <algorithm>
@@ -178,8 +178,9 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
       out.info_gain.assign(gain.data_ptr<double>(), gain.data_ptr<double>() + N);
     }
     if (!select) break;
-    const auto pick = detail::record_greedy_pick(Jv, Wc.contiguous().data_ptr<double>(), R, out);
-    const int64_t best = pick.candidate, pseudo = pick.trajectory;
+    const detail::ScoredCandidate pick = detail::best_in_range(Jv, 0);
+    const int64_t best = pick.candidate;
+    const int64_t pseudo = detail::record_pick(pick, Wc.contiguous().data_ptr<double>(), R, out);
     for (int64_t t = off[pseudo]; t < off[pseudo + 1]; ++t) picked.push_back(candidate_feature_row(p, best, t));
   }
   return out;

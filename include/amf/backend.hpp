@@ -5,6 +5,7 @@
 
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
+#include "amf/session.hpp"
 
 namespace amf {
 
@@ -12,9 +13,20 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
-  // Each receives a validated problem. select=false: one pass, no batch.
-  virtual CriterionResult run(const CriterionProblem& problem, bool select) = 0;          // AMF-GP
-  virtual CriterionResult run(const FeatureCriterionProblem& problem, bool select) = 0;   // AMF-NN
+
+  // Validates the problem (amf::InvalidArgument naming the field), then opens a session over
+  // candidates `range` (the whole problem when omitted). The problem's arrays must outlive the
+  // session. problem.batch_size bounds how many picks the session can be conditioned on.
+  std::unique_ptr<SelectionSession> open_session(const CriterionProblem& problem);                 // AMF-GP
+  std::unique_ptr<SelectionSession> open_session(const CriterionProblem& problem, CandidateRange range);
+  std::unique_ptr<SelectionSession> open_session(const FeatureCriterionProblem& problem);          // AMF-NN
+  std::unique_ptr<SelectionSession> open_session(const FeatureCriterionProblem& problem, CandidateRange range);
+
+ protected:
+  // Each receives a validated problem and a range inside it.
+  virtual std::unique_ptr<SelectionSession> open_validated(const CriterionProblem& problem, CandidateRange range) = 0;
+  virtual std::unique_ptr<SelectionSession> open_validated(const FeatureCriterionProblem& problem,
+                                                           CandidateRange range) = 0;
 };
 
 enum class BackendKind { Auto, Cpu, Cuda };
@@ -32,6 +44,7 @@ enum class CudaCriterionPath { Fused, Materialised };
 struct BackendOptions {
   int cpu_threads = 0;  // CPU backend worker threads; 0 = one per hardware core
   CudaCriterionPath cuda_criterion = CudaCriterionPath::Fused;
+  int cuda_device = 0;  // the CUDA device the backend runs on (make_rank_backend: one per rank)
 };
 
 // Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one

@@ -19,6 +19,19 @@ struct NumericTable {
 // table, a cell that is not a number, or NaN/Inf.
 NumericTable read_numeric_csv(const std::string& path);
 
+// Target tasks with their probabilities: every column of a task table but an optional one named
+// `weight`, whose values are relative weights (non-negative, normalised to sum to 1; uniform
+// without the column). `file` names the table in errors (a negative or non-finite weight, weights
+// summing to 0, a table with no task columns).
+struct TargetTasks {
+  std::vector<double> tasks;  // rows x dim, row-major
+  std::vector<double> probs;  // rows
+  std::int64_t rows = 0;
+  std::int64_t dim = 0;
+  MatrixView<double> view() const { return MatrixView<double>(tasks.data(), rows, dim); }
+};
+TargetTasks target_tasks(const NumericTable& table, const std::string& file);
+
 // Writes selection.json (the batch, its scores and pseudo-demonstrations, the settings) and
 // scores.csv (every candidate: task, J, information gain, pick order or -1) into out_dir, each
 // atomically.
