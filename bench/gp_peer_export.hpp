@@ -13,8 +13,8 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
-#include "cpu/pool_data.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/pool_data.hpp"
+#include "prep/target_occupancy.hpp"
 
 namespace amf_bench {
 

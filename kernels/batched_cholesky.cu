@@ -3,7 +3,7 @@
 // take columns of B, solve in place and reduce the squared norm.
 #include <cmath>
 
-#include "cuda/batched_tile.hpp"
+#include "testing/batched_tile.hpp"
 #include "cuda/cuda_check.hpp"
 #include "tile_math.cuh"
 

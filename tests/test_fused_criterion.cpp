@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "amf/error.hpp"
-#include "core/block_emulator.hpp"
+#include "testing/block_emulator.hpp"
 #include "core/fused_terms.hpp"
 #include "feature_problem_fixture.hpp"
 #include "gp/feature_gram.hpp"

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "amf/backend.hpp"
-#include "cuda/batched_tile.hpp"
+#include "testing/batched_tile.hpp"
 #include "tile_math.cuh"
 
 namespace {

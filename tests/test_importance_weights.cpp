@@ -6,9 +6,9 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
-#include "cpu/importance_weights.hpp"
-#include "cpu/relabelled_predictor.hpp"
-#include "cpu/pool_data.hpp"
+#include "prep/importance_weights.hpp"
+#include "prep/relabelled_predictor.hpp"
+#include "prep/pool_data.hpp"
 #include "problem_fixture.hpp"
 
 namespace {

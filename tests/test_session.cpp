@@ -1,6 +1,7 @@
 // The selection session and its public entries: every backend's entry validates, a session over a
 // range of the candidates scores them exactly as the whole problem's session does, conditioning
 // through the session matches select_batch, and launch detection reads the launchers' variables.
+// Engine only (the GPU check runs it too).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +14,6 @@
 #include "amf/error.hpp"
 #include "amf/launch.hpp"
 #include "amf/session.hpp"
-#include "amf/tables.hpp"
 #include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 
@@ -166,20 +166,6 @@ TEST(Launch, MalformedVariablesAreNamed) {
   expect_named([] { launch_with({{"PMI_SIZE", "two"}}); }, "PMI_SIZE");
   expect_named([] { launch_with({{"OMPI_COMM_WORLD_SIZE", "0"}}); }, "OMPI_COMM_WORLD_SIZE");
   expect_named([] { launch_with({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", "2"}}); }, "SLURM_PROCID");
-}
-
-TEST(TargetTasks, WeightColumnIsSplitOffAndNormalised) {
-  amf::NumericTable t{{"x", "weight", "y"}, {1, 2, 3, 4, 6, 5}, 2};
-  const amf::TargetTasks tt = amf::target_tasks(t, "targets.csv");
-  EXPECT_EQ(tt.dim, 2);
-  EXPECT_EQ(tt.tasks, (std::vector<double>{1, 3, 4, 5}));
-  EXPECT_DOUBLE_EQ(tt.probs[0], 0.25);
-  EXPECT_DOUBLE_EQ(tt.probs[1], 0.75);
-  const amf::TargetTasks uniform = amf::target_tasks(amf::NumericTable{{"x"}, {1, 2, 3, 4}, 4}, "t.csv");
-  EXPECT_EQ(uniform.probs, std::vector<double>(4, 0.25));
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, -1, 2, 3}, 2}, "t.csv"); }, "t.csv: row 1");
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, 0, 2, 0}, 2}, "t.csv"); }, "sums to 0");
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"weight"}, {1}, 1}, "t.csv"); }, "no task columns");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "core/block_emulator.hpp"
+#include "testing/block_emulator.hpp"
 #include "criterion_tile.cuh"
 #include "tile_math.cuh"
 

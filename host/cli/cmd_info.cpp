@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "amf/backend.hpp"
+#include "amf/version.hpp"
 #include "cli/commands.hpp"
 #ifdef AMF_CLI_TORCH
 #include <torch/version.h>
@@ -15,7 +16,7 @@ namespace cli {
 Command add_info(CLI::App& app) {
   app.add_subcommand("info", "Version, compiled backends and visible devices");
   return [] {
-    std::cout << "amf 0.1.0\n"
+    std::cout << "amf " << version() << "\n"
               << "cuda compiled: " << (cuda_compiled() ? "yes" : "no") << "\n"
               << "cuda devices: " << cuda_device_count() << "\n"
               << "cuda runtime: " << (cuda_runtime_version().empty() ? "none" : cuda_runtime_version()) << "\n"

@@ -32,6 +32,8 @@ Command add_render(CLI::App& app);
 // Draws the PNG/SVG plots of a study results directory with tools/<script>; kExitPlot when the
 // plot script fails.
 int plot_study(const std::string& dir, const std::string& script = "plot_gp_study.py");
+// Where plot_study finds `script` (empty when nowhere).
+std::string find_plot_script(const std::string& script);
 
 }  // namespace cli
 }  // namespace amf

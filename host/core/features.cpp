@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "amf/error.hpp"
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "gp/feature_gram.hpp"
 
 namespace amf {

@@ -4,8 +4,8 @@
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
 #include "core/validate_common.hpp"
-#include "cpu/feature_targets.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/feature_targets.hpp"
+#include "prep/target_occupancy.hpp"
 
 namespace amf {
 namespace {

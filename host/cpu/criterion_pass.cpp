@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "amf/error.hpp"
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "cpu/score_pair.hpp"
 #include "tile_math.cuh"
 

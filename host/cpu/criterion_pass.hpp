@@ -5,8 +5,8 @@
 
 #include "amf/problem.hpp"
 #include "amf/session.hpp"
-#include "cpu/pool_data.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/pool_data.hpp"
+#include "prep/target_occupancy.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {

@@ -18,11 +18,11 @@
 #include <type_traits>
 
 #include "amf/error.hpp"
-#include "cpu/feature_targets.hpp"
+#include "prep/feature_targets.hpp"
 #include "cpu/packed_features.hpp"
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "cpu/score_pair.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/target_occupancy.hpp"
 #include "tile_math.cuh"
 
 namespace amf {

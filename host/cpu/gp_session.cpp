@@ -1,6 +1,6 @@
 #include "cpu/gp_session.hpp"
 
-#include "cpu/importance_weights.hpp"
+#include "prep/importance_weights.hpp"
 
 namespace amf {
 namespace detail {

@@ -7,8 +7,8 @@
 #include "amf/problem.hpp"
 #include "amf/session.hpp"
 #include "cpu/criterion_pass.hpp"
-#include "cpu/pool_data.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/pool_data.hpp"
+#include "prep/target_occupancy.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {

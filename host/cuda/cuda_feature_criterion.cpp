@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "amf/error.hpp"
-#include "cpu/feature_targets.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/feature_targets.hpp"
+#include "prep/target_occupancy.hpp"
 #include "cuda/device_features.hpp"
 #include "cuda/device_linalg.hpp"
 #include "cuda/pair_scores.hpp"

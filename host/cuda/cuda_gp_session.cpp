@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "amf/error.hpp"
-#include "cpu/pool_data.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/pool_data.hpp"
+#include "prep/target_occupancy.hpp"
 #include "cuda/device_linalg.hpp"
 #include "cuda/pair_scores.hpp"
 #include "fused_launch.cuh"

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "amf/backend.hpp"
-#include "cpu/pool_data.hpp"
+#include "prep/pool_data.hpp"
 #include "cuda/cuda_context.hpp"
 
 namespace amf {

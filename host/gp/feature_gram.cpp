@@ -4,7 +4,7 @@
 #include <string>
 
 #include "amf/error.hpp"
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "tile_math.cuh"
 
 namespace amf {

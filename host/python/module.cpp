@@ -9,6 +9,7 @@
 #include <string>
 
 #include "amf/backend.hpp"
+#include "amf/version.hpp"
 #include "amf/bootstrap.hpp"
 #include "amf/config.hpp"
 #include "amf/criterion.hpp"
@@ -315,6 +316,7 @@ std::string run_study(const std::string& config_path, const std::string& out) {
 }  // namespace
 
 PYBIND11_MODULE(_amf, m) {
+  m.attr("__version__") = amf::version();
   m.doc() = "amf: active multi-task fine-tuning (C++ engine)";
   // Translators run in reverse order of registration: the derived class goes last.
   py::register_exception<amf::Error>(m, "Error", PyExc_RuntimeError);

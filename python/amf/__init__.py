@@ -16,12 +16,12 @@ Example::
 """
 import numpy as np
 
+from ._amf import __version__
 from ._amf import (Error, InvalidArgument, bootstrap_mean_ci, cuda_device_count, load_demonstrations, mpi_world, run_study,
                    save_demonstrations, write_study_outputs)
 from ._amf import _criterion, _feature_criterion, _kept_candidate_pairs
 from .torch_policy import as_numpy, loss_gradient_features, select_batch_for_policy
 
-__version__ = "0.1.0"
 __all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "loss_gradient_features",
            "select_batch_for_policy", "mpi_world"]

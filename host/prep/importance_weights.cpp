@@ -1,9 +1,9 @@
-#include "cpu/importance_weights.hpp"
+#include "prep/importance_weights.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "tile_math.cuh"
 
 namespace amf {

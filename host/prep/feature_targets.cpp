@@ -1,7 +1,7 @@
-#include "cpu/feature_targets.hpp"
+#include "prep/feature_targets.hpp"
 
-#include "cpu/importance_weights.hpp"
-#include "cpu/target_occupancy.hpp"
+#include "prep/importance_weights.hpp"
+#include "prep/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
 #include "tile_math.cuh"
 

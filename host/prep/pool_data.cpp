@@ -1,4 +1,4 @@
-#include "cpu/pool_data.hpp"
+#include "prep/pool_data.hpp"
 
 namespace amf {
 namespace detail {

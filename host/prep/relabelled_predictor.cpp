@@ -1,9 +1,9 @@
-#include "cpu/relabelled_predictor.hpp"
+#include "prep/relabelled_predictor.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "cpu/parallel.hpp"
+#include "prep/parallel.hpp"
 #include "tile_math.cuh"
 
 namespace amf {

@@ -9,7 +9,7 @@
 // m and Q are built once per GP (O(n^3) as GEMMs); exact, checked against direct prediction.
 #include <cstdint>
 
-#include "cpu/pool_data.hpp"
+#include "prep/pool_data.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {

@@ -1,6 +1,6 @@
 // Built when nvcc was not found.
 #include "amf/error.hpp"
-#include "cuda/batched_tile.hpp"
+#include "testing/batched_tile.hpp"
 
 namespace amf {
 namespace detail {

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "amf/problem.hpp"
-#include "cpu/pool_data.hpp"
-#include "cpu/relabelled_predictor.hpp"
+#include "prep/pool_data.hpp"
+#include "prep/relabelled_predictor.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {

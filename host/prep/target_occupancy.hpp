@@ -4,7 +4,7 @@
 
 #include "amf/criterion.hpp"
 #include "amf/problem.hpp"
-#include "cpu/pool_data.hpp"
+#include "prep/pool_data.hpp"
 
 namespace amf {
 namespace detail {

@@ -1,4 +1,4 @@
-#include "cpu/target_occupancy.hpp"
+#include "prep/target_occupancy.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "core/block_emulator.hpp"
+#include "testing/block_emulator.hpp"
 
 #include <ucontext.h>
 
