@@ -21,6 +21,7 @@ struct MatrixView {
   static MatrixView of(const std::vector<T>& v, std::int64_t rows, std::int64_t cols) {
     return MatrixView(v.data(), rows, cols, cols);
   }
+  static MatrixView of(std::vector<T>&&, std::int64_t, std::int64_t) = delete;  // would dangle
 
   const T& operator()(std::int64_t r, std::int64_t c) const { return data[r * row_stride + c]; }
   const T* row(std::int64_t r) const { return data + r * row_stride; }
@@ -35,6 +36,8 @@ struct VectorView {
   VectorView() = default;
   VectorView(const T* d, std::int64_t n) : data(d), size(n) {}
   VectorView(const std::vector<T>& v) : data(v.data()), size(static_cast<std::int64_t>(v.size())) {}  // NOLINT
+  // A view of a temporary would dangle as soon as the statement ends.
+  VectorView(std::vector<T>&&) = delete;
   const T& operator[](std::int64_t i) const { return data[i]; }
 };
 
