@@ -1,0 +1,238 @@
+// The criterion and greedy selection on numpy arrays: AMF-GP, AMF-NN (features as embeddings or
+// per-layer factors), the kept pairs, and the MPI-sharded selection.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "amf/backend.hpp"
+#include "amf/criterion.hpp"
+#include "amf/error.hpp"
+#include "amf/feature_problem.hpp"
+#include "amf/tables.hpp"
+#ifdef AMF_PY_MPI
+#include "amf/distributed.hpp"
+#endif
+#include "python/arrays.hpp"
+
+namespace amf_py {
+namespace {
+
+// Keeps the converted (float64, contiguous) arrays alive while the problem views them.
+struct Problem {
+  Array states, actions, tasks, candidates, targets, probs;
+  IndexArray offsets;
+  amf::CriterionProblem p;
+};
+
+std::unique_ptr<Problem> make_problem(Array pool_states, Array pool_actions, IndexArray traj_offsets,
+                                      Array pool_tasks, Array candidates, Array targets, Array target_probs,
+                                      double state_lengthscale, double task_lengthscale, double signal_variance,
+                                      double noise_variance, std::pair<double, double> clip, double min_weight,
+                                      int batch_size) {
+  auto q = std::make_unique<Problem>();
+  q->states = std::move(pool_states);
+  q->actions = std::move(pool_actions);
+  q->offsets = std::move(traj_offsets);
+  q->tasks = std::move(pool_tasks);
+  q->candidates = std::move(candidates);
+  q->targets = std::move(targets);
+  q->probs = std::move(target_probs);
+  auto& p = q->p;
+  p.pool_states = matrix(q->states, "pool_states", "n_steps x state_dim");
+  p.pool_actions = matrix(q->actions, "pool_actions", "n_steps x action_dim");
+  p.traj_offsets = vector<std::int64_t>(q->offsets, "traj_offsets");
+  p.pool_tasks = matrix(q->tasks, "pool_tasks", "n_trajectories x task_dim");
+  p.candidates = matrix(q->candidates, "candidates", "n_candidates x task_dim");
+  p.targets = matrix(q->targets, "targets", "n_targets x task_dim");
+  p.target_probs = vector<double>(q->probs, "target_probs");
+  p.kernel = {state_lengthscale, task_lengthscale, signal_variance};
+  p.noise_variance = noise_variance;
+  p.clip = {clip.first, clip.second};
+  p.min_weight = min_weight;
+  p.batch_size = batch_size;
+  return q;
+}
+
+py::dict to_dict(const amf::CriterionResult& r, std::int64_t N, std::int64_t R) {
+  py::dict d;
+  d["J"] = py::array_t<double>(r.J.size(), r.J.data());
+  d["info_gain"] = py::array_t<double>(r.info_gain.size(), r.info_gain.data());
+  d["weights"] = py::array_t<double>({N, R}, r.weights.data());
+  d["num_target_points"] = r.num_target_points;
+  if (!r.batch.empty()) {
+    d["batch"] = py::array_t<std::int64_t>(r.batch.size(), r.batch.data());
+    d["batch_J"] = py::array_t<double>(r.batch_J.size(), r.batch_J.data());
+    d["pseudo_demo_trajectory"] =
+        py::array_t<std::int64_t>(r.pseudo_demo_trajectory.size(), r.pseudo_demo_trajectory.data());
+  }
+  return d;
+}
+
+#ifdef AMF_PY_MPI
+// Python programs started by mpirun: MPI is initialised on first use unless the program (e.g.
+// through mpi4py) already did, and then finalised at interpreter exit only if we started it.
+void ensure_mpi() {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (initialised) return;
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  py::module_::import("atexit").attr("register")(py::cpp_function([] {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (!finalised) MPI_Finalize();
+  }));
+}
+#endif
+
+std::pair<int, int> mpi_world() {
+#ifdef AMF_PY_MPI
+  ensure_mpi();
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return {rank, size};
+#else
+  throw amf::Error("this amf module was built without MPI (install libopenmpi-dev and rebuild)");
+#endif
+}
+
+py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj_offsets, Array pool_tasks,
+             Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
+             double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
+             int batch_size, const std::string& backend_name, const std::string& out, bool distributed) {
+  auto q = make_problem(std::move(pool_states), std::move(pool_actions), std::move(traj_offsets),
+                        std::move(pool_tasks), std::move(candidates), std::move(targets), std::move(target_probs),
+                        state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight,
+                        batch_size);
+  amf::CriterionResult r;
+  if (distributed) {
+    // Every rank of MPI_COMM_WORLD calls with the same problem; candidates are sharded over
+    // them and every rank gets the single-process result. Rank 0 writes `out`.
+    if (!select) throw amf::InvalidArgument("distributed=True is an option of select_batch, not criterion");
+    const auto [rank, size] = mpi_world();
+#ifdef AMF_PY_MPI
+    {
+      py::gil_scoped_release release;
+      const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), {}, MPI_COMM_WORLD);
+      r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD);
+    }
+#endif
+    if (!out.empty() && rank == 0) amf::write_selection(out, q->p, r);
+    py::dict d = to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
+    d["rank"] = rank;
+    d["ranks"] = size;
+    return d;
+  }
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  {
+    py::gil_scoped_release release;  // the criterion is pure C++: let other Python threads run
+    r = select ? amf::select_batch(q->p, *backend) : amf::evaluate_criterion(q->p, *backend);
+  }
+  if (!out.empty()) amf::write_selection(out, q->p, r);
+  return to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
+}
+
+// Features from Python: a 2-D array (explicit embeddings, P x D) or a list of
+// (kind, inputs, signals) with kind "linear" or "layernorm" (the factorised form). `keep`
+// holds the converted arrays while the views are in use.
+amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Array>& keep) {
+  amf::FeatureSet f;
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    for (const auto& item : obj) {
+      const auto t = item.cast<py::tuple>();
+      if (t.size() != 3) throw amf::InvalidArgument(std::string(name) + ": each layer is (kind, inputs, signals)");
+      const auto kind = t[0].cast<std::string>();
+      if (kind != "linear" && kind != "layernorm")
+        throw amf::InvalidArgument(std::string(name) + ": layer kind '" + kind + "' (choose linear or layernorm)");
+      keep.push_back(t[1].cast<Array>());
+      keep.push_back(t[2].cast<Array>());
+      f.layers.push_back({kind == "linear" ? amf::FactorisedLayer::Kind::Linear : amf::FactorisedLayer::Kind::LayerNorm,
+                          matrix(keep[keep.size() - 2], name, "points x layer input width"),
+                          matrix(keep.back(), name, "points x layer output width")});
+    }
+  } else {
+    keep.push_back(obj.cast<Array>());
+    f.embedding = matrix(keep.back(), name, "points x embedding width");
+  }
+  return f;
+}
+
+py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp, Array target_logp, Array own_logp,
+                      Array target_probs, const py::object& candidate_features, const py::object& target_features,
+                      double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
+                      const std::string& backend_name, const std::string& gram_precision,
+                      const std::optional<IndexArray>& candidate_feature_rows) {
+  std::vector<Array> keep;
+  keep.reserve(64);
+  amf::FeatureCriterionProblem p;
+  p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
+  p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
+  p.target_logp = matrix(target_logp, "target_logp", "targets x pool steps");
+  p.own_logp = vector<double>(own_logp, "own_logp");
+  p.target_probs = vector<double>(target_probs, "target_probs");
+  p.candidate_features = features(candidate_features, "candidate_features", keep);
+  p.target_features = features(target_features, "target_features", keep);
+  p.noise_variance = noise_variance;
+  p.clip = {clip.first, clip.second};
+  p.min_weight = min_weight;
+  p.batch_size = batch_size;
+  if (candidate_feature_rows) p.candidate_feature_rows = vector<std::int64_t>(*candidate_feature_rows, "candidate_feature_rows");
+  if (gram_precision == "float32")
+    p.gram_precision = amf::GramPrecision::Float32;
+  else if (gram_precision != "float64")
+    throw amf::InvalidArgument("gram_precision '" + gram_precision + "' is unknown (choose float64 or float32)");
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  amf::CriterionResult r;
+  {
+    py::gil_scoped_release release;
+    r = select ? amf::select_batch(p, *backend) : amf::evaluate_criterion(p, *backend);
+  }
+  return to_dict(r, p.candidate_logp.rows, p.traj_offsets.size - 1);
+}
+
+}  // namespace
+
+void bind_criterion(py::module_& m) {
+  // Documented and given defaults in python/amf/__init__.py.
+  m.def("_criterion", &run, py::arg("select"), py::arg("pool_states"), py::arg("pool_actions"),
+        py::arg("traj_offsets"), py::arg("pool_tasks"), py::arg("candidates"), py::arg("targets"),
+        py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
+        py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
+        py::arg("batch_size"), py::arg("backend"), py::arg("out"), py::arg("distributed") = false);
+  m.def("mpi_world", &mpi_world,
+        "(rank, size) of MPI_COMM_WORLD, initialising MPI if needed (modules built with MPI only).");
+  m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
+        py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
+        py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
+        py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
+        py::arg("candidate_feature_rows") = std::nullopt);
+  m.def(
+      "_kept_candidate_pairs",
+      [](IndexArray traj_offsets, Array candidate_logp, Array own_logp, std::pair<double, double> clip,
+         double min_weight) {
+        amf::FeatureCriterionProblem p;
+        p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
+        p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
+        p.own_logp = vector<double>(own_logp, "own_logp");
+        p.clip = {clip.first, clip.second};
+        p.min_weight = min_weight;
+        const auto pairs = amf::kept_candidate_pairs(p);
+        py::array_t<std::int64_t> idx({static_cast<py::ssize_t>(pairs.size()), py::ssize_t(2)});
+        py::array_t<double> w(static_cast<py::ssize_t>(pairs.size()));
+        auto I = idx.mutable_unchecked<2>();
+        auto W = w.mutable_unchecked<1>();
+        for (std::size_t q = 0; q < pairs.size(); ++q) {
+          I(q, 0) = pairs[q].candidate;
+          I(q, 1) = pairs[q].trajectory;
+          W(q) = pairs[q].weight;
+        }
+        return py::make_tuple(idx, w);
+      },
+      py::arg("traj_offsets"), py::arg("candidate_logp"), py::arg("own_logp"), py::arg("clip"), py::arg("min_weight"));
+}
+
+}  // namespace amf_py
