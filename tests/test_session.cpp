@@ -12,6 +12,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/error.hpp"
+#include "expect_error.hpp"
 #include "amf/launch.hpp"
 #include "amf/session.hpp"
 #include "feature_problem_fixture.hpp"
@@ -26,15 +27,7 @@ std::vector<amf::BackendKind> runnable_backends() {
   return kinds;
 }
 
-template <typename Call>
-void expect_named(Call call, const std::string& field) {
-  try {
-    call();
-    ADD_FAILURE() << "no error for a NaN in " << field;
-  } catch (const amf::InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << "message: " << e.what();
-  }
-}
+using amf_test::expect_invalid_argument_naming;
 
 TEST(Session, EveryBackendsPublicEntryValidatesGp) {
   for (const auto kind : runnable_backends()) {
@@ -43,10 +36,10 @@ TEST(Session, EveryBackendsPublicEntryValidatesGp) {
     amf_test::OwnedProblem op({0.0, 1.0, 2.0}, {0.5, 1.5, 2.5}, {0.0, 3.0});
     op.candidates[3] = std::numeric_limits<double>::quiet_NaN();
     op.rebuild();
-    expect_named([&] { backend->open_session(op.problem); }, "candidates[1][1]");
-    expect_named([&] { backend->open_session(op.problem, {0, 1}); }, "candidates[1][1]");
-    expect_named([&] { amf::select_batch(op.problem, *backend); }, "candidates[1][1]");
-    expect_named([&] { amf::evaluate_criterion(op.problem, *backend); }, "candidates[1][1]");
+    expect_invalid_argument_naming([&] { backend->open_session(op.problem); }, "candidates[1][1]");
+    expect_invalid_argument_naming([&] { backend->open_session(op.problem, {0, 1}); }, "candidates[1][1]");
+    expect_invalid_argument_naming([&] { amf::select_batch(op.problem, *backend); }, "candidates[1][1]");
+    expect_invalid_argument_naming([&] { amf::evaluate_criterion(op.problem, *backend); }, "candidates[1][1]");
   }
 }
 
@@ -57,8 +50,8 @@ TEST(Session, EveryBackendsPublicEntryValidatesFeatures) {
     amf_test::OwnedFeatureProblem op(3, 4, 5, 2, false);
     double* logp = const_cast<double*>(op.problem.target_logp.data);
     logp[5] = std::nan("");
-    expect_named([&] { backend->open_session(op.problem); }, "target_logp");
-    expect_named([&] { amf::select_batch(op.problem, *backend); }, "target_logp");
+    expect_invalid_argument_naming([&] { backend->open_session(op.problem); }, "target_logp");
+    expect_invalid_argument_naming([&] { amf::select_batch(op.problem, *backend); }, "target_logp");
   }
 }
 
@@ -163,9 +156,9 @@ TEST(Launch, ReadsEachLaunchersVariables) {
 }
 
 TEST(Launch, MalformedVariablesAreNamed) {
-  expect_named([] { launch_with({{"PMI_SIZE", "two"}}); }, "PMI_SIZE");
-  expect_named([] { launch_with({{"OMPI_COMM_WORLD_SIZE", "0"}}); }, "OMPI_COMM_WORLD_SIZE");
-  expect_named([] { launch_with({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", "2"}}); }, "SLURM_PROCID");
+  expect_invalid_argument_naming([] { launch_with({{"PMI_SIZE", "two"}}); }, "PMI_SIZE");
+  expect_invalid_argument_naming([] { launch_with({{"OMPI_COMM_WORLD_SIZE", "0"}}); }, "OMPI_COMM_WORLD_SIZE");
+  expect_invalid_argument_naming([] { launch_with({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_PROCID", "2"}}); }, "SLURM_PROCID");
 }
 
 }  // namespace

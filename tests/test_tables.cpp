@@ -4,19 +4,12 @@
 #include <string>
 
 #include "amf/error.hpp"
+#include "expect_error.hpp"
 #include "amf/tables.hpp"
 
 namespace {
 
-template <typename Call>
-void expect_named(Call call, const std::string& text) {
-  try {
-    call();
-    ADD_FAILURE() << "no error; expected one naming " << text;
-  } catch (const amf::InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << "message: " << e.what();
-  }
-}
+using amf_test::expect_invalid_argument_naming;
 
 TEST(TargetTasks, WeightColumnIsSplitOffAndNormalised) {
   amf::NumericTable t{{"x", "weight", "y"}, {1, 2, 3, 4, 6, 5}, 2};
@@ -27,9 +20,9 @@ TEST(TargetTasks, WeightColumnIsSplitOffAndNormalised) {
   EXPECT_DOUBLE_EQ(tt.probs[1], 0.75);
   const amf::TargetTasks uniform = amf::target_tasks(amf::NumericTable{{"x"}, {1, 2, 3, 4}, 4}, "t.csv");
   EXPECT_EQ(uniform.probs, std::vector<double>(4, 0.25));
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, -1, 2, 3}, 2}, "t.csv"); }, "t.csv: row 1");
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, 0, 2, 0}, 2}, "t.csv"); }, "sums to 0");
-  expect_named([] { amf::target_tasks(amf::NumericTable{{"weight"}, {1}, 1}, "t.csv"); }, "no task columns");
+  expect_invalid_argument_naming([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, -1, 2, 3}, 2}, "t.csv"); }, "t.csv: row 1");
+  expect_invalid_argument_naming([] { amf::target_tasks(amf::NumericTable{{"x", "weight"}, {1, 0, 2, 0}, 2}, "t.csv"); }, "sums to 0");
+  expect_invalid_argument_naming([] { amf::target_tasks(amf::NumericTable{{"weight"}, {1}, 1}, "t.csv"); }, "no task columns");
 }
 
 }  // namespace

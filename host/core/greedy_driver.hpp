@@ -5,8 +5,10 @@
 // on one process (LocalExchange) and sharded over MPI ranks (host/dist/).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
+#include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/session.hpp"
 
@@ -48,6 +50,13 @@ ScoredCandidate best_in_range(const std::vector<double>& J, std::int64_t begin);
 // Appends the pick to result.batch (with its J and its pseudo-demonstration: the pool trajectory
 // of largest weight in row pick.candidate of `weights`, N x R) and returns that trajectory.
 std::int64_t record_pick(const ScoredCandidate& pick, const double* weights, std::int64_t R, CriterionResult& result);
+
+// The public entries' way to open a session: for a selection the batch size is checked first
+// (validate's message), then Backend::open_session validates the rest once.
+std::unique_ptr<SelectionSession> open_selection_session(Backend& backend, const CriterionProblem& problem,
+                                                         CandidateRange range, bool select);
+std::unique_ptr<SelectionSession> open_selection_session(Backend& backend, const FeatureCriterionProblem& problem,
+                                                         CandidateRange range, bool select);
 
 // select = false: one pass (J and the information gain, no batch). select = true: batch_size
 // picks with conditioning after each but the last.

@@ -43,11 +43,9 @@ CudaBackend::CudaBackend(const BackendOptions& options) : impl_(std::make_unique
 CudaBackend::~CudaBackend() = default;
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const CriterionProblem& p, CandidateRange range) {
-  detail::PoolData pool = detail::gather_pool(p);
-  std::int64_t T_max = 0;
-  for (std::int64_t i = 0; i < pool.num_trajectories(); ++i) T_max = std::max(T_max, pool.steps(i));
+  const std::int64_t T_max = longest_trajectory(p.traj_offsets);
   if (beyond_tile_limit(T_max)) return std::make_unique<detail::GpSelectionSession>(p, range, impl_->cpu_threads);
-  return detail::open_gp_session_cuda(p, range, impl_->ctx, impl_->path, std::move(pool), T_max);
+  return detail::open_gp_session_cuda(p, range, impl_->ctx, impl_->path, detail::gather_pool(p), T_max);
 }
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {

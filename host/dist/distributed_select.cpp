@@ -15,10 +15,8 @@ template <typename Problem>
 CriterionResult select_sharded(const Problem& p, std::int64_t N, Backend& backend, MPI_Comm comm) {
   detail::MpiExchange exchange(comm, N);
   std::unique_ptr<SelectionSession> session;
-  exchange.run_local([&] {
-    if (p.batch_size < 1) validate(p, /*for_batch_selection=*/true);
-    session = backend.open_session(p, exchange.my_range());
-  });
+  exchange.run_local(
+      [&] { session = detail::open_selection_session(backend, p, exchange.my_range(), /*select=*/true); });
   return detail::run_greedy(*session, p.batch_size, /*select=*/true, exchange);
 }
 
