@@ -84,7 +84,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, const BackendOptions& op
                      cuda_device_count());
     });
   }
-  return std::make_unique<CpuBackend>(options.cpu_threads);
+  return std::make_unique<CpuBackend>(options.cpu_threads, options.session_cache_bytes);
 }
 
 }  // namespace amf

@@ -34,7 +34,7 @@ CriterionResult run_greedy(SelectionSession& session, int batch_size, bool selec
   const int passes = select ? batch_size : 1;
   for (int b = 0; b < passes; ++b) {
     PassScores scores;
-    exchange.run_local([&] { scores = session.score(); });
+    exchange.run_local([&] { scores = session.score(/*with_info_gain=*/b == 0); });
     if (b == 0) {
       result.J = exchange.gather(scores.J.data(), static_cast<std::int64_t>(scores.J.size()), 1);
       result.info_gain = exchange.gather(scores.info_gain.data(), static_cast<std::int64_t>(scores.info_gain.size()), 1);
@@ -42,7 +42,13 @@ CriterionResult run_greedy(SelectionSession& session, int batch_size, bool selec
     if (!select) break;
     const ScoredCandidate pick = exchange.best(best_in_range(scores.J, session.range().begin));
     const std::int64_t pseudo = record_pick(pick, result.weights.data(), R, result);
-    if (b + 1 < passes) exchange.run_local([&] { session.condition_on(pick.candidate, pseudo); });
+    if (b + 1 < passes) {
+      // The session holding the pick may share its kept blocks, so no other derives them anew.
+      std::vector<double> blocks;
+      exchange.run_local([&] { blocks = session.pick_blocks(pick.candidate, pseudo); });
+      blocks = exchange.from_owner(std::move(blocks), pick.candidate);
+      exchange.run_local([&] { session.condition_on(pick.candidate, pseudo, blocks); });
+    }
   }
   return result;
 }

@@ -32,6 +32,8 @@ class PickExchange {
   virtual std::vector<double> gather(const double* mine, std::int64_t range_size, std::int64_t width) = 0;
   // The smallest J over all processes, the smallest candidate index on ties.
   virtual ScoredCandidate best(const ScoredCandidate& mine) = 0;
+  // The values of the process whose range holds `candidate` (its `mine`), on every process.
+  virtual std::vector<double> from_owner(std::vector<double> mine, std::int64_t candidate) = 0;
 };
 
 // One process: nothing to exchange.
@@ -42,6 +44,7 @@ class LocalExchange final : public PickExchange {
     return std::vector<double>(mine, mine + range_size * width);
   }
   ScoredCandidate best(const ScoredCandidate& mine) override { return mine; }
+  std::vector<double> from_owner(std::vector<double> mine, std::int64_t) override { return mine; }
 };
 
 // The range's best candidate: smallest J, first on ties ({+inf, -1} for an empty range).

@@ -8,11 +8,12 @@
 namespace amf {
 
 std::unique_ptr<SelectionSession> CpuBackend::open_validated(const CriterionProblem& p, CandidateRange range) {
-  return std::make_unique<detail::GpSelectionSession>(p, range, threads_);
+  return std::make_unique<detail::GpSelectionSession>(p, range, threads_,
+                                                    detail::resolve_session_budget(cache_bytes_));
 }
 
 std::unique_ptr<SelectionSession> CpuBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {
-  return detail::open_feature_session_cpu(p, range, threads_);
+  return detail::open_feature_session_cpu(p, range, threads_, detail::resolve_session_budget(cache_bytes_));
 }
 
 }  // namespace amf

@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+
 #include "amf/backend.hpp"
 
 namespace amf {
@@ -7,7 +9,8 @@ namespace amf {
 // per-candidate work (nothing of size N x R x T x M).
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads = 0) : threads_(threads) {}
+  // cache_bytes: BackendOptions::session_cache_bytes.
+  explicit CpuBackend(int threads = 0, std::int64_t cache_bytes = -1) : threads_(threads), cache_bytes_(cache_bytes) {}
   std::string name() const override { return "cpu"; }
 
  protected:
@@ -17,6 +20,7 @@ class CpuBackend final : public Backend {
 
  private:
   int threads_;
+  std::int64_t cache_bytes_;
 };
 
 }  // namespace amf

@@ -15,10 +15,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
+#include <string>
 #include <type_traits>
 
 #include "amf/error.hpp"
 #include "prep/feature_targets.hpp"
+#include "cpu/cross_covariance_cache.hpp"
 #include "cpu/packed_features.hpp"
 #include "prep/parallel.hpp"
 #include "cpu/score_pair.hpp"
@@ -111,8 +114,129 @@ class FeaturePass {
   // J and gain are indexed from candidate `first` (a session's range).
   void score(const std::vector<Pair>& pairs, std::int64_t first, const Conditioning& cond, std::vector<double>& J,
              std::vector<double>& gain, std::atomic<int>& jittered) const {
+    for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
+                              const std::vector<Eigen::Index>& first_row) {
+      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered);
+    });
+  }
+
+  // The first pass's blocks with no pick yet, into the cache (whose pairs are `pairs`, stacked in
+  // order): every pair's k(X, X) and k(X, Z). `stacked` gets the candidate feature rows of the
+  // stacked steps.
+  void fill(const std::vector<Pair>& pairs, CrossCovarianceCache& cache, std::vector<std::int64_t>& stacked) const {
+    for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
+                              const std::vector<Eigen::Index>& first_row) {
+      stacked.insert(stacked.end(), rows.begin(), rows.end());
+      const auto rg = static_cast<Eigen::Index>(rows.size());
+      PackedRows<double> X;
+      pack_rows(p_.candidate_features, layout_, rows.data(), rg, X);
+      parallel_for(static_cast<std::int64_t>(g1 - g0), threads_, [&](std::int64_t q) {
+        const Eigen::Index r0 = first_row[q], T = first_row[q + 1] - first_row[q];
+        GramScratch<double> scratch;
+        packed_gram(layout_, X, r0, T, X, r0, T, cache.gram(g0 + q).data(), T, scratch);
+      });
+      const AsScalar<S> XS(X);
+      double* C = cache.cross_rows(cache.pair(g0).first_row);
+      parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
+        const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+        pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+        packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C + z0, M_, s.gram);
+      });
+    });
+  }
+
+  // A pick's rows of the picks' factor ([Bt Ck]) and of the targets' projection (W).
+  struct PickRows {
+    PackedRows<double> points;
+    Eigen::MatrixXd Bt, Ck;
+    RowMatrix W;
+  };
+
+  // Conditions `cond` on one more pick (feature rows `rows`) by block Cholesky extension, in
+  // float64, and returns the pick's rows for the cache's update.
+  PickRows extend(Conditioning& cond, const std::vector<std::int64_t>& rows) const {
+    const Eigen::Index m = cond.size(), TP = static_cast<Eigen::Index>(rows.size());
+    PickRows pick;
+    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points);
+    GramScratch<double> scratch;
+    RowMatrix K(TP, TP);
+    packed_gram(layout_, pick.points, 0, TP, pick.points, 0, TP, K.data(), TP, scratch);
+    Eigen::MatrixXd B(m, TP);  // Lp^-1 k(earlier picks, P)
+    if (m > 0) {
+      RowMatrix Kmp(m, TP);
+      packed_gram(layout_, cond.points, 0, m, pick.points, 0, TP, Kmp.data(), TP, scratch);
+      B = Kmp;
+      cond.factor.triangularView<Eigen::Lower>().solveInPlace(B);
+    }
+    Eigen::MatrixXd schur = K;
+    schur.noalias() -= B.transpose() * B;
+    schur.diagonal().array() += p_.noise_variance;
+    pick.Ck = robust_cholesky(schur, "the conditional Gram of a pick given this batch's earlier picks");
+    pick.Bt = B.transpose();
+    pick.W.resize(TP, M_);
+    parallel_for_with<BlockScratch<double>>(blocks_, threads_, [&](BlockScratch<double>& s, std::int64_t b) {
+      const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      packed_gram(layout_, pick.points, 0, TP, s.Zb, 0, mb, pick.W.data() + z0, M_, s.gram);
+    });
+    if (m > 0) pick.W.noalias() -= pick.Bt * cond.UZ;
+    pick.Ck.template triangularView<Eigen::Lower>().solveInPlace(pick.W);
+    append(cond, pick);
+    return pick;
+  }
+
+  // The same from the blocks a session keeping the pick's pair shares (CrossCovarianceCache::
+  // pair_blocks): its Gram G, cross-covariance C and rows V under the earlier picks give
+  // Ck = chol(G + sigma^2 I), Bt = V and W = Ck^-1 C, with no Gram against the targets. Only
+  // cond's prior variances follow (its m counts the picks so far); the rest of cond is left for
+  // extend() to rebuild should a later pick come without blocks.
+  PickRows extend_from_blocks(Conditioning& cond, Eigen::Index m, const std::vector<std::int64_t>& rows,
+                              const std::vector<double>& blocks) const {
+    const Eigen::Index TP = static_cast<Eigen::Index>(rows.size());
+    if (static_cast<Eigen::Index>(blocks.size()) != TP * (TP + M_ + m))
+      throw Error("AMF-NN session: a pick's shared blocks have " + std::to_string(blocks.size()) + " values, not " +
+                  std::to_string(TP * (TP + M_ + m)) + " (sessions of different problems?)");
+    PickRows pick;
+    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points);
+    Eigen::MatrixXd schur = Eigen::Map<const RowMatrix>(blocks.data(), TP, TP);
+    schur.diagonal().array() += p_.noise_variance;
+    pick.Ck = robust_cholesky(schur, "the conditional Gram of a pick given this batch's earlier picks");
+    pick.W = Eigen::Map<const RowMatrix>(blocks.data() + TP * TP, TP, M_);
+    pick.Ck.template triangularView<Eigen::Lower>().solveInPlace(pick.W);
+    pick.Bt = Eigen::Map<const RowMatrix>(blocks.data() + TP * (TP + M_), TP, m);
+    cond.prior -= pick.W.colwise().squaredNorm().transpose();
+    return pick;
+  }
+
+  double floor() const { return tile::variance_floor(targets_.prior.size() ? targets_.prior.maxCoeff() : 1.0); }
+
+ private:
+  // cond grows by the pick: its points, its rows [Bt Ck] of the factor and W of the targets'
+  // projection, and the target variances lose what it explains.
+  void append(Conditioning& cond, const PickRows& pick) const {
+    const Eigen::Index m = cond.size(), TP = pick.points.rows();
+    cond.prior -= pick.W.colwise().squaredNorm().transpose();
+    PackedRows<double> points(m + TP, layout_.width);
+    points.topRows(m) = cond.points.topRows(m);
+    points.bottomRows(TP) = pick.points;
+    cond.points = std::move(points);
+    Eigen::MatrixXd factor = Eigen::MatrixXd::Zero(m + TP, m + TP);
+    if (m > 0) factor.topLeftCorner(m, m) = cond.factor;
+    factor.bottomLeftCorner(TP, m) = pick.Bt;
+    factor.bottomRightCorner(TP, TP) = pick.Ck;
+    cond.factor = std::move(factor);
+    RowMatrix UZ(m + TP, M_);
+    if (m > 0) UZ.topRows(m) = cond.UZ;
+    UZ.bottomRows(TP) = pick.W;
+    cond.UZ = std::move(UZ);
+  }
+
+  // Calls body(g0, g1, rows, first_row) for consecutive groups of pairs [g0, g1) of about
+  // kGroupRows steps: rows are their candidate feature rows, first_row[q] pair g0 + q's first.
+  template <typename Body>
+  void for_each_group(const std::vector<Pair>& pairs, Body&& body) const {
     for (std::size_t g0 = 0; g0 < pairs.size();) {
-      std::vector<Eigen::Index> first_row{0};  // first row of each pair in the group
+      std::vector<Eigen::Index> first_row{0};
       std::vector<std::int64_t> rows;
       std::size_t g1 = g0;
       while (g1 < pairs.size() && (g1 == g0 || first_row.back() < kGroupRows)) {
@@ -121,12 +245,11 @@ class FeaturePass {
           rows.push_back(candidate_feature_row(p_, q.candidate, t));
         first_row.push_back(static_cast<Eigen::Index>(rows.size()));
       }
-      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered);
+      body(g0, g1, rows, first_row);
       g0 = g1;
     }
   }
 
- private:
   void score_group(const std::vector<Pair>& pairs, std::size_t g0, std::size_t g1,
                    const std::vector<std::int64_t>& rows, const std::vector<Eigen::Index>& first,
                    std::int64_t first_candidate, const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
@@ -157,7 +280,7 @@ class FeaturePass {
 
     // Target blocks: k(X, Z_b) for the whole group, then per pair solve, log and reduce.
     const AsScalar<S> XS(X);
-    const double floor = tile::variance_floor(targets_.prior.size() ? targets_.prior.maxCoeff() : 1.0);
+    const double floor = this->floor();
     std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
     parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
@@ -197,15 +320,17 @@ class FeaturePass {
   Eigen::Index M_, blocks_;
 };
 
-// One AMF-NN selection on the CPU over a range of candidates. Each pass conditions on this batch's
-// picks afresh (their Gram with the targets is small next to the pairs' blocks).
+// One AMF-NN selection on the CPU over a range of candidates. When the first pass's blocks fit
+// the session's budget, picks update them (cross_covariance_cache.hpp); otherwise each pass
+// conditions on this batch's picks afresh (their Gram with the targets is small next to the
+// pairs' blocks) and recomputes every pair.
 template <typename S>
 class CpuFeatureSession final : public SelectionSession {
  public:
-  CpuFeatureSession(const FeatureCriterionProblem& p, CandidateRange range, int threads)
+  CpuFeatureSession(const FeatureCriterionProblem& p, CandidateRange range, int threads, std::int64_t cache_budget)
       : SelectionSession(range), p_(p), targets_(feature_targets(p, range, threads)), layout_(p.candidate_features),
         pairs_(kept_range_pairs(targets_.candidate_weights, range, p.min_weight)),
-        pass_(p, targets_, layout_, threads) {
+        pass_(p, targets_, layout_, threads), threads_(threads), cache_budget_(cache_budget) {
     if (!(layout_ == PackedLayout(p.target_features)))
       throw InvalidArgument("feature sets of different forms or widths cannot be compared");
   }
@@ -216,37 +341,100 @@ class CpuFeatureSession final : public SelectionSession {
   }
   std::int64_t num_target_points() const override { return static_cast<std::int64_t>(targets_.rows.size()); }
 
-  PassScores score() override {
-    const Conditioning cond = pass_.condition(picked_rows_);
-    PassScores out;
-    out.J.assign(range().size(), 0.0);
-    out.info_gain.assign(range().size(), 0.0);
+  PassScores score_pass(bool with_info_gain) override {
+    if (!cache_decided_ && picked_rows_.empty()) build_cache();
     std::atomic<int> jittered{0};
-    pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered);
+    PassScores out;
+    if (cache_) {
+      out = cache_->score(picks_.prior, targets_.omega, pass_.floor(), p_.noise_variance, range().begin,
+                          range().size(), jittered, threads_, with_info_gain);
+    } else {
+      const Conditioning cond = pass_.condition(picked_rows_);
+      out.J.assign(range().size(), 0.0);
+      out.info_gain.assign(range().size(), 0.0);
+      pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered);
+    }
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
     return out;
   }
 
-  void condition_on(std::int64_t candidate, std::int64_t trajectory) override {
+  std::vector<double> pick_blocks(std::int64_t candidate, std::int64_t trajectory) const override {
+    if (!cache_) return {};
+    const auto q = cache_->find(candidate, trajectory);
+    return q ? cache_->pair_blocks(*q) : std::vector<double>{};
+  }
+
+  bool incremental() const override { return cache_ != nullptr; }
+  std::int64_t kept_bytes() const override { return cache_ ? cache_->bytes() + stacked_bytes() : 0; }
+
+ protected:
+  void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& blocks) override {
     const auto rows = candidate_rows(p_, candidate, trajectory);
     picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
+    const auto TP = static_cast<Eigen::Index>(rows.size());
+    if (cache_ && !cache_fits_after_pick(cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_, "AMF-NN")) {
+      cache_.reset();
+      stacked_.clear();
+    }
+    if (!cache_) return;
+    const Eigen::Index m = cache_->pick_points();
+    if (blocks.empty() && picks_.size() < m) {
+      // Earlier picks came with blocks, so only their prior variances were kept: condition on
+      // them afresh, keeping the prior variances the updates produced.
+      const std::vector<std::int64_t> earlier(picked_rows_.begin(), picked_rows_.end() - TP);
+      Eigen::VectorXd prior = std::move(picks_.prior);
+      picks_ = pass_.condition(earlier);
+      picks_.prior = std::move(prior);
+    }
+    const auto pick = blocks.empty() ? pass_.extend(picks_, rows) : pass_.extend_from_blocks(picks_, m, rows, blocks);
+    cache_->condition(pick.Bt, pick.Ck, pick.W, [&](Eigen::Index r0, Eigen::Index n, Eigen::MatrixXd& out) {
+      PackedRows<double> X;
+      pack_rows(p_.candidate_features, layout_, stacked_.data() + r0, n, X);
+      RowMatrix K(n, TP);
+      GramScratch<double> scratch;
+      packed_gram(layout_, X, 0, n, pick.points, 0, TP, K.data(), TP, scratch);
+      out = K;
+    }, threads_);
   }
 
  private:
+  std::int64_t stacked_bytes() const { return static_cast<std::int64_t>(sizeof(std::int64_t) * stacked_.size()); }
+
+  void build_cache() {
+    cache_decided_ = true;
+    std::vector<Eigen::Index> steps;
+    for (const auto& q : pairs_) steps.push_back(p_.traj_offsets[q.trajectory + 1] - p_.traj_offsets[q.trajectory]);
+    const auto M = static_cast<Eigen::Index>(targets_.rows.size());
+    const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
+    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
+                               static_cast<std::int64_t>(sizeof(std::int64_t)) * rows;
+    if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-NN", pairs_.size())) return;
+    cache_ = std::make_unique<CrossCovarianceCache>(pairs_, steps, M);
+    pass_.fill(pairs_, *cache_, stacked_);
+    picks_.prior = targets_.prior;
+  }
+
   const FeatureCriterionProblem& p_;
   const FeatureTargets targets_;
   const PackedLayout layout_;
   const std::vector<Pair> pairs_;
   const FeaturePass<S> pass_;
+  int threads_;
+  std::int64_t cache_budget_;
   std::vector<std::int64_t> picked_rows_;  // rows of candidate_features of this batch's pseudo-demonstrations
+  bool cache_decided_ = false;             // the first pass has chosen cache or recompute
+  std::unique_ptr<CrossCovarianceCache> cache_;  // null: recompute every pass
+  std::vector<std::int64_t> stacked_;      // candidate feature rows of the cache's stacked steps
+  Conditioning picks_;                     // the picks, grown by extension (cache only)
 };
 
 }  // namespace
 
 std::unique_ptr<SelectionSession> open_feature_session_cpu(const FeatureCriterionProblem& p, CandidateRange range,
-                                                           int threads) {
-  if (p.gram_precision == GramPrecision::Float32) return std::make_unique<CpuFeatureSession<float>>(p, range, threads);
-  return std::make_unique<CpuFeatureSession<double>>(p, range, threads);
+                                                           int threads, std::int64_t cache_budget) {
+  if (p.gram_precision == GramPrecision::Float32)
+    return std::make_unique<CpuFeatureSession<float>>(p, range, threads, cache_budget);
+  return std::make_unique<CpuFeatureSession<double>>(p, range, threads, cache_budget);
 }
 
 }  // namespace detail

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 
 #include "amf/feature_problem.hpp"
@@ -8,9 +9,11 @@ namespace amf {
 namespace detail {
 
 // The feature criterion's session on the CPU (float64, or float32 GEMMs as gram_precision says;
-// threads over target blocks).
+// threads over target blocks). cache_budget: bytes the first pass's kept blocks may take for
+// incremental conditioning (cross_covariance_cache.hpp); 0 recomputes every pass.
 std::unique_ptr<SelectionSession> open_feature_session_cpu(const FeatureCriterionProblem& problem,
-                                                           CandidateRange range, int threads);
+                                                           CandidateRange range, int threads,
+                                                           std::int64_t cache_budget);
 
 }  // namespace detail
 }  // namespace amf

@@ -1,6 +1,13 @@
 #include "cpu/gp_session.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
 #include "prep/importance_weights.hpp"
+#include "prep/feature_targets.hpp"
+#include "prep/parallel.hpp"
+#include "tile_math.cuh"
 
 namespace amf {
 namespace detail {
@@ -13,9 +20,10 @@ MatrixView<double> candidate_rows(const CriterionProblem& p, CandidateRange rang
 
 }  // namespace
 
-GpSelectionSession::GpSelectionSession(const CriterionProblem& p, CandidateRange range, int threads)
+GpSelectionSession::GpSelectionSession(const CriterionProblem& p, CandidateRange range, int threads,
+                                       std::int64_t cache_budget)
     : SelectionSession(range), problem_(p), candidates_(candidate_rows(p, range)), threads_(threads),
-      pool_(gather_pool(p)) {
+      cache_budget_(cache_budget), pool_(gather_pool(p)) {
   const RbfKernel kernel(p.kernel, pool_.state_dim, pool_.task_dim);
   gp_ = std::make_unique<GpPosterior>(kernel, p.noise_variance, pool_.X, pool_.Y);
   const ImportanceWeights weights_of(*gp_, pool_, p, threads);
@@ -25,15 +33,86 @@ GpSelectionSession::GpSelectionSession(const CriterionProblem& p, CandidateRange
   block_ = std::make_unique<TargetBlock>(*state_, targets_, threads);
 }
 
-PassScores GpSelectionSession::score() {
-  return criterion_pass(*state_, *block_, pool_, candidates_, cand_w_, targets_, problem_.min_weight, threads_);
+PassScores GpSelectionSession::score_pass(bool with_info_gain) {
+  if (!cache_decided_ && !picked_) build_cache();
+  if (!cache_)
+    return criterion_pass(*state_, *block_, pool_, candidates_, cand_w_, targets_, problem_.min_weight, threads_);
+  std::atomic<int> jittered{0};
+  PassScores scores = cache_->score(block_->variance, targets_.weight, tile::variance_floor(state_->kernel().signal_variance),
+                                    state_->noise_variance(), range().begin, range().size(), jittered, threads_,
+                                    with_info_gain);
+  if (jittered > 0)
+    spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter to factorise", jittered.load());
+  return scores;
 }
 
-void GpSelectionSession::condition_on(std::int64_t candidate, std::int64_t trajectory) {
+std::int64_t GpSelectionSession::kept_bytes() const {
+  if (!cache_) return 0;
+  return cache_->bytes() +
+         static_cast<std::int64_t>(sizeof(double)) * (cached_points_.size() + cached_projection_.size());
+}
+
+void GpSelectionSession::build_cache() {
+  cache_decided_ = true;
+  const auto pairs = kept_range_pairs(cand_w_, range(), problem_.min_weight);
+  std::vector<Eigen::Index> steps;
+  Eigen::Index rows = 0;
+  for (const auto& q : pairs) rows += steps.emplace_back(pool_.steps(q.trajectory));
+  const Eigen::Index M = targets_.points.rows();
+  const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
+                             static_cast<std::int64_t>(sizeof(double)) * rows * (pool_.X.cols() + pool_.X.rows());
+  if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-GP", pairs.size())) return;
+  cache_ = std::make_unique<CrossCovarianceCache>(pairs, steps, M);
+  cached_points_.resize(rows, pool_.X.cols());
+  cached_projection_.resize(rows, pool_.X.rows());
+  for (std::size_t q = 0; q < pairs.size(); ++q)
+    relabel_trajectory(pool_, pairs[q].trajectory, problem_.candidates.row(pairs[q].candidate), cached_points_,
+                       cache_->pair(q).first_row);
+  // Under the pool alone: k_D(X, X) = k(X, X) - U_X^T U_X and k_D(X, Z) = k(X, Z) - U_X^T U_Z.
+  const RbfKernel& kernel = state_->kernel();
+  parallel_for(static_cast<std::int64_t>(pairs.size()), threads_, [&](std::int64_t q) {
+    const auto& pair = cache_->pair(q);
+    const RowMatrix X = cached_points_.middleRows(pair.first_row, pair.steps);
+    const Eigen::MatrixXd U_X = state_->project(X);
+    cached_projection_.middleRows(pair.first_row, pair.steps) = U_X.transpose();
+    cache_->gram(q) = kernel.gram(X, X) - U_X.transpose() * U_X;
+    cache_->cross(q) = kernel.gram(X, targets_.points) - U_X.transpose() * block_->U;
+  });
+}
+
+void GpSelectionSession::condition_pick(std::int64_t candidate, std::int64_t trajectory,
+                                        const std::vector<double>& /*blocks: AMF-GP derives none*/) {
   RowMatrix X(pool_.steps(trajectory), pool_.X.cols());
   relabel_trajectory(pool_, trajectory, problem_.candidates.row(candidate), X, 0);
+  const Eigen::Index old_size = state_->size();
   state_->extend(X);
   block_->grow(*state_, targets_, X.rows());
+  picked_ = true;
+  if (cache_ && !cache_fits_after_pick(kept_bytes() + cache_->bytes_after_pick(X.rows()) - cache_->bytes(),
+                                       cache_budget_, "AMF-GP")) {
+    cache_.reset();
+    cached_points_.resize(0, 0);
+    cached_projection_.resize(0, 0);
+  }
+  if (cache_) condition_cache(old_size, X.rows());
+}
+
+// The pick's rows of the extended factor, [Bpool^T Bt Ck], give the cache's update; Bpool^T is
+// also the pick's projection through the pool's factor, so k_pool(X, P) = k(X, P) - U_X^T Bpool
+// with the steps' projections U_X^T kept from the first pass.
+void GpSelectionSession::condition_cache(Eigen::Index old_size, Eigen::Index added) {
+  const Eigen::MatrixXd& L = state_->factor();
+  const Eigen::Index n0 = pool_.X.rows();
+  const Eigen::MatrixXd Bt = L.block(old_size, n0, added, old_size - n0);
+  const Eigen::MatrixXd Ck = L.block(old_size, old_size, added, added);
+  const Eigen::MatrixXd Bpool = L.block(old_size, 0, added, n0).transpose();
+  const RowMatrix W = block_->U.bottomRows(added);
+  const RowMatrix P = state_->points().bottomRows(added);
+  const RbfKernel& kernel = state_->kernel();
+  cache_->condition(Bt, Ck, W, [&](Eigen::Index r0, Eigen::Index n, Eigen::MatrixXd& out) {
+    out = kernel.gram(cached_points_.middleRows(r0, n), P);
+    out.noalias() -= cached_projection_.middleRows(r0, n) * Bpool;
+  }, threads_);
 }
 
 }  // namespace detail

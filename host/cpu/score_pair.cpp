@@ -31,5 +31,14 @@ double score_pair(const RowMatrix& G, RowMatrix& C, const Eigen::VectorXd& prior
   return jitter;
 }
 
+void add_log_variance_sums(const double* prior, const double* explained, const double* omega, Eigen::Index M,
+                           double floor, double* j, double* g) {
+  const Eigen::Map<const Eigen::ArrayXd> p(prior, M), e(explained, M), w(omega, M);
+  const auto clamped = p.max(floor);
+  const auto v = (clamped - e).max(floor);
+  *j += (w * v.log()).sum();
+  if (g) *g += 0.5 * (w * (clamped / v).log()).sum();
+}
+
 }  // namespace detail
 }  // namespace amf

@@ -20,5 +20,11 @@ double factor_conditional_gram(const double* G, double* L, int T);
 double score_pair(const RowMatrix& G, RowMatrix& C, const Eigen::VectorXd& prior, const std::vector<double>& omega,
                   double floor, double w, double* J, double* gain);
 
+// One pair's terms over all M target points at once, vectorised: adds sum_z omega_z log v_z to *j
+// and, unless g is null, sum_z omega_z / 2 log(p_z / v_z) to *g, with p = max(prior, floor) and
+// v = max(p - explained, floor) (tile::add_log_variance_terms's rule, summed in another order).
+void add_log_variance_sums(const double* prior, const double* explained, const double* omega, Eigen::Index M,
+                           double floor, double* j, double* g);
+
 }  // namespace detail
 }  // namespace amf

@@ -8,6 +8,7 @@
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/feature_criterion.hpp"
+#include "cpu/cross_covariance_cache.hpp"
 #include "cpu/gp_session.hpp"
 #include "cuda/cuda_context.hpp"
 #include "cuda/cuda_feature_criterion.hpp"
@@ -33,10 +34,12 @@ bool beyond_tile_limit(std::int64_t T_max) {
 }  // namespace
 
 struct CudaBackend::Impl {
-  explicit Impl(const BackendOptions& o) : ctx(o.cuda_device), path(o.cuda_criterion), cpu_threads(o.cpu_threads) {}
+  explicit Impl(const BackendOptions& o) : ctx(o.cuda_device), path(o.cuda_criterion), cpu_threads(o.cpu_threads),
+        cpu_cache_budget(detail::resolve_session_budget(o.session_cache_bytes)) {}
   detail::CudaContext ctx;
   CudaCriterionPath path;
   int cpu_threads;
+  std::int64_t cpu_cache_budget;  // for the CPU sessions it falls back to
 };
 
 CudaBackend::CudaBackend(const BackendOptions& options) : impl_(std::make_unique<Impl>(options)) {}
@@ -44,13 +47,14 @@ CudaBackend::~CudaBackend() = default;
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const CriterionProblem& p, CandidateRange range) {
   const std::int64_t T_max = longest_trajectory(p.traj_offsets);
-  if (beyond_tile_limit(T_max)) return std::make_unique<detail::GpSelectionSession>(p, range, impl_->cpu_threads);
+  if (beyond_tile_limit(T_max)) return std::make_unique<detail::GpSelectionSession>(p, range, impl_->cpu_threads,
+                                                                           impl_->cpu_cache_budget);
   return detail::open_gp_session_cuda(p, range, impl_->ctx, impl_->path, detail::gather_pool(p), T_max);
 }
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {
   if (beyond_tile_limit(longest_trajectory(p.traj_offsets)))
-    return detail::open_feature_session_cpu(p, range, impl_->cpu_threads);
+    return detail::open_feature_session_cpu(p, range, impl_->cpu_threads, impl_->cpu_cache_budget);
   return detail::open_feature_session_cuda(p, range, impl_->ctx, impl_->path);
 }
 

@@ -80,12 +80,12 @@ class CudaFeatureSession final : public SelectionSession {
   }
   std::int64_t num_target_points() const override { return M_; }
 
-  void condition_on(std::int64_t candidate, std::int64_t trajectory) override {
+  void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& /*blocks*/) override {
     const auto rows = candidate_rows(p_, candidate, trajectory);
     picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
   }
 
-  PassScores score() override {
+  PassScores score_pass(bool /*with_info_gain: both come from the same kernel*/) override {
     ctx_.make_current();
     const cudaStream_t s = ctx_.stream();
     const auto& off = p_.traj_offsets;

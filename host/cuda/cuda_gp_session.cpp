@@ -33,8 +33,8 @@ class CudaGpSession final : public SelectionSession {
 
   MatrixView<double> weights() const override { return MatrixView<double>(cand_w_.data(), cand_w_.rows(), cand_w_.cols()); }
   std::int64_t num_target_points() const override { return M_; }
-  PassScores score() override;
-  void condition_on(std::int64_t candidate, std::int64_t trajectory) override;
+  PassScores score_pass(bool with_info_gain) override;
+  void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& blocks) override;
 
  private:
   // Per-trajectory clipped log-likelihood sums of the pool relabelled with `count` tasks.
@@ -170,7 +170,7 @@ void CudaGpSession::update_prior() {
   upload(dPrior_, prior.data(), M_, s);
 }
 
-PassScores CudaGpSession::score() {
+PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the same kernel*/) {
   ctx_.make_current();
   const cudaStream_t s = ctx_.stream();
   const std::int64_t nc = nc_, M = M_;
@@ -240,7 +240,8 @@ PassScores CudaGpSession::score() {
   return out;
 }
 
-void CudaGpSession::condition_on(std::int64_t candidate, std::int64_t trajectory) {
+void CudaGpSession::condition_pick(std::int64_t candidate, std::int64_t trajectory,
+                                   const std::vector<double>& /*blocks: none shared*/) {
   ctx_.make_current();
   const cudaStream_t s = ctx_.stream();
   const std::int64_t nc = nc_;

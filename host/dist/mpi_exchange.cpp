@@ -1,5 +1,6 @@
 #include "dist/mpi_exchange.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <exception>
 #include <string>
@@ -87,6 +88,23 @@ ScoredCandidate MpiExchange::best(const ScoredCandidate& mine) {
     if (best.candidate < 0 || c.J < best.J || (c.J == best.J && c.candidate < best.candidate)) best = c;
   }
   return best;
+}
+
+std::vector<double> MpiExchange::from_owner(std::vector<double> mine, std::int64_t candidate) {
+  int owner = 0;
+  for (int r = 0; r < size_; ++r) {
+    std::int64_t b, e;
+    shard_range(N_, r, size_, &b, &e);
+    if (candidate >= b && candidate < e) owner = r;
+  }
+  std::int64_t count = static_cast<std::int64_t>(mine.size());
+  mpi_check(MPI_Bcast(&count, 1, MPI_INT64_T, owner, comm_), "MPI_Bcast(pick blocks size)");
+  mine.resize(count);
+  constexpr std::int64_t kChunk = std::int64_t{1} << 30;  // doubles per message: MPI counts are int
+  for (std::int64_t at = 0; at < count; at += kChunk)
+    mpi_check(MPI_Bcast(mine.data() + at, static_cast<int>(std::min(kChunk, count - at)), MPI_DOUBLE, owner, comm_),
+              "MPI_Bcast(pick blocks)");
+  return mine;
 }
 
 }  // namespace detail

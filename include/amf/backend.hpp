@@ -1,5 +1,6 @@
 #pragma once
 // One Backend interface, implementations chosen at run time by name: "auto", "cpu", "cuda".
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -45,6 +46,12 @@ struct BackendOptions {
   int cpu_threads = 0;  // CPU backend worker threads; 0 = one per hardware core
   CudaCriterionPath cuda_criterion = CudaCriterionPath::Fused;
   int cuda_device = 0;  // the CUDA device the backend runs on (make_rank_backend: one per rank)
+  // Memory a CPU selection session may keep for incremental conditioning: the first pass's
+  // cross-covariances of every kept pair with the targets (8 bytes x candidate steps x target
+  // points), which later greedy steps update by a low-rank correction instead of recomputing.
+  // Negative (default): a quarter of the physical memory; 0: recompute every step. The log says
+  // which the session chose and how much it keeps.
+  std::int64_t session_cache_bytes = -1;
 };
 
 // Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one

@@ -42,13 +42,41 @@ class SelectionSession {
   virtual std::int64_t num_target_points() const = 0;
 
   // J and the information gain of every candidate in the range under the current conditioning.
-  virtual PassScores score() = 0;
+  // with_info_gain = false leaves info_gain empty: a greedy step after the first needs J alone,
+  // and on the CPU that halves the logarithms a pass evaluates.
+  PassScores score(bool with_info_gain = true) { return score_pass(with_info_gain); }
   // Conditions every later score() on a pick: pool trajectory `trajectory` relabelled with task
   // `candidate` (an index into the whole problem's candidates, not only this range's).
-  virtual void condition_on(std::int64_t candidate, std::int64_t trajectory) = 0;
+  void condition_on(std::int64_t candidate, std::int64_t trajectory) {
+    condition_pick(candidate, trajectory, pick_blocks(candidate, trajectory));
+  }
+  // The same with the pick's blocks as the session whose range holds the pick returned them from
+  // pick_blocks (how the driver conditions every MPI rank's session on a pick that only one rank
+  // keeps; empty: the session computes what it needs itself).
+  void condition_on(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& blocks) {
+    condition_pick(candidate, trajectory, blocks);
+  }
+  // What conditioning on a pick needs from the pick's own kept blocks (its current Gram, its
+  // cross-covariance with the targets, its rows for earlier picks), when this session keeps them:
+  // the pick is one of its kept pairs and the session is incremental. Empty otherwise. Deriving
+  // them from the kept blocks saves computing the pick's covariance with every target point anew.
+  virtual std::vector<double> pick_blocks(std::int64_t /*candidate*/, std::int64_t /*trajectory*/) const {
+    return {};
+  }
+
+  // Incremental conditioning (BackendOptions::session_cache_bytes): whether the session keeps the
+  // first pass's cross-covariances and updates them per pick instead of recomputing them, and
+  // the bytes it keeps for that. Decided at the first score() (when no pick was made before it);
+  // a pick that would outgrow the budget drops them for the rest of the session.
+  virtual bool incremental() const { return false; }
+  virtual std::int64_t kept_bytes() const { return 0; }
 
  protected:
   explicit SelectionSession(CandidateRange range) : range_(range) {}
+  // score()'s work; a session may compute the information gain even when not asked to.
+  virtual PassScores score_pass(bool with_info_gain) = 0;
+  // condition_on's work; `blocks` is pick_blocks' answer of the session holding the pick, or empty.
+  virtual void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& blocks) = 0;
 
  private:
   CandidateRange range_;

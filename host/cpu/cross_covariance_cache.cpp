@@ -1,0 +1,171 @@
+#include "cpu/cross_covariance_cache.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "amf/error.hpp"
+#include "cpu/score_pair.hpp"
+#include "prep/parallel.hpp"
+#include "tile_math.cuh"
+
+namespace amf {
+namespace detail {
+namespace {
+
+constexpr Eigen::Index kGroupRows = 256;  // stacked rows per parallel task of a pick's correction
+
+}  // namespace
+
+CrossCovarianceCache::CrossCovarianceCache(const std::vector<CandidatePair>& pairs,
+                                           const std::vector<Eigen::Index>& steps, Eigen::Index M) {
+  if (pairs.size() != steps.size()) throw Error("cross-covariance cache: one length per kept pair expected");
+  pairs_.reserve(pairs.size());
+  Eigen::Index row = 0;
+  std::int64_t gram = 0;
+  for (std::size_t q = 0; q < pairs.size(); ++q) {
+    pairs_.push_back(Pair{pairs[q].candidate, pairs[q].trajectory, pairs[q].weight, row, steps[q], gram});
+    row += steps[q];
+    gram += static_cast<std::int64_t>(steps[q]) * steps[q];
+  }
+  for (std::size_t q0 = 0; q0 < pairs_.size();) {
+    std::size_t q1 = q0 + 1;
+    while (q1 < pairs_.size() && pairs_[q1].first_row + pairs_[q1].steps - pairs_[q0].first_row <= kGroupRows) ++q1;
+    groups_.emplace_back(q0, q1);
+    q0 = q1;
+  }
+  C_.resize(row, M);
+  V_.resize(row, 0);
+  G_.assign(static_cast<std::size_t>(gram), 0.0);
+}
+
+std::int64_t CrossCovarianceCache::first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M) {
+  std::int64_t rows = 0, gram = 0;
+  for (const Eigen::Index T : steps) {
+    rows += T;
+    gram += static_cast<std::int64_t>(T) * T;
+  }
+  return static_cast<std::int64_t>(sizeof(double)) * (rows * M + gram);
+}
+
+std::int64_t CrossCovarianceCache::bytes_after_pick(Eigen::Index pick_steps) const {
+  return static_cast<std::int64_t>(sizeof(double)) *
+         (static_cast<std::int64_t>(C_.size()) + static_cast<std::int64_t>(G_.size()) +
+          static_cast<std::int64_t>(V_.rows()) * (V_.cols() + pick_steps));
+}
+
+std::optional<std::size_t> CrossCovarianceCache::find(std::int64_t candidate, std::int64_t trajectory) const {
+  // Pairs are in candidate order, trajectories ascending within a candidate.
+  const auto it = std::lower_bound(pairs_.begin(), pairs_.end(), std::make_pair(candidate, trajectory),
+                                   [](const Pair& p, const std::pair<std::int64_t, std::int64_t>& key) {
+                                     return std::make_pair(p.candidate, p.trajectory) < key;
+                                   });
+  if (it == pairs_.end() || it->candidate != candidate || it->trajectory != trajectory) return std::nullopt;
+  return static_cast<std::size_t>(it - pairs_.begin());
+}
+
+std::vector<double> CrossCovarianceCache::pair_blocks(std::size_t q) const {
+  const Pair& p = pairs_[q];
+  const Eigen::Index T = p.steps, M = C_.cols(), m = V_.cols();
+  std::vector<double> out(static_cast<std::size_t>(T * (T + M + m)));
+  std::copy_n(G_.data() + p.gram_offset, T * T, out.data());
+  std::copy_n(C_.data() + p.first_row * M, T * M, out.data() + T * T);
+  Eigen::Map<RowMatrix>(out.data() + T * (T + M), T, m) = V_.middleRows(p.first_row, T);
+  return out;
+}
+
+void CrossCovarianceCache::condition(const Eigen::MatrixXd& Bt, const Eigen::MatrixXd& Ck, const RowMatrix& W,
+                                     const BaseCrossCovariance& base_cross, int threads) {
+  const Eigen::Index m = V_.cols(), TP = Ck.rows();
+  if (Bt.rows() != TP || Bt.cols() != m || W.rows() != TP || W.cols() != C_.cols())
+    throw Error("cross-covariance cache: a pick's factor rows do not match the cache");
+  V_.conservativeResize(Eigen::NoChange, m + TP);
+  const auto upper = Ck.transpose().triangularView<Eigen::Upper>();
+  parallel_for_with<Eigen::MatrixXd>(static_cast<std::int64_t>(groups_.size()), threads,
+                                     [&](Eigen::MatrixXd& v, std::int64_t g) {
+    const auto [q0, q1] = groups_[g];
+    const Eigen::Index r0 = pairs_[q0].first_row, n = pairs_[q1 - 1].first_row + pairs_[q1 - 1].steps - r0;
+    // v = (k_base(X, P) - V_X Bt^T) Ck^-T: the pick's rows of the steps' projection, one row per step.
+    base_cross(r0, n, v);
+    if (m > 0) v.noalias() -= V_.block(r0, 0, n, m) * Bt.transpose();
+    upper.solveInPlace<Eigen::OnTheRight>(v);
+    C_.middleRows(r0, n).noalias() -= v * W;
+    for (std::size_t q = q0; q < q1; ++q) {
+      const auto vq = v.middleRows(pairs_[q].first_row - r0, pairs_[q].steps);
+      gram(q).noalias() -= vq * vq.transpose();
+    }
+    V_.block(r0, m, n, TP) = v;
+  });
+}
+
+PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::vector<double>& omega, double floor,
+                                       double noise, std::int64_t first_candidate, std::int64_t range_size,
+                                       std::atomic<int>& jittered, int threads, bool with_gain) const {
+  const Eigen::Index M = C_.cols();
+  std::vector<double> pair_J(pairs_.size()), pair_gain(pairs_.size());
+  struct Scratch {
+    RowMatrix G, L, S;
+    Eigen::ArrayXd sq;
+  };
+  parallel_for_with<Scratch>(static_cast<std::int64_t>(pairs_.size()), threads, [&](Scratch& s, std::int64_t q) {
+    const Pair& p = pairs_[q];
+    const Eigen::Index T = p.steps;
+    s.G = Eigen::Map<const RowMatrix>(G_.data() + p.gram_offset, T, T);
+    s.G.diagonal().array() += noise;
+    s.L.resize(T, T);
+    if (factor_conditional_gram(s.G.data(), s.L.data(), static_cast<int>(T)) > 0) ++jittered;
+    s.S = C_.middleRows(p.first_row, T);
+    s.L.triangularView<Eigen::Lower>().solveInPlace(s.S);
+    s.sq = s.S.row(0).array().square();
+    for (Eigen::Index t = 1; t < T; ++t) s.sq += s.S.row(t).array().square();
+    double j_sum = 0, g_sum = 0;
+    add_log_variance_sums(prior.data(), s.sq.data(), omega.data(), M, floor, &j_sum, with_gain ? &g_sum : nullptr);
+    pair_J[q] = p.weight * j_sum;
+    pair_gain[q] = p.weight * g_sum;
+  });
+  PassScores out;
+  out.J.assign(range_size, 0.0);
+  if (with_gain) out.info_gain.assign(range_size, 0.0);
+  for (std::size_t q = 0; q < pairs_.size(); ++q) {
+    out.J[pairs_[q].candidate - first_candidate] += pair_J[q];
+    if (with_gain) out.info_gain[pairs_[q].candidate - first_candidate] += pair_gain[q];
+  }
+  return out;
+}
+
+std::int64_t resolve_session_budget(std::int64_t option_bytes) {
+  if (option_bytes >= 0) return option_bytes;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return std::int64_t{1} << 30;  // unknown: 1 GiB
+  return static_cast<std::int64_t>(pages) * page / 4;
+}
+
+namespace {
+double mib(std::int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+}  // namespace
+
+bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs) {
+  if (budget == 0) return false;  // turned off: nothing to say
+  if (bytes <= budget) {
+    spdlog::info("amf: {} session keeps the first pass's blocks of {} kept pairs ({:.1f} MiB of its {:.1f} MiB "
+                 "budget); picks update them in place",
+                 criterion, pairs, mib(bytes), mib(budget));
+    return true;
+  }
+  spdlog::info("amf: {} session: the first pass's blocks of {} kept pairs would take {:.1f} MiB, over its {:.1f} "
+               "MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
+               criterion, pairs, mib(bytes), mib(budget));
+  return false;
+}
+
+bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion) {
+  if (bytes <= budget) return true;
+  spdlog::info("amf: {} session: the kept blocks would grow to {:.1f} MiB with this pick, over the {:.1f} MiB "
+               "budget; later greedy steps recompute the criterion",
+               criterion, mib(bytes), mib(budget));
+  return false;
+}
+
+}  // namespace detail
+}  // namespace amf

@@ -1,0 +1,109 @@
+#pragma once
+// Incremental conditioning for a CPU selection session (both criteria).
+//
+// A greedy step changes every candidate's score only through a low-rank correction: conditioning
+// on a pick P (T_P points) turns the posterior covariances of a kept pair's steps X into
+//   k'(X, X) = k(X, X) - v^T v,   k'(X, Z) = k(X, Z) - v^T W,   v(z | .) -= |W_z|^2,
+// with W = the pick's rows of the targets' projection and v = Ck^-1 (k(P, X) - Bt V_X) its rows
+// of X's projection, where [Bt Ck] are the pick's new rows of the picks' Cholesky factor and
+// V_X the rows earlier picks added (DESIGN.md section 1). So the session keeps, from the first
+// pass, every kept pair's cross-covariance with the targets (T x M) and its conditional Gram
+// (T x T), and a pick costs one rank-T_P GEMM over all of them instead of a full pass; a pass
+// after a pick only factors each T x T Gram and solves against the kept block.
+//
+// Steps of all kept pairs are stacked as rows (pair q owns rows [first_row, first_row + steps)),
+// so the correction is a few large GEMMs over row groups, in parallel. Scores are summed per pair
+// then per candidate in pair order: the same bits for any thread count.
+#include <Eigen/Dense>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "amf/criterion.hpp"
+#include "amf/session.hpp"
+#include "gp/gp_math.hpp"
+
+namespace amf {
+namespace detail {
+
+// k_base(rows [row0, row0 + count) of the stacked steps, the pick's points) into out (count x T_P):
+// the covariance under the session's fixed conditioning (the pool for AMF-GP, nothing for
+// AMF-NN) before any pick. Called from several threads at once.
+using BaseCrossCovariance = std::function<void(Eigen::Index row0, Eigen::Index count, Eigen::MatrixXd& out)>;
+
+class CrossCovarianceCache {
+ public:
+  struct Pair {
+    std::int64_t candidate;  // index into the whole problem
+    std::int64_t trajectory;
+    double weight;           // w_i(c)
+    Eigen::Index first_row;  // of the stacked steps
+    Eigen::Index steps;
+    std::int64_t gram_offset;  // into the packed T x T Grams
+  };
+
+  // pairs: the kept pairs in candidate order; steps[q]: pair q's trajectory length; M targets.
+  CrossCovarianceCache(const std::vector<CandidatePair>& pairs, const std::vector<Eigen::Index>& steps,
+                       Eigen::Index M);
+
+  // Bytes the first pass's blocks take (cross-covariances and Grams), before any pick.
+  static std::int64_t first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M);
+  // Bytes held after conditioning on a pick of pick_steps more points.
+  std::int64_t bytes_after_pick(Eigen::Index pick_steps) const;
+  std::int64_t bytes() const { return bytes_after_pick(0); }
+
+  std::size_t num_pairs() const { return pairs_.size(); }
+  Eigen::Index pick_points() const { return V_.cols(); }  // m: points of the picks conditioned on so far
+  Eigen::Index rows() const { return C_.rows(); }
+  const Pair& pair(std::size_t q) const { return pairs_[q]; }
+
+  // Filled by the first pass: k_D(X, Z) of pair q (steps x M, row-major) and k_D(X, X) without
+  // the noise (steps x steps).
+  Eigen::Map<RowMatrix> cross(std::size_t q) {
+    return Eigen::Map<RowMatrix>(C_.data() + pairs_[q].first_row * C_.cols(), pairs_[q].steps, C_.cols());
+  }
+  double* cross_rows(Eigen::Index row) { return C_.data() + row * C_.cols(); }  // ld M
+  Eigen::Map<RowMatrix> gram(std::size_t q) {
+    return Eigen::Map<RowMatrix>(G_.data() + pairs_[q].gram_offset, pairs_[q].steps, pairs_[q].steps);
+  }
+
+  // The kept pair (candidate, trajectory), if it is one.
+  std::optional<std::size_t> find(std::int64_t candidate, std::int64_t trajectory) const;
+  // Pair q's current blocks as one array, what conditioning on it as a pick needs: its Gram
+  // (steps x steps), its cross-covariance with the targets (steps x M) and its rows for the
+  // earlier picks (steps x m), each row-major.
+  std::vector<double> pair_blocks(std::size_t q) const;
+  // Conditions every kept block on one more pick: Bt (T_P x m) and Ck (T_P x T_P, lower) are its
+  // rows of the picks' factor (m = pick points before it), W (T_P x M) its rows of the targets'
+  // projection.
+  void condition(const Eigen::MatrixXd& Bt, const Eigen::MatrixXd& Ck, const RowMatrix& W,
+                 const BaseCrossCovariance& base_cross, int threads);
+
+  // J and the information gain of the range's candidates (indexed from first_candidate) under the
+  // current conditioning: prior = v(z | D, picks), omega the target weights. info_gain stays empty
+  // unless with_gain.
+  PassScores score(const Eigen::VectorXd& prior, const std::vector<double>& omega, double floor, double noise,
+                   std::int64_t first_candidate, std::int64_t range_size, std::atomic<int>& jittered,
+                   int threads, bool with_gain) const;
+
+ private:
+  std::vector<Pair> pairs_;
+  std::vector<std::pair<std::size_t, std::size_t>> groups_;  // pair ranges of about kGroupRows rows
+  RowMatrix C_;         // rows x M
+  Eigen::MatrixXd V_;   // rows x (pick points so far): the picks' rows of each step's projection
+  std::vector<double> G_;
+};
+
+// The session's memory budget for the cache in bytes: the option when >= 0 (0 turns incremental
+// conditioning off), a quarter of the physical memory when negative (the default).
+std::int64_t resolve_session_budget(std::int64_t option_bytes);
+
+// Whether a session keeps (or goes on keeping) `bytes` of blocks under `budget`; says which in
+// the log (once when the first pass decides, and when a pick outgrows the budget).
+bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs);
+bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion);
+
+}  // namespace detail
+}  // namespace amf
