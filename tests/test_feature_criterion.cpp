@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "expect_error.hpp"
 #include "amf/backend.hpp"
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
@@ -217,6 +218,43 @@ TEST(FeatureCriterion, BadInputIsNamed) {
   expect([](Problem& q) { q.p.target_features.layers.push_back({}); }, "exactly one form");
   expect([](Problem& q) { q.probs = {0.9, 0.3, 0.2}; }, "target_probs sum");
   expect([](Problem& q) { q.p.batch_size = 0; }, "batch_size");
+}
+
+// The sessions check the feature rows they read, as they read them, not whole arrays upfront: a
+// NaN in a candidate row of a pair importance-weight pruning drops changes nothing, one in a
+// kept pair's row is named. amf::validate still checks every row.
+TEST(FeatureCriterion, FeatureValuesAreCheckedWhereTheCriterionReadsThem) {
+  Problem q;
+  q.p.min_weight = 0.3;
+  q.p.batch_size = 2;
+  const int n = q.R * q.T;
+  const auto kept = amf::kept_candidate_pairs(q.p);
+  auto is_kept = [&](int c, int i) {
+    for (const auto& pair : kept)
+      if (pair.candidate == c && pair.trajectory == i) return true;
+    return false;
+  };
+  int dropped_c = -1, dropped_i = -1;
+  for (int c = 0; c < q.N && dropped_c < 0; ++c)
+    for (int i = 0; i < q.R && dropped_c < 0; ++i)
+      if (!is_kept(c, i)) dropped_c = c, dropped_i = i;
+  ASSERT_GE(dropped_c, 0) << "min_weight prunes no pair: the test needs one";
+  auto backend = amf::make_backend(amf::BackendKind::Cpu);
+  const auto clean = amf::select_batch(q.p, *backend);
+
+  const int unread = dropped_c * n + dropped_i * q.T;  // first step of the dropped pair
+  q.cand_emb(unread, 2) = NAN;
+  const auto with_unread_nan = amf::select_batch(q.p, *backend);
+  EXPECT_EQ(with_unread_nan.J, clean.J);
+  EXPECT_EQ(with_unread_nan.batch, clean.batch);
+  amf_test::expect_invalid_argument_naming([&] { amf::validate(q.p, true); },
+                                           "candidate_features.embedding[" + std::to_string(unread) + "][2]");
+  q.cand_emb(unread, 2) = 0.0;
+
+  const int read = kept[0].candidate * n + kept[0].trajectory * q.T + 1;
+  q.cand_emb(read, 4) = -INFINITY;
+  amf_test::expect_invalid_argument_naming([&] { amf::select_batch(q.p, *backend); },
+                                           "candidate_features.embedding[" + std::to_string(read) + "][4] is not finite");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "amf/error.hpp"
+#include "core/validate_common.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "cuda/device_probe.hpp"
 #ifdef AMF_HAVE_CUDA
@@ -22,9 +23,15 @@ BackendKind parse_backend_kind(const std::string& name) {
 
 namespace {
 
+void validate_for_session(const CriterionProblem& problem) { validate(problem, /*for_batch_selection=*/false); }
+// Feature values are checked by the sessions on the rows they read (packing, gathering).
+void validate_for_session(const FeatureCriterionProblem& problem) {
+  detail::validate_feature_problem(problem, /*for_batch_selection=*/false, /*feature_values=*/false);
+}
+
 template <typename Problem>
 void check_range(const Problem& problem, std::int64_t candidates, CandidateRange range) {
-  validate(problem, /*for_batch_selection=*/false);
+  validate_for_session(problem);
   if (range.begin < 0 || range.end < range.begin || range.end > candidates)
     throw InvalidArgument("candidate range [" + std::to_string(range.begin) + ", " + std::to_string(range.end) +
                           ") is not inside the problem's " + std::to_string(candidates) + " candidates");

@@ -16,13 +16,20 @@ std::int64_t FeatureSet::points() const {
   return layers.empty() ? embedding.rows : layers.front().signals.rows;
 }
 
-void FeatureSet::validate(const char* what) const {
+void FeatureSet::validate(const char* what) const { detail::validate_feature_set(*this, what, /*values=*/true); }
+
+namespace detail {
+
+void validate_feature_set(const FeatureSet& set, const char* what, bool values) {
   const std::string w(what);
+  const auto& layers = set.layers;
+  const auto& embedding = set.embedding;
   auto check = [&](const MatrixView<double>& m, const std::string& field, std::int64_t rows) {
     if (m.rows != rows)
       throw InvalidArgument(w + "." + field + " has " + std::to_string(m.rows) + " rows, expected " + std::to_string(rows));
     if (m.rows > 0 && m.cols > 0 && m.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
     if (m.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
+    if (!values) return;
     // Features are large (gigabytes at W-NN's size) and checked on every call: a vectorised
     // test per row, rows split over all cores, and the first bad row overall (whatever the
     // thread timing) searched for its column only when one exists.
@@ -46,7 +53,7 @@ void FeatureSet::validate(const char* what) const {
   };
   if (layers.empty() == embedding.empty())
     throw InvalidArgument(w + ": give either an embedding or factorised layers (exactly one form)");
-  const std::int64_t P = points();
+  const std::int64_t P = set.points();
   if (!layers.empty()) {
     for (std::size_t l = 0; l < layers.size(); ++l) {
       const std::string name = "layers[" + std::to_string(l) + "]";
@@ -59,6 +66,29 @@ void FeatureSet::validate(const char* what) const {
     check(embedding, "embedding", P);
   }
 }
+
+}  // namespace detail
+
+namespace detail {
+
+void throw_nonfinite_feature_row(const FeatureSet& set, std::int64_t row, const char* what) {
+  const std::string prefix = std::string("amf feature criterion: ") + what;
+  auto scan = [&](const MatrixView<double>& m, const std::string& field) {
+    for (std::int64_t c = 0; c < m.cols; ++c)
+      if (!std::isfinite(m(row, c)))
+        throw InvalidArgument(prefix + "." + field + "[" + std::to_string(row) + "][" + std::to_string(c) +
+                              "] is not finite");
+  };
+  if (set.layers.empty()) scan(set.embedding, "embedding");
+  for (std::size_t l = 0; l < set.layers.size(); ++l) {
+    scan(set.layers[l].inputs, "layers[" + std::to_string(l) + "].inputs");
+    scan(set.layers[l].signals, "layers[" + std::to_string(l) + "].signals");
+  }
+  throw InvalidArgument(prefix + " row " + std::to_string(row) +
+                        ": its kernel terms overflow (features of magnitude ~1e150 or more)");
+}
+
+}  // namespace detail
 
 std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B) {
   std::vector<std::int64_t> ia(A.points()), ib(B.points());

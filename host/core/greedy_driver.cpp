@@ -32,6 +32,7 @@ CriterionResult run_greedy(SelectionSession& session, int batch_size, bool selec
   // Every process needs every candidate's weights to name the winner's pseudo-demonstration.
   result.weights = exchange.gather(w.data, w.rows, R);
   const int passes = select ? batch_size : 1;
+  session.expect_picks(passes - 1);
   for (int b = 0; b < passes; ++b) {
     PassScores scores;
     exchange.run_local([&] { scores = session.score(/*with_info_gain=*/b == 0); });

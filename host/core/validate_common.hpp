@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "amf/feature_problem.hpp"
 #include "amf/problem.hpp"
 
 namespace amf {
@@ -19,6 +20,11 @@ std::int64_t check_traj_offsets(const std::string& prefix, const VectorView<std:
 
 // K entries, each finite and >= 0, summing to 1 within 1e-6.
 void check_target_probs(const std::string& prefix, const VectorView<double>& probs, std::int64_t K);
+
+// validate(FeatureCriterionProblem) with a choice: feature_values = false checks the features'
+// forms and shapes but not their values, which the sessions check row by row as they read them
+// (a selection reads the kept pairs' rows only, often a small part of candidate_features).
+void validate_feature_problem(const FeatureCriterionProblem& p, bool for_batch_selection, bool feature_values);
 
 }  // namespace detail
 }  // namespace amf

@@ -4,6 +4,7 @@
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
 #include "core/validate_common.hpp"
+#include "gp/feature_gram.hpp"
 #include "prep/feature_targets.hpp"
 #include "prep/target_occupancy.hpp"
 
@@ -67,6 +68,12 @@ void validate_weight_inputs(const FeatureCriterionProblem& p) {
 }  // namespace detail
 
 void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
+  detail::validate_feature_problem(p, for_batch_selection, /*feature_values=*/true);
+}
+
+namespace detail {
+
+void validate_feature_problem(const FeatureCriterionProblem& p, bool for_batch_selection, bool feature_values) {
   detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, for_batch_selection);
   detail::validate_weight_inputs(p);
   const std::int64_t R = p.traj_offsets.size - 1, n = p.traj_offsets[R];
@@ -76,8 +83,8 @@ void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
   finite(p.target_logp, "target_logp");
   detail::check_target_probs(kPrefix, p.target_probs, K);
   try {
-    p.candidate_features.validate("candidate_features");
-    p.target_features.validate("target_features");
+    validate_feature_set(p.candidate_features, "candidate_features", feature_values);
+    validate_feature_set(p.target_features, "target_features", feature_values);
   } catch (const InvalidArgument& e) {
     fail(e.what());
   }
@@ -86,4 +93,5 @@ void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
     fail("target_features has " + std::to_string(p.target_features.points()) + " points, expected targets x pool steps = " + std::to_string(K * n));
 }
 
+}  // namespace detail
 }  // namespace amf

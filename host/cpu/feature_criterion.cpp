@@ -6,9 +6,10 @@
 // the target points stream past in blocks of kTargetBlock, each block packed once for the whole
 // group. A block's k(X, Z) tile is a few GEMMs with the Hadamard epilogue (packed_features.hpp),
 // solved against each pair's factor and reduced to sum_z omega_z log v while it is in cache; no
-// T x M block and no packed copy of all M target points is ever held. Threads take target
-// blocks, and per-(pair, block) partial sums are added in a fixed order, so results do not
-// depend on the thread count.
+// T x M block and no packed copy of all M target points is ever held, unless the session keeps
+// the first pass's blocks for incremental conditioning (cross_covariance_cache.hpp). Threads take
+// target blocks, and per-(pair, block) partial sums are added in a fixed order, so results do
+// not depend on the thread count. Feature rows are checked finite as they are packed.
 #include "cpu/feature_criterion.hpp"
 
 #include <spdlog/spdlog.h>
@@ -60,6 +61,7 @@ struct BlockScratch {
   PackedRows<S> Zb;
   GramScratch<S> gram;
   RowMatrix C;
+  Eigen::ArrayXd explained;  // |L^-1 k(X, z)|^2 of one pair for the block's targets
 };
 
 using Pair = CandidatePair;
@@ -89,7 +91,7 @@ class FeaturePass {
       cond.prior = targets_.prior;
       return cond;
     }
-    pack_rows(p_.candidate_features, layout_, picked_rows.data(), m, cond.points);
+    pack_rows(p_.candidate_features, layout_, picked_rows.data(), m, cond.points, "candidate_features");
     GramScratch<double> scratch;
     Eigen::MatrixXd Kpp(m, m);
     RowMatrix K(m, m);
@@ -101,7 +103,7 @@ class FeaturePass {
     const AsScalar<S> XpS(cond.points);
     parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       packed_gram(layout_, XpS.get(), 0, m, s.Zb, 0, mb, cond.UZ.data() + z0, M_, s.gram);
       Tile U(cond.UZ.data() + z0, m, mb, Eigen::OuterStride<>(M_));
       cond.factor.triangularView<Eigen::Lower>().solveInPlace(U);
@@ -129,7 +131,7 @@ class FeaturePass {
       stacked.insert(stacked.end(), rows.begin(), rows.end());
       const auto rg = static_cast<Eigen::Index>(rows.size());
       PackedRows<double> X;
-      pack_rows(p_.candidate_features, layout_, rows.data(), rg, X);
+      pack_rows(p_.candidate_features, layout_, rows.data(), rg, X, "candidate_features");
       parallel_for(static_cast<std::int64_t>(g1 - g0), threads_, [&](std::int64_t q) {
         const Eigen::Index r0 = first_row[q], T = first_row[q + 1] - first_row[q];
         GramScratch<double> scratch;
@@ -139,7 +141,7 @@ class FeaturePass {
       double* C = cache.cross_rows(cache.pair(g0).first_row);
       parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
         const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-        pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+        pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
         packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C + z0, M_, s.gram);
       });
     });
@@ -157,7 +159,7 @@ class FeaturePass {
   PickRows extend(Conditioning& cond, const std::vector<std::int64_t>& rows) const {
     const Eigen::Index m = cond.size(), TP = static_cast<Eigen::Index>(rows.size());
     PickRows pick;
-    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points);
+    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points, "candidate_features");
     GramScratch<double> scratch;
     RowMatrix K(TP, TP);
     packed_gram(layout_, pick.points, 0, TP, pick.points, 0, TP, K.data(), TP, scratch);
@@ -176,7 +178,7 @@ class FeaturePass {
     pick.W.resize(TP, M_);
     parallel_for_with<BlockScratch<double>>(blocks_, threads_, [&](BlockScratch<double>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       packed_gram(layout_, pick.points, 0, TP, s.Zb, 0, mb, pick.W.data() + z0, M_, s.gram);
     });
     if (m > 0) pick.W.noalias() -= pick.Bt * cond.UZ;
@@ -197,7 +199,7 @@ class FeaturePass {
       throw Error("AMF-NN session: a pick's shared blocks have " + std::to_string(blocks.size()) + " values, not " +
                   std::to_string(TP * (TP + M_ + m)) + " (sessions of different problems?)");
     PickRows pick;
-    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points);
+    pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points, "candidate_features");
     Eigen::MatrixXd schur = Eigen::Map<const RowMatrix>(blocks.data(), TP, TP);
     schur.diagonal().array() += p_.noise_variance;
     pick.Ck = robust_cholesky(schur, "the conditional Gram of a pick given this batch's earlier picks");
@@ -258,7 +260,7 @@ class FeaturePass {
     const auto rg = static_cast<Eigen::Index>(rows.size());
     const Eigen::Index m = cond.size();
     PackedRows<double> X;
-    pack_rows(p_.candidate_features, layout_, rows.data(), rg, X);
+    pack_rows(p_.candidate_features, layout_, rows.data(), rg, X, "candidate_features");
 
     // Per pair: UX = Lp^-1 k(X_p, X) and the factor of k_D(X, X) + sigma^2 I.
     std::vector<RowMatrix> factors(P), UX(P);
@@ -284,7 +286,7 @@ class FeaturePass {
     std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
     parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb);
+      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       RowMatrix& C = s.C;
       C.resize(rg, mb);
       packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
@@ -293,10 +295,11 @@ class FeaturePass {
         Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
         if (m > 0) Cq.noalias() -= UX[q].transpose() * cond.UZ.middleCols(z0, mb);
         factors[q].triangularView<Eigen::Lower>().solveInPlace(Cq);
+        s.explained = Cq.row(0).array().square();
+        for (Eigen::Index t = 1; t < T; ++t) s.explained += Cq.row(t).array().square();
         double j_sum = 0, g_sum = 0;
-        for (Eigen::Index z = 0; z < mb; ++z)
-          tile::add_log_variance_terms(cond.prior(z0 + z), Cq.col(z).squaredNorm(), floor, targets_.omega[z0 + z],
-                                       &j_sum, &g_sum);
+        add_log_variance_sums(cond.prior.data() + z0, s.explained.data(), targets_.omega.data() + z0, mb, floor,
+                              &j_sum, &g_sum);
         part_J[q * blocks_ + b] = j_sum;
         part_gain[q * blocks_ + b] = g_sum;
       }
@@ -342,7 +345,7 @@ class CpuFeatureSession final : public SelectionSession {
   std::int64_t num_target_points() const override { return static_cast<std::int64_t>(targets_.rows.size()); }
 
   PassScores score_pass(bool with_info_gain) override {
-    if (!cache_decided_ && picked_rows_.empty()) build_cache();
+    if (!cache_decided_ && picked_rows_.empty() && picks_expected() > 0) build_cache();
     std::atomic<int> jittered{0};
     PassScores out;
     if (cache_) {
@@ -389,7 +392,7 @@ class CpuFeatureSession final : public SelectionSession {
     const auto pick = blocks.empty() ? pass_.extend(picks_, rows) : pass_.extend_from_blocks(picks_, m, rows, blocks);
     cache_->condition(pick.Bt, pick.Ck, pick.W, [&](Eigen::Index r0, Eigen::Index n, Eigen::MatrixXd& out) {
       PackedRows<double> X;
-      pack_rows(p_.candidate_features, layout_, stacked_.data() + r0, n, X);
+      pack_rows(p_.candidate_features, layout_, stacked_.data() + r0, n, X, "candidate_features");
       RowMatrix K(n, TP);
       GramScratch<double> scratch;
       packed_gram(layout_, X, 0, n, pick.points, 0, TP, K.data(), TP, scratch);

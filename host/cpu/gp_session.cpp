@@ -34,7 +34,7 @@ GpSelectionSession::GpSelectionSession(const CriterionProblem& p, CandidateRange
 }
 
 PassScores GpSelectionSession::score_pass(bool with_info_gain) {
-  if (!cache_decided_ && !picked_) build_cache();
+  if (!cache_decided_ && !picked_ && picks_expected() > 0) build_cache();
   if (!cache_)
     return criterion_pass(*state_, *block_, pool_, candidates_, cand_w_, targets_, problem_.min_weight, threads_);
   std::atomic<int> jittered{0};

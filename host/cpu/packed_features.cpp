@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "amf/error.hpp"
+#include "gp/feature_gram.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -38,31 +39,56 @@ bool PackedLayout::operator==(const PackedLayout& o) const {
   return true;
 }
 
+// One row of `set` in the packed layout.
+template <typename S>
+void pack_row(const FeatureSet& set, std::int64_t row, S* dst) {
+  auto copy = [&](const MatrixView<double>& m) {
+    for (std::int64_t c = 0; c < m.cols; ++c) *dst++ = static_cast<S>(m(row, c));
+  };
+  if (set.layers.empty()) {
+    copy(set.embedding);
+    return;
+  }
+  for (const auto& layer : set.layers) {  // the slab: delta o xhat, then delta, per LayerNorm
+    if (layer.kind != Kind::LayerNorm) continue;
+    for (std::int64_t c = 0; c < layer.signals.cols; ++c)
+      *dst++ = static_cast<S>(layer.signals(row, c) * layer.inputs(row, c));
+    copy(layer.signals);
+  }
+  for (const auto& layer : set.layers) {
+    if (layer.kind != Kind::Linear) continue;
+    copy(layer.inputs);
+    copy(layer.signals);
+  }
+}
+
 template <typename S>
 void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int64_t* rows, Eigen::Index count,
-               PackedRows<S>& out) {
+               PackedRows<S>& out, const char* what) {
   out.resize(count, layout.width);
+  pack_rows_into(set, rows, count, out, 0, what);
+}
+
+template <typename S>
+void pack_rows_into(const FeatureSet& set, const std::int64_t* rows, Eigen::Index count, PackedRows<S>& out,
+                    Eigen::Index row0, const char* what) {
   for (Eigen::Index r = 0; r < count; ++r) {
-    S* dst = out.row(r).data();
-    auto copy = [&](const MatrixView<double>& m) {
-      for (std::int64_t c = 0; c < m.cols; ++c) *dst++ = static_cast<S>(m(rows[r], c));
-    };
-    if (set.layers.empty()) {
-      copy(set.embedding);
-      continue;
-    }
-    for (const auto& layer : set.layers) {  // the slab: delta o xhat, then delta, per LayerNorm
-      if (layer.kind != Kind::LayerNorm) continue;
-      for (std::int64_t c = 0; c < layer.signals.cols; ++c)
-        *dst++ = static_cast<S>(layer.signals(rows[r], c) * layer.inputs(rows[r], c));
-      copy(layer.signals);
-    }
-    for (const auto& layer : set.layers) {
-      if (layer.kind != Kind::Linear) continue;
-      copy(layer.inputs);
-      copy(layer.signals);
-    }
+    pack_row(set, rows[r], out.row(row0 + r).data());
+    if (!out.row(row0 + r).allFinite()) throw_nonfinite_feature_row(set, rows[r], what);
   }
+}
+
+template <typename S>
+Eigen::VectorXd packed_diagonal(const PackedLayout& layout, const PackedRows<S>& A) {
+  Eigen::VectorXd d(A.rows());
+  for (Eigen::Index r = 0; r < A.rows(); ++r) {
+    const auto row = A.row(r).template cast<double>().array();
+    double k = row.head(layout.plain).square().sum();
+    for (const auto& l : layout.linear)
+      k += tile::linear_layer_term(row.segment(l.d, l.d_width).square().sum(), row.segment(l.h, l.h_width).square().sum());
+    d(r) = k;
+  }
+  return d;
 }
 
 template <typename S>
@@ -98,9 +124,15 @@ void packed_gram(const PackedLayout& layout, const PackedRows<S>& A, Eigen::Inde
 }
 
 template void pack_rows<double>(const FeatureSet&, const PackedLayout&, const std::int64_t*, Eigen::Index,
-                                PackedRows<double>&);
+                                PackedRows<double>&, const char*);
 template void pack_rows<float>(const FeatureSet&, const PackedLayout&, const std::int64_t*, Eigen::Index,
-                               PackedRows<float>&);
+                               PackedRows<float>&, const char*);
+template void pack_rows_into<double>(const FeatureSet&, const std::int64_t*, Eigen::Index, PackedRows<double>&,
+                                     Eigen::Index, const char*);
+template void pack_rows_into<float>(const FeatureSet&, const std::int64_t*, Eigen::Index, PackedRows<float>&,
+                                    Eigen::Index, const char*);
+template Eigen::VectorXd packed_diagonal<double>(const PackedLayout&, const PackedRows<double>&);
+template Eigen::VectorXd packed_diagonal<float>(const PackedLayout&, const PackedRows<float>&);
 template void packed_gram<double>(const PackedLayout&, const PackedRows<double>&, Eigen::Index, Eigen::Index,
                                   const PackedRows<double>&, Eigen::Index, Eigen::Index, double*, Eigen::Index,
                                   GramScratch<double>&);

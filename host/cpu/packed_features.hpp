@@ -33,10 +33,21 @@ struct PackedLayout {
   bool operator==(const PackedLayout& o) const;
 };
 
-// Packs rows[0..count) of `set` (row indices into its views) into out (count x layout.width).
+// Packs rows[0..count) of `set` (row indices into its views) into out (count x layout.width),
+// checking each packed row is finite (a row that is not throws amf::InvalidArgument naming the
+// entry of `what`, the problem's field): the criterion validates the rows it reads as it packs
+// them, while they are in cache, instead of scanning whole feature arrays upfront.
 template <typename S>
 void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int64_t* rows, Eigen::Index count,
-               PackedRows<S>& out);
+               PackedRows<S>& out, const char* what);
+// The same into rows [row0, row0 + count) of out, already sized (parallel callers fill parts).
+template <typename S>
+void pack_rows_into(const FeatureSet& set, const std::int64_t* rows, Eigen::Index count, PackedRows<S>& out,
+                    Eigen::Index row0, const char* what);
+
+// k(a, a) for every row of packed rows A (in float64 whatever S is).
+template <typename S>
+Eigen::VectorXd packed_diagonal(const PackedLayout& layout, const PackedRows<S>& A);
 
 // Buffers of one thread for packed_gram (grown on demand, reused across calls).
 template <typename S>

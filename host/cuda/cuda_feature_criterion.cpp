@@ -48,7 +48,7 @@ class CudaFeatureSession final : public SelectionSession {
       });
     }
     const cudaStream_t s = ctx_.stream();
-    const GatheredFeatures Zh = gather_features(p.target_features, targets_.rows);
+    const GatheredFeatures Zh = gather_features(p.target_features, targets_.rows, "target_features");
     Z_ = upload_features(Zh, s);
     width_ = feature_width(Zh);
     dOmega_ = DeviceBuffer<double>(M_);
@@ -93,7 +93,7 @@ class CudaFeatureSession final : public SelectionSession {
     const double s2 = p_.noise_variance;
     // k_D given this batch's picks Xp: U = Lp^-1 k(Xp, .), Lp Lp^T = k(Xp, Xp) + s2 I.
     const std::int64_t m = static_cast<std::int64_t>(picked_rows_.size());
-    const DeviceFeatures Xp = upload_features(gather_features(p_.candidate_features, picked_rows_), s);
+    const DeviceFeatures Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
     DeviceBuffer<double> dLp(m * m), dUZ(m * M);
     std::vector<double> prior(targets_.prior.data(), targets_.prior.data() + M);
     if (m > 0) {
@@ -128,7 +128,7 @@ class CudaFeatureSession final : public SelectionSession {
         const auto r = candidate_rows(p_, pairs_[q].candidate, pairs_[q].trajectory);
         rows.insert(rows.end(), r.begin(), r.end());
       }
-      const DeviceFeatures X = upload_features(gather_features(p_.candidate_features, rows), s);
+      const DeviceFeatures X = upload_features(gather_features(p_.candidate_features, rows, "candidate_features"), s);
       dG_.grow_to(P * T * T);
       if (!fused_) dC_.grow_to(P * T * M);
       dJ_.grow_to(P);

@@ -1,6 +1,7 @@
 #include "gp/feature_gram.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "amf/error.hpp"
@@ -25,8 +26,20 @@ RowMatrix gather(const MatrixView<double>& m, const std::vector<std::int64_t>& r
 
 }  // namespace
 
-GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::int64_t>& rows) {
+GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::int64_t>& rows, const char* what) {
   GatheredFeatures g;
+  for (const std::int64_t r : rows) {
+    bool finite = true;
+    auto check = [&](const MatrixView<double>& m) {
+      if (r >= 0 && r < m.rows) finite = finite && Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite();
+    };
+    if (set.layers.empty()) check(set.embedding);
+    for (const auto& layer : set.layers) {
+      check(layer.inputs);
+      check(layer.signals);
+    }
+    if (!finite) throw_nonfinite_feature_row(set, r, what);
+  }
   if (set.layers.empty()) {
     g.embedding = true;
     g.kinds.push_back(FactorisedLayer::Kind::Linear);
@@ -68,12 +81,11 @@ RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia,
   return feature_gram(gather_features(A, ia), gather_features(B, ib));
 }
 
-Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia, int threads) {
+Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia, int threads,
+                                 const char* what) {
   Eigen::VectorXd d = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(ia.size()));
   auto sq = [](const MatrixView<double>& m, std::int64_t r) {
-    double s = 0;
-    for (std::int64_t c = 0; c < m.cols; ++c) s += m(r, c) * m(r, c);
-    return s;
+    return Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).square().sum();
   };
   auto entry = [&](std::int64_t r) {
     if (A.layers.empty()) return sq(A.embedding, r);
@@ -82,12 +94,9 @@ Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int
       if (layer.kind == FactorisedLayer::Kind::Linear) {
         k += sq(layer.signals, r) * (sq(layer.inputs, r) + 1.0);
       } else {
-        double g = 0;
-        for (std::int64_t c = 0; c < layer.signals.cols; ++c) {
-          const double v = layer.signals(r, c) * layer.inputs(r, c);
-          g += v * v;
-        }
-        k += g + sq(layer.signals, r);
+        const Eigen::Map<const Eigen::ArrayXd> s(layer.signals.row(r), layer.signals.cols),
+            x(layer.inputs.row(r), layer.inputs.cols);
+        k += (s * x).square().sum() + s.square().sum();
       }
     }
     return k;
@@ -97,6 +106,9 @@ Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int
   parallel_for((n + kChunk - 1) / kChunk, threads, [&](std::int64_t b) {
     for (std::int64_t k = b * kChunk; k < std::min(n, (b + 1) * kChunk); ++k) d(k) = entry(ia[k]);
   });
+  // A non-finite feature makes k(z, z) NaN or infinite (0 x inf is NaN), so this checks the rows.
+  for (std::int64_t k = 0; k < n; ++k)
+    if (!std::isfinite(d(k))) throw_nonfinite_feature_row(A, ia[k], what);
   return d;
 }
 

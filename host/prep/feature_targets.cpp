@@ -60,7 +60,7 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange 
         out.omega.push_back(w);
       }
     }
-  out.prior = feature_diagonal(p.target_features, out.rows, threads);
+  out.prior = feature_diagonal(p.target_features, out.rows, threads, "target_features");
   return out;
 }
 

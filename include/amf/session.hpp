@@ -64,6 +64,12 @@ class SelectionSession {
     return {};
   }
 
+  // How many picks the caller will condition on (a greedy batch of B conditions on B - 1): with
+  // none, keeping the first pass's blocks would only cost memory and time, so no session keeps
+  // them. The default assumes picks may come.
+  void expect_picks(int picks) { picks_expected_ = picks; }
+  int picks_expected() const { return picks_expected_; }
+
   // Incremental conditioning (BackendOptions::session_cache_bytes): whether the session keeps the
   // first pass's cross-covariances and updates them per pick instead of recomputing them, and
   // the bytes it keeps for that. Decided at the first score() (when no pick was made before it);
@@ -80,6 +86,7 @@ class SelectionSession {
 
  private:
   CandidateRange range_;
+  int picks_expected_ = 1;
 };
 
 }  // namespace amf
