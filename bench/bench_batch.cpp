@@ -90,12 +90,13 @@ void BM_BatchActiveft(benchmark::State& state) {
 BENCHMARK(BM_BatchActiveft)->Name("batch-activeft")->Args({1000, 64, 100, 10})->Args({10000, 64, 100, 10})
     ->Args({10000, 256, 100, 10})->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// Args: N, R, T, K, B (AMF-GP on integrator demonstrations; sweep-N's size).
+// Args: N, R, T, K, B (AMF-GP on integrator demonstrations: sweep-N's size, with a pool of
+// n = R T = 480 points, and W-GP-cpu's, n = 1000).
 void BM_BatchGp(benchmark::State& state) {
   const auto op = amf_bench::gp_workload(state.range(0), state.range(1), state.range(2), state.range(3));
   measure_batch_cost(state, op.problem, state.range(4));
 }
-BENCHMARK(BM_BatchGp)->Name("batch-GP")->Args({100, 24, 20, 12, 10})->UseManualTime()->Iterations(1)
+BENCHMARK(BM_BatchGp)->Name("batch-GP")->Args({100, 24, 20, 12, 10})->Args({200, 50, 20, 12, 10})->UseManualTime()->Iterations(1)
     ->Unit(benchmark::kSecond);
 
 // Args: N, R, T, K, B (W-NN scaled for the CPU, as W-NN-cpu).

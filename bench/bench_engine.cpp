@@ -25,7 +25,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/feature_problem.hpp"
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 #include "bench_threads.hpp"
 #include "nn_workload.hpp"
 #include "workloads.hpp"

@@ -13,7 +13,7 @@
 #include <cmath>
 #include <vector>
 
-#include "amf/fine_tuner.hpp"
+#include "amf/torch/fine_tuner.hpp"
 #include "bench_threads.hpp"
 #include "finetune_fixture.hpp"
 

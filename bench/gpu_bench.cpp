@@ -18,7 +18,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 #include "feature_problem_fixture.hpp"
 #include "gp_peer_export.hpp"
 #include "nn_workload.hpp"
@@ -26,7 +26,7 @@
 #ifdef AMF_GPU_BENCH_TORCH
 #include <torch/torch.h>
 
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 #endif
 #ifdef AMF_HAVE_CUDA
 #include <cublas_v2.h>
@@ -95,7 +95,7 @@ constexpr std::pair<amf::CudaCriterionPath, const char*> kCudaPaths[] = {
     {amf::CudaCriterionPath::Fused, "amf-cuda fused"}, {amf::CudaCriterionPath::Materialised, "amf-cuda materialised"}};
 
 // results.md (the preamble, then the table) and results.csv from the rows so far, each written
-// atomically (amf/io.hpp) after every workload: a device call cut short by its time limit
+// atomically (amf/harness/io.hpp) after every workload: a device call cut short by its time limit
 // still leaves every finished row behind.
 void write_tables(const std::vector<Row>& rows, const std::string& preamble, double dgemm_tflops,
                   const std::string& out, bool print) {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #include "workloads.hpp"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "amf/finetune.hpp"
+#include "amf/torch/finetune.hpp"
 
 namespace amf_test {
 

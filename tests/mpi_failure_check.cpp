@@ -9,7 +9,7 @@
 #include <limits>
 #include <string>
 
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #include "amf/error.hpp"
 #include "problem_fixture.hpp"
 

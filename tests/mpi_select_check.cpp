@@ -6,7 +6,7 @@
 #include <string>
 
 #include "amf/backend.hpp"
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 

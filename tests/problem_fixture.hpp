@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "amf/dataset.hpp"
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 #include "amf/problem.hpp"
 
 namespace amf_test {

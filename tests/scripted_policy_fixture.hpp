@@ -1,6 +1,6 @@
 #pragma once
 // A TorchScript policy saved by the tests themselves, following the documented interface of
-// amf/nn_selection.hpp: forward(x), trunk(x) (tanh of one linear layer) and a linear `head`.
+// amf/torch/nn_selection.hpp: forward(x), trunk(x) (tanh of one linear layer) and a linear `head`.
 #include <torch/script.h>
 #include <torch/torch.h>
 

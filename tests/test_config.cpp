@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "amf/config.hpp"
+#include "amf/harness/config.hpp"
 #include "amf/error.hpp"
 
 namespace {

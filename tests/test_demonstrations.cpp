@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 
 namespace {

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "amf/error.hpp"
-#include "amf/fine_tuner.hpp"
-#include "amf/forgetting_penalty.hpp"
+#include "amf/torch/fine_tuner.hpp"
+#include "amf/torch/forgetting_penalty.hpp"
 #include "finetune_fixture.hpp"
 
 namespace {

@@ -7,11 +7,11 @@
 
 #include <filesystem>
 
-#include "amf/dropout_uncertainty.hpp"
+#include "amf/torch/dropout_uncertainty.hpp"
 #include "amf/error.hpp"
-#include "amf/fine_tuner.hpp"
-#include "amf/head_finetune.hpp"
-#include "amf/warm_start.hpp"
+#include "amf/torch/fine_tuner.hpp"
+#include "amf/torch/head_finetune.hpp"
+#include "amf/torch/warm_start.hpp"
 #include "finetune_fixture.hpp"
 
 namespace {

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "amf/backend.hpp"
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
-#include "amf/integrator2d.hpp"
-#include "amf/nn_selection.hpp"
+#include "amf/harness/integrator2d.hpp"
+#include "amf/torch/nn_selection.hpp"
 
 namespace {
 

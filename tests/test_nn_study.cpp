@@ -6,13 +6,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
 #include "file_fixture.hpp"
 #include "amf/features.hpp"
-#include "amf/fine_tuner.hpp"
-#include "amf/nn_selection.hpp"
-#include "amf/nn_study.hpp"
+#include "amf/torch/fine_tuner.hpp"
+#include "amf/torch/nn_selection.hpp"
+#include "amf/torch/nn_study.hpp"
 
 namespace fs = std::filesystem;
 

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "amf/bootstrap.hpp"
-#include "amf/integrator2d.hpp"
-#include "amf/policy.hpp"
+#include "amf/harness/bootstrap.hpp"
+#include "amf/harness/integrator2d.hpp"
+#include "amf/harness/policy.hpp"
 #include "amf/error.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "amf/error.hpp"
 #include "file_fixture.hpp"
-#include "amf/sweep.hpp"
+#include "amf/harness/sweep.hpp"
 #include "io/run_lock.hpp"
 
 namespace fs = std::filesystem;

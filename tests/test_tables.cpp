@@ -5,7 +5,7 @@
 
 #include "amf/error.hpp"
 #include "expect_error.hpp"
-#include "amf/tables.hpp"
+#include "amf/harness/tables.hpp"
 
 namespace {
 

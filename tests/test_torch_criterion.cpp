@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "amf/backend.hpp"
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 #include "problem_fixture.hpp"
 
 namespace {

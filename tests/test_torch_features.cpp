@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "amf/features.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace {
 
@@ -49,7 +49,7 @@ TEST(TorchFeatures, ShapesAreChecked) {
 
 #include "amf/backend.hpp"
 #include "amf/feature_problem.hpp"
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/error.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 #include "problem_fixture.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 #include "amf/criterion.hpp"
 #include "amf/dataset.hpp"
 #include "amf/error.hpp"
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 #include "cli/commands.hpp"
 
 namespace amf {

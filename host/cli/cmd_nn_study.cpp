@@ -3,7 +3,7 @@
 #include <iostream>
 #include <memory>
 
-#include "amf/nn_study.hpp"
+#include "amf/torch/nn_study.hpp"
 #include "cli/commands.hpp"
 
 namespace amf {

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
 #include "cli/commands.hpp"
 #include "cli/offscreen_renderer.hpp"

@@ -5,16 +5,16 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
-#include "amf/tables.hpp"
+#include "amf/harness/tables.hpp"
 #include "cli/commands.hpp"
 #ifdef AMF_CLI_TORCH
-#include "amf/nn_selection.hpp"
+#include "amf/torch/nn_selection.hpp"
 #endif
 #include "amf/launch.hpp"
 #ifdef AMF_CLI_MPI
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #endif
 
 namespace amf {

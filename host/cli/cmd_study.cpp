@@ -4,8 +4,8 @@
 #include <iostream>
 #include <memory>
 
-#include "amf/config.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/config.hpp"
+#include "amf/harness/study.hpp"
 #include "cli/commands.hpp"
 
 namespace amf {

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "amf/error.hpp"
-#include "amf/sweep.hpp"
+#include "amf/harness/sweep.hpp"
 #include "amf/launch.hpp"
 #include "cli/commands.hpp"
 

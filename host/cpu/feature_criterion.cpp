@@ -114,36 +114,17 @@ class FeaturePass {
 
   // Adds every pair's w sum_z omega_z log v(z | X) to J[c] (and the information gain).
   // J and gain are indexed from candidate `first` (a session's range).
+  // With `keep` (a cache whose pairs are `pairs`, stacked in order; only with no pick yet), the
+  // pass also copies every pair's k(X, X) and k(X, Z) into it as it computes them, and `stacked`
+  // gets the candidate feature rows of the stacked steps.
   void score(const std::vector<Pair>& pairs, std::int64_t first, const Conditioning& cond, std::vector<double>& J,
-             std::vector<double>& gain, std::atomic<int>& jittered) const {
+             std::vector<double>& gain, std::atomic<int>& jittered, CrossCovarianceCache* keep = nullptr,
+             std::vector<std::int64_t>* stacked = nullptr) const {
+    if (keep && cond.size() > 0) throw Error("AMF-NN session: blocks are kept from a pass with no pick only");
     for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
                               const std::vector<Eigen::Index>& first_row) {
-      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered);
-    });
-  }
-
-  // The first pass's blocks with no pick yet, into the cache (whose pairs are `pairs`, stacked in
-  // order): every pair's k(X, X) and k(X, Z). `stacked` gets the candidate feature rows of the
-  // stacked steps.
-  void fill(const std::vector<Pair>& pairs, CrossCovarianceCache& cache, std::vector<std::int64_t>& stacked) const {
-    for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
-                              const std::vector<Eigen::Index>& first_row) {
-      stacked.insert(stacked.end(), rows.begin(), rows.end());
-      const auto rg = static_cast<Eigen::Index>(rows.size());
-      PackedRows<double> X;
-      pack_rows(p_.candidate_features, layout_, rows.data(), rg, X, "candidate_features");
-      parallel_for(static_cast<std::int64_t>(g1 - g0), threads_, [&](std::int64_t q) {
-        const Eigen::Index r0 = first_row[q], T = first_row[q + 1] - first_row[q];
-        GramScratch<double> scratch;
-        packed_gram(layout_, X, r0, T, X, r0, T, cache.gram(g0 + q).data(), T, scratch);
-      });
-      const AsScalar<S> XS(X);
-      double* C = cache.cross_rows(cache.pair(g0).first_row);
-      parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
-        const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-        pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
-        packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C + z0, M_, s.gram);
-      });
+      if (stacked) stacked->insert(stacked->end(), rows.begin(), rows.end());
+      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered, keep);
     });
   }
 
@@ -255,7 +236,7 @@ class FeaturePass {
   void score_group(const std::vector<Pair>& pairs, std::size_t g0, std::size_t g1,
                    const std::vector<std::int64_t>& rows, const std::vector<Eigen::Index>& first,
                    std::int64_t first_candidate, const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
-                   std::atomic<int>& jittered) const {
+                   std::atomic<int>& jittered, CrossCovarianceCache* keep) const {
     const auto P = static_cast<std::int64_t>(g1 - g0);
     const auto rg = static_cast<Eigen::Index>(rows.size());
     const Eigen::Index m = cond.size();
@@ -275,6 +256,7 @@ class FeaturePass {
         cond.factor.triangularView<Eigen::Lower>().solveInPlace(UX[q]);
         G.noalias() -= UX[q].transpose() * UX[q];
       }
+      if (keep) keep->gram(g0 + q) = G;
       G.diagonal().array() += p_.noise_variance;
       factors[q].resize(T, T);
       if (factor_conditional_gram(G.data(), factors[q].data(), static_cast<int>(T)) > 0) ++jittered;
@@ -290,6 +272,7 @@ class FeaturePass {
       RowMatrix& C = s.C;
       C.resize(rg, mb);
       packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
+      if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)) = C;
       for (std::int64_t q = 0; q < P; ++q) {
         const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
         Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
@@ -345,17 +328,19 @@ class CpuFeatureSession final : public SelectionSession {
   std::int64_t num_target_points() const override { return static_cast<std::int64_t>(targets_.rows.size()); }
 
   PassScores score_pass(bool with_info_gain) override {
-    if (!cache_decided_ && picked_rows_.empty() && picks_expected() > 0) build_cache();
+    const bool first_kept = !cache_decided_ && picked_rows_.empty() && picks_expected() > 0 && start_cache();
     std::atomic<int> jittered{0};
     PassScores out;
-    if (cache_) {
+    if (cache_ && !first_kept) {
       out = cache_->score(picks_.prior, targets_.omega, pass_.floor(), p_.noise_variance, range().begin,
                           range().size(), jittered, threads_, with_info_gain);
     } else {
       const Conditioning cond = pass_.condition(picked_rows_);
       out.J.assign(range().size(), 0.0);
       out.info_gain.assign(range().size(), 0.0);
-      pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered);
+      // The first pass of an incremental session keeps its blocks as it computes them.
+      pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered, first_kept ? cache_.get() : nullptr,
+                  first_kept ? &stacked_ : nullptr);
     }
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
     return out;
@@ -403,7 +388,8 @@ class CpuFeatureSession final : public SelectionSession {
  private:
   std::int64_t stacked_bytes() const { return static_cast<std::int64_t>(sizeof(std::int64_t) * stacked_.size()); }
 
-  void build_cache() {
+  // Decides whether the first pass keeps its blocks (they fit the budget) and makes the cache.
+  bool start_cache() {
     cache_decided_ = true;
     std::vector<Eigen::Index> steps;
     for (const auto& q : pairs_) steps.push_back(p_.traj_offsets[q.trajectory + 1] - p_.traj_offsets[q.trajectory]);
@@ -411,10 +397,10 @@ class CpuFeatureSession final : public SelectionSession {
     const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
     const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
                                static_cast<std::int64_t>(sizeof(std::int64_t)) * rows;
-    if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-NN", pairs_.size())) return;
+    if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-NN", pairs_.size())) return false;
     cache_ = std::make_unique<CrossCovarianceCache>(pairs_, steps, M);
-    pass_.fill(pairs_, *cache_, stacked_);
     picks_.prior = targets_.prior;
+    return true;
   }
 
   const FeatureCriterionProblem& p_;

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #include "amf/error.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "dist/mpi_exchange.hpp"

@@ -5,7 +5,7 @@
 #include <exception>
 #include <string>
 
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #include "amf/error.hpp"
 
 namespace amf {

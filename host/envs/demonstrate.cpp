@@ -1,4 +1,4 @@
-#include "amf/environment.hpp"
+#include "amf/harness/environment.hpp"
 
 namespace amf {
 

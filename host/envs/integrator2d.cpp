@@ -1,4 +1,4 @@
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 
 #include <cmath>
 #include <cstdio>

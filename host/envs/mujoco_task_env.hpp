@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/environment.hpp"
+#include "amf/harness/environment.hpp"
 #include "envs/mujoco_scene.hpp"
 
 namespace amf {

@@ -1,6 +1,6 @@
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 #ifdef AMF_HAVE_MUJOCO
 #include "envs/cupfaucet.hpp"
 #include "envs/kitchen.hpp"

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 
 namespace amf {
 namespace {

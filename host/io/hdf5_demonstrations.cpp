@@ -12,9 +12,9 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 
 namespace amf {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 
 namespace amf {

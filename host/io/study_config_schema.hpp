@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "amf/config.hpp"
+#include "amf/harness/config.hpp"
 
 namespace amf {
 namespace detail {

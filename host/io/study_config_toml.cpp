@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "amf/config.hpp"
+#include "amf/harness/config.hpp"
 #include "amf/error.hpp"
 #include "io/study_config_schema.hpp"
 

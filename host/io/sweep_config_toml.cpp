@@ -7,7 +7,7 @@
 #include <set>
 
 #include "amf/error.hpp"
-#include "amf/sweep.hpp"
+#include "amf/harness/sweep.hpp"
 #include "io/study_config_schema.hpp"
 
 namespace amf {

@@ -1,4 +1,4 @@
-#include "amf/tables.hpp"
+#include "amf/harness/tables.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 
 namespace amf {
 namespace {

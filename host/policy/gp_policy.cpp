@@ -2,7 +2,7 @@
 #include <random>
 
 #include "amf/error.hpp"
-#include "amf/policy.hpp"
+#include "amf/harness/policy.hpp"
 #include "gp/gp_math.hpp"
 
 namespace amf {

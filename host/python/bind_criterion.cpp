@@ -11,9 +11,9 @@
 #include "amf/criterion.hpp"
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
-#include "amf/tables.hpp"
+#include "amf/harness/tables.hpp"
 #ifdef AMF_PY_MPI
-#include "amf/distributed.hpp"
+#include "amf/mpi/distributed.hpp"
 #endif
 #include "python/arrays.hpp"
 

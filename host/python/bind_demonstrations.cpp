@@ -7,7 +7,7 @@
 #include <string>
 
 #include "amf/dataset.hpp"
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 #include "python/arrays.hpp"
 

@@ -7,11 +7,11 @@
 #include <optional>
 #include <string>
 
-#include "amf/bootstrap.hpp"
-#include "amf/config.hpp"
+#include "amf/harness/bootstrap.hpp"
+#include "amf/harness/config.hpp"
 #include "amf/error.hpp"
-#include "amf/study.hpp"
-#include "amf/success_study_output.hpp"
+#include "amf/harness/study.hpp"
+#include "amf/harness/success_study_output.hpp"
 #include "python/arrays.hpp"
 
 namespace amf_py {

@@ -1,4 +1,4 @@
-#include "amf/bootstrap.hpp"
+#include "amf/harness/bootstrap.hpp"
 
 #include <algorithm>
 #include <cmath>

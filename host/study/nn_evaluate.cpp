@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "study/seed_mix.hpp"
 
 namespace amf {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "amf/environment.hpp"
-#include "amf/fine_tuner.hpp"
+#include "amf/harness/environment.hpp"
+#include "amf/torch/fine_tuner.hpp"
 
 namespace amf {
 

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "amf/backend.hpp"
-#include "amf/environments.hpp"
+#include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
-#include "amf/nn_study.hpp"
+#include "amf/torch/nn_study.hpp"
 #include "study/number_format.hpp"
 
 namespace amf {

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 #include "study/study_json.hpp"
 
 namespace amf {

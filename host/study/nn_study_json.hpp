@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/nn_study.hpp"
+#include "amf/torch/nn_study.hpp"
 
 namespace amf {
 namespace detail {

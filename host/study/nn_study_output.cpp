@@ -1,7 +1,7 @@
-// The AMF-NN study's outputs: the shared success-study writer (amf/success_study_output.hpp)
+// The AMF-NN study's outputs: the shared success-study writer (amf/harness/success_study_output.hpp)
 // with the study's task names and configuration.
-#include "amf/environments.hpp"
-#include "amf/nn_study.hpp"
+#include "amf/harness/environments.hpp"
+#include "amf/torch/nn_study.hpp"
 #include "study/nn_study_json.hpp"
 
 namespace amf {

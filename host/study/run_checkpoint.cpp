@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 
 namespace amf {
 namespace detail {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "amf/dataset.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace amf {
 namespace detail {

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 
 namespace amf {
 namespace detail {

@@ -3,7 +3,7 @@
 // once the run is complete (its presence means "done").
 #include <string>
 
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace amf {
 namespace detail {

@@ -4,7 +4,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/error.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace amf {
 namespace {

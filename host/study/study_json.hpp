@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace amf {
 namespace detail {

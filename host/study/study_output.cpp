@@ -6,9 +6,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "amf/bootstrap.hpp"
-#include "amf/io.hpp"
-#include "amf/study.hpp"
+#include "amf/harness/bootstrap.hpp"
+#include "amf/harness/io.hpp"
+#include "amf/harness/study.hpp"
 #include "study/number_format.hpp"
 #include "study/study_json.hpp"
 

@@ -1,7 +1,7 @@
 // Outputs of a policy study measured by success rate: raw curves, curves with bootstrap CIs, the
 // area under the success curve (AUC) per arm, paired differences against a reference arm, a JSON
 // summary and a table. Plots are drawn from these files by tools/plot_nn_study.py.
-#include "amf/success_study_output.hpp"
+#include "amf/harness/success_study_output.hpp"
 
 #include <algorithm>
 #include <map>
@@ -9,9 +9,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "amf/bootstrap.hpp"
+#include "amf/harness/bootstrap.hpp"
 #include "amf/error.hpp"
-#include "amf/io.hpp"
+#include "amf/harness/io.hpp"
 #include "study/number_format.hpp"
 
 namespace amf {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "amf/error.hpp"
-#include "amf/sweep.hpp"
+#include "amf/harness/sweep.hpp"
 #include "study/run_result.hpp"
 
 namespace amf {

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "amf/error.hpp"
-#include "amf/io.hpp"
-#include "amf/sweep.hpp"
+#include "amf/harness/io.hpp"
+#include "amf/harness/sweep.hpp"
 #include "io/run_lock.hpp"
 #include "io/study_config_schema.hpp"
 #include "study/number_format.hpp"

@@ -4,7 +4,7 @@
 #include <random>
 
 #include "amf/error.hpp"
-#include "amf/finetune.hpp"
+#include "amf/torch/finetune.hpp"
 #include "torch/training.hpp"
 
 namespace amf {

@@ -1,4 +1,4 @@
-#include "amf/dropout_uncertainty.hpp"
+#include "amf/torch/dropout_uncertainty.hpp"
 
 #include <algorithm>
 

@@ -1,10 +1,10 @@
-#include "amf/fine_tuner.hpp"
+#include "amf/torch/fine_tuner.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "amf/error.hpp"
-#include "amf/forgetting_penalty.hpp"
+#include "amf/torch/forgetting_penalty.hpp"
 #include "torch/training.hpp"
 
 namespace amf {

@@ -1,4 +1,4 @@
-#include "amf/forgetting_penalty.hpp"
+#include "amf/torch/forgetting_penalty.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "amf/head_finetune.hpp"
+#include "amf/torch/head_finetune.hpp"
 
 #include <algorithm>
 #include <random>

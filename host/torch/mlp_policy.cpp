@@ -1,4 +1,4 @@
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 #include "amf/error.hpp"
 

@@ -1,11 +1,11 @@
-#include "amf/nn_selection.hpp"
+#include "amf/torch/nn_selection.hpp"
 
 #include <cmath>
 #include <filesystem>
 
 #include "amf/error.hpp"
-#include "amf/fine_tuner.hpp"
-#include "amf/io.hpp"
+#include "amf/torch/fine_tuner.hpp"
+#include "amf/harness/io.hpp"
 #include "torch/tensors.hpp"
 #include <torch/script.h>
 
@@ -256,9 +256,9 @@ TorchScriptPolicy::TorchScriptPolicy(const std::string& path) : impl_(std::make_
     throw InvalidArgument(path + ": not a TorchScript module (" + std::string(e.what()).substr(0, 200) + ")");
   }
   if (!impl_->module.find_method("trunk"))
-    throw InvalidArgument(path + ": the TorchScript policy has no trunk(x) method (see amf/nn_selection.hpp)");
+    throw InvalidArgument(path + ": the TorchScript policy has no trunk(x) method (see amf/torch/nn_selection.hpp)");
   if (!impl_->module.hasattr("head"))
-    throw InvalidArgument(path + ": the TorchScript policy has no `head` submodule (see amf/nn_selection.hpp)");
+    throw InvalidArgument(path + ": the TorchScript policy has no `head` submodule (see amf/torch/nn_selection.hpp)");
   const auto head = impl_->module.attr("head").toModule();
   if (!head.hasattr("weight") || !head.hasattr("bias"))
     throw InvalidArgument(path + ": the TorchScript policy's head has no weight and bias");

@@ -1,4 +1,4 @@
-#include "amf/parameter_isolation.hpp"
+#include "amf/torch/parameter_isolation.hpp"
 
 #include "amf/error.hpp"
 

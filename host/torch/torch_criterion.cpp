@@ -2,7 +2,7 @@
 // materialised Gram blocks, torch::linalg Cholesky and triangular solves, float64, chunked only as
 // far as memory forces (detail::kTorchChunkBytes per materialised block). Greedy conditioning refactorises the
 // enlarged Gram. It shares no code with the engine, so it checks it, and is its speed yardstick.
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 
 #include <torch/torch.h>
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "amf/torch_criterion.hpp"
+#include "amf/torch/torch_criterion.hpp"
 
 namespace amf {
 namespace {

@@ -1,4 +1,4 @@
-#include "amf/warm_start.hpp"
+#include "amf/torch/warm_start.hpp"
 
 #include <string>
 

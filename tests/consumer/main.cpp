@@ -1,7 +1,7 @@
 // Which of 8 candidate goals should be demonstrated next, given 3 demonstrations?
 #include <amf/backend.hpp>
 #include <amf/criterion.hpp>
-#include <amf/demonstrations.hpp>
+#include <amf/harness/demonstrations.hpp>
 #include <cmath>
 #include <iostream>
 #include <vector>

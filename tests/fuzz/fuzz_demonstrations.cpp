@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "amf/demonstrations.hpp"
+#include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "amf/finetune.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/finetune.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 

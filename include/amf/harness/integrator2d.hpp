@@ -6,7 +6,7 @@
 // kernel is periodic in the angle a.
 #include <vector>
 
-#include "amf/environment.hpp"
+#include "amf/harness/environment.hpp"
 
 namespace amf {
 

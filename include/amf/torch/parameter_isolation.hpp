@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 

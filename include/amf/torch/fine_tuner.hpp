@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "amf/finetune.hpp"
-#include "amf/parameter_isolation.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/finetune.hpp"
+#include "amf/torch/parameter_isolation.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 
@@ -63,7 +63,7 @@ class FineTuner {
   const std::vector<torch::Tensor>& fisher() const { return fisher_; }          // (1, ...); EWC only
 
   // A deep copy (parameters, strategy state and generator): the warm start's selection copy,
-  // trained from then on without the held-back demonstrations (amf/warm_start.hpp).
+  // trained from then on without the held-back demonstrations (amf/torch/warm_start.hpp).
   FineTuner clone() const;
 
  private:

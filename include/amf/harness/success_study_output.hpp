@@ -1,6 +1,6 @@
 #pragma once
 // The output files of a policy study measured by success rate (libamf, no LibTorch): the C++
-// AMF-NN studies (amf/nn_study.hpp) and the Python policy study over MuJoCo scenes
+// AMF-NN studies (amf/torch/nn_study.hpp) and the Python policy study over MuJoCo scenes
 // (python/amf/policy_study.py, through the module's write_study_outputs) write the same files
 // with this one writer, so their formats, bootstrap seeds and tables cannot drift apart.
 #include <string>

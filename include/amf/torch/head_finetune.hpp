@@ -1,10 +1,10 @@
 #pragma once
 // Fine-tuning of an off-the-shelf TorchScript policy (paper section 5.5): the trunk stays
-// frozen, only the linear head (weight, bias; the interface in amf/nn_selection.hpp) learns.
+// frozen, only the linear head (weight, bias; the interface in amf/torch/nn_selection.hpp) learns.
 #include <vector>
 
-#include "amf/finetune.hpp"
-#include "amf/nn_selection.hpp"
+#include "amf/torch/finetune.hpp"
+#include "amf/torch/nn_selection.hpp"
 
 namespace amf {
 

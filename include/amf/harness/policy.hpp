@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "amf/dataset.hpp"
-#include "amf/environment.hpp"
+#include "amf/harness/environment.hpp"
 #include "amf/problem.hpp"
 
 namespace amf {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/study.hpp"
+#include "amf/harness/study.hpp"
 
 namespace amf {
 

@@ -1,6 +1,6 @@
 #pragma once
 // One environment interface for every simulated robot (the 2D integrator and the MuJoCo scenes
-// "cupfaucet" and "kitchen"; make them by name with amf/environments.hpp), and one for the
+// "cupfaucet" and "kitchen"; make them by name with amf/harness/environments.hpp), and one for the
 // scripted experts that demonstrate in them.
 #include <cstdint>
 #include <random>

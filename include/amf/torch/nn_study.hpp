@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "amf/fine_tuner.hpp"
-#include "amf/finetune.hpp"
-#include "amf/nn_selection.hpp"
-#include "amf/success_study_output.hpp"
+#include "amf/torch/fine_tuner.hpp"
+#include "amf/torch/finetune.hpp"
+#include "amf/torch/nn_selection.hpp"
+#include "amf/harness/success_study_output.hpp"
 #include "amf/problem.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "amf/config.hpp"
+#include "amf/harness/config.hpp"
 
 namespace amf {
 

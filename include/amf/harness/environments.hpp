@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/environment.hpp"
+#include "amf/harness/environment.hpp"
 
 namespace amf {
 

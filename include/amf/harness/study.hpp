@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "amf/integrator2d.hpp"
+#include "amf/harness/integrator2d.hpp"
 #include "amf/problem.hpp"
 
 namespace amf {

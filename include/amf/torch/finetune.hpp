@@ -1,7 +1,7 @@
 #pragma once
 // Behaviour cloning of the MLP policy (libamf_torch): the training data as (input, action)
 // tensors, the optimiser settings shared by pre-training and per-round fine-tuning, and
-// pre-training itself. Fine-tuning with a forgetting strategy is in amf/fine_tuner.hpp.
+// pre-training itself. Fine-tuning with a forgetting strategy is in amf/torch/fine_tuner.hpp.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "amf/dataset.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 

@@ -17,7 +17,7 @@ struct MlpPolicyConfig {
   int width = 256;
   bool layer_norm = true;
   // Dropout after every hidden block's ReLU, active only in training mode (module.train()): the
-  // MC-dropout ablation (amf/dropout_uncertainty.hpp). 0 = the deterministic policy.
+  // MC-dropout ablation (amf/torch/dropout_uncertainty.hpp). 0 = the deterministic policy.
   double dropout = 0.0;
 };
 

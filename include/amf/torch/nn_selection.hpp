@@ -10,11 +10,11 @@
 
 #include "amf/dataset.hpp"
 #include "amf/feature_problem.hpp"
-#include "amf/torch_policy.hpp"
+#include "amf/torch/torch_policy.hpp"
 
 namespace amf {
 
-class FineTuner;  // amf/fine_tuner.hpp
+class FineTuner;  // amf/torch/fine_tuner.hpp
 
 enum class GradientEmbedding { Full, LastLayer };
 
@@ -36,7 +36,7 @@ class TorchScriptPolicy {
   torch::Tensor trunk(const torch::Tensor& x);
   const std::string& path() const;
   // The head's {weight (da, H), bias (da)}: the module's own tensors (writing into them changes
-  // the policy; amf/head_finetune.hpp does).
+  // the policy; amf/torch/head_finetune.hpp does).
   std::vector<torch::Tensor> head_parameters();
 
  private:
@@ -49,7 +49,7 @@ class NnSelectionInputs {
   NnSelectionInputs(MlpPolicy& policy, const Dataset& pool, const MatrixView<double>& candidates,
                     const MatrixView<double>& targets, const VectorView<double>& target_probs, double sigma_pi,
                     GradientEmbedding embedding);
-  // A fine-tuned policy (amf/fine_tuner.hpp): every relabelled point goes through the copy of its
+  // A fine-tuned policy (amf/torch/fine_tuner.hpp): every relabelled point goes through the copy of its
   // task's partition, for the log-probabilities and for the loss-gradient features, so under
   // parameter isolation each candidate is judged by the parameters its demonstration would
   // train. The copies share no parameter, so the kernel between points of different
