@@ -103,7 +103,10 @@ std::pair<int, int> mpi_world() {
 py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj_offsets, Array pool_tasks,
              Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
              double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
-             int batch_size, const std::string& backend_name, const std::string& out, bool distributed) {
+             int batch_size, const std::string& backend_name, const std::string& out, bool distributed,
+             std::int64_t session_cache_bytes) {
+  amf::BackendOptions options;
+  options.session_cache_bytes = session_cache_bytes;
   auto q = make_problem(std::move(pool_states), std::move(pool_actions), std::move(traj_offsets),
                         std::move(pool_tasks), std::move(candidates), std::move(targets), std::move(target_probs),
                         state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight,
@@ -117,7 +120,7 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
 #ifdef AMF_PY_MPI
     {
       py::gil_scoped_release release;
-      const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), {}, MPI_COMM_WORLD);
+      const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
       r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD);
     }
 #endif
@@ -127,7 +130,7 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
     d["ranks"] = size;
     return d;
   }
-  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
   {
     py::gil_scoped_release release;  // the criterion is pure C++: let other Python threads run
     r = select ? amf::select_batch(q->p, *backend) : amf::evaluate_criterion(q->p, *backend);
@@ -165,7 +168,7 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
                       Array target_probs, const py::object& candidate_features, const py::object& target_features,
                       double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
                       const std::string& backend_name, const std::string& gram_precision,
-                      const std::optional<IndexArray>& candidate_feature_rows) {
+                      const std::optional<IndexArray>& candidate_feature_rows, std::int64_t session_cache_bytes) {
   std::vector<Array> keep;
   keep.reserve(64);
   amf::FeatureCriterionProblem p;
@@ -185,7 +188,9 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
     throw amf::InvalidArgument("gram_precision '" + gram_precision + "' is unknown (choose float64 or float32)");
-  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name));
+  amf::BackendOptions options;
+  options.session_cache_bytes = session_cache_bytes;
+  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
   amf::CriterionResult r;
   {
     py::gil_scoped_release release;
@@ -202,14 +207,15 @@ void bind_criterion(py::module_& m) {
         py::arg("traj_offsets"), py::arg("pool_tasks"), py::arg("candidates"), py::arg("targets"),
         py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
         py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
-        py::arg("batch_size"), py::arg("backend"), py::arg("out"), py::arg("distributed") = false);
+        py::arg("batch_size"), py::arg("backend"), py::arg("out"), py::arg("distributed") = false,
+        py::arg("session_cache_bytes") = -1);
   m.def("mpi_world", &mpi_world,
         "(rank, size) of MPI_COMM_WORLD, initialising MPI if needed (modules built with MPI only).");
   m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
-        py::arg("candidate_feature_rows") = std::nullopt);
+        py::arg("candidate_feature_rows") = std::nullopt, py::arg("session_cache_bytes") = -1);
   m.def(
       "_kept_candidate_pairs",
       [](IndexArray traj_offsets, Array candidate_logp, Array own_logp, std::pair<double, double> clip,

@@ -29,7 +29,7 @@ __all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_
 
 def _call(select, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
           state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
-          backend, out, distributed=False):
+          backend, out, distributed=False, session_cache_bytes=None):
     pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs = (
         as_numpy(x, name) for x, name in ((pool_states, "pool_states"), (pool_actions, "pool_actions"),
                                           (traj_offsets, "traj_offsets"), (pool_tasks, "pool_tasks"),
@@ -42,7 +42,16 @@ def _call(select, pool_states, pool_actions, traj_offsets, pool_tasks, candidate
                       candidates, targets, target_probs, float(state_lengthscale), float(task_lengthscale),
                       float(signal_variance), float(noise_variance), (float(clip[0]), float(clip[1])),
                       float(min_weight), int(batch_size), backend, "" if out is None else str(out),
-                      bool(distributed))
+                      bool(distributed), _cache_bytes(session_cache_bytes))
+
+
+def _cache_bytes(session_cache_bytes):
+    """The engine's BackendOptions::session_cache_bytes: -1 (its default) for None."""
+    if session_cache_bytes is None:
+        return -1
+    if int(session_cache_bytes) < 0:
+        raise ValueError(f"session_cache_bytes must be None or >= 0, not {session_cache_bytes}")
+    return int(session_cache_bytes)
 
 
 def criterion(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
@@ -75,7 +84,7 @@ def criterion(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, t
 def select_batch(pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs=None, *,
                  batch_size=1, state_lengthscale=0.5, task_lengthscale=0.5, signal_variance=1.0,
                  noise_variance=1e-2, clip=(-10.0, 10.0), min_weight=1e-6, backend="auto", out=None,
-                 distributed=False):
+                 distributed=False, session_cache_bytes=None):
     """Greedy batch selection: pick batch_size candidates, conditioning on each pick's pseudo-demonstration.
 
     Takes the arguments of criterion() plus batch_size, and out: a directory to write
@@ -87,10 +96,14 @@ def select_batch(pool_states, pool_actions, traj_offsets, pool_tasks, candidates
     arrays; the candidates are sharded over the ranks (MPI is initialised on first use unless
     mpi4py did it) and every rank returns the single-process result, plus "rank" and "ranks".
     Only rank 0 writes `out`.
+
+    session_cache_bytes: memory the CPU backend may keep so that greedy steps after the first
+    update the first pass's cross-covariances instead of recomputing them (incremental
+    conditioning; same picks, J within 1e-10). None: a quarter of the physical memory; 0: recompute.
     """
     return _call(True, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets, target_probs,
                  state_lengthscale, task_lengthscale, signal_variance, noise_variance, clip, min_weight, batch_size,
-                 backend, out, distributed)
+                 backend, out, distributed, session_cache_bytes)
 
 
 def pool_from_demonstrations(demos):
@@ -127,7 +140,8 @@ def kept_candidate_pairs(traj_offsets, candidate_logp, own_logp, *, clip=(-10.0,
 
 def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
-                         min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None):
+                         min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None,
+                         session_cache_bytes=None):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -146,6 +160,8 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     candidate_feature_rows (optional, (N n,) int64): for large candidate sets, the row of
     candidate_features holding (s_t, c) at index c * n + t, or -1 where no features were computed;
     every step of every pair kept_candidate_pairs returns needs a row (a missing one is named).
+
+    session_cache_bytes: as in select_batch() (incremental conditioning's memory budget).
 
     Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
     "pseudo_demo_trajectory".
@@ -170,4 +186,5 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
                               (float(clip[0]), float(clip[1])), float(min_weight), int(batch_size), backend,
                               gram_precision,
                               None if candidate_feature_rows is None else
-                              np.asarray(as_numpy(candidate_feature_rows, "candidate_feature_rows"), dtype=np.int64))
+                              np.asarray(as_numpy(candidate_feature_rows, "candidate_feature_rows"), dtype=np.int64),
+                              _cache_bytes(session_cache_bytes))

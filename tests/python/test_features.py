@@ -120,3 +120,18 @@ def test_features_for_kept_pairs_only_give_the_dense_results():
     missing[rows[-1]] = -1
     with pytest.raises(ValueError, match=r"is -1, but candidate \d+ keeps pool trajectory"):
         amf.feature_select_batch(**args, candidate_features=compact, candidate_feature_rows=missing, **kw)
+
+
+def test_incremental_conditioning_budget_gives_the_recomputed_batch():
+    # session_cache_bytes: the default keeps the first pass's blocks and updates them per pick;
+    # 0 recomputes every step. Same picks, the picks' J within 1e-10.
+    args, rng = problem(3)
+    n = args["traj_offsets"][-1]
+    kw = dict(candidate_features=factorised_layers(rng, 5 * n), target_features=factorised_layers(rng, 3 * n),
+              batch_size=4, noise_variance=0.3, backend="cpu")
+    kept = amf.feature_select_batch(**args, **kw)
+    fresh = amf.feature_select_batch(**args, **kw, session_cache_bytes=0)
+    np.testing.assert_array_equal(kept["batch"], fresh["batch"])
+    np.testing.assert_allclose(kept["batch_J"], fresh["batch_J"], rtol=1e-10)
+    with pytest.raises(ValueError, match="session_cache_bytes must be None or >= 0"):
+        amf.feature_select_batch(**args, **kw, session_cache_bytes=-5)
