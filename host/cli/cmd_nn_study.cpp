@@ -3,6 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include "amf/harness/io.hpp"
+
 #include "amf/torch/nn_study.hpp"
 #include "cli/commands.hpp"
 
@@ -46,6 +48,7 @@ Command add_nn_study(CLI::App& app) {
     cfg.backend = o->backend;
     validate(cfg);
     const std::string out = o->out.empty() ? "results/nn_" + o->figure + "_" + o->env : o->out;
+    prepare_output_directory(out, "--out");
     std::fprintf(stderr, "[amf nn-study] %s %s: %zu pre-trainings x %d seeds x %zu arms, budget %d -> %s\n",
                  cfg.env.c_str(), cfg.figure.c_str(), cfg.pretrain.size(), cfg.seeds, cfg.arms.size(), cfg.budget,
                  out.c_str());

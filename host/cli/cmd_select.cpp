@@ -7,6 +7,7 @@
 #include "amf/criterion.hpp"
 #include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
+#include "amf/harness/io.hpp"
 #include "amf/harness/tables.hpp"
 #include "cli/commands.hpp"
 #ifdef AMF_CLI_TORCH
@@ -84,6 +85,7 @@ int run_select(const Options& o, const Ranks& ranks) {
   const BackendKind kind = parse_backend_kind(o.backend);
   const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
   const bool writer = ranks.rank() == 0;
+  if (writer) prepare_output_directory(o.out, "--out");  // inputs read and checked; no selection yet
   if (o.policy != "gp") {
 #ifdef AMF_CLI_TORCH
     if (o.checkpoint.empty()) throw InvalidArgument("--policy " + o.policy + " needs --checkpoint");

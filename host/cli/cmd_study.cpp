@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "amf/harness/config.hpp"
+#include "amf/harness/io.hpp"
 #include "amf/harness/study.hpp"
 #include "cli/commands.hpp"
 
@@ -12,7 +13,10 @@ namespace amf {
 namespace cli {
 namespace {
 
-int run_study(const GpStudyConfig& cfg, const std::string& out, bool plots) {
+// `out_from` names where `out` came from, for the message when it cannot be used.
+int run_study(const GpStudyConfig& cfg, const std::string& out, const std::string& out_from, bool plots) {
+  validate(cfg);  // a bad configuration creates nothing
+  prepare_output_directory(out, out_from);
   std::fprintf(stderr, "[amf gp-study] %zu k values x %d seeds x %zu methods, %d rounds of %d demos, %d candidates -> %s\n",
                cfg.k_values.size(), cfg.seeds, cfg.methods.size(), cfg.rounds, cfg.batch_size,
                cfg.shooting_budget, out.c_str());
@@ -64,7 +68,7 @@ Command add_gp_study(CLI::App& app) {
     if (!o->ks.empty()) cfg.k_values = o->ks;
     cfg.threads = o->threads;
     cfg.backend = o->backend;
-    return run_study(cfg, o->out, !o->no_plots);
+    return run_study(cfg, o->out, "--out", !o->no_plots);
   };
 }
 
@@ -80,7 +84,8 @@ Command add_run(CLI::App& app) {
   run->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
   return [o] {
     const StudyRunConfig rc = load_study_config(o->config);
-    return run_study(rc.gp, o->out.empty() ? rc.out_dir : o->out, !o->no_plots);
+    return run_study(rc.gp, o->out.empty() ? rc.out_dir : o->out,
+                     o->out.empty() ? "`out` in " + o->config : std::string("--out"), !o->no_plots);
   };
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "amf/error.hpp"
+#include "amf/harness/io.hpp"
 #include "amf/harness/sweep.hpp"
 #include "amf/launch.hpp"
 #include "cli/commands.hpp"
@@ -96,6 +97,7 @@ Command add_sweep(CLI::App& app) {
       for (const auto& r : runs) std::cout << r.id << '\t' << out << "/runs/" << r.id << '\n';
       return kExitOk;
     }
+    prepare_output_directory(out, o->out.empty() ? "`out` in " + o->config : std::string("--out"));
     if (o->merge_only) return merge_and_plot(sweep, out, *o);
     if ((o->task >= 0) != (o->tasks >= 0))
       throw InvalidArgument("--task and --tasks go together (share TASK of TASKS)");

@@ -24,6 +24,19 @@ void make_directories(const std::string& path) {
   if (ec) throw Error("cannot create directory '" + path + "': " + ec.message());
 }
 
+void prepare_output_directory(const std::string& path, const std::string& what) {
+  namespace fs = std::filesystem;
+  if (path.empty())
+    throw InvalidArgument(what + " is empty: give the directory to write the results to");
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_directory(path, ec))
+    throw InvalidArgument(what + " '" + path + "' exists and is not a directory");
+  fs::create_directories(path, ec);
+  if (ec) throw InvalidArgument(what + " '" + path + "' cannot be created: " + ec.message());
+  if (::access(path.c_str(), W_OK | X_OK) != 0)
+    throw InvalidArgument(what + " '" + path + "' is not writable: " + std::strerror(errno));
+}
+
 void write_file_atomic(const std::string& path, const std::string& contents) {
   // Unique per host, process and call: sweep ranks on a shared file system and threads of one
   // process may write beside each other.
