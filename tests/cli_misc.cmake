@@ -61,6 +61,27 @@ if(NOT ERR MATCHES "`out` in .*empty_out.toml is empty")
 endif()
 file(REMOVE ${not_a_dir} ${empty_out_toml})
 
+# A selection's two files are replaced together (issue #15, item 7): with selection.json a
+# directory, amf select once wrote a new scores.csv beside it and then failed.
+set(sel_dir ${CMAKE_CURRENT_BINARY_DIR}/selection_pair)
+file(REMOVE_RECURSE ${sel_dir})
+file(MAKE_DIRECTORY ${sel_dir}/selection.json)
+file(WRITE ${sel_dir}/scores.csv "old scores\n")
+set(select_args select --demos ${SOURCE_DIR}/examples/demos.h5 --candidates ${SOURCE_DIR}/examples/candidates.csv
+                --targets ${SOURCE_DIR}/examples/targets.csv --batch-size 2 --out ${sel_dir})
+run_amf(2 ${select_args})
+file(READ ${sel_dir}/scores.csv scores)
+if(NOT ERR MATCHES "selection.json exists and is not a file" OR NOT scores STREQUAL "old scores\n")
+  message(FATAL_ERROR "amf select with selection.json a directory: scores.csv replaced or no named error: ${ERR}")
+endif()
+file(REMOVE_RECURSE ${sel_dir}/selection.json)
+run_amf(0 ${select_args})
+file(READ ${sel_dir}/scores.csv scores)
+if(NOT EXISTS ${sel_dir}/selection.json OR NOT scores MATCHES "^candidate,")
+  message(FATAL_ERROR "amf select did not write both files")
+endif()
+file(REMOVE_RECURSE ${sel_dir})
+
 # amf render (built with MuJoCo, GLFW and libpng): bad environment names fail before any GL.
 if(RENDER)
   run_amf(0 render --help)

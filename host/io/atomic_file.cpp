@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "amf/error.hpp"
 #include "amf/harness/io.hpp"
@@ -37,7 +39,10 @@ void prepare_output_directory(const std::string& path, const std::string& what) 
     throw InvalidArgument(what + " '" + path + "' is not writable: " + std::strerror(errno));
 }
 
-void write_file_atomic(const std::string& path, const std::string& contents) {
+namespace {
+
+// Writes contents to a fresh temporary file beside `path` (flushed to disk) and returns its name.
+std::string write_temporary(const std::string& path, const std::string& contents) {
   // Unique per host, process and call: sweep ranks on a shared file system and threads of one
   // process may write beside each other.
   static std::atomic<unsigned long> counter{0};
@@ -61,16 +66,49 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
     ::unlink(tmp.c_str());
     fail("cannot flush", tmp);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    fail("cannot rename onto", path);
-  }
+  return tmp;
+}
+
+void sync_directory_of(const std::string& path) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
   const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  const std::string tmp = write_temporary(path, contents);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    fail("cannot rename onto", path);
+  }
+  sync_directory_of(path);
+}
+
+void write_files_together(const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  for (const auto& [path, contents] : files) {
+    std::error_code ec;
+    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+      throw InvalidArgument(path + " exists and is not a file; nothing was written");
+  }
+  std::vector<std::string> temporaries;
+  try {
+    for (const auto& [path, contents] : files) temporaries.push_back(write_temporary(path, contents));
+  } catch (...) {
+    for (const auto& tmp : temporaries) ::unlink(tmp.c_str());
+    throw;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (::rename(temporaries[i].c_str(), files[i].first.c_str()) != 0) {
+      for (std::size_t j = i; j < files.size(); ++j) ::unlink(temporaries[j].c_str());
+      fail("cannot rename onto", files[i].first);
+    }
+  for (const auto& [path, contents] : files) sync_directory_of(path);
 }
 
 }  // namespace amf

@@ -87,7 +87,6 @@ void write_selection_files(const std::string& dir, const MatrixView<double>& can
     for (std::int64_t d = 0; d < dc; ++d) csv << ',' << fmt(candidates(c, d));
     csv << ',' << fmt(r.J[c]) << ',' << fmt(r.info_gain[c]) << ',' << pick_order[c] << '\n';
   }
-  write_file_atomic(dir + "/scores.csv", csv.str());
 
   info["batch"] = nlohmann::json::array();
   for (std::size_t b = 0; b < r.batch.size(); ++b) {
@@ -98,7 +97,8 @@ void write_selection_files(const std::string& dir, const MatrixView<double>& can
   }
   info["num_candidates"] = N;
   info["num_target_points"] = r.num_target_points;
-  write_file_atomic(dir + "/selection.json", info.dump(2) + "\n");
+  // One selection's two files are replaced together, or neither is.
+  write_files_together({{dir + "/scores.csv", csv.str()}, {dir + "/selection.json", info.dump(2) + "\n"}});
 }
 
 }  // namespace

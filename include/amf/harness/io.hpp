@@ -3,10 +3,19 @@
 // rename it over the target, fsync the directory. A crash leaves the old file or the new one,
 // never half of one.
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace amf {
 
 void write_file_atomic(const std::string& path, const std::string& contents);
+
+// Files that belong together ({path, contents} pairs): every destination is checked first (one
+// that exists and is not a regular file throws amf::InvalidArgument and nothing is written), all
+// are written to temporary files and flushed, then renamed into place one after the other. A
+// bad destination or a failed write leaves the old files untouched; only a failure between the
+// renames (a crash, or a rename refused after the checks) could leave a mix.
+void write_files_together(const std::vector<std::pair<std::string, std::string>>& files);
 
 // Creates the directory and its parents if missing (amf::Error naming the path on failure).
 void make_directories(const std::string& path);
