@@ -139,8 +139,12 @@ std::vector<std::string> children(const Reader& r, hid_t group, const std::strin
 Dataset read_demonstrations_in_process(const std::string& path, const std::vector<std::string>& obs_keys) {
   const Quiet quiet;
   const Reader r(path);
-  if (!std::filesystem::is_regular_file(path))
-    throw InvalidArgument(path + ": no such file");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InvalidArgument(path + ": no such file");
+  if (std::filesystem::is_directory(path, ec))
+    throw InvalidArgument(path + ": is a directory, not an HDF5 file of demonstrations");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InvalidArgument(path + ": is not a regular file (a device or a pipe?), not an HDF5 file of demonstrations");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw InvalidArgument(path + ": not an HDF5 file (or truncated before its superblock)");
   // Strong close: closing the file closes every object still open in it, so a corrupt file

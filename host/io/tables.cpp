@@ -1,5 +1,6 @@
 #include "amf/harness/tables.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -44,6 +45,16 @@ NumericTable read_numeric_csv(const std::string& path) {
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
     auto cells = split(line);
     if (t.columns.empty()) {
+      // A header is names; a first row of numbers is data without one (it used to be taken
+      // as the header and silently lost).
+      const bool all_numbers = std::all_of(cells.begin(), cells.end(), [](const std::string& c) {
+        char* end = nullptr;
+        std::strtod(c.c_str(), &end);
+        return !c.empty() && *end == '\0';
+      });
+      if (all_numbers)
+        throw InvalidArgument(path + ":" + std::to_string(line_no) + ": the first row is numbers, not column names: "
+                              "the file needs a header row (e.g. task_0,task_1,...)");
       t.columns = cells;
       continue;
     }
@@ -53,9 +64,10 @@ NumericTable read_numeric_csv(const std::string& path) {
     for (std::size_t c = 0; c < cells.size(); ++c) {
       char* end = nullptr;
       const double v = std::strtod(cells[c].c_str(), &end);
-      if (cells[c].empty() || *end != '\0')
+      // strtod also reads hexadecimal (0x10 is 16): only decimal numbers are accepted.
+      if (cells[c].empty() || *end != '\0' || cells[c].find_first_of("xX") != std::string::npos)
         throw InvalidArgument(path + ":" + std::to_string(line_no) + ": column '" + t.columns[c] + "' = '" +
-                              cells[c] + "' is not a number");
+                              cells[c] + "' is not a decimal number");
       if (!std::isfinite(v))
         throw InvalidArgument(path + ":" + std::to_string(line_no) + ": column '" + t.columns[c] + "' is " + cells[c] +
                               " (must be finite)");
@@ -151,7 +163,9 @@ TargetTasks target_tasks(const NumericTable& table, const std::string& file) {
   if (wcol < 0) out.probs.assign(table.rows, 1.0 / static_cast<double>(table.rows));
   double total = 0;
   for (double p : out.probs) total += p;
-  if (!(total > 0)) throw InvalidArgument(file + ": column 'weight' sums to " + std::to_string(total));
+  if (!(total > 0) || !std::isfinite(total))
+    throw InvalidArgument(file + ": column 'weight' sums to " + std::to_string(total) +
+                          " (the weights must sum to a positive finite number)");
   for (double& p : out.probs) p /= total;  // weights are relative; the criterion wants probabilities
   return out;
 }
