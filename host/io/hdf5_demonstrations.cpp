@@ -68,6 +68,34 @@ class Reader {
     return g;
   }
 
+  // A header may declare any shape (a 13 KB file once declared 2^28 x 2 values): before
+  // allocating, the declared bytes are compared with the bytes the file stores for the dataset
+  // (all of them without compression; at most 1024x as many with it) and with the memory here.
+  void check_declared_size(hid_t ds, hid_t type, hsize_t rows, hsize_t cols, const std::string& full) const {
+    const double declared = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(H5Tget_size(type));
+    if (declared == 0) return;
+    const double stored = static_cast<double>(H5Dget_storage_size(ds));
+    Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+    const bool compressed = dcpl.ok() && H5Pget_nfilters(dcpl.get()) > 0;
+    const std::string shape = std::to_string(rows) + " x " + std::to_string(cols) + " values (" + mib(declared) + ")";
+    if (!compressed && stored < declared)
+      fail(full, "declares " + shape + " but the file stores " + mib(stored) + " of them (truncated or corrupt?)");
+    if (compressed && declared > 1024.0 * std::max(stored, 1024.0 * 1024.0))
+      fail(full, "declares " + shape + " compressed into " + mib(stored) +
+                     ": more than 1024 to 1, not a plausible dataset (corrupt header?)");
+    const double as_double = static_cast<double>(rows) * static_cast<double>(cols) * sizeof(double);
+    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+    if (memory > 0 && as_double > memory / 2)
+      fail(full, "declares " + shape + ", " + mib(as_double) + " as float64: more than half of this machine's " +
+                     mib(memory) + " of memory");
+  }
+
+  static std::string mib(double bytes) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    return buf;
+  }
+
   // A float dataset of rank 1 or 2, returned as rows x cols (rank 1: n x 1), read as float64.
   std::vector<double> read_matrix(hid_t loc, const std::string& name, const std::string& full,
                                   hsize_t* rows, hsize_t* cols) const {
@@ -91,6 +119,7 @@ class Reader {
     // Guard against absurd sizes from a corrupt header before allocating.
     if (*rows > (hsize_t(1) << 32) || *cols > (hsize_t(1) << 20) || (*rows) * (*cols) > (hsize_t(1) << 31))
       fail(full, "has an implausible shape");
+    check_declared_size(ds.get(), type.get(), *rows, *cols, full);
     std::vector<double> v((*rows) * (*cols));
     if (!v.empty() && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
       fail(full, "cannot be read (file truncated or corrupt?)");

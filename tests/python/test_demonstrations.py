@@ -1,4 +1,6 @@
 """HDF5 demonstrations: round trip, files written by h5py, and malformed files named clearly."""
+import os
+
 import h5py
 import numpy as np
 import pytest
@@ -80,3 +82,20 @@ def test_not_hdf5_truncated_empty_and_missing(tmp_path):
         f.create_group("other")
     with pytest.raises(ValueError, match="/data is missing"):
         amf.load_demonstrations(str(tmp_path / "nodata.h5"))
+
+
+def test_declared_sizes_are_checked_before_allocating(tmp_path):
+    # A small file whose header declares 2^28 x 2 actions (4 GiB) with no data stored: refused by
+    # name with the sizes, not a std::bad_alloc after a 4 GiB allocation.
+    path = str(tmp_path / "huge.h5")
+
+    def declare_huge(f):
+        del f["data/demo_0/actions"]
+        f["data/demo_0"].create_dataset("actions", shape=(2**28, 2), dtype="f8", chunks=(1024, 2))
+
+    write_robomimic(path, mutate=declare_huge)
+    assert os.path.getsize(path) < 1 << 20
+    with pytest.raises(ValueError) as e:
+        amf.load_demonstrations(path)
+    message = str(e.value)
+    assert path in message and "/data/demo_0/actions declares 268435456 x 2 values (4096.0 MiB)" in message, message
