@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <new>
 
 #include "amf/error.hpp"
 #include "core/validate_common.hpp"
@@ -44,7 +45,18 @@ std::unique_ptr<SelectionSession> Backend::open_session(const CriterionProblem& 
 }
 std::unique_ptr<SelectionSession> Backend::open_session(const CriterionProblem& problem, CandidateRange range) {
   check_range(problem, problem.candidates.rows, range);
-  return open_validated(problem, range);
+  try {
+    return open_validated(problem, range);
+  } catch (const std::bad_alloc&) {
+    // The pool's GP dominates: its n x n factor, and as many again for the importance weights'
+    // tables. Say so instead of a bare std::bad_alloc.
+    const double n = static_cast<double>(problem.pool_states.rows);
+    throw OutOfMemory("amf criterion: out of memory opening the AMF-GP session on " + name() + ": the pool's " +
+                      std::to_string(problem.pool_states.rows) + " x " + std::to_string(problem.pool_states.rows) +
+                      " Gram alone takes " + std::to_string(static_cast<long long>(n * n * 8 / (1 << 20))) +
+                      " MiB and the session keeps several such matrices (subsample the pool's steps, or select "
+                      "with AMF-NN features)");
+  }
 }
 std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionProblem& problem) {
   return open_session(problem, CandidateRange{0, problem.candidate_logp.rows});
@@ -52,7 +64,14 @@ std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionPr
 std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionProblem& problem,
                                                         CandidateRange range) {
   check_range(problem, problem.candidate_logp.rows, range);
-  return open_validated(problem, range);
+  try {
+    return open_validated(problem, range);
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemory("amf feature criterion: out of memory opening the AMF-NN session on " + name() + " (" +
+                      std::to_string(problem.candidate_logp.rows) + " candidates, " +
+                      std::to_string(problem.target_logp.rows * problem.target_logp.cols) +
+                      " target points): raise min_weight to keep fewer pairs, or use fewer target points");
+  }
 }
 
 bool cuda_compiled() { return detail::cuda_built(); }

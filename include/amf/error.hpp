@@ -23,4 +23,10 @@ class NumericalError : public Error {
   explicit NumericalError(const std::string& what) : Error(what) {}
 };
 
+// The problem needs more memory than the machine gave: the message says how much, for what.
+class OutOfMemory : public Error {
+ public:
+  explicit OutOfMemory(const std::string& what) : Error(what) {}
+};
+
 }  // namespace amf

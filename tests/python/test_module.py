@@ -3,6 +3,7 @@ import csv
 import json
 import re
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -147,3 +148,27 @@ def test_bad_input_raises_value_error_naming_the_field(small, change, field):
     change(args)
     with pytest.raises(ValueError, match=re.escape(field)):
         amf.criterion(**args)
+
+
+OOM_SCRIPT = """
+import resource, sys
+import numpy as np
+import amf
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # 3 GiB of address space
+n = 32000  # one trajectory per step: the pool's 32000 x 32000 Gram is 7812 MiB
+rng = np.random.default_rng(0)
+try:
+    amf.select_batch(rng.standard_normal((n, 2)), rng.standard_normal((n, 2)), np.arange(n + 1),
+                     rng.standard_normal((n, 2)), rng.standard_normal((4, 2)), rng.standard_normal((2, 2)),
+                     backend="cpu")
+except MemoryError as e:
+    print("MemoryError:", e)
+"""
+
+
+def test_a_pool_too_large_for_memory_says_how_large(tmp_path):
+    # issue #15, item 8: this once ended in "MemoryError: std::bad_alloc" with no size.
+    script = tmp_path / "oom.py"
+    script.write_text(OOM_SCRIPT)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "MemoryError:" in r.stdout and "32000 x 32000 Gram alone takes 7812 MiB" in r.stdout, r.stdout + r.stderr
