@@ -112,24 +112,20 @@ PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::
   auto score_pair_at = [&](Scratch& s, std::size_t q) {
     const Pair& p = pairs_[q];
     const Eigen::Index T = p.steps;
-    double j_sum = 0, g_sum = 0;
     const double g1 = G_[p.gram_offset] + noise;
     if (T == 1 && g1 > 0 && std::isfinite(g1)) {
       // One step (activeft's setting): explained_z = C_z^2 / (k(x, x) + sigma^2), no factor.
       s.sq = C_.row(p.first_row).array().square() / g1;
-      add_log_variance_sums(prior.data(), s.sq.data(), omega.data(), M, floor, &j_sum, with_gain ? &g_sum : nullptr);
-      pair_J[q] = p.weight * j_sum;
-      pair_gain[q] = p.weight * g_sum;
-      return;
+    } else {
+      s.G = Eigen::Map<const RowMatrix>(G_.data() + p.gram_offset, T, T);
+      s.G.diagonal().array() += noise;
+      s.L.resize(T, T);
+      if (factor_conditional_gram(s.G.data(), s.L.data(), static_cast<int>(T)) > 0) ++jittered;
+      s.S = C_.middleRows(p.first_row, T);
+      s.L.triangularView<Eigen::Lower>().solveInPlace(s.S);
+      squared_column_norms(s.S, s.sq);
     }
-    s.G = Eigen::Map<const RowMatrix>(G_.data() + p.gram_offset, T, T);
-    s.G.diagonal().array() += noise;
-    s.L.resize(T, T);
-    if (factor_conditional_gram(s.G.data(), s.L.data(), static_cast<int>(T)) > 0) ++jittered;
-    s.S = C_.middleRows(p.first_row, T);
-    s.L.triangularView<Eigen::Lower>().solveInPlace(s.S);
-    s.sq = s.S.row(0).array().square();
-    for (Eigen::Index t = 1; t < T; ++t) s.sq += s.S.row(t).array().square();
+    double j_sum = 0, g_sum = 0;
     add_log_variance_sums(prior.data(), s.sq.data(), omega.data(), M, floor, &j_sum, with_gain ? &g_sum : nullptr);
     pair_J[q] = p.weight * j_sum;
     pair_gain[q] = p.weight * g_sum;

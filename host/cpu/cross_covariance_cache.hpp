@@ -54,9 +54,7 @@ class CrossCovarianceCache {
   std::int64_t bytes_after_pick(Eigen::Index pick_steps) const;
   std::int64_t bytes() const { return bytes_after_pick(0); }
 
-  std::size_t num_pairs() const { return pairs_.size(); }
   Eigen::Index pick_points() const { return V_.cols(); }  // m: points of the picks conditioned on so far
-  Eigen::Index rows() const { return C_.rows(); }
   const Pair& pair(std::size_t q) const { return pairs_[q]; }
 
   // Filled by the first pass: k_D(X, Z) of pair q (steps x M, row-major) and k_D(X, X) without

@@ -278,8 +278,7 @@ class FeaturePass {
         Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
         if (m > 0) Cq.noalias() -= UX[q].transpose() * cond.UZ.middleCols(z0, mb);
         factors[q].triangularView<Eigen::Lower>().solveInPlace(Cq);
-        s.explained = Cq.row(0).array().square();
-        for (Eigen::Index t = 1; t < T; ++t) s.explained += Cq.row(t).array().square();
+        squared_column_norms(Cq, s.explained);
         double j_sum = 0, g_sum = 0;
         add_log_variance_sums(cond.prior.data() + z0, s.explained.data(), targets_.omega.data() + z0, mb, floor,
                               &j_sum, &g_sum);

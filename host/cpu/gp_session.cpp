@@ -46,10 +46,10 @@ PassScores GpSelectionSession::score_pass(bool with_info_gain) {
   return scores;
 }
 
-std::int64_t GpSelectionSession::kept_bytes() const {
-  if (!cache_) return 0;
-  return cache_->bytes() +
-         static_cast<std::int64_t>(sizeof(double)) * (cached_points_.size() + cached_projection_.size());
+std::int64_t GpSelectionSession::kept_bytes() const { return cache_ ? cache_->bytes() + side_bytes() : 0; }
+
+std::int64_t GpSelectionSession::side_bytes() const {
+  return static_cast<std::int64_t>(sizeof(double)) * (cached_points_.size() + cached_projection_.size());
 }
 
 void GpSelectionSession::build_cache() {
@@ -88,8 +88,7 @@ void GpSelectionSession::condition_pick(std::int64_t candidate, std::int64_t tra
   state_->extend(X);
   block_->grow(*state_, targets_, X.rows());
   picked_ = true;
-  if (cache_ && !cache_fits_after_pick(kept_bytes() + cache_->bytes_after_pick(X.rows()) - cache_->bytes(),
-                                       cache_budget_, "AMF-GP")) {
+  if (cache_ && !cache_fits_after_pick(cache_->bytes_after_pick(X.rows()) + side_bytes(), cache_budget_, "AMF-GP")) {
     cache_.reset();
     cached_points_.resize(0, 0);
     cached_projection_.resize(0, 0);

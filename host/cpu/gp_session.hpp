@@ -36,6 +36,7 @@ class GpSelectionSession final : public SelectionSession {
 
  private:
   void build_cache();
+  std::int64_t side_bytes() const;  // what the cache needs beside its blocks: the steps and projections
   void condition_cache(Eigen::Index old_size, Eigen::Index added);
 
   const CriterionProblem& problem_;

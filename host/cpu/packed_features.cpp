@@ -66,29 +66,10 @@ template <typename S>
 void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int64_t* rows, Eigen::Index count,
                PackedRows<S>& out, const char* what) {
   out.resize(count, layout.width);
-  pack_rows_into(set, rows, count, out, 0, what);
-}
-
-template <typename S>
-void pack_rows_into(const FeatureSet& set, const std::int64_t* rows, Eigen::Index count, PackedRows<S>& out,
-                    Eigen::Index row0, const char* what) {
   for (Eigen::Index r = 0; r < count; ++r) {
-    pack_row(set, rows[r], out.row(row0 + r).data());
-    if (!out.row(row0 + r).allFinite()) throw_nonfinite_feature_row(set, rows[r], what);
+    pack_row(set, rows[r], out.row(r).data());
+    if (!out.row(r).allFinite()) throw_nonfinite_feature_row(set, rows[r], what);
   }
-}
-
-template <typename S>
-Eigen::VectorXd packed_diagonal(const PackedLayout& layout, const PackedRows<S>& A) {
-  Eigen::VectorXd d(A.rows());
-  for (Eigen::Index r = 0; r < A.rows(); ++r) {
-    const auto row = A.row(r).template cast<double>().array();
-    double k = row.head(layout.plain).square().sum();
-    for (const auto& l : layout.linear)
-      k += tile::linear_layer_term(row.segment(l.d, l.d_width).square().sum(), row.segment(l.h, l.h_width).square().sum());
-    d(r) = k;
-  }
-  return d;
 }
 
 template <typename S>
@@ -127,12 +108,6 @@ template void pack_rows<double>(const FeatureSet&, const PackedLayout&, const st
                                 PackedRows<double>&, const char*);
 template void pack_rows<float>(const FeatureSet&, const PackedLayout&, const std::int64_t*, Eigen::Index,
                                PackedRows<float>&, const char*);
-template void pack_rows_into<double>(const FeatureSet&, const std::int64_t*, Eigen::Index, PackedRows<double>&,
-                                     Eigen::Index, const char*);
-template void pack_rows_into<float>(const FeatureSet&, const std::int64_t*, Eigen::Index, PackedRows<float>&,
-                                    Eigen::Index, const char*);
-template Eigen::VectorXd packed_diagonal<double>(const PackedLayout&, const PackedRows<double>&);
-template Eigen::VectorXd packed_diagonal<float>(const PackedLayout&, const PackedRows<float>&);
 template void packed_gram<double>(const PackedLayout&, const PackedRows<double>&, Eigen::Index, Eigen::Index,
                                   const PackedRows<double>&, Eigen::Index, Eigen::Index, double*, Eigen::Index,
                                   GramScratch<double>&);

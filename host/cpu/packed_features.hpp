@@ -40,14 +40,7 @@ struct PackedLayout {
 template <typename S>
 void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int64_t* rows, Eigen::Index count,
                PackedRows<S>& out, const char* what);
-// The same into rows [row0, row0 + count) of out, already sized (parallel callers fill parts).
-template <typename S>
-void pack_rows_into(const FeatureSet& set, const std::int64_t* rows, Eigen::Index count, PackedRows<S>& out,
-                    Eigen::Index row0, const char* what);
 
-// k(a, a) for every row of packed rows A (in float64 whatever S is).
-template <typename S>
-Eigen::VectorXd packed_diagonal(const PackedLayout& layout, const PackedRows<S>& A);
 
 // Buffers of one thread for packed_gram (grown on demand, reused across calls).
 template <typename S>

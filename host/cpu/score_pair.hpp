@@ -20,6 +20,14 @@ double factor_conditional_gram(const double* G, double* L, int T);
 double score_pair(const RowMatrix& G, RowMatrix& C, const Eigen::VectorXd& prior, const std::vector<double>& omega,
                   double floor, double w, double* J, double* gain);
 
+// out(z) = sum_t A(t, z)^2: the squared norm of each column of a solved T x M block, row by row
+// (each row contiguous in the row-major blocks the CPU sessions solve).
+template <typename Block>
+void squared_column_norms(const Block& A, Eigen::ArrayXd& out) {
+  out = A.row(0).array().square();
+  for (Eigen::Index t = 1; t < A.rows(); ++t) out += A.row(t).array().square();
+}
+
 // One pair's terms over all M target points at once, vectorised: adds sum_z omega_z log v_z to *j
 // and, unless g is null, sum_z omega_z / 2 log(p_z / v_z) to *g, with p = max(prior, floor) and
 // v = max(p - explained, floor) (tile::add_log_variance_terms's rule, summed in another order).
