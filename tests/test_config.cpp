@@ -50,14 +50,37 @@ TEST(StudyConfig, MistakesAreNamed) {
   expect_error("[runn]\nseeds = 3\n", "unknown section [runn] (did you mean 'run'?)");
   expect_error("[run]\nseeds = \"four\"\n", "field 'run.seeds' must be an integer (got a string)");
   expect_error("[policy]\nnoise_variance = \"small\"\n", "field 'policy.noise_variance' must be a number");
-  expect_error("[policy]\nnoise_variance = -1.0\n", "noise_variance = -1");
-  expect_error("[run]\nk_values = [0, 3]\n", "k = 0");
+  expect_error("[policy]\nnoise_variance = -1.0\n", "'policy.noise_variance' = -1");
+  expect_error("[run]\nk_values = [0, 3]\n", "'run.k_values' = 0");
   expect_error("[run]\nk_values = [\"a\"]\n", "run.k_values[]");
   expect_error("[selection]\nclip = [1.0]\n", "must be [lo, hi]");
   expect_error("study = \"nn\"\n", "known studies: gp");
   expect_error("preset = \"huge\"\n", "preset 'huge'");
   expect_error("[run\n", "not valid TOML");
   EXPECT_THROW(amf::load_study_config("/nonexistent/amf.toml"), amf::InvalidArgument);
+}
+
+// Issue #15 item 2: values of the right type but outside what the study can run were accepted
+// (radius = 1e308 gave -inf returns, inf and nan failed later in a Cholesky naming no field,
+// horizon = 1e9 ran out of memory, repeated k values or methods gave duplicate rows). Each is
+// now named with its file, field, value and range at load time.
+TEST(StudyConfig, OutOfRangeValuesAreNamedAtLoad) {
+  expect_error("[env]\nradius = 1e308\n", "field 'env.radius' = 1e+308 (must be a number in (0, 1e+06])");
+  expect_error("[env]\nradius = inf\n", "field 'env.radius' = inf");
+  expect_error("[policy]\nnoise_variance = nan\n", "field 'policy.noise_variance' = nan");
+  expect_error("[env]\nexpert_gain = inf\n", "field 'env.expert_gain' = inf");
+  expect_error("[env]\nexpert_gain = -1\n", "field 'env.expert_gain' = -1 (must be a number in (0, 2))");
+  expect_error("[env]\nmax_speed = inf\n", "field 'env.max_speed' = inf");
+  expect_error("[env]\nhorizon = 1000000000\n", "field 'env.horizon' = 1000000000 (must be an integer in 1..10000)");
+  expect_error("[env]\npretrain_demos = 1000000000\n", "field 'env.pretrain_demos' = 1000000000");
+  expect_error("[env]\nnum_eval_tasks = 100000\n", "field 'env.num_eval_tasks' = 100000");
+  expect_error("[run]\nk_values = [1, 1]\n", "field 'run.k_values' repeats a value");
+  expect_error("[run]\nmethods = [\"amf\", \"amf\"]\n", "field 'run.methods' repeats a method");
+  expect_error("[selection]\nmin_weight = -1\n", "field 'selection.min_weight' = -1 (must be a number in [0, 1))");
+  expect_error("[selection]\nclip = [-inf, 10.0]\n", "field 'selection.clip' = -inf");
+  expect_error("[policy]\nsignal_variance = 1.0\nnoise_variance = 1e-12\n", "at least 1e-10 x policy.signal_variance");
+  // Each field within its range, but a run's GP would hold 20 x 1000 x 12 steps.
+  expect_error("[env]\npretrain_demos = 20000\nhorizon = 12\n", "more than 20000");
 }
 
 TEST(NearestName, SuggestsOnlyCloseNames) {

@@ -95,7 +95,7 @@ TEST(Sweep, BadFilesAreNamedWithTheField) {
   EXPECT_NE(type.find("run.rounds"), std::string::npos) << type;
   EXPECT_NE(type.find("integer"), std::string::npos) << type;
   const std::string range = error_of(write(dir, "d.toml", base + "[sweep]\nk_values = [13]\n"));
-  EXPECT_NE(range.find("k = 13"), std::string::npos) << range;
+  EXPECT_NE(range.find("'run.k_values' = 13"), std::string::npos) << range;
   EXPECT_NE(error_of(write(dir, "e.toml", base + "[sweep]\nseedz = 2\n")).find("sweep.seedz"), std::string::npos);
   EXPECT_NE(error_of(write(dir, "f.toml", base + "[sweep]\nseeds = [1, 1]\n")).find("repeats"), std::string::npos);
   EXPECT_NE(error_of(write(dir, "g.toml", base + "[sweep]\nmethods = [\"amf\", \"best\"]\n")).find("best"),

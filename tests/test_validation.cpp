@@ -87,12 +87,12 @@ TEST(Validation, StudyConfigNamesTheField) {
       EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
     }
   };
-  expect_named([](auto& c) { c.k_values = {0}; }, "k = 0");
-  expect_named([](auto& c) { c.k_values = {13}; }, "k = 13");
+  expect_named([](auto& c) { c.k_values = {0}; }, "'run.k_values' = 0");
+  expect_named([](auto& c) { c.k_values = {13}; }, "'run.k_values' = 13");
   expect_named([](auto& c) { c.env.horizon = 0; }, "horizon");
   expect_named([](auto& c) { c.noise_variance = -1; }, "noise_variance");
   expect_named([](auto& c) { c.kernel.state_lengthscale = -2; }, "state_lengthscale");
-  expect_named([](auto& c) { c.methods = {"random"}; }, "method 'random'");
+  expect_named([](auto& c) { c.methods = {"random"}; }, "'random' is unknown");
   expect_named([](auto& c) { c.backend = "tpu"; }, "backend 'tpu'");
   EXPECT_THROW(amf::gp_study_preset("huge"), amf::InvalidArgument);
 }

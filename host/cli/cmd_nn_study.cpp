@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "amf/harness/io.hpp"
 
@@ -15,7 +16,9 @@ Command add_nn_study(CLI::App& app) {
   struct Options {
     std::string env = "kitchen", figure = "fig4", size = "default", out, backend = "auto";
     std::vector<std::string> pretrain;
-    int seeds = -1, budget = -1, threads = 0, episodes = -1, steps = -1;
+    // Unset flags keep the preset's value; a set one, even a negative, goes to validation.
+    std::optional<int> seeds, budget, episodes, steps;
+    int threads = 0;
     bool no_plots = false;
   };
   auto o = std::make_shared<Options>();
@@ -40,10 +43,10 @@ Command add_nn_study(CLI::App& app) {
   return [o] {
     NnStudyConfig cfg = nn_study_preset(o->figure, o->env, o->size);
     if (!o->pretrain.empty()) cfg.pretrain = o->pretrain;
-    if (o->seeds >= 0) cfg.seeds = o->seeds;
-    if (o->budget >= 0) cfg.budget = o->budget;
-    if (o->episodes >= 0) cfg.eval_episodes = o->episodes;
-    if (o->steps >= 0) cfg.finetune.steps_per_round = o->steps;
+    if (o->seeds) cfg.seeds = *o->seeds;
+    if (o->budget) cfg.budget = *o->budget;
+    if (o->episodes) cfg.eval_episodes = *o->episodes;
+    if (o->steps) cfg.finetune.steps_per_round = *o->steps;
     cfg.threads = o->threads;
     cfg.backend = o->backend;
     validate(cfg);

@@ -1,10 +1,12 @@
 // amf select: the next batch of tasks, for a GP policy conditioned on a demonstrations file
 // (AMF-GP) or for an MLP policy checkpoint (AMF-NN, when built with LibTorch).
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "amf/selection_control.hpp"
 #include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 #include "amf/harness/io.hpp"
@@ -31,7 +33,23 @@ struct Options {
   int batch = 1;
   KernelParams kernel;
   double noise_variance = 1e-2, clip_lo = -10, clip_hi = 10, min_weight = 1e-6;
+  double time_limit = 3600;
 };
+
+// Progress on stderr once a selection has run for a second (quick ones stay quiet), from the
+// writing rank only; the time limit on every rank (they agree on the estimate).
+SelectionControl selection_control(const Options& o, bool writer) {
+  SelectionControl control;
+  control.time_limit_s = o.time_limit;
+  if (writer)
+    control.progress = [](const SelectionProgress& p) {
+      if (p.elapsed_s < 1.0 && p.passes_done < p.passes) return;
+      std::fprintf(stderr, "\r[amf select] pick %d/%d, %.0f s elapsed", p.passes_done, p.passes, p.elapsed_s);
+      if (p.remaining_s > 0) std::fprintf(stderr, ", at least %.0f s left", p.remaining_s);
+      std::fprintf(stderr, "   %s", p.passes_done == p.passes ? "\n" : "");
+    };
+  return control;
+}
 
 // Every rank of a parallel launch, or the one process.
 struct Ranks {
@@ -51,15 +69,15 @@ struct Ranks {
     return n;
   }
   template <typename Problem>
-  CriterionResult select(const Problem& p, BackendKind kind) const {
+  CriterionResult select(const Problem& p, BackendKind kind, const SelectionControl& control) const {
 #ifdef AMF_CLI_MPI
     if (distributed) {
       const auto backend = make_rank_backend(kind, BackendOptions{}, MPI_COMM_WORLD);
-      return select_batch_distributed(p, *backend, MPI_COMM_WORLD);
+      return select_batch_distributed(p, *backend, MPI_COMM_WORLD, control);
     }
 #endif
     const auto backend = make_backend(kind);
-    return select_batch(p, *backend);
+    return select_batch(p, *backend, control);
   }
 };
 
@@ -86,6 +104,8 @@ int run_select(const Options& o, const Ranks& ranks) {
   const MatrixView<double> cand_view(cand.values.data(), cand.rows, data.task_dim());
   const bool writer = ranks.rank() == 0;
   if (writer) prepare_output_directory(o.out, "--out");  // inputs read and checked; no selection yet
+  if (!(o.time_limit >= 0)) throw InvalidArgument("--time-limit must be >= 0 seconds (0: none)");
+  const SelectionControl control = selection_control(o, writer);
   if (o.policy != "gp") {
 #ifdef AMF_CLI_TORCH
     if (o.checkpoint.empty()) throw InvalidArgument("--policy " + o.policy + " needs --checkpoint");
@@ -105,7 +125,7 @@ int run_select(const Options& o, const Ranks& ranks) {
     fp.clip = {o.clip_lo, o.clip_hi};
     fp.batch_size = o.batch;
     fp.min_weight = o.min_weight;
-    const CriterionResult r = ranks.select(fp, kind);
+    const CriterionResult r = ranks.select(fp, kind, control);
     if (writer) {
       write_selection(o.out, cand_view, fp, r);
       report(r, cand.rows, ranks, o.out);
@@ -126,7 +146,7 @@ int run_select(const Options& o, const Ranks& ranks) {
   p.clip = {o.clip_lo, o.clip_hi};
   p.batch_size = o.batch;
   p.min_weight = o.min_weight;
-  const CriterionResult r = ranks.select(p, kind);
+  const CriterionResult r = ranks.select(p, kind, control);
   if (writer) {
     write_selection(o.out, p, r);
     report(r, cand.rows, ranks, o.out);
@@ -145,7 +165,12 @@ Command add_select(CLI::App& app) {
   s->add_option("--targets", o->targets,
                 "CSV of target tasks; a column named `weight` gives their probabilities (default uniform)")
       ->required();
-  s->add_option("--batch-size", o->batch, "Tasks to pick (greedy, conditioning on each pick)");
+  s->add_option("--batch-size", o->batch,
+                "Tasks to pick (greedy, conditioning on each pick); may exceed the candidates: a task may be picked "
+                "again");
+  s->add_option("--time-limit", o->time_limit,
+                "Stop at once (exit 2) when the selection's estimate exceeds this many seconds (0: no limit)")
+      ->capture_default_str();
   s->add_option("--policy", o->policy,
                 "gp (multi-output GP on the demonstrations), mlp (an amf MLP checkpoint) or torchscript (a "
                 "TorchScript policy with trunk(x) and a linear head; see README)")

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "amf/error.hpp"
 #include "amf/harness/config.hpp"
 #include "amf/harness/io.hpp"
 #include "amf/harness/study.hpp"
@@ -42,7 +44,9 @@ int run_study(const GpStudyConfig& cfg, const std::string& out, const std::strin
 Command add_gp_study(CLI::App& app) {
   struct Options {
     std::string preset = "default", out = "results/gp_study", backend = "auto";
-    int seeds = -1, rounds = -1, batch = -1, budget = -1, threads = 0;
+    // Unset flags keep the preset's value; a set one, even a negative, goes to validation.
+    std::optional<int> seeds, rounds, batch, budget;
+    int threads = 0;
     std::vector<int> ks;
     bool no_plots = false;
   };
@@ -61,10 +65,10 @@ Command add_gp_study(CLI::App& app) {
   study->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
   return [o] {
     GpStudyConfig cfg = gp_study_preset(o->preset);
-    if (o->seeds >= 0) cfg.seeds = o->seeds;
-    if (o->rounds >= 0) cfg.rounds = o->rounds;
-    if (o->batch >= 0) cfg.batch_size = o->batch;
-    if (o->budget >= 0) cfg.shooting_budget = o->budget;
+    if (o->seeds) cfg.seeds = *o->seeds;
+    if (o->rounds) cfg.rounds = *o->rounds;
+    if (o->batch) cfg.batch_size = *o->batch;
+    if (o->budget) cfg.shooting_budget = *o->budget;
     if (!o->ks.empty()) cfg.k_values = o->ks;
     cfg.threads = o->threads;
     cfg.backend = o->backend;
@@ -75,14 +79,20 @@ Command add_gp_study(CLI::App& app) {
 Command add_run(CLI::App& app) {
   struct Options {
     std::string config, out;
-    bool no_plots = false;
+    bool no_plots = false, fields = false;
   };
   auto o = std::make_shared<Options>();
   auto* run = app.add_subcommand("run", "Run the study a TOML configuration file describes (see configs/); resumes");
-  run->add_option("config", o->config, "TOML configuration file")->required();
+  run->add_option("config", o->config, "TOML configuration file");
   run->add_option("--out", o->out, "Results directory (overrides the file's `out`)");
   run->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
+  run->add_flag("--fields", o->fields, "Print every field of a study file with its valid values, and exit");
   return [o] {
+    if (o->fields) {
+      std::cout << describe_gp_study_fields();
+      return kExitOk;
+    }
+    if (o->config.empty()) throw InvalidArgument("run needs a CONFIG file (see configs/gp_study.toml; --fields lists the fields)");
     const StudyRunConfig rc = load_study_config(o->config);
     return run_study(rc.gp, o->out.empty() ? rc.out_dir : o->out,
                      o->out.empty() ? "`out` in " + o->config : std::string("--out"), !o->no_plots);

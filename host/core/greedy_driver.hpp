@@ -10,6 +10,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "amf/selection_control.hpp"
 #include "amf/session.hpp"
 
 namespace amf {
@@ -34,6 +35,8 @@ class PickExchange {
   virtual ScoredCandidate best(const ScoredCandidate& mine) = 0;
   // The values of the process whose range holds `candidate` (its `mine`), on every process.
   virtual std::vector<double> from_owner(std::vector<double> mine, std::int64_t candidate) = 0;
+  // The largest of every process's value (so that a decision taken on it is the same everywhere).
+  virtual double agree_max(double mine) = 0;
 };
 
 // One process: nothing to exchange.
@@ -45,6 +48,7 @@ class LocalExchange final : public PickExchange {
   }
   ScoredCandidate best(const ScoredCandidate& mine) override { return mine; }
   std::vector<double> from_owner(std::vector<double> mine, std::int64_t) override { return mine; }
+  double agree_max(double mine) override { return mine; }
 };
 
 // The range's best candidate: smallest J, first on ties ({+inf, -1} for an empty range).
@@ -62,8 +66,10 @@ std::unique_ptr<SelectionSession> open_selection_session(Backend& backend, const
                                                          CandidateRange range, bool select);
 
 // select = false: one pass (J and the information gain, no batch). select = true: batch_size
-// picks with conditioning after each but the last.
-CriterionResult run_greedy(SelectionSession& session, int batch_size, bool select, PickExchange& exchange);
+// picks with conditioning after each but the last. `control` reports progress after each pass,
+// stops on its flag (amf::Cancelled) and on an estimate beyond its time limit (amf::TooLarge).
+CriterionResult run_greedy(SelectionSession& session, int batch_size, bool select, PickExchange& exchange,
+                           const SelectionControl& control = {});
 
 }  // namespace detail
 }  // namespace amf

@@ -12,12 +12,13 @@ namespace amf {
 namespace {
 
 template <typename Problem>
-CriterionResult select_sharded(const Problem& p, std::int64_t N, Backend& backend, MPI_Comm comm) {
+CriterionResult select_sharded(const Problem& p, std::int64_t N, Backend& backend, MPI_Comm comm,
+                               const SelectionControl& control) {
   detail::MpiExchange exchange(comm, N);
   std::unique_ptr<SelectionSession> session;
   exchange.run_local(
       [&] { session = detail::open_selection_session(backend, p, exchange.my_range(), /*select=*/true); });
-  return detail::run_greedy(*session, p.batch_size, /*select=*/true, exchange);
+  return detail::run_greedy(*session, p.batch_size, /*select=*/true, exchange, control);
 }
 
 }  // namespace
@@ -27,12 +28,14 @@ void shard_range(std::int64_t count, int rank, int size, std::int64_t* begin, st
   *end = count * (rank + 1) / size;
 }
 
-CriterionResult select_batch_distributed(const CriterionProblem& p, Backend& backend, MPI_Comm comm) {
-  return select_sharded(p, p.candidates.rows, backend, comm);
+CriterionResult select_batch_distributed(const CriterionProblem& p, Backend& backend, MPI_Comm comm,
+                                         const SelectionControl& control) {
+  return select_sharded(p, p.candidates.rows, backend, comm, control);
 }
 
-CriterionResult select_batch_distributed(const FeatureCriterionProblem& p, Backend& backend, MPI_Comm comm) {
-  return select_sharded(p, p.candidate_logp.rows, backend, comm);
+CriterionResult select_batch_distributed(const FeatureCriterionProblem& p, Backend& backend, MPI_Comm comm,
+                                         const SelectionControl& control) {
+  return select_sharded(p, p.candidate_logp.rows, backend, comm, control);
 }
 
 CriterionResult select_batch_distributed(const CriterionProblem& p, MPI_Comm comm, int threads) {

@@ -90,6 +90,12 @@ ScoredCandidate MpiExchange::best(const ScoredCandidate& mine) {
   return best;
 }
 
+double MpiExchange::agree_max(double mine) {
+  double all = mine;
+  mpi_check(MPI_Allreduce(&mine, &all, 1, MPI_DOUBLE, MPI_MAX, comm_), "MPI_Allreduce(max)");
+  return all;
+}
+
 std::vector<double> MpiExchange::from_owner(std::vector<double> mine, std::int64_t candidate) {
   int owner = 0;
   for (int r = 0; r < size_; ++r) {

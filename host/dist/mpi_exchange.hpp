@@ -20,6 +20,7 @@ class MpiExchange final : public PickExchange {
   std::vector<double> gather(const double* mine, std::int64_t range_size, std::int64_t width) override;
   ScoredCandidate best(const ScoredCandidate& mine) override;
   std::vector<double> from_owner(std::vector<double> mine, std::int64_t candidate) override;
+  double agree_max(double mine) override;
 
  private:
   MPI_Comm comm_;

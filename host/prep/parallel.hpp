@@ -1,6 +1,7 @@
 #pragma once
 // A minimal parallel-for over [0, n): `threads` workers take indices from a shared counter
 // (dynamic scheduling: per-index costs differ). The first exception is rethrown on the caller.
+// The calling thread's stop flag (cancellation.hpp) is checked before every index.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "prep/cancellation.hpp"
 
 namespace amf {
 namespace detail {
@@ -21,9 +24,13 @@ inline int resolve_threads(int requested) {
 template <typename State, typename Body>
 void parallel_for_with(std::int64_t n, int threads, Body&& body) {
   threads = static_cast<int>(std::min<std::int64_t>(resolve_threads(threads), n));
+  const std::atomic<bool>* cancel = installed_cancel_flag();
   if (threads <= 1) {
     State state;
-    for (std::int64_t i = 0; i < n; ++i) body(state, i);
+    for (std::int64_t i = 0; i < n; ++i) {
+      throw_if_cancelled(cancel);
+      body(state, i);
+    }
     return;
   }
   std::atomic<std::int64_t> next{0};
@@ -33,6 +40,7 @@ void parallel_for_with(std::int64_t n, int threads, Body&& body) {
     State state;
     for (std::int64_t i; (i = next++) < n;) {
       try {
+        throw_if_cancelled(cancel);
         body(state, i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);

@@ -16,6 +16,7 @@
 #include "amf/mpi/distributed.hpp"
 #endif
 #include "python/arrays.hpp"
+#include "python/interruptible.hpp"
 
 namespace amf_py {
 namespace {
@@ -104,7 +105,7 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
              Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
              double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
              int batch_size, const std::string& backend_name, const std::string& out, bool distributed,
-             std::int64_t session_cache_bytes) {
+             std::int64_t session_cache_bytes, const py::object& progress, double time_limit_s) {
   amf::BackendOptions options;
   options.session_cache_bytes = session_cache_bytes;
   auto q = make_problem(std::move(pool_states), std::move(pool_actions), std::move(traj_offsets),
@@ -119,9 +120,13 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
     const auto [rank, size] = mpi_world();
 #ifdef AMF_PY_MPI
     {
+      // MPI was initialised FUNNELED: its calls stay on this thread, so Ctrl-C and progress are
+      // not offered here (mpirun forwards SIGINT to every rank, which ends them all).
       py::gil_scoped_release release;
       const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
-      r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD);
+      amf::SelectionControl control;
+      control.time_limit_s = time_limit_s;
+      r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD, control);
     }
 #endif
     if (!out.empty() && rank == 0) amf::write_selection(out, q->p, r);
@@ -131,10 +136,11 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
     return d;
   }
   auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
-  {
-    py::gil_scoped_release release;  // the criterion is pure C++: let other Python threads run
-    r = select ? amf::select_batch(q->p, *backend) : amf::evaluate_criterion(q->p, *backend);
-  }
+  r = run_interruptible(
+      [&](const amf::SelectionControl& control) {
+        return select ? amf::select_batch(q->p, *backend, control) : amf::evaluate_criterion(q->p, *backend, control);
+      },
+      progress, time_limit_s);
   if (!out.empty()) amf::write_selection(out, q->p, r);
   return to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
 }
@@ -168,7 +174,8 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
                       Array target_probs, const py::object& candidate_features, const py::object& target_features,
                       double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
                       const std::string& backend_name, const std::string& gram_precision,
-                      const std::optional<IndexArray>& candidate_feature_rows, std::int64_t session_cache_bytes) {
+                      const std::optional<IndexArray>& candidate_feature_rows, std::int64_t session_cache_bytes,
+                      const py::object& progress, double time_limit_s) {
   std::vector<Array> keep;
   keep.reserve(64);
   amf::FeatureCriterionProblem p;
@@ -191,11 +198,11 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
   amf::BackendOptions options;
   options.session_cache_bytes = session_cache_bytes;
   auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
-  amf::CriterionResult r;
-  {
-    py::gil_scoped_release release;
-    r = select ? amf::select_batch(p, *backend) : amf::evaluate_criterion(p, *backend);
-  }
+  const amf::CriterionResult r = run_interruptible(
+      [&](const amf::SelectionControl& control) {
+        return select ? amf::select_batch(p, *backend, control) : amf::evaluate_criterion(p, *backend, control);
+      },
+      progress, time_limit_s);
   return to_dict(r, p.candidate_logp.rows, p.traj_offsets.size - 1);
 }
 
@@ -208,14 +215,15 @@ void bind_criterion(py::module_& m) {
         py::arg("target_probs"), py::arg("state_lengthscale"), py::arg("task_lengthscale"),
         py::arg("signal_variance"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("out"), py::arg("distributed") = false,
-        py::arg("session_cache_bytes") = -1);
+        py::arg("session_cache_bytes") = -1, py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0);
   m.def("mpi_world", &mpi_world,
         "(rank, size) of MPI_COMM_WORLD, initialising MPI if needed (modules built with MPI only).");
   m.def("_feature_criterion", &run_features, py::arg("select"), py::arg("traj_offsets"), py::arg("candidate_logp"),
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
-        py::arg("candidate_feature_rows") = std::nullopt, py::arg("session_cache_bytes") = -1);
+        py::arg("candidate_feature_rows") = std::nullopt, py::arg("session_cache_bytes") = -1,
+        py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0);
   m.def(
       "_kept_candidate_pairs",
       [](IndexArray traj_offsets, Array candidate_logp, Array own_logp, std::pair<double, double> clip,

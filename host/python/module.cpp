@@ -17,6 +17,8 @@ PYBIND11_MODULE(_amf, m) {
   // Translators run in reverse order of registration: the derived class goes last.
   py::register_exception<amf::Error>(m, "Error", PyExc_RuntimeError);
   py::register_exception<amf::InvalidArgument>(m, "InvalidArgument", PyExc_ValueError);
+  // Registered after InvalidArgument, its base, so that pybind matches it first.
+  py::register_exception<amf::TooLarge>(m, "TooLarge", m.attr("InvalidArgument").ptr());
   py::register_exception<amf::OutOfMemory>(m, "OutOfMemory", PyExc_MemoryError);
   amf_py::bind_criterion(m);
   amf_py::bind_demonstrations(m);

@@ -7,6 +7,7 @@
 #include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
 #include "amf/torch/nn_study.hpp"
+#include "study/field_range.hpp"
 #include "study/number_format.hpp"
 
 namespace amf {
@@ -98,36 +99,52 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
 }
 
 void validate(const NnStudyConfig& c) {
+  using detail::FieldRange;
+  const std::string who = "nn study config";
+  auto check = [&who](const std::string& field, double v, const FieldRange& r) { detail::check_field(who, field, v, r); };
   const auto names = environment_names();
   if (c.env == "integrator2d" || std::find(names.begin(), names.end(), c.env) == names.end())
     fail("env '" + c.env + "' is not a MuJoCo scene of this build (choose cupfaucet or kitchen)");
   if (c.pretrain.empty()) fail("pretrain is empty");
   for (const auto& p : c.pretrain)
     if (p != "uniform" && p != "skewed") fail("pretrain '" + p + "' is unknown (choose uniform or skewed)");
-  if (c.pretrain_demos < 1) fail("pretrain_demos = " + std::to_string(c.pretrain_demos) + " (must be >= 1)");
-  if (c.warm_start_demos < -1) fail("warm_start_demos = " + std::to_string(c.warm_start_demos) + " (-1 or >= 0)");
-  if (c.budget < 1) fail("budget = " + std::to_string(c.budget) + " (must be >= 1)");
-  if (c.batch_size < 1) fail("batch_size = " + std::to_string(c.batch_size) + " (must be >= 1)");
-  if (c.seeds < 1 || c.first_seed < 0) fail("seeds must be >= 1 and first_seed >= 0");
-  if (c.eval_episodes < 1) fail("eval_episodes = " + std::to_string(c.eval_episodes) + " (must be >= 1)");
-  if (c.policy.depth < 1 || c.policy.width < 1) fail("policy depth and width must be >= 1");
-  if (!(c.sigma_pi > 0) || !std::isfinite(c.sigma_pi)) fail("sigma_pi = " + num(c.sigma_pi) + " (must be > 0)");
+  if (std::set<std::string>(c.pretrain.begin(), c.pretrain.end()).size() != c.pretrain.size())
+    fail("pretrain repeats a distribution (each is run once)");
+  // The upper bounds sit far above the paper presets; they turn a typo into an error at start
+  // instead of a run that exhausts the machine.
+  check("pretrain_demos", c.pretrain_demos, FieldRange::integers(1, 100000));
+  check("warm_start_demos", c.warm_start_demos, FieldRange::integers(-1, 100000));
+  check("budget", c.budget, FieldRange::integers(1, 100000));
+  check("batch_size", c.batch_size, FieldRange::integers(1, 1000));
+  check("seeds", c.seeds, FieldRange::integers(1, 10000));
+  check("first_seed", c.first_seed, FieldRange::integers(0, 1000000));
+  check("eval_episodes", c.eval_episodes, FieldRange::integers(1, 10000));
+  if (c.demo_noise != -1) check("demo_noise", c.demo_noise, FieldRange::closed(0, 1e3));
+  check("policy.depth", c.policy.depth, FieldRange::integers(1, 64));
+  check("policy.width", c.policy.width, FieldRange::integers(1, 65536));
+  check("sigma_pi", c.sigma_pi, FieldRange::open_closed(0, 1e6));
+  check("clip.lo", c.clip.lo, FieldRange::closed(-1e6, 1e6));
+  check("clip.hi", c.clip.hi, FieldRange::closed(-1e6, 1e6));
   if (!(c.clip.lo < c.clip.hi)) fail("clip needs lo < hi");
-  if (c.selection_stride < 1) fail("selection_stride = " + std::to_string(c.selection_stride) + " (must be >= 1)");
-  if (!(c.dropout > 0 && c.dropout < 1)) fail("dropout = " + num(c.dropout) + " (must be in (0, 1))");
-  if (c.dropout_passes < 2) fail("dropout_passes = " + std::to_string(c.dropout_passes) + " (must be >= 2)");
-  if (c.bootstrap_resamples < 1 || !(c.confidence > 0 && c.confidence < 1)) fail("bootstrap settings out of range");
-  if (c.threads < 0) fail("threads must be >= 0");
+  check("min_weight", c.min_weight, FieldRange::closed_open(0, 1));
+  check("selection_stride", c.selection_stride, FieldRange::integers(1, 1000000));
+  check("dropout", c.dropout, FieldRange::open(0, 1));
+  check("dropout_passes", c.dropout_passes, FieldRange::integers(2, 10000));
+  check("bootstrap_resamples", c.bootstrap_resamples, FieldRange::integers(1, 1000000));
+  check("confidence", c.confidence, FieldRange::open(0, 1));
+  check("threads", c.threads, FieldRange::integers(0, 4096));
+  check("finetune.epochs", c.finetune.epochs, FieldRange::integers(0, 1000000));
+  check("finetune.steps_per_round", c.finetune.steps_per_round, FieldRange::integers(0, 10000000));
   if (c.arms.empty()) fail("no arms");
   std::set<std::string> labels;
   for (const auto& a : c.arms) {
     if (a.label.empty() || !labels.insert(a.label).second) fail("arm labels must be non-empty and unique ('" + a.label + "')");
+    const std::string arm = "arm '" + a.label + "' ";
     if (a.selector != "amf" && a.selector != "uniform" && a.selector != "dropout")
-      fail("arm '" + a.label + "': selector '" + a.selector + "' is unknown (choose amf, uniform or dropout)");
-    if (!(a.noise_variance > 0) || !std::isfinite(a.noise_variance))
-      fail("arm '" + a.label + "': noise_variance = " + num(a.noise_variance) + " (must be > 0)");
-    if (!(a.forgetting_lambda >= 0)) fail("arm '" + a.label + "': forgetting_lambda must be >= 0");
-    if (a.batch_size < 0) fail("arm '" + a.label + "': batch_size must be >= 0");
+      fail(arm + "selector '" + a.selector + "' is unknown (choose amf, uniform or dropout)");
+    check(arm + "noise_variance", a.noise_variance, FieldRange::closed(1e-12, 1e12));
+    check(arm + "forgetting_lambda", a.forgetting_lambda, FieldRange::closed(0, 1e12));
+    check(arm + "batch_size", a.batch_size, FieldRange::integers(0, 1000));
   }
   validate(c.finetune);
   parse_backend_kind(c.backend);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "amf/problem.hpp"
+#include "amf/selection_control.hpp"
 
 namespace amf {
 
@@ -37,9 +38,18 @@ struct CriterionResult {
 
 // J and information gain for every candidate (no batch).
 CriterionResult evaluate_criterion(const CriterionProblem& problem, Backend& backend);
+// With a stop flag and a progress report after the pass (selection_control.hpp).
+CriterionResult evaluate_criterion(const CriterionProblem& problem, Backend& backend, const SelectionControl& control);
 
 // J and information gain of the first pass, plus the greedy batch of problem.batch_size picks
 // with pseudo-demonstration conditioning after each pick.
+// batch_size may exceed the number of candidates: after conditioning on a pseudo-demonstration
+// of a task, the same task may still be the most informative, and it is then picked again.
+// The work grows about cubically in the batch; `control` reports progress, stops on request and
+// fails fast on an estimate beyond a time limit (selection_control.hpp). Before any work, a GP
+// selection whose conditioning factor could not fit the machine's memory at the last pick throws
+// amf::TooLarge with the size.
 CriterionResult select_batch(const CriterionProblem& problem, Backend& backend);
+CriterionResult select_batch(const CriterionProblem& problem, Backend& backend, const SelectionControl& control);
 
 }  // namespace amf

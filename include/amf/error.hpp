@@ -29,4 +29,18 @@ class OutOfMemory : public Error {
   explicit OutOfMemory(const std::string& what) : Error(what) {}
 };
 
+// A selection whose estimated time exceeds the caller's limit (SelectionControl::time_limit_s):
+// stopped as soon as the estimate exists, with the estimate in the message. An input problem, so
+// it derives from InvalidArgument (exit code 2 in the CLI, ValueError in Python).
+class TooLarge : public InvalidArgument {
+ public:
+  explicit TooLarge(const std::string& what) : InvalidArgument(what) {}
+};
+
+// The caller asked a selection to stop (SelectionControl::cancel); nothing was returned or written.
+class Cancelled : public Error {
+ public:
+  explicit Cancelled(const std::string& what) : Error(what) {}
+};
+
 }  // namespace amf

@@ -14,6 +14,7 @@
 #include "amf/criterion.hpp"
 #include "amf/features.hpp"
 #include "amf/problem.hpp"
+#include "amf/selection_control.hpp"
 
 namespace amf {
 
@@ -66,6 +67,10 @@ inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std:
 std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& problem);
 
 CriterionResult evaluate_criterion(const FeatureCriterionProblem& problem, Backend& backend);
+CriterionResult evaluate_criterion(const FeatureCriterionProblem& problem, Backend& backend,
+                                   const SelectionControl& control);
 CriterionResult select_batch(const FeatureCriterionProblem& problem, Backend& backend);
+// With progress, a stop flag and a time limit (selection_control.hpp), as for AMF-GP.
+CriterionResult select_batch(const FeatureCriterionProblem& problem, Backend& backend, const SelectionControl& control);
 
 }  // namespace amf

@@ -12,18 +12,10 @@ import math
 
 import numpy as np
 
+from . import _arguments
+from ._arguments import as_numpy  # noqa: F401 (it was defined here: torch_policy.as_numpy stays)
 
-def as_numpy(x, name):
-    """torch tensors (and anything else with __dlpack__) as numpy arrays, zero-copy through DLPack
-    for CPU tensors; numpy arrays and array-likes pass through unchanged."""
-    if isinstance(x, np.ndarray) or not hasattr(x, "__dlpack__"):
-        return x
-    device = getattr(x, "device", None)
-    if device is not None and getattr(device, "type", "cpu") != "cpu":
-        raise ValueError(f"{name}: a tensor on {device}; this amf module computes on the CPU: pass {name}.cpu()")
-    if getattr(x, "requires_grad", False):
-        x = x.detach()
-    return np.from_dlpack(x)
+POOL_KEYS = ("pool_states", "pool_actions", "traj_offsets", "pool_tasks")
 
 
 def _check_modules(model):
@@ -58,14 +50,17 @@ def loss_gradient_features(model, inputs, actions):
     ("layernorm", normalised inputs, signals), float64 numpy arrays with one row per point: the
     form amf.feature_select_batch takes. The model's .grad fields are left untouched; call
     model.eval() first if it has dropout. Every layer must run exactly once per forward pass.
+    inputs and actions: real arrays or tensors (on the model's device too), converted to the
+    model's dtype; complex ones are refused.
     """
     import torch
 
-    layers = _check_modules(model)
+    fn = "loss_gradient_features"
+    layers = _check_modules(_arguments.torch_module(model, "model", fn=fn))
     dtype = next(model.parameters()).dtype
     device = next(model.parameters()).device
-    x = torch.as_tensor(inputs, dtype=dtype, device=device)
-    a = torch.as_tensor(actions, dtype=dtype, device=device)
+    x = torch.as_tensor(_arguments.tensor_or_array(inputs, "inputs", fn=fn), dtype=dtype, device=device)
+    a = torch.as_tensor(_arguments.tensor_or_array(actions, "actions", fn=fn), dtype=dtype, device=device)
     records, outputs = [], []
 
     def hook(module, args, output):
@@ -106,22 +101,24 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     pool_tasks); candidates (N, dc) and targets (K, dc) tasks. The policy's input is the state
     and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I); embedding "full"
     (every Linear and LayerNorm) or "last-layer" (the final layer only); gram_precision as in
-    amf.feature_select_batch. Returns the dict of amf.feature_select_batch.
+    amf.feature_select_batch. Returns the dict of amf.feature_select_batch. The arguments are
+    checked as there, under this function's name, before the policy runs.
     """
     import torch
 
     from . import feature_select_batch, kept_candidate_pairs
 
-    if embedding not in ("full", "last-layer"):
-        raise ValueError(f"embedding '{embedding}' is unknown (choose full or last-layer)")
-    if not sigma_pi > 0:
-        raise ValueError(f"sigma_pi = {sigma_pi} (must be > 0)")
-    S = np.asarray(as_numpy(pool["pool_states"], "pool_states"), dtype=np.float64)
-    A = np.asarray(as_numpy(pool["pool_actions"], "pool_actions"), dtype=np.float64)
-    offsets = np.asarray(as_numpy(pool["traj_offsets"], "traj_offsets"), dtype=np.int64)
-    own = np.repeat(np.asarray(as_numpy(pool["pool_tasks"], "pool_tasks"), dtype=np.float64), np.diff(offsets), axis=0)
-    C = np.atleast_2d(np.asarray(as_numpy(candidates, "candidates"), dtype=np.float64))
-    T = np.atleast_2d(np.asarray(as_numpy(targets, "targets"), dtype=np.float64))
+    fn = "select_batch_for_policy"
+    _check_modules(_arguments.torch_module(policy, "policy", fn=fn))
+    _arguments.choice(embedding, "embedding", ("full", "last-layer"), fn=fn)
+    sigma_pi = _arguments.real(sigma_pi, "sigma_pi", fn=fn, positive=True)
+    _arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn)
+    _arguments.text(backend, "backend", fn=fn)
+    _arguments.text(gram_precision, "gram_precision", fn=fn)
+    target_probs = _arguments.float_array(target_probs, "target_probs", fn=fn, optional=True)
+    S, A, offsets, tasks = _pool_arrays(pool, fn)
+    own = np.repeat(tasks, np.diff(offsets), axis=0)
+    C, T = (_task_rows(x, name, tasks.shape[1], fn) for x, name in ((candidates, "candidates"), (targets, "targets")))
     n, da = A.shape
 
     def relabel(tasks):  # rows task * n + t
@@ -153,3 +150,28 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
                                 min_weight=min_weight, backend=backend, gram_precision=gram_precision,
                                 candidate_feature_rows=feature_rows)
+
+
+def _pool_arrays(pool, fn):
+    """The pool dict's arrays, float64 (offsets int64). Checked as far as select_batch_for_policy
+    indexes them itself before the engine sees them: the trajectories must tile the steps."""
+    _arguments.record(pool, "pool", POOL_KEYS, fn=fn)
+    S, A, tasks = (np.asarray(_arguments.float_array(pool[key], f"pool['{key}']", fn=fn, ndim=2), dtype=np.float64)
+                   for key in ("pool_states", "pool_actions", "pool_tasks"))
+    offsets = _arguments.index_array(pool["traj_offsets"], "pool['traj_offsets']", fn=fn)
+    if len(A) != len(S):
+        _arguments.fail(fn, "pool['pool_actions']", f"{len(S)} rows like pool['pool_states']", f"shape {A.shape}")
+    tiles = (offsets.ndim == 1 and len(offsets) == len(tasks) + 1 and offsets[0] == 0 and offsets[-1] == len(S)
+             and bool(np.all(np.diff(offsets) > 0)))
+    if not tiles:
+        _arguments.fail(fn, "pool['traj_offsets']", f"increasing from 0 to the {len(S)} pool steps, one trajectory "
+                        f"per row of pool['pool_tasks'] ({len(tasks)})", np.array2string(offsets, threshold=20))
+    return S, A, offsets, tasks
+
+
+def _task_rows(x, name, dc, fn):
+    """Candidates or targets as (rows, dc) float64 (one task may come as a (dc,) vector)."""
+    rows = np.atleast_2d(np.asarray(_arguments.float_array(x, name, fn=fn), dtype=np.float64))
+    if rows.ndim != 2 or rows.shape[1] != dc:
+        _arguments.fail(fn, name, f"(rows, {dc}) tasks like pool['pool_tasks']", f"shape {rows.shape}")
+    return rows

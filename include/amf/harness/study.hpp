@@ -40,8 +40,14 @@ struct GpStudyConfig {
 // Named presets: "default" (minutes on 2 cores) and "paper" (paper-sized; hours on 2 cores).
 GpStudyConfig gp_study_preset(const std::string& name);
 
-// Throws amf::InvalidArgument naming the field (k outside 1..num_eval_tasks, rounds < 0, ...).
+// Throws amf::InvalidArgument naming the field by its dotted name in a study file, its value and
+// its valid range ("field 'env.horizon' = 1e+09 (must be an integer in 1..10000)"); also repeated
+// k values or methods, and runs whose GP policy would grow beyond what one machine factors.
 void validate(const GpStudyConfig& config);
+
+// The valid values of every study-file field, as a Markdown table (`amf run --fields`,
+// docs/configuration.md).
+std::string describe_gp_study_fields();
 
 struct RoundRecord {
   int k, seed, round, demos;

@@ -20,8 +20,12 @@
 namespace amf {
 
 // Collective: every rank of `comm` calls it with the same problem.
-CriterionResult select_batch_distributed(const CriterionProblem& problem, Backend& backend, MPI_Comm comm);
-CriterionResult select_batch_distributed(const FeatureCriterionProblem& problem, Backend& backend, MPI_Comm comm);
+// `control` as in select_batch; its time limit is decided on the slowest rank's estimate, so all
+// ranks stop together.
+CriterionResult select_batch_distributed(const CriterionProblem& problem, Backend& backend, MPI_Comm comm,
+                                         const SelectionControl& control = {});
+CriterionResult select_batch_distributed(const FeatureCriterionProblem& problem, Backend& backend, MPI_Comm comm,
+                                         const SelectionControl& control = {});
 // The CPU backend with `threads` workers per rank (0: one per core).
 CriterionResult select_batch_distributed(const CriterionProblem& problem, MPI_Comm comm, int threads = 0);
 
