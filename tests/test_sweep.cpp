@@ -2,6 +2,10 @@
 // independent runs equals one study of the same grid file for file.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
+#include <thread>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -170,6 +174,38 @@ methods = ["amf", "uniform"]
   // The directory now belongs to this grid: another grid is refused, not mixed in.
   const auto other = write(dir, "t.toml", std::string(kTinyStudy) + "[sweep]\nseeds = 3\n");
   EXPECT_THROW(amf::run_sweep(amf::load_sweep_config(other), out), amf::InvalidArgument);
+}
+
+// A run whose holder goes away without finishing it (a killed process: the kernel drops its
+// flock) is resumed by a sweep that waits for held runs; without waiting it is left Busy.
+TEST(Sweep, WaitingForAHeldRunResumesItWhenItsHolderLeaves) {
+  const auto dir = temp_dir("wait");
+  const auto path = write(dir, "s.toml", std::string(kTinyStudy) + "[sweep]\nseeds = 1\nk_values = [1]\nmethods = [\"amf\"]\n");
+  const amf::SweepConfig s = amf::load_sweep_config(path);
+  const std::string out = dir + "/out", run = out + "/runs/k1_seed0_amf";
+  fs::create_directories(run);
+  std::optional<amf::detail::DirectoryLock> held = amf::detail::DirectoryLock::try_acquire(run);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(amf::run_sweep(s, out, 0, 1, 1).front().outcome, amf::RunOutcome::Busy);
+  std::thread holder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    held.reset();
+  });
+  const auto reports = amf::run_sweep(s, out, 0, 1, 1, {}, /*wait_for_busy=*/true);
+  holder.join();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports.front().outcome, amf::RunOutcome::Completed);
+  EXPECT_TRUE(fs::exists(run + "/result.json"));
+  // Waiting on a run its holder completed reports that, and computes nothing.
+  held.emplace(amf::detail::DirectoryLock::acquire(run));
+  std::thread finisher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    held.reset();
+  });
+  const auto again = amf::run_sweep(s, out, 0, 1, 1, {}, true);
+  finisher.join();
+  EXPECT_EQ(again.front().outcome, amf::RunOutcome::FinishedElsewhere);
+  EXPECT_EQ(again.front().rounds_computed, 0);
 }
 
 TEST(Sweep, TheDocumentedExampleLoads) {

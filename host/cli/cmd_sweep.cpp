@@ -12,6 +12,7 @@
 #include "amf/harness/sweep.hpp"
 #include "amf/launch.hpp"
 #include "cli/commands.hpp"
+#include "io/run_lock.hpp"
 
 #ifdef AMF_CLI_MPI
 #include <mpi.h>
@@ -25,18 +26,23 @@ const char* outcome_name(RunOutcome o) {
   switch (o) {
     case RunOutcome::Completed: return "completed";
     case RunOutcome::AlreadyDone: return "already done";
-    default: return "busy (another process holds it; left alone)";
+    case RunOutcome::FinishedElsewhere: return "completed by the process that held it";
+    default: return "busy (another process holds it)";
   }
 }
 
 struct Options {
   std::string config, out;
   int threads = 0, task = -1, tasks = -1;
-  bool list = false, merge_only = false, no_merge = false, partial = false, no_plots = false;
+  bool list = false, merge_only = false, no_merge = false, partial = false, no_plots = false, no_wait = false;
 };
 
-// Merges and plots every grid point; the exit code of the whole sweep.
+// Merges and plots every grid point; the exit code of the whole sweep. Two processes that finish
+// one sweep together both merge it: the lock on OUT/merged makes them take turns, so no file
+// (plots included) is ever written by two at once; the second rewrites the same bytes.
 int merge_and_plot(const SweepConfig& sweep, const std::string& out, const Options& o) {
+  make_directories(out + "/merged");
+  const auto lock = detail::DirectoryLock::acquire(out + "/merged");
   std::cout << merge_sweep(sweep, out, o.partial);
   std::cout << "merged: " << out << "/merged/<grid point>/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";
   std::cout.flush();
@@ -51,7 +57,7 @@ int merge_and_plot(const SweepConfig& sweep, const std::string& out, const Optio
 }
 
 int run_share(const SweepConfig& sweep, const std::string& out, int worker, int workers, int threads,
-              const std::string& who) {
+              const std::string& who, bool wait) {
   std::fprintf(stderr, "[amf sweep%s] %zu runs in the grid; this process takes runs i with i %% %d == %d -> %s\n",
                who.c_str(), expand_sweep(sweep).size(), workers, worker, out.c_str());
   const auto reports = run_sweep(sweep, out, worker, workers, threads,
@@ -59,11 +65,12 @@ int run_share(const SweepConfig& sweep, const std::string& out, int worker, int 
                                    std::fprintf(stderr, "[amf sweep%s] %d/%d %s: %s, %d rounds computed\n",
                                                 who.c_str(), finished, total, r.id.c_str(),
                                                 outcome_name(r.outcome), r.rounds_computed);
-                                 });
+                                 },
+                                 wait);
   int busy = 0;
   for (const auto& r : reports) busy += r.outcome == RunOutcome::Busy;
   if (busy > 0) {
-    std::fprintf(stderr, "[amf sweep%s] %d runs are held by other processes; rerun when they are done\n",
+    std::fprintf(stderr, "[amf sweep%s] %d runs are held by other processes (--no-wait); rerun when they are done\n",
                  who.c_str(), busy);
     return kExitRuntime;
   }
@@ -88,6 +95,9 @@ Command add_sweep(CLI::App& app) {
   cmd->add_flag("--no-merge", o->no_merge, "Run, but do not merge");
   cmd->add_flag("--partial", o->partial, "Merge even when some runs are missing (listed in the output)");
   cmd->add_flag("--no-plots", o->no_plots, "Skip the PNG/SVG plots");
+  cmd->add_flag("--no-wait", o->no_wait,
+                "Leave runs another process holds (exit 1 if any) instead of waiting for them after the free "
+                "ones, then merging");
   return [o] {
     const SweepConfig sweep = load_sweep_config(o->config);
     const std::string out = o->out.empty() ? sweep.base.out_dir : o->out;
@@ -105,7 +115,7 @@ Command add_sweep(CLI::App& app) {
       if (o->tasks < 1 || o->task >= o->tasks)
         throw InvalidArgument("--task " + std::to_string(o->task) + " --tasks " + std::to_string(o->tasks) +
                               " (need 0 <= task < tasks)");
-      return run_share(sweep, out, o->task, o->tasks, o->threads, " task " + std::to_string(o->task));
+      return run_share(sweep, out, o->task, o->tasks, o->threads, " task " + std::to_string(o->task), !o->no_wait);
     }
 #ifdef AMF_CLI_MPI
     if (detect_launch().parallel) {
@@ -115,7 +125,7 @@ Command add_sweep(CLI::App& app) {
       MPI_Comm_size(MPI_COMM_WORLD, &size);
       int rc = kExitOk;
       try {
-        rc = run_share(sweep, out, rank, size, o->threads > 0 ? o->threads : 1, " rank " + std::to_string(rank));
+        rc = run_share(sweep, out, rank, size, o->threads > 0 ? o->threads : 1, " rank " + std::to_string(rank), !o->no_wait);
       } catch (const std::exception& e) {
         // One failed rank must not leave the others waiting in the barrier forever.
         std::cerr << "amf: rank " << rank << ": " << e.what() << "\n";
@@ -129,7 +139,7 @@ Command add_sweep(CLI::App& app) {
       return merge_and_plot(sweep, out, *o);
     }
 #endif
-    const int rc = run_share(sweep, out, 0, 1, o->threads, "");
+    const int rc = run_share(sweep, out, 0, 1, o->threads, "", !o->no_wait);
     if (rc != kExitOk || o->no_merge) return rc;
     return merge_and_plot(sweep, out, *o);
   };

@@ -13,6 +13,8 @@ class DirectoryLock {
  public:
   // The lock, or nullopt when another process holds it (`holder` then says who, if known).
   static std::optional<DirectoryLock> try_acquire(const std::string& dir, std::string* holder = nullptr);
+  // The lock, waiting for as long as another process holds it.
+  static DirectoryLock acquire(const std::string& dir);
   DirectoryLock(DirectoryLock&& other) noexcept;
   DirectoryLock& operator=(DirectoryLock&&) = delete;
   DirectoryLock(const DirectoryLock&) = delete;

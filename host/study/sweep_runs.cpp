@@ -88,19 +88,31 @@ int rounds_saved(const SweepRun& run, const std::string& checkpoint_dir) {
   return saved;
 }
 
-SweepRunReport run_one(const SweepRun& run, const std::string& out) {
-  const std::string dir = out + "/runs/" + run.id;
-  make_directories(dir);
-  std::string holder;
-  auto lock = detail::DirectoryLock::try_acquire(dir, &holder);
-  if (!lock) return {run.id, RunOutcome::Busy, 0};
-  if (std::filesystem::exists(dir + "/result.json")) return {run.id, RunOutcome::AlreadyDone, 0};
+// With the run's lock held: nothing to do when its result exists, else run (or resume) it.
+SweepRunReport run_locked(const SweepRun& run, const std::string& dir, RunOutcome if_done) {
+  if (std::filesystem::exists(dir + "/result.json")) return {run.id, if_done, 0};
   const std::string checkpoints = dir + "/checkpoints";
   const int before = rounds_saved(run, checkpoints);
   const GpStudyResults results = run_gp_study(run.config.gp, {}, checkpoints);
   detail::save_run_result(dir + "/result.json", results);
   const int total = static_cast<int>(run.config.gp.methods.size()) * (run.config.gp.rounds + 1);
   return {run.id, RunOutcome::Completed, total - before};
+}
+
+SweepRunReport run_one(const SweepRun& run, const std::string& out) {
+  const std::string dir = out + "/runs/" + run.id;
+  make_directories(dir);
+  auto lock = detail::DirectoryLock::try_acquire(dir);
+  if (!lock) return {run.id, RunOutcome::Busy, 0};
+  return run_locked(run, dir, RunOutcome::AlreadyDone);
+}
+
+// A run another process held: wait for its lock; the holder either completed it or died (the
+// kernel released its flock), and then this process resumes it from the checkpoint.
+SweepRunReport wait_and_run(const SweepRun& run, const std::string& out) {
+  const std::string dir = out + "/runs/" + run.id;
+  const auto lock = detail::DirectoryLock::acquire(dir);
+  return run_locked(run, dir, RunOutcome::FinishedElsewhere);
 }
 
 }  // namespace
@@ -142,7 +154,7 @@ std::vector<SweepRun> expand_sweep(const SweepConfig& s) {
 }
 
 std::vector<SweepRunReport> run_sweep(const SweepConfig& s, const std::string& out, int worker, int workers,
-                                      int threads, const SweepProgress& progress) {
+                                      int threads, const SweepProgress& progress, bool wait_for_busy) {
   if (workers < 1 || worker < 0 || worker >= workers)
     throw InvalidArgument("sweep worker " + std::to_string(worker) + " of " + std::to_string(workers) +
                           " (need 0 <= worker < workers)");
@@ -179,6 +191,14 @@ std::vector<SweepRunReport> run_sweep(const SweepConfig& s, const std::string& o
   for (std::size_t t = 0; t < n; ++t) pool.emplace_back(work);
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+  if (wait_for_busy) {
+    // One at a time, in order: each wait ends when its holder finishes or dies.
+    for (std::size_t j = 0; j < mine.size(); ++j) {
+      if (reports[j].outcome != RunOutcome::Busy) continue;
+      reports[j] = wait_and_run(*mine[j], out);
+      if (progress) progress(reports[j], static_cast<int>(mine.size()), static_cast<int>(mine.size()));
+    }
+  }
   return reports;
 }
 

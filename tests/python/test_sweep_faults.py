@@ -138,3 +138,34 @@ def test_killed_array_task_is_finished_by_resubmitting_it(tmp_path, amf_cli, ref
                    stderr=subprocess.DEVNULL)
     for f in FILES:
         assert (out / "merged" / "base" / f).read_bytes() == (reference / f).read_bytes(), f
+
+
+@pytest.mark.slow
+def test_two_sweeps_on_one_directory_share_the_runs_and_both_merge(tmp_path, amf_cli, reference):
+    # Issue #15 item 6: two shells (or a duplicated array task) on one configuration and directory
+    # used to both exit 1, each leaving the runs the other held, and neither merged. Now each skips
+    # what the other holds, waits for it once its own runs are done, and both merge.
+    config = tmp_path / "sweep.toml"
+    config.write_text(SWEEP)
+    out = tmp_path / "out"
+    cmd = [amf_cli, "sweep", str(config), "--out", str(out), "--no-plots", "--threads", "1"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while saved_rounds(out) < 1 and first.poll() is None:  # the first holds a run before the second starts
+        time.sleep(0.01)
+    second = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    (out1, err1), (out2, err2) = first.communicate(timeout=600), second.communicate(timeout=600)
+    assert first.returncode == 0 and second.returncode == 0, err1 + err2
+    # The work was shared, not done twice: every round computed once over both processes.
+    assert computed_rounds(err1) + computed_rounds(err2) == RUNS * ROUNDS_PER_RUN, err1 + err2
+    assert computed_rounds(err1) > 0 and computed_rounds(err2) > 0, err1 + err2
+    assert "completed by the process that held it" in err1 + err2
+    for f in FILES:
+        assert (out / "merged" / "base" / f).read_bytes() == (reference / f).read_bytes(), f
+    # --no-wait keeps the old behaviour for scripts that want it: a held run is an exit 1.
+    held = out / "runs" / "k2_seed0_amf"
+    (held / "result.json").rename(held / "result.moved")
+    import fcntl
+    with open(held / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(cmd + ["--no-wait"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "held by other processes (--no-wait)" in r.stderr, r.stderr

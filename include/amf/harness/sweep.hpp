@@ -50,7 +50,9 @@ struct SweepRun {
 // The runs of the grid in a fixed order (variant, k, seed, method); ids are unique (checked).
 std::vector<SweepRun> expand_sweep(const SweepConfig& sweep);
 
-enum class RunOutcome { Completed, AlreadyDone, Busy };
+// Busy: another process held the run and this call did not wait. FinishedElsewhere: this call
+// waited for the holder, which completed it.
+enum class RunOutcome { Completed, AlreadyDone, Busy, FinishedElsewhere };
 
 struct SweepRunReport {
   std::string id;
@@ -61,10 +63,15 @@ struct SweepRunReport {
 using SweepProgress = std::function<void(const SweepRunReport& report, int finished, int total)>;
 
 // Runs the runs whose index i satisfies i % workers == worker (an MPI rank or a Slurm array
-// task), `threads` at a time (0: one per core). A run another process holds is reported Busy
-// and left alone. Writes OUT/sweep.json first; refuses a directory holding another grid.
+// task), `threads` at a time (0: one per core). A run another process holds is first skipped;
+// with wait_for_busy, once the free runs are done this call waits for each held one in turn and
+// then either finds it completed (FinishedElsewhere) or, if its holder died, resumes it from its
+// checkpoint. Without, it is reported Busy and left alone. So two processes (two shells, a
+// duplicated array task) on one directory share the work and both end with every run complete.
+// Writes OUT/sweep.json first; refuses a directory holding another grid.
 std::vector<SweepRunReport> run_sweep(const SweepConfig& sweep, const std::string& out_dir, int worker = 0,
-                                      int workers = 1, int threads = 0, const SweepProgress& progress = {});
+                                      int workers = 1, int threads = 0, const SweepProgress& progress = {},
+                                      bool wait_for_busy = false);
 
 // Builds OUT/merged/<variant>/ from every completed run and returns the printed tables. Missing
 // runs are an amf::Error listing them, unless allow_partial (then they are listed in the table).
