@@ -126,6 +126,7 @@ std::map<std::string, std::map<std::string, Setter>> schema(const Reader& r) {
         {"episodes_per_task", i32(&GpStudyConfig::episodes_per_task)}}},
       {"report",
        {{"bootstrap_resamples", i32(&GpStudyConfig::bootstrap_resamples)},
+        {"interval", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.interval = r.string(n, f); }},
         {"confidence", num(&GpStudyConfig::confidence)}}},
   };
 }

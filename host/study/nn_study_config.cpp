@@ -6,6 +6,7 @@
 #include "amf/backend.hpp"
 #include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
+#include "amf/harness/bootstrap.hpp"
 #include "amf/torch/nn_study.hpp"
 #include "study/field_range.hpp"
 #include "study/number_format.hpp"
@@ -132,6 +133,7 @@ void validate(const NnStudyConfig& c) {
   check("dropout_passes", c.dropout_passes, FieldRange::integers(2, 10000));
   check("bootstrap_resamples", c.bootstrap_resamples, FieldRange::integers(1, 1000000));
   check("confidence", c.confidence, FieldRange::open(0, 1));
+  parse_interval_kind(c.interval);
   check("threads", c.threads, FieldRange::integers(0, 4096));
   check("finetune.epochs", c.finetune.epochs, FieldRange::integers(0, 1000000));
   check("finetune.steps_per_round", c.finetune.steps_per_round, FieldRange::integers(0, 10000000));

@@ -54,6 +54,7 @@ nlohmann::json nn_study_config_json(const NnStudyConfig& c) {
   j["figure"] = c.figure;
   j["pretrain"] = c.pretrain;
   add_report_settings(j, c.seeds, c.first_seed, c.bootstrap_resamples, c.confidence, c.backend);
+  j["interval"] = c.interval;
   return j;
 }
 

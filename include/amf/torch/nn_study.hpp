@@ -51,6 +51,7 @@ struct NnStudyConfig {
   int selection_stride = 4;    // every stride-th pool step enters the criterion
   double dropout = 0.1;        // the dropout arm's policy
   int dropout_passes = 16;
+  std::string interval = "t";  // confidence intervals over seeds: "t" or "bootstrap"
   int bootstrap_resamples = 2000;
   double confidence = 0.90;
   int threads = 0;             // (pre-training, seed) jobs at a time; 0: one per core
