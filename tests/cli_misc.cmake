@@ -8,7 +8,7 @@ function(run_amf expect_rc)
   set(ERR "${err}" PARENT_SCOPE)
 endfunction()
 
-foreach(sub info gp-study run select bench)
+foreach(sub info gp-study run criterion-gain select bench)
   run_amf(0 ${sub} --help)
   if(NOT OUT MATCHES "Usage")
     message(FATAL_ERROR "amf ${sub} --help printed no usage")
