@@ -33,6 +33,16 @@ NnArm uniform_arm(bool isolation) {
   return a;
 }
 
+// The baselines every NN comparison needs besides uniform (issue #16): privileged rebalancing
+// (the target tasks the deployed policy fails most at the last evaluation) and the task whose
+// warm-start demonstration the selection copy imitates worst.
+NnArm baseline_arm(const std::string& selector, const std::string& label) {
+  NnArm a;
+  a.selector = selector;
+  a.label = label;
+  return a;
+}
+
 }  // namespace
 
 // sigma^2 is on the scale of the loss-gradient kernel's prior variances: the mean diagonal of the
@@ -67,7 +77,8 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
     fail("size '" + size + "' is unknown (choose default or paper)");
   }
   if (figure == "fig4") {
-    c.arms = {amf_arm(kSigma2Low), amf_arm(kSigma2Mid), amf_arm(kSigma2High), uniform_arm(true), uniform_arm(false)};
+    c.arms = {amf_arm(kSigma2Low), amf_arm(kSigma2Mid), amf_arm(kSigma2High), uniform_arm(true), uniform_arm(false),
+              baseline_arm("rebalance", "rebalance (privileged)"), baseline_arm("max-loss", "max warm-start loss")};
   } else if (figure == "fig5") {
     c.budget = 20;
     for (int b = 1; b <= 4; ++b) {
@@ -142,8 +153,11 @@ void validate(const NnStudyConfig& c) {
   for (const auto& a : c.arms) {
     if (a.label.empty() || !labels.insert(a.label).second) fail("arm labels must be non-empty and unique ('" + a.label + "')");
     const std::string arm = "arm '" + a.label + "' ";
-    if (a.selector != "amf" && a.selector != "uniform" && a.selector != "dropout")
-      fail(arm + "selector '" + a.selector + "' is unknown (choose amf, uniform or dropout)");
+    if (a.selector != "amf" && a.selector != "uniform" && a.selector != "dropout" && a.selector != "rebalance" &&
+        a.selector != "max-loss")
+      fail(arm + "selector '" + a.selector + "' is unknown (choose amf, uniform, dropout, rebalance or max-loss)");
+    if (a.selector == "max-loss" && c.warm_start_demos >= 0 && c.warm_start_demos < 1)
+      fail(arm + "selector max-loss ranks tasks by their warm-start demonstrations: warm_start_demos must not be 0");
     check(arm + "noise_variance", a.noise_variance, FieldRange::closed(1e-12, 1e12));
     check(arm + "forgetting_lambda", a.forgetting_lambda, FieldRange::closed(0, 1e12));
     check(arm + "batch_size", a.batch_size, FieldRange::integers(0, 1000));

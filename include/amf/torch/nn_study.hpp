@@ -21,7 +21,10 @@ namespace amf {
 // One curve of a figure.
 struct NnArm {
   std::string label;                 // e.g. "amf s2=0.1", "uniform", "uniform, no isolation"
-  std::string selector = "amf";      // amf | uniform | dropout
+  // amf | uniform | dropout | rebalance (privileged: the tasks the deployed policy fails most at
+  // the last evaluation) | max-loss (the task whose warm-start demonstration the selection copy
+  // imitates worst)
+  std::string selector = "amf";
   GradientEmbedding embedding = GradientEmbedding::Full;  // amf: loss-gradient embedding
   double noise_variance = 0.1;       // amf: sigma^2, the one AMF hyperparameter
   Forgetting forgetting = Forgetting::ParameterIsolation;
