@@ -238,3 +238,14 @@ TEST(NnStudy, BaselineArmsPickWhatTheyPromise) {
   bad.warm_start_demos = 0;
   EXPECT_THROW(amf::validate(bad), amf::InvalidArgument);
 }
+
+// Fig. 5 compares batch sizes at a fixed budget: every arm gets the same gradient steps per
+// demonstration, and uniform runs at each batch size an AMF arm uses (issue #16).
+TEST(NnStudy, Fig5FixesStepsPerDemonstrationAndPairsEachBatchSize) {
+  const auto c = amf::nn_study_preset("fig5", "cupfaucet");
+  EXPECT_TRUE(c.steps_per_demonstration);
+  std::set<int> amf_batches, uniform_batches;
+  for (const auto& a : c.arms) (a.selector == "amf" ? amf_batches : uniform_batches).insert(a.batch_size);
+  for (int b : amf_batches) EXPECT_TRUE(uniform_batches.count(b)) << "no uniform arm at batch " << b;
+  EXPECT_FALSE(amf::nn_study_preset("fig4", "cupfaucet").steps_per_demonstration);
+}

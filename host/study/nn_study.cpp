@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <atomic>
@@ -306,9 +307,12 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
     for (const auto& t : selected) chosen.push_back(&t);
     train = chosen;
     for (int id : warm.released_ids()) train.push_back(&c.warm[id]);
-    deployed.fine_tune(bc_data(train, *c.env));
+    const int steps = cfg.steps_per_demonstration
+                          ? static_cast<int>(std::lround(static_cast<double>(cfg.finetune.steps_per_round) * b / cfg.batch_size))
+                          : cfg.finetune.steps_per_round;
+    deployed.fine_tune(bc_data(train, *c.env), steps);
     // The selection copy learns only what was selected; arms that never read it skip the work.
-    if (arm.selector != "uniform" && arm.selector != "rebalance") selection.fine_tune(bc_data(chosen, *c.env));
+    if (arm.selector != "uniform" && arm.selector != "rebalance") selection.fine_tune(bc_data(chosen, *c.env), steps);
     record(round + 1);
   }
   return out;

@@ -81,12 +81,21 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
               baseline_arm("rebalance", "rebalance (privileged)"), baseline_arm("max-loss", "max warm-start loss")};
   } else if (figure == "fig5") {
     c.budget = 20;
+    c.steps_per_demonstration = true;
     for (int b = 1; b <= 4; ++b) {
       NnArm a = amf_arm(kSigma2Mid, "amf B=" + std::to_string(b));
       a.batch_size = b;
       c.arms.push_back(a);
     }
-    c.arms.push_back(uniform_arm(true));
+    // Uniform at every batch size of the AMF arms: batch size alone changes how often the policy
+    // is retrained and evaluated.
+    // (The one at the study's batch size keeps the label "uniform": it is the paired reference.)
+    for (int b = 1; b <= 4; ++b) {
+      NnArm u = uniform_arm(true);
+      if (b != c.batch_size) u.label = "uniform B=" + std::to_string(b);
+      u.batch_size = b;
+      c.arms.push_back(u);
+    }
     c.arms.push_back(uniform_arm(false));
   } else if (figure == "fig6") {
     c.arms = {amf_arm(kSigma2Mid, "amf loss-gradient"), amf_arm(kSigma2Mid, "amf last-layer"), NnArm{}, uniform_arm(true)};

@@ -48,6 +48,11 @@ struct NnStudyConfig {
   double demo_noise = -1;      // expert action noise std (-1: the environment's default)
   MlpPolicyConfig policy{0, 0, 2, 128, true, 0.0};
   FinetuneConfig finetune;     // pre-training epochs, steps per round, learning rate, batch size
+  // true: a round that adds b demonstrations trains finetune.steps_per_round x b / batch_size
+  // Adam steps, so every arm takes the same number of gradient steps per demonstration whatever
+  // its batch size (Fig. 5 compares batch sizes at a fixed budget; with a fixed number per round,
+  // batch 1 would train twice as long as batch 2).
+  bool steps_per_demonstration = false;
   double sigma_pi = 0.5;       // Gaussian likelihood std around the deterministic policy
   LogProbClip clip{-50.0, 50.0};  // only for numerical stability (paper App. I.3.3)
   double min_weight = 1e-6;
