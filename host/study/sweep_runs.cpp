@@ -134,11 +134,11 @@ std::vector<SweepRun> expand_sweep(const SweepConfig& s) {
   const double count = points * static_cast<double>(s.k_values.size()) * static_cast<double>(s.seeds.size()) *
                        static_cast<double>(s.methods.size());
   if (count > kMaxSweepRuns)
-    throw InvalidArgument(s.source + ": the sweep would have " + detail::format_general(count, 15) + " runs (" +
-                          detail::format_general(points, 15) + " grid points x " + std::to_string(s.k_values.size()) +
-                          " k values x " + std::to_string(s.seeds.size()) + " seeds x " +
-                          std::to_string(s.methods.size()) + " methods), more than " +
-                          detail::format_general(kMaxSweepRuns) + "; split it into several sweep files");
+    throw InvalidArgument(s.source + ": the sweep would have " + detail::format_general(count, 15) +
+                          " runs (grid points x k values x seeds x methods = " + detail::format_general(points, 15) +
+                          " x " + std::to_string(s.k_values.size()) + " x " + std::to_string(s.seeds.size()) + " x " +
+                          std::to_string(s.methods.size()) + "), more than " + detail::format_general(kMaxSweepRuns) +
+                          "; split it into several sweep files");
   std::vector<SweepRun> runs;
   std::set<std::string> ids;
   StudyRunConfig point = s.base;
