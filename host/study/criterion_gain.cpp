@@ -75,13 +75,9 @@ std::vector<CriterionGainRecord> run_criterion_gain(const CriterionGainConfig& c
   auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{c.threads});
   std::vector<CriterionGainRecord> out;
   for (int seed = 0; seed < c.seeds; ++seed) {
-    const std::uint64_t run_seed = detail::mix_seed(detail::mix_seed(cfg.base_seed, c.k), seed);
-    Integrator2D env(cfg.env);
+    const std::uint64_t run_seed = detail::gp_run_seed(cfg, c.k, seed);
+    const Dataset pretrain = detail::pretraining_demonstrations(cfg, c.k, run_seed);
     const Integrator2DExpert expert(cfg.env);
-    Dataset pretrain(2, 2, 2);
-    for (int d = 0; d < cfg.pretrain_demos; ++d)
-      pretrain.add(demonstrate(env, expert, evaluation_task(d % c.k, cfg.num_eval_tasks, cfg.env.radius),
-                               cfg.expert_noise_std, detail::mix_seed(run_seed, 100000 + d)));
     const std::uint64_t eval_seed = detail::mix_seed(run_seed, 7);  // the same episodes before and after
     const double before = detail::evaluate_gp_policy(cfg, pretrain, eval_seed).multitask_return;
     const detail::GoalSelectionProblem goals(cfg, pretrain, angles);

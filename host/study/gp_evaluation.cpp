@@ -7,6 +7,20 @@
 namespace amf {
 namespace detail {
 
+std::uint64_t gp_run_seed(const GpStudyConfig& cfg, int k, int seed) {
+  return mix_seed(mix_seed(cfg.base_seed, k), seed);
+}
+
+Dataset pretraining_demonstrations(const GpStudyConfig& cfg, int k, std::uint64_t run_seed) {
+  Integrator2D env(cfg.env);
+  const Integrator2DExpert expert(cfg.env);
+  Dataset pretrain(2, 2, 2);
+  for (int d = 0; d < cfg.pretrain_demos; ++d)
+    pretrain.add(demonstrate(env, expert, evaluation_task(d % k, cfg.num_eval_tasks, cfg.env.radius),
+                             cfg.expert_noise_std, mix_seed(run_seed, 100000 + d)));
+  return pretrain;
+}
+
 Evaluation evaluate_gp_policy(const GpStudyConfig& cfg, const Dataset& data, std::uint64_t seed) {
   const GpPolicy policy(data, cfg.kernel, cfg.noise_variance);
   Integrator2D env(cfg.env);

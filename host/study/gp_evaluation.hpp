@@ -1,6 +1,6 @@
 #pragma once
-// What the GP study and the criterion-versus-gain study share: the multi-task evaluation of a GP
-// policy fitted to a dataset, and the AMF-GP problem over candidate goals (angles) with the
+// What the GP study and the criterion-versus-gain study share: a run's seed and pre-training, the
+// multi-task evaluation of a GP policy fitted to a dataset, and the AMF-GP problem over candidate goals (angles) with the
 // evaluation tasks as uniformly weighted targets.
 #include <cstdint>
 #include <vector>
@@ -16,6 +16,13 @@ struct Evaluation {
   double multitask_return;
   double entropy;
 };
+
+// The seed of one (k, seed) run: every random stream of the run is mixed from it.
+std::uint64_t gp_run_seed(const GpStudyConfig& cfg, int k, int seed);
+
+// Pre-training of a run: cfg.pretrain_demos noisy expert demonstrations, round-robin over the first
+// k evaluation tasks, their noise drawn from run_seed.
+Dataset pretraining_demonstrations(const GpStudyConfig& cfg, int k, std::uint64_t run_seed);
 
 // Multi-task return over the evaluation tasks (episodes seeded from `seed`), and the mean policy
 // entropy on the target occupancy (the states of noise-free expert runs of every evaluation task).

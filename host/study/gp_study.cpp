@@ -78,16 +78,12 @@ struct RunResult {
 RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& checkpoint_dir) {
   Integrator2D env(cfg.env);
   const Integrator2DExpert expert(cfg.env);
-  const std::uint64_t run_seed = mix(mix(cfg.base_seed, k), seed);
+  const std::uint64_t run_seed = detail::gp_run_seed(cfg, k, seed);
   const std::string fingerprint = detail::gp_run_fingerprint(cfg);
   const std::string path = checkpoint_dir.empty() ? "" : detail::run_checkpoint_path(checkpoint_dir, k, seed);
   detail::RunProgress progress = path.empty() ? detail::RunProgress{} : detail::load_run_progress(path, fingerprint);
 
-  // Pre-training: the demonstrations go round-robin to the first k evaluation tasks.
-  Dataset pretrain(2, 2, 2);
-  for (int d = 0; d < cfg.pretrain_demos; ++d)
-    pretrain.add(demonstrate(env, expert, evaluation_task(d % k, cfg.num_eval_tasks, cfg.env.radius),
-                             cfg.expert_noise_std, mix(run_seed, 100000 + d)));
+  const Dataset pretrain = detail::pretraining_demonstrations(cfg, k, run_seed);
 
   // Runs already fill the cores; the backend inside each stays single-threaded.
   auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
