@@ -38,4 +38,8 @@ struct FeatureSet {
 // must use the same form with matching widths.
 std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B);
 
+// k(A_i, A_i) for every row i: the prior variances, without forming the Gram matrix (what a rule
+// that sets sigma^2 on the kernel's scale reads).
+std::vector<double> feature_diagonal(const FeatureSet& A);
+
 }  // namespace amf
