@@ -9,7 +9,9 @@ namespace amf {
 namespace kernels {
 namespace {
 
-__global__ void __launch_bounds__(kFusedThreads) fused_criterion_kernel(const FusedCriterionArgs args) {
+// At most 128 registers per thread, so that two blocks (fused_tiling.cuh: 94 KiB of shared memory
+// each at T = 64) stay resident per SM; tests/sass_check.cmake fails the build's tests on spills.
+__global__ void __launch_bounds__(kFusedThreads, 2) fused_criterion_kernel(const FusedCriterionArgs args) {
   extern __shared__ __align__(128) double shared[];  // wmma fragments need 32-byte alignment
   fused_criterion_block(args, blockIdx.x, BlockThread{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)},
                         shared);

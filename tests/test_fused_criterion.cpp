@@ -58,7 +58,7 @@ void expect_schedule_independent(FusedCriterionArgs args, const std::vector<doub
 
 // Points carrying every kind of input the kernel streams: RBF coordinates (2 state + 1 task),
 // a small Linear layer, a LayerNorm layer (two products) and a Linear layer wider than one
-// staging chunk (kDepthChunk = 32), so the chunk loop and its ragged last chunk both run.
+// staging chunk (kDepthChunk = 16), so the chunk loop and its ragged last chunk both run.
 struct Points {
   RowMatrix x, sig0, in0, ln_left, ln_right, sig2, in2;
   Points(std::int64_t n, std::mt19937& rng) {
@@ -177,11 +177,13 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
   expect_schedule_independent(args, J, gain, jitter);
 }
 
-// Full and partial blocks (pairs per block: 8 up to T = 16, then 128 / T), one and several
-// target tiles (kTargetTile = 32) with a ragged last one, T from 1 to the 64 limit.
+// Full and partial blocks (pairs per block: 4 up to T = 16, then 64 / T), one and several
+// target tiles (kTargetTile = 64) with a ragged last one, T from 1 to the 64 limit; each case
+// mixes factors staged with 16-byte copies (even widths) and with 8-byte ones (odd widths).
 INSTANTIATE_TEST_SUITE_P(Shapes, FusedCriterion,
-                         ::testing::Values(Case{1, 1, 1, 0}, Case{3, 7, 37, 2}, Case{9, 7, 32, 0},
-                                           Case{5, 50, 70, 3}, Case{3, 64, 33, 1}, Case{17, 16, 65, 4}),
+                         ::testing::Values(Case{1, 1, 1, 0}, Case{3, 7, 37, 2}, Case{9, 7, 64, 0},
+                                           Case{5, 50, 70, 3}, Case{3, 64, 33, 1}, Case{2, 64, 140, 2},
+                                           Case{17, 16, 129, 4}),
                          [](const auto& info) {
                            const Case& c = info.param;
                            return "P" + std::to_string(c.P) + "_T" + std::to_string(c.T) + "_M" +
@@ -228,7 +230,7 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   const int P = 5, T = 7;
   const std::int64_t M = 40;
   // R = P trajectories, N 2 candidates, K 4 targets: 4 P T = 140 target feature rows, of which
-  // every third is used. Hidden width 40: two staging chunks.
+  // every third is used. Hidden width 40: three staging chunks.
   amf_test::OwnedFeatureProblem op(P, T, 2, 4, factorised, 11, 40);
   std::vector<std::int64_t> cand_rows(P * T), target_rows(M);
   for (int r = 0; r < P * T; ++r) cand_rows[r] = r;
