@@ -33,6 +33,20 @@ macro(amf_find_torch)
   find_package(Torch REQUIRED)
   set(CMAKE_CUDA_FLAGS "${amf_cuda_flags_before}")
 
+  # The wheel's include directory carries its own fmt (12.x) next to ATen and c10, and it comes
+  # before /usr/include, so spdlog's #include <fmt/...> would read fmt 12 while libspdlog and
+  # libfmt are Debian's fmt 9: compile errors (fmt::basic_runtime) or worse. A directory holding
+  # only a link to the fmt that spdlog was built with, searched first by everything linking
+  # amf_torch (amf_add_system_fmt_first), keeps one fmt.
+  set(AMF_SYSTEM_FMT_DIR "")
+  if(AMF_TORCH_DIR AND EXISTS "${AMF_TORCH_DIR}/include/fmt" AND TARGET fmt::fmt)
+    get_target_property(amf_fmt_include fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+    list(GET amf_fmt_include 0 amf_fmt_include)
+    set(AMF_SYSTEM_FMT_DIR "${CMAKE_BINARY_DIR}/system_fmt")
+    file(MAKE_DIRECTORY "${AMF_SYSTEM_FMT_DIR}")
+    file(CREATE_LINK "${amf_fmt_include}/fmt" "${AMF_SYSTEM_FMT_DIR}/fmt" SYMBOLIC)
+  endif()
+
   # A torch library outside the wheel (a cache from an older configure, or a system LibTorch found
   # first) would mix two LibTorch builds in one process; refuse it.
   if(AMF_TORCH_DIR AND NOT TORCH_LIBRARY MATCHES "^${AMF_TORCH_DIR}/")
@@ -40,3 +54,10 @@ macro(amf_find_torch)
                         "delete the build directory's CMakeCache.txt and configure again")
   endif()
 endmacro()
+
+# Puts the system fmt before the wheel's for TARGET and what links it (see amf_find_torch).
+function(amf_add_system_fmt_first target)
+  if(AMF_SYSTEM_FMT_DIR)
+    target_include_directories(${target} SYSTEM BEFORE PUBLIC "$<BUILD_INTERFACE:${AMF_SYSTEM_FMT_DIR}>")
+  endif()
+endfunction()
