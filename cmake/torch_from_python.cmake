@@ -47,6 +47,13 @@ macro(amf_find_torch)
     file(CREATE_LINK "${amf_fmt_include}/fmt" "${AMF_SYSTEM_FMT_DIR}/fmt" SYMBOLIC)
   endif()
 
+  # The wheel's libtorch.so exports its own (broken: it calls a null pointer) copies of 64
+  # std::filesystem functions. An executable lists libstdc++ last among its libraries, after
+  # libtorch.so, so std::filesystem::remove_all in amf or a test bound to libtorch.so's copy and
+  # crashed. Linking libstdc++ before LibTorch (AMF_TORCH_LIBRARIES, what amf_torch links) puts it
+  # first in the search order of every program that links amf_torch.
+  set(AMF_TORCH_LIBRARIES stdc++ ${TORCH_LIBRARIES})
+
   # A torch library outside the wheel (a cache from an older configure, or a system LibTorch found
   # first) would mix two LibTorch builds in one process; refuse it.
   if(AMF_TORCH_DIR AND NOT TORCH_LIBRARY MATCHES "^${AMF_TORCH_DIR}/")
