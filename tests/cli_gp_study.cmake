@@ -15,6 +15,6 @@ foreach(f curves.csv picks.csv summary_curves.csv summary.json summary.txt
   endif()
 endforeach()
 execute_process(COMMAND "${AMF}" gp-study --k 13 --out "${OUT}/bad" RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 2 OR NOT err MATCHES "k = 13")
+if(NOT rc EQUAL 2 OR NOT err MATCHES "k_values' = 13")
   message(FATAL_ERROR "bad k should exit 2 naming the field, got ${rc}: ${err}")
 endif()
