@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "device_random.hpp"
 #include "cuda/cuda_check.hpp"
 #include "fused_launch.cuh"
 
@@ -91,8 +92,8 @@ inline std::string fused_kernel_roofline(double dgemm_tflops) {
   // The same multiply-adds as one DGEMM: A (rows x widths) times B (widths x M), output materialised.
   const auto W = static_cast<std::int64_t>(widths);
   DeviceBuffer<double> A(rows * W), B(W * M), C(rows * M);
-  AMF_CUDA_TRY(cudaMemset(A.get(), 0, rows * W * sizeof(double)));
-  AMF_CUDA_TRY(cudaMemset(B.get(), 0, W * M * sizeof(double)));
+  AMF_CUDA_TRY(amf_bench::fill_uniform(A.get(), static_cast<std::size_t>(rows * W), 3));
+  AMF_CUDA_TRY(amf_bench::fill_uniform(B.get(), static_cast<std::size_t>(W * M), 4));
   cublasHandle_t h;
   cublasCreate(&h);
   const double one = 1.0, zero = 0.0;

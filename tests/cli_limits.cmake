@@ -2,15 +2,7 @@
 # range stop at load time with file, field and value (exit 2, nothing created); the documented
 # table is what `amf run --fields` prints; a selection's batch is bounded by a memory check and a
 # time limit that fail fast with the estimate.
-function(run_amf expect_rc)
-  execute_process(COMMAND "${AMF}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                  WORKING_DIRECTORY ${WORK})
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "amf ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_amf.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})

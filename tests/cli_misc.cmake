@@ -1,14 +1,7 @@
 # The small subcommands: --help everywhere, info, bench in each format, exit codes.
-function(run_amf expect_rc)
-  execute_process(COMMAND "${AMF}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "amf ${ARGN}: exit ${rc}, expected ${expect_rc}\n${out}\n${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_amf.cmake)
 
-foreach(sub info gp-study run select bench)
+foreach(sub info gp-study run criterion-gain select bench)
   run_amf(0 ${sub} --help)
   if(NOT OUT MATCHES "Usage")
     message(FATAL_ERROR "amf ${sub} --help printed no usage")

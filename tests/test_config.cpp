@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "amf/harness/config.hpp"
+#include "amf/harness/sweep.hpp"
 #include "amf/error.hpp"
 
 namespace {
@@ -86,6 +87,30 @@ TEST(StudyConfig, OutOfRangeValuesAreNamedAtLoad) {
 TEST(NearestName, SuggestsOnlyCloseNames) {
   EXPECT_EQ(amf::nearest_name("sedes", {"seeds", "rounds"}), "seeds");
   EXPECT_EQ(amf::nearest_name("zzzzzzzz", {"seeds", "rounds"}), "");
+}
+
+// Issue #15: the config fuzzer's seeds and every input it found wrong (tests/fuzz/run_fuzz_config.sh),
+// through both loaders on each run: each file loads or is refused with an amf::Error naming it;
+// nothing else (a crash, std::bad_alloc, a toml++ or standard library exception) may come out.
+TEST(StudyConfig, FuzzSeedsAndRegressionsNeverCrash) {
+  int files = 0;
+  for (const char* dir : {"config_seeds", "config_regressions"})
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(AMF_SOURCE_DIR) + "/tests/fuzz/" + dir)) {
+      const std::string path = entry.path().string();
+      ++files;
+      const auto check = [&path](const char* loader, const auto& load) {
+        try {
+          load(path);
+        } catch (const amf::Error& e) {
+          EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << loader << ": " << e.what();
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << loader << "(" << path << ") threw a non-amf exception: " << e.what();
+        }
+      };
+      check("load_study_config", [](const std::string& p) { amf::load_study_config(p); });
+      check("load_sweep_config", [](const std::string& p) { amf::load_sweep_config(p); });
+    }
+  EXPECT_GE(files, 10);
 }
 
 }  // namespace

@@ -79,6 +79,10 @@ TEST(Finetune, IsolationRoutesToNearestCentreAndLeavesOtherCopiesBitIdentical) {
   // Data only around the centre (0, 1): partition 1.
   const auto losses = tuner.fine_tune(amf_test::synthetic_bc(200, M_PI / 2 - 0.3, M_PI / 2 + 0.3, 5));
   EXPECT_EQ(losses.size(), 20u);
+  // An explicit step count overrides steps_per_round (Fig. 5's steps per demonstration).
+  amf::FineTuner other(pre, fc, cfg);
+  EXPECT_EQ(other.fine_tune(amf_test::synthetic_bc(50, 0.0, 1.0, 9), 7).size(), 7u);
+  EXPECT_THROW(other.fine_tune(amf_test::synthetic_bc(50, 0.0, 1.0, 9), -1), amf::InvalidArgument);
   for (std::size_t i = 0; i < before.size(); ++i) {
     for (int p : {0, 2, 3}) EXPECT_TRUE(torch::equal(tuner.parameters()[i][p], copy_before[i][p])) << "tensor " << i << " copy " << p;
   }

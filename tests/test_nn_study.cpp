@@ -2,8 +2,10 @@
 // tiny study end to end (deterministic, resumable, bad configurations named).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "amf/harness/environments.hpp"
@@ -185,4 +187,65 @@ TEST(NnStudy, BadConfigurationsAreNamed) {
   bad = c;
   bad.arms[0].noise_variance = 0;
   expect_message(bad, "noise_variance");
+}
+
+// The baselines of issue #16: privileged rebalancing picks the tasks the deployed policy fails
+// most at the last evaluation, max-loss the tasks whose warm-start demonstrations the selection
+// copy imitates worst; both are in the fig4 preset.
+TEST(NnStudy, BaselineArmsPickWhatTheyPromise) {
+  const auto fig4 = amf::nn_study_preset("fig4", "cupfaucet");
+  std::vector<std::string> selectors;
+  for (const auto& a : fig4.arms) selectors.push_back(a.selector);
+  EXPECT_NE(std::find(selectors.begin(), selectors.end(), "rebalance"), selectors.end());
+  EXPECT_NE(std::find(selectors.begin(), selectors.end(), "max-loss"), selectors.end());
+
+  amf::NnStudyConfig c = tiny_study();
+  c.arms = {fig4.arms[5], fig4.arms[6]};
+  c.budget = 4;
+  const auto r = amf::run_nn_study(c);
+  // Rebalancing's round-0 picks are among the least successful tasks at round 0.
+  std::vector<double> success0;
+  for (const auto& rec : r.rounds)
+    if (rec.arm == c.arms[0].label && rec.round == 0) success0 = rec.task_success;
+  ASSERT_EQ(success0.size(), 4u);
+  auto env = amf::make_environment("cupfaucet");
+  const auto names = env->task_names();
+  std::vector<double> sorted = success0;
+  std::sort(sorted.begin(), sorted.end());
+  int picks0 = 0;
+  for (const auto& p : r.picks) {
+    if (p.round != 0) continue;
+    const int k = static_cast<int>(std::find(names.begin(), names.end(), p.task) - names.begin());
+    ASSERT_LT(k, 4);
+    if (p.arm == c.arms[0].label) {
+      ++picks0;
+      EXPECT_LE(success0[k], sorted[1]) << p.task;  // batch 2: one of the two least successful
+    }
+  }
+  EXPECT_EQ(picks0, 2);
+  // Max-loss spends the budget on distinct tasks within a round.
+  for (int round = 0; round < 2; ++round) {
+    std::set<std::string> tasks;
+    int picks = 0;
+    for (const auto& p : r.picks)
+      if (p.arm == c.arms[1].label && p.round == round) {
+        ++picks;
+        EXPECT_TRUE(tasks.insert(p.task).second) << p.task;
+      }
+    EXPECT_EQ(picks, 2) << "round " << round;
+  }
+  amf::NnStudyConfig bad = c;
+  bad.warm_start_demos = 0;
+  EXPECT_THROW(amf::validate(bad), amf::InvalidArgument);
+}
+
+// Fig. 5 compares batch sizes at a fixed budget: every arm gets the same gradient steps per
+// demonstration, and uniform runs at each batch size an AMF arm uses (issue #16).
+TEST(NnStudy, Fig5FixesStepsPerDemonstrationAndPairsEachBatchSize) {
+  const auto c = amf::nn_study_preset("fig5", "cupfaucet");
+  EXPECT_TRUE(c.steps_per_demonstration);
+  std::set<int> amf_batches, uniform_batches;
+  for (const auto& a : c.arms) (a.selector == "amf" ? amf_batches : uniform_batches).insert(a.batch_size);
+  for (int b : amf_batches) EXPECT_TRUE(uniform_batches.count(b)) << "no uniform arm at batch " << b;
+  EXPECT_FALSE(amf::nn_study_preset("fig4", "cupfaucet").steps_per_demonstration);
 }

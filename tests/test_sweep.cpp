@@ -102,6 +102,9 @@ TEST(Sweep, BadFilesAreNamedWithTheField) {
   EXPECT_NE(range.find("'run.k_values' = 13"), std::string::npos) << range;
   EXPECT_NE(error_of(write(dir, "e.toml", base + "[sweep]\nseedz = 2\n")).find("sweep.seedz"), std::string::npos);
   EXPECT_NE(error_of(write(dir, "f.toml", base + "[sweep]\nseeds = [1, 1]\n")).find("repeats"), std::string::npos);
+  // "preset" as an axis was accepted and changed nothing (runs differing only in their names).
+  EXPECT_NE(error_of(write(dir, "g.toml", base + "[sweep]\n[sweep.grid]\npreset = [1, 2]\n")).find("cannot be a grid axis"),
+            std::string::npos);
   EXPECT_NE(error_of(write(dir, "g.toml", base + "[sweep]\nmethods = [\"amf\", \"best\"]\n")).find("best"),
             std::string::npos);
   EXPECT_NE(error_of(write(dir, "h.toml", base + "[sweep]\n[sweep.grid]\n\"run.first_seed\" = [1]\n")).find("sweep axis"),

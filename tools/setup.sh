@@ -18,6 +18,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libmujoco-dev libqhull-dev
   xvfb xauth libglfw3-dev libgl-dev libpng-dev
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Writes a Slurm job-array script for an `amf sweep` and the merge job that follows it.
 #
-#   tools/sweep_slurm.sh CONFIG OUT [--tasks N] [--cpus C] [--time HH:MM:SS] [--partition P] [--gpus-per-task G]
+#   tools/sweep_slurm.sh CONFIG OUT [--tasks N] [--cpus C] [--time HH:MM:SS] [--partition P] [--gpus-per-task G] [--submit]
 #
+# The configuration is validated first (the whole grid), so a bad file fails here, exit 2,
+# before anything is written or submitted, not inside the array. --submit also submits the
+# array and the merge job after it (afterany) and prints both job ids.
 # Array task i runs share i of N of the grid (`amf sweep CONFIG --out OUT --task i --tasks N`);
 # each run has its own checkpointed directory and lock, so a failed or killed array task is
 # finished by resubmitting just that task (sbatch --array=i OUT/slurm/sweep_array.sbatch), and
@@ -13,10 +16,10 @@
 #   SLURM_ARRAY_TASK_ID=3 bash OUT/slurm/sweep_array.sbatch
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 2 ]] || usage
 config=$(realpath "$1"); out=$(realpath -m "$2"); shift 2
-tasks=""; cpus=1; time_limit="04:00:00"; partition=""; gpus=0
+tasks=""; cpus=1; time_limit="04:00:00"; partition=""; gpus=0; submit=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --tasks) tasks=$2; shift 2 ;;
@@ -24,6 +27,7 @@ while [[ $# -gt 0 ]]; do
     --time) time_limit=$2; shift 2 ;;
     --partition) partition=$2; shift 2 ;;
     --gpus-per-task) gpus=$2; shift 2 ;;
+    --submit) submit=1; shift ;;
     *) echo "sweep_slurm.sh: unknown option '$1'" >&2; usage ;;
   esac
 done
@@ -33,8 +37,10 @@ amf=${AMF:-$(command -v amf || echo "$here/build/amf")}
 [[ -x "$amf" ]] || { echo "sweep_slurm.sh: no amf binary at '$amf' (build first or set AMF=)" >&2; exit 2; }
 amf=$(realpath "$amf")
 
-# The number of runs comes from the sweep itself (this also validates the file).
-runs=$("$amf" sweep "$config" --out "$out" --list | awk 'NR == 1 { print $1 }')  # awk reads it all: no SIGPIPE
+# The number of runs comes from the sweep itself (this also validates the file: a bad one stops
+# here with amf's message and exit code).
+listing=$("$amf" sweep "$config" --out "$out" --list) || exit $?
+runs=$(awk 'NR == 1 { print $1 }' <<< "$listing")
 [[ -n "$tasks" ]] || tasks=$runs
 (( tasks >= 1 && tasks <= runs )) || { echo "sweep_slurm.sh: --tasks $tasks (the grid has $runs runs)" >&2; exit 2; }
 
@@ -67,3 +73,9 @@ header() {
 
 echo "wrote $out/slurm/sweep_array.sbatch ($runs runs in $tasks array tasks) and $out/slurm/merge.sbatch"
 echo "submit: jid=\$(sbatch --parsable $out/slurm/sweep_array.sbatch) && sbatch --dependency=afterany:\$jid $out/slurm/merge.sbatch"
+if (( submit )); then
+  jid=$(sbatch --parsable "$out/slurm/sweep_array.sbatch")
+  jid=${jid%%;*}  # "id;cluster" on multi-cluster sites
+  mid=$(sbatch --parsable --dependency="afterany:$jid" "$out/slurm/merge.sbatch")
+  echo "submitted: array $jid, merge ${mid%%;*}"
+fi

@@ -1,6 +1,8 @@
+#include <cstdlib>
 #include <iostream>
 
 #include "amf/backend.hpp"
+#include "amf/launch.hpp"
 #include "amf/version.hpp"
 #include "cli/commands.hpp"
 #ifdef AMF_CLI_TORCH
@@ -32,6 +34,19 @@ Command add_info(CLI::App& app) {
 #endif
               << "backends: cpu" << (cuda_compiled() ? ", cuda (not yet validated on a GPU: `auto` uses cpu; ask for cuda by name)" : "")
               << "\n";
+    // Where a cluster job's rank runs: the launcher amf detected, and the device list the CUDA
+    // runtime will enumerate (Slurm sets it per task with --gpus-per-task; with one visible
+    // device every rank uses device 0, otherwise make_rank_backend takes node-local rank modulo
+    // the count).
+    const LaunchInfo launch = detect_launch();
+    std::cout << "launch: ";
+    if (launch.parallel)
+      std::cout << (launch.launcher.empty() ? "parallel" : launch.launcher) << " rank " << launch.rank << " of "
+                << (launch.size > 0 ? std::to_string(launch.size) : std::string("?")) << "\n";
+    else
+      std::cout << "single process\n";
+    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+    std::cout << "CUDA_VISIBLE_DEVICES: " << (visible ? visible : "(unset: every device)") << "\n";
     return kExitOk;
   };
 }

@@ -42,8 +42,9 @@ SelectionControl selection_control(const Options& o, bool writer) {
   SelectionControl control;
   control.time_limit_s = o.time_limit;
   if (writer)
-    control.progress = [](const SelectionProgress& p) {
-      if (p.elapsed_s < 1.0 && p.passes_done < p.passes) return;
+    control.progress = [shown = std::make_shared<bool>(false)](const SelectionProgress& p) {
+      if (!*shown && p.elapsed_s < 1.0) return;
+      *shown = true;
       std::fprintf(stderr, "\r[amf select] pick %d/%d, %.0f s elapsed", p.passes_done, p.passes, p.elapsed_s);
       if (p.remaining_s > 0) std::fprintf(stderr, ", at least %.0f s left", p.remaining_s);
       std::fprintf(stderr, "   %s", p.passes_done == p.passes ? "\n" : "");

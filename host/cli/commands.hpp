@@ -19,6 +19,7 @@ using Command = std::function<int()>;
 Command add_info(CLI::App& app);
 Command add_gp_study(CLI::App& app);
 Command add_run(CLI::App& app);
+Command add_criterion_gain(CLI::App& app);
 Command add_select(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_sweep(CLI::App& app);

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 1 runtime failure, 2 bad arguments/config/input, 3 plotting failed.");
   const std::vector<std::pair<CLI::App*, Command>> commands = [&] {
     std::vector<std::pair<CLI::App*, Command>> c;
-    std::vector<Command (*)(CLI::App&)> adders{add_info, add_gp_study, add_run, add_select, add_bench, add_sweep};
+    std::vector<Command (*)(CLI::App&)> adders{add_info, add_gp_study, add_run, add_criterion_gain, add_select, add_bench, add_sweep};
 #ifdef AMF_CLI_TORCH
     adders.push_back(add_nn_study);
 #endif

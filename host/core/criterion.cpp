@@ -2,14 +2,13 @@
 // problem, run the one greedy driver.
 #include "amf/criterion.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
 #include "amf/backend.hpp"
 #include "amf/error.hpp"
 #include "core/greedy_driver.hpp"
+#include "core/system_memory.hpp"
 
 namespace amf {
 namespace {
@@ -25,7 +24,7 @@ void check_conditioning_memory(const CriterionProblem& p) {
   const double steps = static_cast<double>(offsets.data[offsets.size - 1]) +
                        static_cast<double>(p.batch_size - 1) * static_cast<double>(std::max<std::int64_t>(shortest, 1));
   const double bytes = 8.0 * steps * steps;
-  const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  const double memory = detail::physical_memory_bytes();
   if (memory > 0 && bytes > memory) {
     char buf[512];
     std::snprintf(buf, sizeof buf,

@@ -1,12 +1,12 @@
 #include "cpu/cross_covariance_cache.hpp"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "amf/error.hpp"
+#include "core/system_memory.hpp"
 #include "cpu/score_pair.hpp"
 #include "prep/parallel.hpp"
 #include "tile_math.cuh"
@@ -147,9 +147,9 @@ PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::
 
 std::int64_t resolve_session_budget(std::int64_t option_bytes) {
   if (option_bytes >= 0) return option_bytes;
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return std::int64_t{1} << 30;  // unknown: 1 GiB
-  return static_cast<std::int64_t>(pages) * page / 4;
+  const double memory = physical_memory_bytes();
+  if (memory <= 0) return std::int64_t{1} << 30;  // unknown: 1 GiB
+  return static_cast<std::int64_t>(memory / 4);
 }
 
 namespace {

@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
-#include <unistd.h>
 
 #include "amf/harness/demonstrations.hpp"
 #include "amf/error.hpp"
 #include "amf/harness/io.hpp"
+#include "core/system_memory.hpp"
 
 namespace amf {
 namespace {
@@ -84,7 +84,7 @@ class Reader {
       fail(full, "declares " + shape + " compressed into " + mib(stored) +
                      ": more than 1024 to 1, not a plausible dataset (corrupt header?)");
     const double as_double = static_cast<double>(rows) * static_cast<double>(cols) * sizeof(double);
-    const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+    const double memory = detail::physical_memory_bytes();
     if (memory > 0 && as_double > memory / 2)
       fail(full, "declares " + shape + ", " + mib(as_double) + " as float64: more than half of this machine's " +
                      mib(memory) + " of memory");

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <sstream>
+#include <system_error>
 
 #include "amf/harness/config.hpp"
 #include "amf/error.hpp"
@@ -62,49 +65,51 @@ class Reader {
   std::string path_;
 };
 
-using Setter = std::function<void(const toml::node&, const std::string& field, StudyRunConfig&)>;
+// The Reader is an argument, not captured, so that the table is built once (schema()).
+using Setter = std::function<void(const Reader&, const toml::node&, const std::string& field, StudyRunConfig&)>;
+using Schema = std::map<std::string, std::map<std::string, Setter>>;
 
-std::map<std::string, std::map<std::string, Setter>> schema(const Reader& r) {
-  auto i32 = [&r](int GpStudyConfig::*m) {
-    return Setter([&r, m](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.*m = r.int32(n, f); });
+Schema make_schema() {
+  auto i32 = [](int GpStudyConfig::*m) {
+    return Setter([m](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.*m = r.int32(n, f); });
   };
-  auto num = [&r](double GpStudyConfig::*m) {
-    return Setter([&r, m](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.*m = r.number(n, f); });
+  auto num = [](double GpStudyConfig::*m) {
+    return Setter([m](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.*m = r.number(n, f); });
   };
-  auto env_num = [&r](double Integrator2DConfig::*m) {
-    return Setter([&r, m](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.env.*m = r.number(n, f); });
+  auto env_num = [](double Integrator2DConfig::*m) {
+    return Setter([m](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.env.*m = r.number(n, f); });
   };
-  auto kern = [&r](double KernelParams::*m) {
-    return Setter([&r, m](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.kernel.*m = r.number(n, f); });
+  auto kern = [](double KernelParams::*m) {
+    return Setter([m](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.kernel.*m = r.number(n, f); });
   };
   return {
-      {"", {{"study", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.study = r.string(n, f); }},
-            {"preset", [](const toml::node&, const std::string&, StudyRunConfig&) {}},  // read first
-            {"out", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.out_dir = r.string(n, f); }}}},
+      {"", {{"study", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.study = r.string(n, f); }},
+            {"preset", [](const Reader&, const toml::node&, const std::string&, StudyRunConfig&) {}},  // read first
+            {"out", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.out_dir = r.string(n, f); }}}},
       {"run",
        {{"seeds", i32(&GpStudyConfig::seeds)},
         {"first_seed", i32(&GpStudyConfig::first_seed)},
         {"rounds", i32(&GpStudyConfig::rounds)},
         {"batch_size", i32(&GpStudyConfig::batch_size)},
         {"threads", i32(&GpStudyConfig::threads)},
-        {"base_seed", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) {
+        {"base_seed", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) {
            const long long v = r.integer(n, f);
            if (v < 0) r.fail(f, "= " + std::to_string(v) + " (must be >= 0)");
            c.gp.base_seed = static_cast<std::uint64_t>(v);
          }},
-        {"backend", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.backend = r.string(n, f); }},
-        {"k_values", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) {
+        {"backend", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.backend = r.string(n, f); }},
+        {"k_values", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) {
            c.gp.k_values.clear();
            for (const auto& e : r.array(n, f)) c.gp.k_values.push_back(r.int32(e, f + "[]"));
          }},
-        {"methods", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) {
+        {"methods", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) {
            c.gp.methods.clear();
            for (const auto& e : r.array(n, f)) c.gp.methods.push_back(r.string(e, f + "[]"));
          }}}},
       {"selection",
        {{"shooting_budget", i32(&GpStudyConfig::shooting_budget)},
         {"min_weight", num(&GpStudyConfig::min_weight)},
-        {"clip", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) {
+        {"clip", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) {
            const auto& a = r.array(n, f);
            if (a.size() != 2) r.fail(f, "must be [lo, hi] (got " + std::to_string(a.size()) + " values)");
            c.gp.clip = {r.number(*a.get(0), f + "[0]"), r.number(*a.get(1), f + "[1]")};
@@ -115,7 +120,7 @@ std::map<std::string, std::map<std::string, Setter>> schema(const Reader& r) {
         {"signal_variance", kern(&KernelParams::signal_variance)},
         {"noise_variance", num(&GpStudyConfig::noise_variance)}}},
       {"env",
-       {{"horizon", [&r](const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.env.horizon = r.int32(n, f); }},
+       {{"horizon", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.env.horizon = r.int32(n, f); }},
         {"radius", env_num(&Integrator2DConfig::radius)},
         {"max_speed", env_num(&Integrator2DConfig::max_speed)},
         {"expert_gain", env_num(&Integrator2DConfig::expert_gain)},
@@ -126,8 +131,16 @@ std::map<std::string, std::map<std::string, Setter>> schema(const Reader& r) {
         {"episodes_per_task", i32(&GpStudyConfig::episodes_per_task)}}},
       {"report",
        {{"bootstrap_resamples", i32(&GpStudyConfig::bootstrap_resamples)},
+        {"interval", [](const Reader& r, const toml::node& n, const std::string& f, StudyRunConfig& c) { c.gp.interval = r.string(n, f); }},
         {"confidence", num(&GpStudyConfig::confidence)}}},
   };
+}
+
+// Built once: set_study_field runs for every axis of every grid point of a sweep, and building
+// the table on each call made a 16-axis sweep of 65536 points take minutes to load.
+const Schema& schema() {
+  static const Schema kSchema = make_schema();
+  return kSchema;
 }
 
 std::vector<std::string> keys_of(const std::map<std::string, Setter>& m) {
@@ -165,10 +178,31 @@ std::string nearest_name(const std::string& name, const std::vector<std::string>
 namespace detail {
 
 toml::table parse_toml_file(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path))
+  std::error_code ec;  // the throwing overloads would throw std::filesystem::filesystem_error (EACCES)
+  if (!std::filesystem::is_regular_file(path, ec))
     throw InvalidArgument("config file '" + path + "' does not exist or is not a regular file");
+  // A study or sweep file is a few kilobytes: a large one is another file given by mistake.
+  constexpr std::uintmax_t kMaxBytes = 1 << 20;
+  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+  if (!ec && bytes > kMaxBytes)
+    throw InvalidArgument("config file '" + path + "' is " + std::to_string(bytes) + " bytes, more than " +
+                          std::to_string(kMaxBytes) + " (a study or sweep file is a few kilobytes)");
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw InvalidArgument("config file '" + path + "' could not be read");
+  // toml++ builds, walks and frees nested tables recursively, so a file nesting them some 30000
+  // deep ([a.a.a...] or a.a.a... = 1, a few hundred kilobytes) overflows an 8 MB stack. Each
+  // level costs a '.', '[' or '{', so bounding their count bounds the depth; study and sweep
+  // files have a few dozen.
+  constexpr std::size_t kMaxNesting = 10000;
+  const auto nesting = static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return c == '.' || c == '[' || c == '{'; }));
+  if (nesting > kMaxNesting)
+    throw InvalidArgument(path + ": has " + std::to_string(nesting) + " '.', '[' and '{' characters, more than " +
+                          std::to_string(kMaxNesting) + " (each may nest a key, table or array one level deeper; "
+                          "a study or sweep file has a few dozen)");
   try {
-    return toml::parse_file(path);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": not valid TOML: "
@@ -184,17 +218,19 @@ std::string suggest(const std::string& s) { return s.empty() ? std::string() : "
 void set_study_field(StudyRunConfig& cfg, const std::string& dotted, const toml::node& value,
                      const std::string& path) {
   const Reader r(path);
-  const auto sections = schema(r);
+  const Schema& sections = schema();
   const auto dot = dotted.find('.');
   const std::string section = dot == std::string::npos ? "" : dotted.substr(0, dot);
   const std::string field = dot == std::string::npos ? dotted : dotted.substr(dot + 1);
-  std::vector<std::string> known;
-  for (const auto& [sname, fields] : sections)
-    for (const auto& [fname, _] : fields) known.push_back(sname.empty() ? fname : sname + "." + fname);
   const auto it = sections.find(section);
-  if (it == sections.end() || !it->second.count(field))
+  const auto* fields = it == sections.end() ? nullptr : &it->second;
+  if (!fields || !fields->count(field)) {
+    std::vector<std::string> known;
+    for (const auto& [sname, names] : sections)
+      for (const auto& [fname, _] : names) known.push_back(sname.empty() ? fname : sname + "." + fname);
     throw InvalidArgument(path + ": unknown field '" + dotted + "'" + suggest(nearest_name(dotted, known)));
-  it->second.at(field)(value, dotted, cfg);
+  }
+  fields->at(field)(r, value, dotted, cfg);
 }
 
 StudyRunConfig study_config_from_table(const toml::table& root, const std::string& path) {
@@ -209,7 +245,7 @@ StudyRunConfig study_config_from_table(const toml::table& root, const std::strin
     }
   }
 
-  const auto sections = schema(r);
+  const Schema& sections = schema();
   std::vector<std::string> section_names;
   for (const auto& [name, _] : sections)
     if (!name.empty()) section_names.push_back(name);
@@ -226,7 +262,7 @@ StudyRunConfig study_config_from_table(const toml::table& root, const std::strin
         if (setter == it->second.end())
           throw InvalidArgument(path + ": unknown field '" + field + "'" +
                                 suggest(nearest_name(std::string(sub.str()), keys_of(it->second))));
-        setter->second(value, field, cfg);
+        setter->second(r, value, field, cfg);
       }
     } else {
       const auto& top = sections.at("");
@@ -239,7 +275,7 @@ StudyRunConfig study_config_from_table(const toml::table& root, const std::strin
                                   "' under [" + sname + "]?)");
         throw InvalidArgument(path + ": unknown field '" + k + "'" + suggest(nearest_name(k, keys_of(top))));
       }
-      setter->second(node, k, cfg);
+      setter->second(r, node, k, cfg);
     }
   }
   if (cfg.study != "gp") throw InvalidArgument(path + ": field 'study' = \"" + cfg.study + "\" (known studies: gp)");

@@ -93,6 +93,9 @@ SweepConfig load_sweep_config(const std::string& path) {
           StudyRunConfig probe = s.base;
           detail::set_study_field(probe, dotted, *with_node(e).get("v"), path);
         }
+        // The preset is applied before every field, so as an axis it would change nothing.
+        if (dotted == "preset")
+          fail(path, gfield, "cannot be a grid axis (the preset is applied first; sweep the fields it sets instead)");
         if (dotted == "run.seeds" || dotted == "run.first_seed" || dotted == "run.k_values" ||
             dotted == "run.methods" || dotted == "run.threads")
           fail(path, gfield, "is a sweep axis or a runtime setting; use sweep.seeds, k_values or methods");

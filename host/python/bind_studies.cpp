@@ -40,6 +40,7 @@ std::string write_study_outputs(const py::dict& spec, const py::list& rounds, co
   s.budget = field<int>(spec, "budget", "spec");
   s.seeds = field<int>(spec, "seeds", "spec");
   s.bootstrap_resamples = field<int>(spec, "bootstrap_resamples", "spec");
+  if (spec.contains("interval")) s.interval = field<std::string>(spec, "interval", "spec");
   s.confidence = field<double>(spec, "confidence", "spec");
   s.config_json = field<std::string>(spec, "config_json", "spec");
   amf::NnStudyResults res;

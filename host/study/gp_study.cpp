@@ -17,6 +17,7 @@
 #include "amf/harness/io.hpp"
 #include "amf/harness/policy.hpp"
 #include "amf/harness/study.hpp"
+#include "study/gp_evaluation.hpp"
 #include "study/run_checkpoint.hpp"
 #include "study/seed_mix.hpp"
 #include "study/study_json.hpp"
@@ -30,32 +31,6 @@ using detail::mix_seed;
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return mix_seed(a, b); }
 
 std::uint64_t method_id(const std::string& m) { return m == "amf" ? 1 : m == "uniform" ? 2 : 3; }
-
-struct Evaluation {
-  double multitask_return;
-  double entropy;
-};
-
-// Multi-task return over the evaluation tasks, and the mean policy entropy on the target
-// occupancy (the states of noise-free expert runs of every evaluation task).
-Evaluation evaluate(const GpStudyConfig& cfg, const Dataset& data, std::uint64_t seed) {
-  const GpPolicy policy(data, cfg.kernel, cfg.noise_variance);
-  Integrator2D env(cfg.env);
-  const Integrator2DExpert expert(cfg.env);
-  double ret = 0, ent = 0;
-  int points = 0;
-  for (int k = 0; k < cfg.num_eval_tasks; ++k) {
-    const auto task = evaluation_task(k, cfg.num_eval_tasks, cfg.env.radius);
-    for (int e = 0; e < cfg.episodes_per_task; ++e)
-      ret += episode_return(env, policy, task, cfg.exec_noise_std, mix(seed, k * 1000 + e));
-    const Trajectory occupancy = demonstrate(env, expert, task, 0.0, 0);
-    for (int t = 0; t < cfg.env.horizon; ++t, ++points) {
-      const std::vector<double> s(occupancy.states.begin() + 2 * t, occupancy.states.begin() + 2 * t + 2);
-      ent += gaussian_entropy(policy.predict(s, task).variance, policy.action_dim());
-    }
-  }
-  return {ret / (cfg.num_eval_tasks * cfg.episodes_per_task), ent / points};
-}
 
 int nearest_eval_task(double angle, int count) {
   return static_cast<int>(std::lround(angle / (kTwoPi / count))) % count;
@@ -82,29 +57,10 @@ std::vector<double> choose_tasks(const GpStudyConfig& cfg, const std::string& me
       out.push_back(kTwoPi * k / cfg.num_eval_tasks);
     }
   } else {  // amf: random shooting over the circle, greedy batch of the criterion
-    std::vector<double> cand_angles(cfg.shooting_budget), candidates, targets, probs;
-    for (double& a : cand_angles) {
-      a = angle(rng);
-      const auto g = goal_of_angle(a, cfg.env.radius);
-      candidates.insert(candidates.end(), g.begin(), g.end());
-    }
-    for (int k = 0; k < cfg.num_eval_tasks; ++k) {
-      const auto g = evaluation_task(k, cfg.num_eval_tasks, cfg.env.radius);
-      targets.insert(targets.end(), g.begin(), g.end());
-      probs.push_back(1.0 / cfg.num_eval_tasks);
-    }
-    const PoolArrays pool(data);
-    CriterionProblem p;
-    pool.attach(p);
-    p.candidates = MatrixView<double>(candidates.data(), cfg.shooting_budget, 2);
-    p.targets = MatrixView<double>(targets.data(), cfg.num_eval_tasks, 2);
-    p.target_probs = VectorView<double>(probs);
-    p.kernel = cfg.kernel;
-    p.noise_variance = cfg.noise_variance;
-    p.clip = cfg.clip;
-    p.batch_size = cfg.batch_size;
-    p.min_weight = cfg.min_weight;
-    const CriterionResult r = select_batch(p, backend);
+    std::vector<double> cand_angles(cfg.shooting_budget);
+    for (double& a : cand_angles) a = angle(rng);
+    const detail::GoalSelectionProblem goals(cfg, data, cand_angles);
+    const CriterionResult r = select_batch(goals.problem, backend);
     for (auto c : r.batch) out.push_back(cand_angles[c]);
   }
   return out;
@@ -122,16 +78,12 @@ struct RunResult {
 RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& checkpoint_dir) {
   Integrator2D env(cfg.env);
   const Integrator2DExpert expert(cfg.env);
-  const std::uint64_t run_seed = mix(mix(cfg.base_seed, k), seed);
+  const std::uint64_t run_seed = detail::gp_run_seed(cfg, k, seed);
   const std::string fingerprint = detail::gp_run_fingerprint(cfg);
   const std::string path = checkpoint_dir.empty() ? "" : detail::run_checkpoint_path(checkpoint_dir, k, seed);
   detail::RunProgress progress = path.empty() ? detail::RunProgress{} : detail::load_run_progress(path, fingerprint);
 
-  // Pre-training: the demonstrations go round-robin to the first k evaluation tasks.
-  Dataset pretrain(2, 2, 2);
-  for (int d = 0; d < cfg.pretrain_demos; ++d)
-    pretrain.add(demonstrate(env, expert, evaluation_task(d % k, cfg.num_eval_tasks, cfg.env.radius),
-                             cfg.expert_noise_std, mix(run_seed, 100000 + d)));
+  const Dataset pretrain = detail::pretraining_demonstrations(cfg, k, run_seed);
 
   // Runs already fill the cores; the backend inside each stays single-threaded.
   auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
@@ -145,7 +97,7 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
     for (const auto& d : state.demos) data.add(d);
 
     for (int round = state.next_round; round <= cfg.rounds; ++round) {
-      const Evaluation ev = evaluate(cfg, data, mix(run_seed, 7));  // same episodes for all methods
+      const detail::Evaluation ev = detail::evaluate_gp_policy(cfg, data, mix(run_seed, 7));  // same episodes for all methods
       state.records.push_back({k, seed, round, static_cast<int>(data.size()), method, ev.multitask_return, ev.entropy});
       if (round < cfg.rounds) {
         const auto angles = choose_tasks(cfg, method, data, *backend, rng);

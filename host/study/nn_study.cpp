@@ -11,6 +11,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -157,9 +160,46 @@ JobContext make_context(const NnStudyConfig& cfg, const Job& job) {
   return c;
 }
 
-// The arm's batch of task indices for this round.
+// The `batch` tasks of largest score, each at most once while tasks remain (then again from the
+// top); ties go to a random one of them, so no task order is favoured.
+std::vector<int> top_tasks(const std::vector<double>& score, int batch, std::mt19937_64& rng) {
+  std::vector<int> order(score.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return score[a] > score[b]; });
+  std::vector<int> out;
+  for (int b = 0; b < batch; ++b) out.push_back(order[b % order.size()]);
+  return out;
+}
+
+// The behaviour-cloning loss (mean squared action error per step) of the selection copy on each
+// task's warm-start demonstrations, each task through the copy of its partition.
+std::vector<double> warm_start_losses(JobContext& c, FineTuner& selection_policy) {
+  const int K = c.env->num_tasks();
+  const auto part = selection_policy.partition_of(c.tasks);
+  std::vector<double> loss(K, 0.0);
+  torch::NoGradGuard no_grad;
+  for (int k = 0; k < K; ++k) {
+    std::vector<const Trajectory*> demos;
+    for (std::size_t w = 0; w < c.warm.size(); ++w)
+      if (c.warm_tasks[w] == k) demos.push_back(&c.warm[w]);
+    if (demos.empty()) {  // never demonstrated: nothing says the policy can do it
+      loss[k] = std::numeric_limits<double>::infinity();
+      continue;
+    }
+    const BcData d = bc_data(demos, *c.env);
+    MlpPolicy copy = selection_policy.policy(static_cast<int>(part[k].item<std::int64_t>()));
+    copy->to(torch::kCPU, torch::kFloat64);
+    loss[k] = (copy->forward(d.inputs) - d.actions).pow(2).sum(1).mean().item<double>();
+  }
+  return loss;
+}
+
+// The arm's batch of task indices for this round. `success` is the deployed policy's success per
+// task at the last evaluation (what the privileged rebalancing baseline may see).
 std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTuner& selection_policy,
-                              const std::vector<const Trajectory*>& pool_demos, Backend& backend, std::mt19937_64& rng) {
+                              const std::vector<const Trajectory*>& pool_demos, const std::vector<double>& success,
+                              Backend& backend, std::mt19937_64& rng) {
   const int K = c.env->num_tasks();
   std::vector<int> out;
   if (arm.selector == "uniform") {
@@ -167,6 +207,13 @@ std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTu
     for (int b = 0; b < batch; ++b) out.push_back(pick(rng));
     return out;
   }
+  if (arm.selector == "rebalance") {
+    // Privileged: the target tasks the deployed policy fails most often right now.
+    std::vector<double> failure(K);
+    for (int k = 0; k < K; ++k) failure[k] = 1.0 - success[k];
+    return top_tasks(failure, batch, rng);
+  }
+  if (arm.selector == "max-loss") return top_tasks(warm_start_losses(c, selection_policy), batch, rng);
   const Dataset pool = strided_pool(pool_demos, *c.env, c.cfg.selection_stride);
   if (arm.selector == "dropout") {
     // Fill the batch with the task of largest prior predictive variance on the pool's states,
@@ -233,8 +280,10 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
 
   std::vector<Trajectory> selected;
   ArmResult out;
+  std::vector<double> last_success;
   auto record = [&](int round) {
     const auto per_task = c.evaluator.success(deployed, c.job_seed);
+    last_success = per_task;
     double mean = 0;
     for (double s : per_task) mean += s / per_task.size();
     out.rounds.push_back({job.pretrain, arm.label, job.seed, round, static_cast<int>(selected.size()), mean, per_task});
@@ -246,7 +295,7 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
     std::vector<const Trajectory*> pool;
     for (const auto& t : c.warm) pool.push_back(&t);
     for (const auto& t : selected) pool.push_back(&t);
-    const auto picks = choose_tasks(c, arm, b, selection, pool, backend, rng);
+    const auto picks = choose_tasks(c, arm, b, selection, pool, last_success, backend, rng);
     std::vector<const Trajectory*> newly;
     for (std::size_t i = 0; i < picks.size(); ++i) {
       out.picks.push_back({job.pretrain, arm.label, job.seed, round, c.env->task_names()[picks[i]]});
@@ -258,8 +307,12 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
     for (const auto& t : selected) chosen.push_back(&t);
     train = chosen;
     for (int id : warm.released_ids()) train.push_back(&c.warm[id]);
-    deployed.fine_tune(bc_data(train, *c.env));
-    if (arm.selector != "uniform") selection.fine_tune(bc_data(chosen, *c.env));
+    const int steps = cfg.steps_per_demonstration
+                          ? static_cast<int>(std::lround(static_cast<double>(cfg.finetune.steps_per_round) * b / cfg.batch_size))
+                          : cfg.finetune.steps_per_round;
+    deployed.fine_tune(bc_data(train, *c.env), steps);
+    // The selection copy learns only what was selected; arms that never read it skip the work.
+    if (arm.selector != "uniform" && arm.selector != "rebalance") selection.fine_tune(bc_data(chosen, *c.env), steps);
     record(round + 1);
   }
   return out;

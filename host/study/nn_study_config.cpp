@@ -6,6 +6,7 @@
 #include "amf/backend.hpp"
 #include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
+#include "amf/harness/bootstrap.hpp"
 #include "amf/torch/nn_study.hpp"
 #include "study/field_range.hpp"
 #include "study/number_format.hpp"
@@ -29,6 +30,16 @@ NnArm uniform_arm(bool isolation) {
   a.selector = "uniform";
   a.label = isolation ? "uniform" : "uniform, no isolation";
   a.forgetting = isolation ? Forgetting::ParameterIsolation : Forgetting::None;
+  return a;
+}
+
+// The baselines every NN comparison needs besides uniform (issue #16): privileged rebalancing
+// (the target tasks the deployed policy fails most at the last evaluation) and the task whose
+// warm-start demonstration the selection copy imitates worst.
+NnArm baseline_arm(const std::string& selector, const std::string& label) {
+  NnArm a;
+  a.selector = selector;
+  a.label = label;
   return a;
 }
 
@@ -66,15 +77,25 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
     fail("size '" + size + "' is unknown (choose default or paper)");
   }
   if (figure == "fig4") {
-    c.arms = {amf_arm(kSigma2Low), amf_arm(kSigma2Mid), amf_arm(kSigma2High), uniform_arm(true), uniform_arm(false)};
+    c.arms = {amf_arm(kSigma2Low), amf_arm(kSigma2Mid), amf_arm(kSigma2High), uniform_arm(true), uniform_arm(false),
+              baseline_arm("rebalance", "rebalance (privileged)"), baseline_arm("max-loss", "max warm-start loss")};
   } else if (figure == "fig5") {
     c.budget = 20;
+    c.steps_per_demonstration = true;
     for (int b = 1; b <= 4; ++b) {
       NnArm a = amf_arm(kSigma2Mid, "amf B=" + std::to_string(b));
       a.batch_size = b;
       c.arms.push_back(a);
     }
-    c.arms.push_back(uniform_arm(true));
+    // Uniform at every batch size of the AMF arms: batch size alone changes how often the policy
+    // is retrained and evaluated.
+    // (The one at the study's batch size keeps the label "uniform": it is the paired reference.)
+    for (int b = 1; b <= 4; ++b) {
+      NnArm u = uniform_arm(true);
+      if (b != c.batch_size) u.label = "uniform B=" + std::to_string(b);
+      u.batch_size = b;
+      c.arms.push_back(u);
+    }
     c.arms.push_back(uniform_arm(false));
   } else if (figure == "fig6") {
     c.arms = {amf_arm(kSigma2Mid, "amf loss-gradient"), amf_arm(kSigma2Mid, "amf last-layer"), NnArm{}, uniform_arm(true)};
@@ -132,6 +153,7 @@ void validate(const NnStudyConfig& c) {
   check("dropout_passes", c.dropout_passes, FieldRange::integers(2, 10000));
   check("bootstrap_resamples", c.bootstrap_resamples, FieldRange::integers(1, 1000000));
   check("confidence", c.confidence, FieldRange::open(0, 1));
+  parse_interval_kind(c.interval);
   check("threads", c.threads, FieldRange::integers(0, 4096));
   check("finetune.epochs", c.finetune.epochs, FieldRange::integers(0, 1000000));
   check("finetune.steps_per_round", c.finetune.steps_per_round, FieldRange::integers(0, 10000000));
@@ -140,8 +162,11 @@ void validate(const NnStudyConfig& c) {
   for (const auto& a : c.arms) {
     if (a.label.empty() || !labels.insert(a.label).second) fail("arm labels must be non-empty and unique ('" + a.label + "')");
     const std::string arm = "arm '" + a.label + "' ";
-    if (a.selector != "amf" && a.selector != "uniform" && a.selector != "dropout")
-      fail(arm + "selector '" + a.selector + "' is unknown (choose amf, uniform or dropout)");
+    if (a.selector != "amf" && a.selector != "uniform" && a.selector != "dropout" && a.selector != "rebalance" &&
+        a.selector != "max-loss")
+      fail(arm + "selector '" + a.selector + "' is unknown (choose amf, uniform, dropout, rebalance or max-loss)");
+    if (a.selector == "max-loss" && c.warm_start_demos >= 0 && c.warm_start_demos < 1)
+      fail(arm + "selector max-loss ranks tasks by their warm-start demonstrations: warm_start_demos must not be 0");
     check(arm + "noise_variance", a.noise_variance, FieldRange::closed(1e-12, 1e12));
     check(arm + "forgetting_lambda", a.forgetting_lambda, FieldRange::closed(0, 1e12));
     check(arm + "batch_size", a.batch_size, FieldRange::integers(0, 1000));

@@ -26,7 +26,7 @@ nlohmann::json run_json(const NnStudyConfig& c) {
   for (const auto& a : c.arms) arms.push_back(arm_json(a));
   const auto& p = c.policy;
   const auto& f = c.finetune;
-  return {{"env", c.env},
+  nlohmann::json j = {{"env", c.env},
           {"pretrain_demos", c.pretrain_demos},
           {"warm_start_demos", c.warm_start_demos},
           {"budget", c.budget},
@@ -45,6 +45,9 @@ nlohmann::json run_json(const NnStudyConfig& c) {
           {"selection_stride", c.selection_stride},
           {"dropout", c.dropout},
           {"dropout_passes", c.dropout_passes}};
+  // Only when set, so checkpoints of studies that never set it keep their fingerprint.
+  if (c.steps_per_demonstration) j["steps_per_demonstration"] = true;
+  return j;
 }
 
 }  // namespace
@@ -54,6 +57,7 @@ nlohmann::json nn_study_config_json(const NnStudyConfig& c) {
   j["figure"] = c.figure;
   j["pretrain"] = c.pretrain;
   add_report_settings(j, c.seeds, c.first_seed, c.bootstrap_resamples, c.confidence, c.backend);
+  j["interval"] = c.interval;
   return j;
 }
 

@@ -16,6 +16,7 @@ std::string write_nn_study_outputs(const NnStudyConfig& cfg, const NnStudyResult
   spec.budget = cfg.budget;
   spec.seeds = cfg.seeds;
   spec.bootstrap_resamples = cfg.bootstrap_resamples;
+  spec.interval = cfg.interval;
   spec.confidence = cfg.confidence;
   spec.config_json = detail::nn_study_config_json(cfg).dump();
   return write_success_study_outputs(spec, res, dir);

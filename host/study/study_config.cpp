@@ -6,6 +6,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/error.hpp"
+#include "amf/harness/bootstrap.hpp"
 #include "amf/harness/study.hpp"
 #include "study/field_range.hpp"
 
@@ -137,6 +138,7 @@ std::string describe_gp_study_fields() {
   out += "| `run.base_seed` | an integer in 0..9223372036854775807 | mixed into every random stream |\n";
   out += "| `run.methods` | amf, uniform, rebalance; no repeats | the methods compared |\n";
   out += "| `run.backend` | auto, cpu, cuda | criterion backend |\n";
+  out += "| `report.interval` | t, bootstrap | confidence intervals over seeds: Student-t (default) or percentile bootstrap |\n";
   out += "| (whole run) | (env.pretrain_demos + run.rounds x run.batch_size) x env.horizon <= " +
          detail::format_general(kMaxPoolSteps) + " | demonstrated steps in one run's GP policy |\n";
   return out;
@@ -167,6 +169,11 @@ void validate(const GpStudyConfig& c) {
          " (its Gram alone would need " + detail::format_general(pool_steps * pool_steps * 8 / 1e9, 3) +
          " GB, factored every round)");
   parse_backend_kind(c.backend);
+  try {
+    parse_interval_kind(c.interval);
+  } catch (const InvalidArgument& e) {
+    fail("field 'report.interval': " + std::string(e.what()));
+  }
 }
 
 }  // namespace amf

@@ -8,6 +8,7 @@ nlohmann::json gp_study_config_json(const GpStudyConfig& c) {
   j["k_values"] = c.k_values;
   j["methods"] = c.methods;
   add_report_settings(j, c.seeds, c.first_seed, c.bootstrap_resamples, c.confidence, c.backend);
+  j["interval"] = c.interval;
   return j;
 }
 

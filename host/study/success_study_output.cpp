@@ -1,4 +1,4 @@
-// Outputs of a policy study measured by success rate: raw curves, curves with bootstrap CIs, the
+// Outputs of a policy study measured by success rate: raw curves, curves with CIs over seeds, the
 // area under the success curve (AUC) per arm, paired differences against a reference arm, a JSON
 // summary and a table. Plots are drawn from these files by tools/plot_nn_study.py.
 #include "amf/harness/success_study_output.hpp"
@@ -40,6 +40,7 @@ nlohmann::json validated_config(const SuccessStudyOutputSpec& spec, const NnStud
   if (!(spec.confidence > 0 && spec.confidence < 1))
     throw InvalidArgument(where + "confidence " + std::to_string(spec.confidence) + " (must be in (0, 1))");
   if (spec.bootstrap_resamples < 1) throw InvalidArgument(where + "bootstrap_resamples must be >= 1");
+  parse_interval_kind(spec.interval);
   for (std::size_t i = 0; i < res.rounds.size(); ++i)
     if (res.rounds[i].task_success.size() != spec.task_names.size())
       throw InvalidArgument(where + "round record " + std::to_string(i) + " has " +
@@ -89,10 +90,18 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
   write_file_atomic(dir + "/picks.csv", picks.str());
 
   std::uint64_t bseed = 1;
+  const IntervalKind kind = parse_interval_kind(spec.interval);
+  // Success rates and AUCs lie in [0, 1] (their differences in [-1, 1]); a t interval over a few
+  // seeds can reach past that, and the part outside cannot hold the mean, so it is cut off.
+  auto within = [](MeanCI ci, double lo, double hi) {
+    ci.lo = std::max(ci.lo, lo);
+    ci.hi = std::min(ci.hi, hi);
+    return ci;
+  };
   std::ostringstream summary;
   summary << "pretrain,arm,round,demos,success_mean,success_lo,success_hi\n";
   for (const auto& [key, v] : by_round) {
-    const MeanCI ci = bootstrap_mean_ci(v.second, spec.confidence, spec.bootstrap_resamples, bseed++);
+    const MeanCI ci = within(mean_ci(v.second, spec.confidence, kind, spec.bootstrap_resamples, bseed++), 0, 1);
     summary << std::get<0>(key) << ",\"" << std::get<1>(key) << "\"," << std::get<2>(key) << ',' << v.first << ','
             << fmt(ci.mean) << ',' << fmt(ci.lo) << ',' << fmt(ci.hi) << '\n';
   }
@@ -110,7 +119,7 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
   aucs << "pretrain,arm,auc_mean,auc_lo,auc_hi,final_mean,final_lo,final_hi\n";
   table << spec.env << " " << spec.figure << ": success rate after " << spec.budget
         << " demonstrations and area under the success curve (AUC), mean [" << fixed(100 * spec.confidence, 0)
-        << "% bootstrap CI] over " << spec.seeds << " seeds\n";
+        << "% " << (kind == IntervalKind::StudentT ? "t" : "bootstrap") << " CI] over " << spec.seeds << " seeds\n";
   const auto& labels = spec.arm_labels;
   const std::string ref =
       std::find(labels.begin(), labels.end(), "uniform") != labels.end() ? "uniform" : labels.front();
@@ -123,8 +132,8 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
     for (const auto& label : labels) {
       const auto it = metric.find({pre, label});
       if (it == metric.end()) continue;
-      const MeanCI a = bootstrap_mean_ci(it->second.first, spec.confidence, spec.bootstrap_resamples, bseed++);
-      const MeanCI f = bootstrap_mean_ci(it->second.second, spec.confidence, spec.bootstrap_resamples, bseed++);
+      const MeanCI a = within(mean_ci(it->second.first, spec.confidence, kind, spec.bootstrap_resamples, bseed++), 0, 1);
+      const MeanCI f = within(mean_ci(it->second.second, spec.confidence, kind, spec.bootstrap_resamples, bseed++), 0, 1);
       aucs << pre << ",\"" << label << "\"," << fmt(a.mean) << ',' << fmt(a.lo) << ',' << fmt(a.hi) << ','
            << fmt(f.mean) << ',' << fmt(f.lo) << ',' << fmt(f.hi) << '\n';
       nlohmann::json row = {{"pretrain", pre},
@@ -137,8 +146,9 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
         const auto& m = it->second.first;
         std::vector<double> diff(m.size());
         for (std::size_t i = 0; i < m.size(); ++i) diff[i] = m[i] - u[i];
-        const MeanCI d = bootstrap_mean_ci(diff, spec.confidence, spec.bootstrap_resamples, bseed++);
-        const bool beats = d.lo > 0;
+        const MeanCI d = within(mean_ci(diff, spec.confidence, kind, spec.bootstrap_resamples, bseed++), -1, 1);
+        // Two seeds that happen to agree give a zero-width interval: no evidence, so no star.
+        const bool beats = d.lo > 0 && diff.size() >= 3;
         row["auc_minus_reference"] = {{"mean", d.mean}, {"lo", d.lo}, {"hi", d.hi}, {"better_beyond_ci", beats}};
         table << " | " << cell(d) << (beats ? " *" : "");
       }
@@ -146,7 +156,7 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
       js["arms"].push_back(row);
     }
   }
-  table << "  * the paired CI of AUC - " << ref << " excludes 0\n";
+  table << "  * the paired CI of AUC - " << ref << " excludes 0 (stars need at least 3 seeds)\n";
   write_file_atomic(dir + "/auc.csv", aucs.str());
   write_file_atomic(dir + "/summary.json", js.dump(2) + "\n");
   write_file_atomic(dir + "/summary.txt", table.str());

@@ -26,9 +26,16 @@ namespace {
 
 std::string format_value(double v) { return detail::format_general(v, 6); }
 
+// The most runs one sweep expands to, far above any sweep so far (configs/sweep.toml has 72; a
+// paper-scale grid point 300). Every load expands and validates all runs, and the runs, their ids
+// and OUT/sweep.json (a configuration per run) are held in memory: 50000 runs take a fraction of
+// a second and about 100 MB. Larger grids belong in several sweep files.
+constexpr double kMaxSweepRuns = 50000;
+
 void set_grid_value(StudyRunConfig& cfg, const std::string& field, double v, const std::string& source) {
   toml::table t;
-  if (v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 1e15)
+  // The range test first: converting a double beyond int64_t's range is undefined.
+  if (std::abs(v) < 1e15 && v == static_cast<double>(static_cast<int64_t>(v)))
     t.insert("v", static_cast<int64_t>(v));
   else
     t.insert("v", v);
@@ -120,11 +127,28 @@ SweepRunReport wait_and_run(const SweepRun& run, const std::string& out) {
 std::vector<SweepRun> expand_sweep(const SweepConfig& s) {
   if (s.seeds.empty() || s.k_values.empty() || s.methods.empty())
     throw InvalidArgument(s.source + ": a sweep needs at least one seed, one k and one method");
+  // Counted before anything is built: a few short lines (seeds = 1000000, or a dozen axes of a few
+  // values each) would otherwise expand until memory runs out.
+  double points = 1;
+  for (const auto& axis : s.grid) points *= static_cast<double>(axis.second.size());
+  const double count = points * static_cast<double>(s.k_values.size()) * static_cast<double>(s.seeds.size()) *
+                       static_cast<double>(s.methods.size());
+  if (count > kMaxSweepRuns)
+    throw InvalidArgument(s.source + ": the sweep would have " + detail::format_general(count, 15) +
+                          " runs (grid points x k values x seeds x methods = " + detail::format_general(points, 15) +
+                          " x " + std::to_string(s.k_values.size()) + " x " + std::to_string(s.seeds.size()) + " x " +
+                          std::to_string(s.methods.size()) + "), more than " + detail::format_general(kMaxSweepRuns) +
+                          "; split it into several sweep files");
   std::vector<SweepRun> runs;
   std::set<std::string> ids;
+  StudyRunConfig point = s.base;
+  std::vector<double> applied;  // the grid values `point` holds
   for (const auto& [variant, values] : grid_points(s)) {
-    StudyRunConfig point = s.base;
-    for (std::size_t a = 0; a < s.grid.size(); ++a) set_grid_value(point, s.grid[a].first, values[a], s.source);
+    // The last axes change from one point to the next, the first rarely: setting only the axes
+    // that changed gives the same configuration with a few field settings per point, not one per axis.
+    for (std::size_t a = 0; a < s.grid.size(); ++a)
+      if (applied.empty() || values[a] != applied[a]) set_grid_value(point, s.grid[a].first, values[a], s.source);
+    applied = values;
     for (int k : s.k_values)
       for (int seed : s.seeds)
         for (const auto& method : s.methods) {

@@ -71,12 +71,15 @@ torch::Tensor FineTuner::partition_of(const torch::Tensor& tasks) const {
   return torch::zeros({tasks.size(0)}, torch::kLong);
 }
 
-std::vector<double> FineTuner::fine_tune(const BcData& data) {
+std::vector<double> FineTuner::fine_tune(const BcData& data) { return fine_tune(data, config_.steps_per_round); }
+
+std::vector<double> FineTuner::fine_tune(const BcData& data, int steps) {
+  if (steps < 0) throw InvalidArgument("FineTuner::fine_tune: steps = " + std::to_string(steps) + " (must be >= 0)");
   check_bc_data(data, policy_config_.input_dim, policy_config_.action_dim, "FineTuner::fine_tune");
   if (partition_ && data.task_dim != partition_->task_dim())
     throw InvalidArgument("FineTuner::fine_tune: the data has tasks of dimension " + std::to_string(data.task_dim) +
                           ", the partition centres " + std::to_string(partition_->task_dim()));
-  if (data.size() == 0 || config_.steps_per_round == 0) return {};
+  if (data.size() == 0 || steps == 0) return {};
   // Rows of every partition; only partitions with rows are trained (and touched at all).
   const auto part = partition_of(data.tasks());
   const auto pa = part.accessor<std::int64_t, 1>();
@@ -101,7 +104,7 @@ std::vector<double> FineTuner::fine_tune(const BcData& data) {
   const bool penalised = forgetting_.kind == Forgetting::L2 || forgetting_.kind == Forgetting::Ewc;
   std::vector<std::int64_t> idx(A * B);
   std::vector<torch::Tensor> losses;
-  for (int s = 0; s < config_.steps_per_round; ++s) {
+  for (int s = 0; s < steps; ++s) {
     for (std::int64_t c = 0; c < A; ++c) {
       const auto& mine = rows[active[c]];
       std::uniform_int_distribution<std::size_t> pick(0, mine.size() - 1);

@@ -53,6 +53,7 @@ class PolicyStudyConfig:
     clip: tuple = (-50.0, 50.0)
     min_weight: float = 1e-6
     confidence: float = 0.90
+    interval: str = "t"              # CIs over seeds: "t" (Student-t) or "bootstrap" (percentile)
     bootstrap_resamples: int = 2000
     workers: int = 0                 # jobs at a time; 0: one per core
 
@@ -92,7 +93,7 @@ class PolicyStudyConfig:
         Not the job list (seeds, pre-training kinds: a job's seed depends on its own name only, so
         more seeds or one kind can reuse a directory) and not the summary's knobs."""
         d = self.to_json()
-        for k in ("pretrain", "seeds", "first_seed", "workers", "confidence", "bootstrap_resamples"):
+        for k in ("pretrain", "seeds", "first_seed", "workers", "confidence", "bootstrap_resamples", "interval"):
             d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -335,7 +336,7 @@ def write_outputs(cfg, task_names, jobs, results, out):
     per_job = [results[(job["pretrain"], job["seed"])][a] for job in jobs for a in arms]
     spec = {"env": cfg.env, "figure": cfg.figure, "task_names": list(task_names), "pretrain": list(cfg.pretrain),
             "arm_labels": arms, "budget": cfg.budget, "seeds": cfg.seeds,
-            "bootstrap_resamples": cfg.bootstrap_resamples, "confidence": cfg.confidence,
+            "bootstrap_resamples": cfg.bootstrap_resamples, "confidence": cfg.confidence, "interval": cfg.interval,
             "config_json": json.dumps(cfg.to_json())}
     return write_study_outputs(spec, [r for arm in per_job for r in arm["rounds"]],
                                [p for arm in per_job for p in arm["picks"]], out)

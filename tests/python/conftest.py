@@ -9,6 +9,7 @@ import pytest
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end tests that take more than a few seconds")
     config.addinivalue_line("markers", "mpi: tests that launch mpirun (CTest label mpi)")
+    config.addinivalue_line("markers", "slurm: tests on the local Slurm cluster of the CTest fixture (label slurm)")
 
 
 @pytest.fixture(scope="session")

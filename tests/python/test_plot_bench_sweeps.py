@@ -41,3 +41,15 @@ def test_usage_without_arguments():
     out = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
     assert out.returncode != 0
     assert "bench_engine --benchmark_filter=sweep" in out.stderr
+
+
+def test_criterion_gain_writes_its_table_and_plot(tmp_path, amf_cli):
+    # Appendix H from one command (issue #16 item 4), at a size that runs in seconds.
+    out = tmp_path / "cg"
+    r = subprocess.run([amf_cli, "criterion-gain", "--candidates", "12", "--seeds", "2", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Spearman rank correlation" in r.stdout
+    for f in ("gain.csv", "summary.json", "summary.txt", "criterion_gain.png", "criterion_gain.svg"):
+        assert (out / f).stat().st_size > 0, f
+    assert len((out / "gain.csv").read_text().splitlines()) == 1 + 2 * 12

@@ -50,3 +50,11 @@ def test_pytorch_example_runs(tmp_path, amf_cli):
 
 def test_cpp_example_is_the_tested_consumer():
     assert example("cpp").strip() == (ROOT / "tests" / "consumer" / "main.cpp").read_text().strip()
+
+
+def test_result_tables_in_the_readme_are_the_committed_result_files():
+    # A README number must be traceable to data: each table quoted from docs/results/ is that
+    # file's text, byte for byte.
+    text = (ROOT / "README.md").read_text()
+    for summary in sorted((ROOT / "docs" / "results").glob("*/summary.txt")):
+        assert summary.read_text() in text, f"README.md does not quote {summary.relative_to(ROOT)} as committed"

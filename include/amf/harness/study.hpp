@@ -31,6 +31,7 @@ struct GpStudyConfig {
   double noise_variance = 0.0025;  // GP / policy-likelihood sigma^2 (= expert noise variance)
   LogProbClip clip{-10.0, 10.0};
   double min_weight = 1e-6;
+  std::string interval = "t";  // confidence intervals over seeds: "t" or "bootstrap" (bootstrap.hpp)
   int bootstrap_resamples = 2000;
   double confidence = 0.90;
   int threads = 0;  // 0: one per hardware core

@@ -35,6 +35,7 @@ struct SuccessStudyOutputSpec {
                                           // or against the first arm when there is no "uniform"
   int budget = 0;                         // normalises the area under the success curve
   int seeds = 0;
+  std::string interval = "t";  // "t" or "bootstrap" (bootstrap.hpp)
   int bootstrap_resamples = 2000;
   double confidence = 0.90;
   std::string config_json = "{}";         // summary.json's "config", a JSON object

@@ -46,6 +46,8 @@ class FineTuner {
   // copy, with replacement, from the seeded generator. Returns the loss of every step (the mean
   // BC loss per copy summed over the trained copies, plus the penalty).
   std::vector<double> fine_tune(const BcData& data);
+  // The same with `steps` Adam steps instead of config.steps_per_round (>= 0).
+  std::vector<double> fine_tune(const BcData& data, int steps);
 
   // Actions for (N, input_dim) inputs, each row through the copy of its task's partition.
   torch::Tensor predict(const torch::Tensor& inputs);

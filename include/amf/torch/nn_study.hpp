@@ -21,7 +21,10 @@ namespace amf {
 // One curve of a figure.
 struct NnArm {
   std::string label;                 // e.g. "amf s2=0.1", "uniform", "uniform, no isolation"
-  std::string selector = "amf";      // amf | uniform | dropout
+  // amf | uniform | dropout | rebalance (privileged: the tasks the deployed policy fails most at
+  // the last evaluation) | max-loss (the task whose warm-start demonstration the selection copy
+  // imitates worst)
+  std::string selector = "amf";
   GradientEmbedding embedding = GradientEmbedding::Full;  // amf: loss-gradient embedding
   double noise_variance = 0.1;       // amf: sigma^2, the one AMF hyperparameter
   Forgetting forgetting = Forgetting::ParameterIsolation;
@@ -45,12 +48,18 @@ struct NnStudyConfig {
   double demo_noise = -1;      // expert action noise std (-1: the environment's default)
   MlpPolicyConfig policy{0, 0, 2, 128, true, 0.0};
   FinetuneConfig finetune;     // pre-training epochs, steps per round, learning rate, batch size
+  // true: a round that adds b demonstrations trains finetune.steps_per_round x b / batch_size
+  // Adam steps, so every arm takes the same number of gradient steps per demonstration whatever
+  // its batch size (Fig. 5 compares batch sizes at a fixed budget; with a fixed number per round,
+  // batch 1 would train twice as long as batch 2).
+  bool steps_per_demonstration = false;
   double sigma_pi = 0.5;       // Gaussian likelihood std around the deterministic policy
   LogProbClip clip{-50.0, 50.0};  // only for numerical stability (paper App. I.3.3)
   double min_weight = 1e-6;
   int selection_stride = 4;    // every stride-th pool step enters the criterion
   double dropout = 0.1;        // the dropout arm's policy
   int dropout_passes = 16;
+  std::string interval = "t";  // confidence intervals over seeds: "t" or "bootstrap"
   int bootstrap_resamples = 2000;
   double confidence = 0.90;
   int threads = 0;             // (pre-training, seed) jobs at a time; 0: one per core
