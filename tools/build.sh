@@ -8,11 +8,12 @@ bash tools/setup_python.sh
 if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH="/usr/local/cuda/bin:$PATH"
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+# The module is built for the venv's python, and LibTorch comes from the venv's torch wheel
+# (CMakeLists.txt: AMF_PYTHON defaults to .venv/bin/python, cmake/torch_from_python.cmake).
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMF_PYTHON="$(pwd)/.venv/bin/python"
 cmake --build build -j "$(nproc)"
 
-# Make `import amf` work for Debian's python3 (the interpreter the module is built for): a .pth
-# file in its site directory points at this checkout's build/python.
-site=$(/usr/bin/python3 -c 'import site; print([p for p in site.getsitepackages() if p.startswith("/usr/local")][0])')
-mkdir -p "$site"
+# Make `import amf` work in the venv: a .pth file in its site directory points at this checkout's
+# build/python (a pip-installable package replaces this later, issue #18).
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$(pwd)/build/python" > "$site/amf.pth"

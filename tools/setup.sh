@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every package amf needs, from Debian's archive only. Idempotent: packages already
 # present are skipped, so running it on every README command costs a few seconds.
-# Python: plots and the test helpers use Debian's interpreter (/usr/bin/python3) on purpose,
-# because it sees Debian's python3-* packages; the pyenv python3 on PATH does not.
+# Python: the project venv (tools/setup_python.sh) is over Debian's interpreter (/usr/bin/python3)
+# and sees these python3-* packages; torch (Python and LibTorch) comes from PyPI into that venv,
+# not from Debian (no libtorch-dev, no python3-torch: Debian's is 1.13 and CPU-only).
 set -euo pipefail
 
 packages=(
@@ -11,8 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libhdf5-dev
-  libtorch-dev
-  python3 python3-dev python3-venv python3-numpy python3-matplotlib python3-pytest python3-h5py python3-torch
+  python3 python3-dev python3-venv python3-numpy python3-matplotlib python3-pytest python3-h5py
   pybind11-dev python3-pybind11
   clang-14 libclang-rt-14-dev
   libopenmpi-dev openmpi-bin

@@ -20,9 +20,11 @@ inline torch::Tensor to_tensor(const MatrixView<double>& m, const torch::Device&
   return t.to(device);
 }
 
-// L^-1 B for a lower triangular L (batched over leading dimensions).
+// L^-1 B for a lower triangular L (batched over leading dimensions). The ATen function
+// torch::linalg_solve_triangular, not torch::linalg::solve_triangular: LibTorch 2.10 dropped the
+// torch/linalg.h wrappers (the same holds for torch::linalg_cholesky in the criteria).
 inline torch::Tensor lower_solve(const torch::Tensor& L, const torch::Tensor& B) {
-  return torch::linalg::solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
+  return torch::linalg_solve_triangular(L, B, /*upper=*/false, /*left=*/true, /*unitriangular=*/false);
 }
 
 }  // namespace detail

@@ -52,7 +52,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
   const auto eye = [&](int64_t m) { return torch::eye(m, f64); };
 
   const auto XD = torch::cat({S, C.index_select(0, traj_of_step)}, 1);
-  const auto L = torch::linalg::cholesky(k(XD, XD) + s2 * eye(n));
+  const auto L = torch::linalg_cholesky(k(XD, XD) + s2 * eye(n));
   const auto alpha = torch::cholesky_solve(A, L);
 
   // Clipped log pi(a | x) summed per trajectory, for a batch of relabelled pools P: (B, n, dx).
@@ -111,7 +111,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
   const int picks = select ? p.batch_size : 1;
   for (int b = 0; b < picks; ++b) {
     const int64_t nc = cond.size(0);
-    const auto Lc = torch::linalg::cholesky(k(cond, cond) + s2 * eye(nc));
+    const auto Lc = torch::linalg_cholesky(k(cond, cond) + s2 * eye(nc));
     const auto UZ = lower_solve(Lc, k(cond, Z));                                  // (nc, M)
     const double floor = sf2 * 1e-12 + 1e-300;                                    // as tile::variance_floor
     const auto prior = (sf2 - UZ.pow(2).sum(0)).clamp_min(floor);
@@ -131,7 +131,7 @@ CriterionResult torch_reference_criterion(const CriterionProblem& p, bool select
         const auto UX = lower_solve(Lc, k(cond, X.reshape({P * T, -1}))).reshape({nc, P, T}).permute({1, 0, 2});
         const auto G = k(X, X) - UX.transpose(1, 2).bmm(UX) + s2 * eye(T);                          // (P, T, T)
         const auto CXZ = k(X.reshape({P * T, -1}), Z).reshape({P, T, M}) - UX.transpose(1, 2).matmul(UZ);
-        const auto V = lower_solve(torch::linalg::cholesky(G), CXZ);                                 // (P, T, M)
+        const auto V = lower_solve(torch::linalg_cholesky(G), CXZ);                                 // (P, T, M)
         const auto v = (prior.unsqueeze(0) - V.pow(2).sum(1)).clamp_min(floor);                    // (P, M)
         std::vector<double> w(P);
         for (int64_t q = 0; q < P; ++q) w[q] = Wc[cs[q]][pairs[q0 + q].second].item<double>();

@@ -131,7 +131,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
     Layers Xp;
     if (!picked.empty()) {
       Xp = cand.select(torch::tensor(picked, torch::kLong).to(dev));
-      Lp = torch::linalg::cholesky(gram(Xp, Xp) + p.noise_variance * torch::eye(picked.size(), torch::TensorOptions().dtype(torch::kFloat64).device(dev)));
+      Lp = torch::linalg_cholesky(gram(Xp, Xp) + p.noise_variance * torch::eye(picked.size(), torch::TensorOptions().dtype(torch::kFloat64).device(dev)));
       UZ = lower_solve(Lp, gram(Xp, Z));
       prior = (kzz - UZ.pow(2).sum(0)).clamp_min(floor);
     }
@@ -165,7 +165,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
         C = C - UX.transpose(1, 2).matmul(UZ);
       }
       G = G + p.noise_variance * torch::eye(T, torch::TensorOptions().dtype(torch::kFloat64).device(dev));
-      const auto V = lower_solve(torch::linalg::cholesky(G), C);
+      const auto V = lower_solve(torch::linalg_cholesky(G), C);
       const auto v = (prior.unsqueeze(0) - V.pow(2).sum(1)).clamp_min(floor);  // (P, M)
       const auto ci = torch::tensor(cs, torch::kLong), wt = torch::tensor(ws, torch::kFloat64).to(dev);
       J.index_add_(0, ci, (wt * (om * torch::log(v)).sum(1)).cpu());

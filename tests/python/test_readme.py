@@ -2,6 +2,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,16 +30,20 @@ def test_cli_example_runs(tmp_path, amf_cli):
     assert (cwd / "next_batch" / "scores.csv").exists()
 
 
+# The interpreter pytest runs with (AMF_PYTHON, the project venv): the one the README tells users
+# to run, with the venv's torch 2.
+
+
 def test_python_example_runs(tmp_path, amf_cli):
     cwd = sandbox(tmp_path, amf_cli)
-    out = subprocess.run(["/usr/bin/python3", "-c", example("python")], cwd=cwd, check=True, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", example("python")], cwd=cwd, check=True, capture_output=True,
                          text=True, env=dict(os.environ)).stdout
     assert "demonstrate next:" in out
 
 
 def test_pytorch_example_runs(tmp_path, amf_cli):
     cwd = sandbox(tmp_path, amf_cli)
-    out = subprocess.run(["/usr/bin/python3", "-c", example("pytorch")], cwd=cwd, check=True, capture_output=True,
+    out = subprocess.run([sys.executable, "-c", example("pytorch")], cwd=cwd, check=True, capture_output=True,
                          text=True, env=dict(os.environ)).stdout
     assert "demonstrate next:" in out
 
