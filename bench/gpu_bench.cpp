@@ -4,8 +4,10 @@
 // the float64 CPU engine; plus the device's measured FP64 GEMM rate and copy bandwidth for the
 // roofline. The CUDA backend runs twice per workload: the fused streaming kernel (default) and
 // the materialised cuBLAS path, each with its peak device memory (DeviceBuffer high-water mark).
-// Writes results.md and results.csv into the directory given (default .).
-// Without a device (the dry run here) it runs the CPU columns of the smallest workload only.
+// Writes results.md and results.csv into the directory given (default .). --part gp runs the
+// yardsticks and the AMF-GP workloads, --part nn the yardsticks, the fused kernel alone and the
+// AMF-NN workloads with W-NN at --nn-candidates N (default its full 10000).
+// Without a device (the dry run here) it runs the CPU columns of the smallest workloads only.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +20,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "amf/error.hpp"
 #include "amf/harness/io.hpp"
 #include "feature_problem_fixture.hpp"
 #include "gp_peer_export.hpp"
@@ -132,10 +135,44 @@ void write_tables(const std::vector<Row>& rows, const std::string& preamble, dou
   if (print) std::printf("%s", md.str().c_str());
 }
 
+// Command line: [OUT] [--part all|gp|nn] [--nn-candidates N]. tools/gpu_check.sh runs the
+// parts as separate stages, each under its own timeout, and W-NN first at a reduced N.
+struct Options {
+  std::string out = ".";
+  bool gp = true, nn = true;
+  int nn_candidates = 10000;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  bool have_out = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--part" && has_value) {
+      const std::string part = argv[++i];
+      if (part != "all" && part != "gp" && part != "nn") throw amf::InvalidArgument("--part: all, gp or nn, not " + part);
+      o.gp = part != "nn";
+      o.nn = part != "gp";
+    } else if (a == "--nn-candidates" && has_value) {
+      o.nn_candidates = std::stoi(argv[++i]);
+      if (o.nn_candidates < 16) throw amf::InvalidArgument("--nn-candidates: at least 16 (one per pool trajectory)");
+    } else if (a.rfind("--", 0) != 0 && !have_out) {
+      o.out = a;
+      have_out = true;
+    } else {
+      throw amf::InvalidArgument("usage: gpu_bench [OUT] [--part all|gp|nn] [--nn-candidates N]; not " + a);
+    }
+  }
+  return o;
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
-  const std::string out = argc > 1 ? argv[1] : ".";
+int main(int argc, char** argv) try {
+  const Options opt = parse_options(argc, argv);
+  const std::string& out = opt.out;
+  amf::make_directories(out);
   const bool device = amf::cuda_device_count() > 0;
   std::ostringstream md;
   md << "# amf GPU check\n\n";
@@ -174,7 +211,7 @@ int main(int argc, char** argv) {
   }
 #endif
 #ifdef AMF_HAVE_CUDA
-  if (device) {
+  if (device && opt.nn) {
     md << amf_bench::fused_kernel_roofline(dgemm_tflops);
     std::fprintf(stderr, "[gpu_bench] fused kernel roofline done\n");
   }
@@ -186,8 +223,9 @@ int main(int argc, char** argv) {
     int N, R, T, K;
     bool cpu;
   };
-  std::vector<Spec> specs{{"W-GP-scaled", 200, 50, 20, 12, true}};
-  if (device)
+  std::vector<Spec> specs;
+  if (opt.gp) specs.push_back({"W-GP-scaled", 200, 50, 20, 12, true});
+  if (device && opt.gp)
     for (Spec s : std::vector<Spec>{{"W-GP", 1000, 50, 50, 12, false},
                                     {"sweep-N", 250, 50, 50, 12, false},
                                     {"sweep-N", 500, 50, 50, 12, false},
@@ -255,10 +293,10 @@ int main(int argc, char** argv) {
 
   // AMF-NN: the feature criterion, engine on CPU and CUDA against LibTorch's implementation on
   // the same device. Dry run: the small fixture MLP (Linear 5->H, LayerNorm H, Linear H->3).
-  // Device: W-NN at its full size, N 10000, R 16, T 50, M 4000 (K 5), MLP 4 x 256 with LayerNorm
+  // Device: W-NN at N --nn-candidates (its full size 10000), R 16, T 50, M 4000 (K 5), MLP 4 x 256 with LayerNorm
   // (bench/nn_workload.hpp), candidate features for the one kept trajectory per candidate only
   // (candidate_feature_rows: 16 GB on the host; the dense layout would be 263 GB).
-  {
+  if (opt.nn) {
     amf_test::OwnedFeatureProblem small(8, 20, 32, 4, true, 7, 32);
     std::unique_ptr<amf_bench::NnWorkload> wnn;
     struct NnCase {
@@ -270,10 +308,10 @@ int main(int argc, char** argv) {
     };
     std::vector<NnCase> cases{{"W-NN-scaled (H 32)", &small.problem, 32, 8, 20, 4, true, 0}};
     if (device) {
-      const int N = 10000, R = 16, T = 50, K = 5;
+      const int N = opt.nn_candidates, R = 16, T = 50, K = 5;
       wnn = std::make_unique<amf_bench::NnWorkload>(N, R, T, K, true, true);
       const double M = double(K) * R * T, widths = 4110;  // Linear 10+256, 3 x 512, 256+4; LayerNorm 4 x 512
-      cases.push_back({"W-NN 4x256", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
+      cases.push_back({N == 10000 ? "W-NN 4x256" : "W-NN 4x256 (reduced N)", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
     }
     for (const NnCase& s : cases) {
       std::vector<double> ref;
@@ -312,4 +350,7 @@ int main(int argc, char** argv) {
 
   write_tables(rows, md.str(), dgemm_tflops, out, true);
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "gpu_bench: %s\n", e.what());
+  return 1;
 }
