@@ -34,6 +34,7 @@ for part in 1_gp 2_nn; do
   printf '| table of %s |\n' "$part" > "$TMP/work/bench/$part/results.md"
 done
 gc_stage after-tables 10 "true"
+gc_note "a note after the last stage"
 
 out_files=$(find "$TMP/out" -mindepth 1 -maxdepth 1 | wc -l)
 check "at most 8 files in OUT (found $out_files)" test "$out_files" -le 8
@@ -51,6 +52,7 @@ check "tarball has the stray files" grep -q 'logs/stray_in_out/stray_20.txt' <<<
 check "results.csv: one header, a part column, both parts" \
   test "$(cat "$TMP/out/results.csv")" = "$(printf 'part,workload,seconds\n1_gp,1_gp-row,1.5\n2_nn,2_nn-row,1.5')"
 check "results.md: both tables" grep -q 'table of 2_nn' "$TMP/out/results.md"
+check "summary: a note written after the last stage" grep -q 'a note after the last stage' "$TMP/out/summary.md"
 
 # No budget left: the stage is skipped with a note, and its command never runs.
 gc_init "$TMP/out2" "$TMP/work2" 0 "contract test, no budget"

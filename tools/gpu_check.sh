@@ -82,7 +82,8 @@ timeout 20 nvidia-smi -L > /dev/null 2>&1 && has_device=1
 
 # Configure: with LibTorch when the interpreter's torch configures, else without.
 TORCH_PREFIX=$(timeout 60 python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)
-TORCH_VERSION=$(timeout 60 python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none)
+TORCH_VERSION=$(timeout 60 python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null ||
+  echo "python3 without torch")
 CONFIGURE="cmake -S '$ROOT' -B '$BUILD' -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMF_ENGINE_ONLY=ON -DAMF_VENDOR_DIR='$ROOT/.gpudeps'"
 # $1 = fresh: start from an empty build directory (after a failed configure, so nothing of it
 # stays in the cache); otherwise keep the objects already built (after a failed build).
@@ -95,11 +96,11 @@ if gc_stage configure "$(cap 120)" "$CONFIGURE -DCMAKE_PREFIX_PATH='$TORCH_PREFI
   # tests/engine_only/CMakeLists.txt looks for Torch QUIET: found or not, configure succeeds.
   torch_dir=$(sed -n 's/^Torch_DIR:PATH=//p' "$BUILD/CMakeCache.txt")
   case "$torch_dir" in
-    "" | *NOTFOUND) gc_note "LibTorch: not found (python3's torch: $TORCH_VERSION): built without the LibTorch columns" ;;
-    *) torch=1; gc_note "LibTorch: torch $TORCH_VERSION from $torch_dir" ;;
+    "" | *NOTFOUND) gc_note "LibTorch: not found ($TORCH_VERSION): built without the LibTorch columns" ;;
+    *) torch=1; gc_note "LibTorch: $torch_dir ($TORCH_VERSION)" ;;
   esac
 else
-  gc_note "LibTorch: torch $TORCH_VERSION did not configure (log of 'configure'): configured without it"
+  gc_note "LibTorch: $TORCH_VERSION did not configure (log of 'configure'): configured without it"
   without_torch fresh || { gc_note "configure failed without LibTorch too: nothing to build"; exit 1; }
 fi
 

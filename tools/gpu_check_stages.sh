@@ -33,10 +33,11 @@ gc_init() {
 gc_elapsed() { echo $(($(date +%s) - GC_START)); }
 gc_remaining() { echo $((GC_BUDGET_S - $(gc_elapsed))); }
 
-# A line for the summary's notes (a fallback taken, a stage left out and why).
+# A line for the summary's notes (a fallback taken, a stage left out and why), packed at once.
 gc_note() {
   echo "- $*" >> "$GC_WORK/notes.md"
   echo "[gpu_check] note: $*" >&2
+  gc_pack
 }
 
 # gc_stage NAME CAP_S COMMAND: runs COMMAND (a bash string, in the repository root) under
@@ -53,7 +54,6 @@ gc_stage() {
   if [ "$limit" -lt "$GC_MIN_STAGE_S" ]; then
     echo "$name,skipped,0,$limit," >> "$GC_WORK/stages.csv"
     gc_note "$name skipped: ${left} s of the ${GC_BUDGET_S} s budget left, it needs at least ${GC_MIN_STAGE_S} s"
-    gc_pack
     return 125
   fi
   echo "[gpu_check] $name (timeout ${limit} s)" >&2
