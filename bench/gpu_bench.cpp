@@ -36,6 +36,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/kernel_clock.hpp"
 #include "device_random.hpp"
 #include "fused_kernel_roofline.hpp"
 #endif
@@ -69,9 +70,10 @@ struct Row {
   int N, R, T, K;
   double seconds, vs_cpu_rel_diff, speedup_vs_libtorch;
   double peak_device_mib = -1;  // CUDA rows
-  // NN fused rows: the cross-covariance GEMM terms' flops over the whole call's time (host packing
-  // and copies included), a lower bound of the kernel's rate; fused_kernel_roofline times the
-  // kernel alone with CUDA events.
+  // CUDA rows: the criterion kernels' device time in the call (CUDA events, detail::KernelClock).
+  double kernel_seconds = -1;
+  // NN fused rows: the cross-covariance GEMM terms' flops over the kernel time alone (not the
+  // whole call, whose host gathering and Gram GEMMs say nothing about the kernel).
   double dominant_tflops = -1;
 };
 
@@ -81,19 +83,24 @@ amf::BackendOptions cuda_path(amf::CudaCriterionPath path) {
   return o;
 }
 
-// One timed CUDA evaluation (after a warm-up) on the given path, with its peak device memory.
+// One timed CUDA evaluation (after a warm-up) on the given path, with its peak device memory and
+// the criterion kernels' device time.
 template <typename Problem>
 amf::CriterionResult time_cuda(const Problem& problem, amf::CudaCriterionPath path, double* seconds_out,
-                               double* peak_mib) {
+                               double* peak_mib, double* kernel_seconds) {
   auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_path(path));
   amf::evaluate_criterion(problem, *cuda);  // warm-up
   amf::CriterionResult r;
 #ifdef AMF_HAVE_CUDA
   amf::detail::DeviceMemoryCounter::reset_peak();
+  amf::detail::KernelClock::reset();
+  amf::detail::KernelClock::enabled() = true;
 #endif
   *seconds_out = seconds([&] { r = amf::evaluate_criterion(problem, *cuda); });
 #ifdef AMF_HAVE_CUDA
+  amf::detail::KernelClock::enabled() = false;
   *peak_mib = amf::detail::DeviceMemoryCounter::peak() / 1048576.0;
+  *kernel_seconds = amf::detail::KernelClock::seconds();
 #endif
   return r;
 }
@@ -108,26 +115,27 @@ void write_tables(const std::vector<Row>& rows, const std::string& preamble, dou
                   const std::string& out, bool print) {
   std::ostringstream md;
   md << preamble
-     << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | dominant-term flops / whole call time, TFLOP/s (fraction of DGEMM; the kernel alone: roofline line below) |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+     << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | criterion kernel seconds (CUDA events) | dominant-term flops / kernel seconds, TFLOP/s (fraction of DGEMM) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::ostringstream csv;
   csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff,peak_device_mib,"
-         "dominant_tflops,fraction_of_dgemm\n";
+         "kernel_seconds,dominant_tflops,fraction_of_dgemm\n";
   for (const Row& r : rows) {
-    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", roof[64] = "-", line[768];
+    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", kernel[32] = "-", roof[64] = "-", line[768];
     if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
     if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
     if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
     if (r.peak_device_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_device_mib);
+    if (r.kernel_seconds >= 0) std::snprintf(kernel, sizeof kernel, "%.4g", r.kernel_seconds);
     const double fraction = r.dominant_tflops > 0 && dgemm_tflops > 0 ? r.dominant_tflops / dgemm_tflops : -1;
     if (r.dominant_tflops > 0) std::snprintf(roof, sizeof roof, "%.2f (%.0f%%)", r.dominant_tflops, 100 * fraction);
-    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s |\n",
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s | %s |\n",
                   r.workload.c_str(), r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff,
-                  peak, roof);
+                  peak, kernel, roof);
     md << line;
     csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
         << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << ','
-        << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
+        << r.peak_device_mib << ',' << r.kernel_seconds << ',' << r.dominant_tflops << ',' << fraction << '\n';
   }
   md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
   amf::write_file_atomic(out + "/results.md", md.str());
@@ -269,10 +277,10 @@ int main(int argc, char** argv) try {
 #endif
     if (device)
       for (const auto& [path, label] : kCudaPaths) {
-        double peak = -1;
-        const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak);
+        double peak = -1, kernel = -1;
+        const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak, &kernel);
         rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
-                        t_torch > 0 ? t_torch / t_cuda : 0, peak});
+                        t_torch > 0 ? t_torch / t_cuda : 0, peak, kernel});
         if (path == amf::CudaCriterionPath::Fused) {
           timed_engine = r;
           timed_label = label;
@@ -337,11 +345,11 @@ int main(int argc, char** argv) try {
 #endif
       if (device)
         for (const auto& [path, label] : kCudaPaths) {
-          double t = 0, peak = -1;
-          const amf::CriterionResult r = time_cuda(*s.p, path, &t, &peak);
+          double t = 0, peak = -1, kernel = -1;
+          const amf::CriterionResult r = time_cuda(*s.p, path, &t, &peak, &kernel);
+          const bool rate = s.flops > 0 && kernel > 0 && path == amf::CudaCriterionPath::Fused;
           rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref),
-                          t_torch > 0 ? t_torch / t : 0, peak,
-                          s.flops > 0 && path == amf::CudaCriterionPath::Fused ? s.flops / t / 1e12 : -1});
+                          t_torch > 0 ? t_torch / t : 0, peak, kernel, rate ? s.flops / kernel / 1e12 : -1});
         }
       std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
       write_tables(rows, md.str(), dgemm_tflops, out, false);
