@@ -81,10 +81,14 @@ timeout 20 nvidia-smi -L > /dev/null 2>&1 && has_device=1
 [ "$mode" = dry-run ] && [ $has_device = 1 ] && gc_note "dry run on a machine with a GPU: the GPU parts run too"
 
 # Configure: with LibTorch when the interpreter's torch configures, else without.
-TORCH_PREFIX=$(timeout 60 python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null || true)
-TORCH_VERSION=$(timeout 60 python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null ||
-  echo "python3 without torch")
-CONFIGURE="cmake -S '$ROOT' -B '$BUILD' -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMF_ENGINE_ONLY=ON -DAMF_VENDOR_DIR='$ROOT/.gpudeps'"
+# One interpreter start (importing torch takes seconds): its CMake prefix, then its version.
+torch_info=$(timeout 60 python3 -c 'import torch; print(torch.utils.cmake_prefix_path); print("torch", torch.__version__)' 2>/dev/null)
+TORCH_PREFIX=$(sed -n 1p <<< "$torch_info")
+TORCH_VERSION=$(sed -n 2p <<< "$torch_info")
+[ -n "$TORCH_VERSION" ] || TORCH_VERSION="python3 without torch"
+GENERATOR=Ninja
+command -v ninja > /dev/null || { GENERATOR="Unix Makefiles"; gc_note "no ninja: building with make"; }
+CONFIGURE="cmake -S '$ROOT' -B '$BUILD' -G '$GENERATOR' -DCMAKE_BUILD_TYPE=Release -DAMF_ENGINE_ONLY=ON -DAMF_VENDOR_DIR='$ROOT/.gpudeps'"
 # $1 = fresh: start from an empty build directory (after a failed configure, so nothing of it
 # stays in the cache); otherwise keep the objects already built (after a failed build).
 without_torch() {
