@@ -18,6 +18,7 @@
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
 #include "pair_reductions.cuh"
+#include "prior_update.cuh"
 #include "prep/pair_chunks.hpp"
 #include "tile_math.cuh"
 
@@ -62,7 +63,9 @@ class CudaFeatureSession final : public SelectionSession {
     width_ = layout_.doubles_per_row();
     dOmega_ = DeviceBuffer<double>(M_);
     dPrior_ = DeviceBuffer<double>(M_);
+    dPriorBase_ = DeviceBuffer<double>(M_);
     upload(dOmega_, targets_.omega.data(), M_, s);
+    upload(dPriorBase_, targets_.prior.data(), M_, s);
     floor_ = tile::variance_floor(M_ ? targets_.prior.maxCoeff() : 1.0);
 
     // The fused kernel takes at most kMaxStreamTerms cross-covariance terms: one per layer (two
@@ -115,20 +118,18 @@ class CudaFeatureSession final : public SelectionSession {
     // k_D given this batch's picks Xp: U = Lp^-1 k(Xp, .), Lp Lp^T = k(Xp, Xp) + s2 I.
     const std::int64_t m = static_cast<std::int64_t>(picked_rows_.size());
     const DeviceFeatures Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
-    DeviceBuffer<double> dLp(m * m), dUZ(m * M);
-    std::vector<double> prior(targets_.prior.data(), targets_.prior.data() + M);
+    DeviceBuffer<double> dLp(m * m), dUZ(m * M), dNorms(m > 0 ? M : 0);  // freed after the pass's last sync
     if (m > 0) {
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Xp, 0, 0, m}, 1, dLp.get());
       kernels::add_diagonal(dLp.get(), m, m, s2, s);
       potrf(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), "the conditioning Gram of this batch's picks");
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Z_, 0, 0, M}, 1, dUZ.get());
       lower_solve(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUZ.get(), M);
-      DeviceBuffer<double> dNorms(M);
       kernels::column_squared_norms(dUZ.get(), m, M, dNorms.get(), s);
-      const auto norms = download(dNorms.get(), M, s);
-      for (std::int64_t z = 0; z < M; ++z) prior[z] -= norms[z];
+      kernels::subtract(dPriorBase_.get(), dNorms.get(), M, dPrior_.get(), s);
+    } else if (M > 0) {
+      AMF_CUDA_TRY(cudaMemcpyAsync(dPrior_.get(), dPriorBase_.get(), M * sizeof(double), cudaMemcpyDeviceToDevice, s));
     }
-    upload(dPrior_, prior.data(), M, s);
 
     const auto& off = p_.traj_offsets;
     const std::vector<PairChunk> chunks =
@@ -231,6 +232,7 @@ class CudaFeatureSession final : public SelectionSession {
   FeatureBlockLayout layout_;
   std::int64_t width_ = 0;
   DeviceBuffer<double> dOmega_, dPrior_;
+  DeviceBuffer<double> dPriorBase_;  // k(z, z) of the targets; dPrior_ is it under this batch's picks
   double floor_ = 1.0;
   bool fused_ = true;
   std::vector<CandidatePair> pairs_;

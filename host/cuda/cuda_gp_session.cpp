@@ -22,6 +22,7 @@
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
 #include "prep/pair_chunks.hpp"
+#include "prior_update.cuh"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -203,9 +204,7 @@ void CudaGpSession::update_prior() {
   kernels::rbf_gram(dXc_.get(), nc_, dZ_.get(), M_, kp_, dUZ_.get(), nc_, s);
   lower_solve(ctx_, dL_.get(), static_cast<int>(nc_), static_cast<int>(cap_), dUZ_.get(), M_);
   kernels::column_squared_norms(dUZ_.get(), nc_, M_, dPrior_.get(), s);
-  std::vector<double> prior = download(dPrior_.get(), M_, s);
-  for (double& v : prior) v = sf2_ - v;
-  upload(dPrior_, prior.data(), M_, s);
+  kernels::subtract_from(sf2_, dPrior_.get(), M_, s);
 }
 
 PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the same kernel*/) {
