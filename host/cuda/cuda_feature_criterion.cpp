@@ -209,11 +209,11 @@ class CudaFeatureSession final : public SelectionSession {
 
  private:
   // Pairs of T steps one chunk may hold (kChunkBytes over a pair's device blocks: both slots'
-  // features, its Gram and the Gram temporaries, its rows of U against the m picks, and on the
-  // materialised path its cross-covariance and temporaries), and one wave of the kernel that
-  // scores them.
+  // features, its Gram and the Gram temporaries, its columns of U against the m picks and their
+  // Gram temporaries, and on the materialised path its cross-covariance and temporaries), and
+  // one wave of the kernel that scores them.
   ChunkLimit chunk_limit(std::int64_t T, std::int64_t m) const {
-    const double bytes = 8.0 * T * (m + 3 * T + (fused_ ? 0 : 3 * M_) + 2 * width_);
+    const double bytes = 8.0 * T * (3 * m + 3 * T + (fused_ ? 0 : 3 * M_) + 2 * width_);
     const auto by_memory = std::clamp<std::int64_t>(static_cast<std::int64_t>(kChunkBytes / bytes), 1, 65535);
     if (chunk_pairs_ > 0) return {std::min(by_memory, chunk_pairs_), 1};
     const int sms = ctx_.multiprocessors();
