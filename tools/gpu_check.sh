@@ -19,8 +19,9 @@
 #   on the device:  bash tools/gpu_check.sh --vendor here once (or any dry run), then the run
 #                   tool with carry [".gpudeps"], command "bash tools/gpu_check.sh", timeout_s 480
 #   vendoring only: bash tools/gpu_check.sh --vendor    (headers and GoogleTest into .gpudeps/)
-# Environment: OUT (default ./gpu_check_out), GPU_CHECK_BUDGET_S, BUILD (default a fresh
-# directory under /tmp), GPU_CHECK_KEEP=1 keeps the build and work directories.
+# Environment: OUT (default ./gpu_check_out), GPU_CHECK_BUDGET_S, GPU_CHECK_CAP_SCALE (stage
+# timeouts and the default budget are the device's times this; 3 in a dry run, for 2 cores), BUILD
+# (default a fresh directory under /tmp), GPU_CHECK_KEEP=1 keeps the build and work directories.
 # Exit status 0 when every stage that ran was ok.
 set -uo pipefail
 cd "$(dirname "$0")/.."
