@@ -12,8 +12,9 @@ behind, at the height of its centre of mass so that it slides instead of tipping
 
 Every waypoint is computed from the simulator's current state (object positions, door angles), so
 a noisy action is corrected at the next step. The phase advances as waypoints are reached, except
-that a door script starts again from the approach when the handle has slipped out of the fingers
-(the door, partly open, is then grasped where it is now).
+that a script starts again from its approach when an attempt has failed: a door's handle slipped
+out of the fingers (the door, partly open, is then grasped where it is now), or the sweep passed
+the light switch's lever.
 """
 import numpy as np
 
@@ -28,7 +29,8 @@ REACHED = 0.015       # m: a waypoint is reached within this distance
 GRASP_DEPTH = 0.02    # m: the handle sits this far beyond the site, between the finger pads
 CLOSE_STEPS = 4       # steps with the gripper closing before the door is pulled
 HANDLE_DROP = 0.07    # m below the middle of the cabinets' handles, see HingeCabinetScript
-PULL_SPEED = 0.15     # m/s while dragging a door: faster, and the handle slips out of the fingers
+PULL_SPEED = 0.3      # m/s while dragging a door (the handle creeps out of the fingers meanwhile: the
+                      # soft contacts slip under load; slower pulls lose it after a smaller opening)
 LOST_GRIP = 0.004     # m: both fingers closed further than this hold nothing
 MICROWAVE_YAW = 0.3   # rad: the microwave's yaw in the kitchen (kitchen_env_model.xml)
 
@@ -145,14 +147,19 @@ class SlideCabinetScript(_DoorScript):
 
 class LightSwitchScript(_Script):
     """Closed fingers in front of the lever, on its +x side, then a sweep towards -x turns the
-    switch (its hinge turns to negative angles)."""
+    switch (its hinge turns to negative angles); a sweep that passed the lever without turning it
+    far enough starts again."""
+
+    sweep_speed = 0.25  # m/s: faster, and noise lets the fingers dip under the lever
 
     def waypoints(self):
         lever = self.site("light_site")
+        if self.phase == 2 and self.site("end_effector")[0] < lever[0] - 0.12:  # swept past it: again
+            self.phase, self.steps = 0, 0
         side = lever + np.array([0.07, -0.03 - GRASP_DEPTH, 0.0])
         return [Waypoint(side + np.array([0.0, -0.1, 0.0]), FORWARD, CLOSE, tolerance=0.03),
                 Waypoint(side, FORWARD, CLOSE),
-                Waypoint(side - np.array([0.25, 0.0, 0.0]), FORWARD, CLOSE, tolerance=None)]
+                Waypoint(side - np.array([0.25, 0.0, 0.0]), FORWARD, CLOSE, tolerance=None, speed=self.sweep_speed)]
 
 
 class KettleScript(_Script):
