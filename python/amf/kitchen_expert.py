@@ -75,8 +75,9 @@ class _DoorScript(_Script):
     """Grasp a handle from the front and drag it along the door's opening path. Subclasses give
     the handle's site, the door's joint and its pose at an opening `ahead` of the current one."""
 
-    lead = 0.3          # rad: how far ahead of the door's current opening the gripper is sent
-                        # (slow enough that the handle does not slip out of the fingers)
+    lead = 0.3          # rad: how far ahead of the door's current opening the gripper is sent;
+                        # far enough that the door's friction never stalls the pull, which
+                        # pull_speed caps instead
     standoff = 0.12     # m in front of the handle before going in
     pull_speed = PULL_SPEED
 
