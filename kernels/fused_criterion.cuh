@@ -51,15 +51,19 @@ struct StreamFactor {
   int width = 0;
 };
 
-// Product: C += coef * first. LinearLayer: C += coef * first o (second + 1), the loss-gradient
-// term of one Linear layer (first: back-propagated signals, second: layer inputs;
-// tile::linear_layer_term).
+// Product: C += coef * first. LinearLayer: C += coef * first o (second + bias), the
+// loss-gradient term of one Linear layer (first: back-propagated signals, second: layer inputs;
+// tile::linear_layer_term). On a sequence of `tokens` tokens the factors' width is one token's
+// and token u of a row starts u * width further: the term is summed over all token pairs (u of
+// the candidate row, v of the target), each pair two more factor products.
 enum class StreamTermKind : int { Product = 0, LinearLayer = 1 };
 
 struct StreamTerm {
   StreamTermKind kind = StreamTermKind::Product;
   double coef = 1.0;
   StreamFactor first, second;
+  int tokens = 1;
+  double bias = 1.0;
 };
 
 // C += k_rbf(x_a, z) with x_a = points + (q T + a) * dim, z = targets + z * dim.
@@ -163,6 +167,13 @@ AMF_HD void tile_product(const StreamFactor& f, std::int64_t q0, int T, int rows
   }
 }
 
+// Factor f restricted to token u of the candidate rows and token v of the targets.
+AMF_HD StreamFactor token_pair(StreamFactor f, int u, int v) {
+  f.candidates += std::int64_t(u) * f.width;
+  f.targets += std::int64_t(v) * f.width;
+  return f;
+}
+
 }  // namespace fused_detail
 
 // The block program: block `block` of the grid, pairs [block * pairs_per_block, ...).
@@ -196,13 +207,22 @@ AMF_HD void fused_criterion_block(const FusedCriterionArgs& a, std::int64_t bloc
       for (int j = 0; j < kColFrags; ++j) warp_mma::zero(c[i][j]);
     for (int t = 0; t < a.num_terms; ++t) {
       const StreamTerm& term = a.terms[t];
-      fused_detail::tile_product(term.first, q0, T, rows, z0, a.M, th, As, Bs, s);
-      if (term.kind == StreamTermKind::LinearLayer) fused_detail::tile_product(term.second, q0, T, rows, z0, a.M, th, As, Bs, h);
-      for (int i = 0; i < kRowFrags; ++i)
-        for (int j = 0; j < kColFrags; ++j)
-          for (int e = 0; e < c[i][j].size(); ++e)
-            c[i][j][e] += term.coef * (term.kind == StreamTermKind::LinearLayer ? tile::linear_layer_term(s[i][j][e], h[i][j][e])
-                                                                                 : s[i][j][e]);
+      if (term.kind == StreamTermKind::Product) {
+        fused_detail::tile_product(term.first, q0, T, rows, z0, a.M, th, As, Bs, s);
+        for (int i = 0; i < kRowFrags; ++i)
+          for (int j = 0; j < kColFrags; ++j)
+            for (int e = 0; e < c[i][j].size(); ++e) c[i][j][e] += term.coef * s[i][j][e];
+        continue;
+      }
+      for (int u = 0; u < term.tokens; ++u)
+        for (int v = 0; v < term.tokens; ++v) {
+          fused_detail::tile_product(fused_detail::token_pair(term.first, u, v), q0, T, rows, z0, a.M, th, As, Bs, s);
+          fused_detail::tile_product(fused_detail::token_pair(term.second, u, v), q0, T, rows, z0, a.M, th, As, Bs, h);
+          for (int i = 0; i < kRowFrags; ++i)
+            for (int j = 0; j < kColFrags; ++j)
+              for (int e = 0; e < c[i][j].size(); ++e)
+                c[i][j][e] += term.coef * tile::linear_layer_term(s[i][j][e], h[i][j][e], term.bias);
+        }
     }
     for (int i = 0; i < kRowFrags; ++i)
       for (int j = 0; j < kColFrags; ++j)

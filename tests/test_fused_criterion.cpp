@@ -220,16 +220,17 @@ TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
 
 // The term list the CUDA backend builds from loss-gradient features (core/fused_terms.hpp), run
 // through the kernel, against the CPU backend's own Gram (gp/feature_gram.hpp): checks the
-// mapping of Linear / LayerNorm layers and embeddings onto kernel terms.
-class FusedFeatureTerms : public ::testing::TestWithParam<bool> {};
+// mapping of Linear / LayerNorm layers, token sequences and embeddings onto kernel terms.
+using amf_test::FeatureForm;
+class FusedFeatureTerms : public ::testing::TestWithParam<FeatureForm> {};
 
 TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
-  const bool factorised = GetParam();
+  const FeatureForm form = GetParam();
   const int P = 5, T = 7;
   const std::int64_t M = 40;
   // R = P trajectories, N 2 candidates, K 4 targets: 4 P T = 140 target feature rows, of which
   // every third is used. Hidden width 40: two staging chunks.
-  amf_test::OwnedFeatureProblem op(P, T, 2, 4, factorised, 11, 40);
+  amf_test::OwnedFeatureProblem op(P, T, 2, 4, form, 11, 40);
   std::vector<std::int64_t> cand_rows(P * T), target_rows(M);
   for (int r = 0; r < P * T; ++r) cand_rows[r] = r;
   for (std::int64_t r = 0; r < M; ++r) target_rows[r] = 3 * r;
@@ -239,19 +240,11 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   const Matrix Kzz = amf::detail::feature_gram(Z, Z);
   const double s2 = op.problem.noise_variance;
 
-  amf::detail::FusedFeatureLayout layout;
-  layout.kinds = X.kinds;
-  layout.embedding = X.embedding;
-  for (std::size_t l = 0; l < X.left.size(); ++l) {
-    layout.candidate_left.push_back(X.left[l].data());
-    layout.candidate_right.push_back(X.right[l].data());
-    layout.target_left.push_back(Z.left[l].data());
-    layout.target_right.push_back(Z.right[l].data());
-    layout.left_width.push_back(static_cast<int>(X.left[l].cols()));
-    layout.right_width.push_back(static_cast<int>(X.right[l].cols()));
-  }
+  const amf::detail::FusedFeatureLayout layout = amf::detail::fused_layout(X, Z);
   const auto terms = amf::detail::fused_stream_terms(layout, T);
-  ASSERT_EQ(terms.size(), factorised ? 4u : 1u);  // Linear, LayerNorm (2), Linear; or one embedding
+  // Linear, LayerNorm (2), Linear; one embedding; or embedding, Linear, LayerNorm (2), Linear, Linear
+  const std::size_t expected_terms[] = {1u, 4u, 6u};
+  ASSERT_EQ(terms.size(), expected_terms[static_cast<int>(form)]);
 
   std::vector<double> G(P * T * T), prior(M), omega(M, 0.5), J(P), gain(P), jitter(P);
   for (int q = 0; q < P; ++q)
@@ -275,8 +268,9 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   expect_schedule_independent(args, J, gain, jitter);
 }
 
-INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "factorised" : "embedding"; });
+INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms,
+                         ::testing::Values(FeatureForm::Factorised, FeatureForm::Embedding, FeatureForm::Tokens),
+                         [](const auto& info) { return std::string(amf_test::form_name(info.param)); });
 
 TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
   // Each thread writes its slot, then (after the barrier) reads its neighbour's: without the
