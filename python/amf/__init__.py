@@ -27,11 +27,22 @@ from ._amf import load_demonstrations as _load_demonstrations
 from ._amf import run_study as _run_study
 from ._amf import save_demonstrations as _save_demonstrations
 from ._arguments import as_numpy
-from .torch_policy import loss_gradient_features, select_batch_for_policy
+from .torch_policy import select_batch_for_policy
+
+
+def __getattr__(name):
+    # The loss-gradient features need torch: amf.gradient_features is imported on first use only.
+    if name in ("loss_gradient_features", "last_layer_embedding", "gradient_features"):
+        import importlib
+
+        module = importlib.import_module(".gradient_features", __name__)
+        return module if name == "gradient_features" else getattr(module, name)
+    raise AttributeError(f"module 'amf' has no attribute {name!r}")
+
 
 __all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "TooLarge", "loss_gradient_features",
-           "select_batch_for_policy", "mpi_world"]
+           "last_layer_embedding", "select_batch_for_policy", "mpi_world"]
 
 
 # A selection whose estimate exceeds this many seconds stops after its second pass (ValueError
