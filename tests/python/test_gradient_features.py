@@ -84,6 +84,25 @@ def test_transformer_block_token_sequences():
     assert kinds["block.norm1.weight"] == "explicit"  # a LayerNorm on tokens: its gain gradient
 
 
+def test_transformer_features_through_the_engine_equal_its_explicit_gradients():
+    # The token-pair kernel in the engine's criterion and greedy batch: 2 candidates and 2
+    # targets relabelling 2 trajectories of 3 steps (12 points each), J and picks as with the
+    # explicit per-sample gradients.
+    torch.manual_seed(11)
+    model = EncoderPolicy().double().eval()
+    xc, xt, ac, at = batch((12, 4, 3), (12, 4, 3), (12, 2), (12, 2), seed=11)
+    rng = np.random.default_rng(11)
+    args = dict(traj_offsets=np.array([0, 3, 6]), candidate_logp=rng.standard_normal((2, 6)),
+                target_logp=rng.standard_normal((2, 6)), own_logp=rng.standard_normal(6), batch_size=2,
+                noise_variance=0.3, clip=(-5.0, 5.0), min_weight=0.0, backend="cpu")
+    got = amf.feature_select_batch(candidate_features=loss_gradient_features(model, xc, ac),
+                                   target_features=loss_gradient_features(model, xt, at), **args)
+    want = amf.feature_select_batch(candidate_features=per_sample_gradients(model, [xc], ac),
+                                    target_features=per_sample_gradients(model, [xt], at), **args)
+    np.testing.assert_allclose(got["J"], want["J"], rtol=1e-10)
+    np.testing.assert_array_equal(got["batch"], want["batch"])
+
+
 class ConvPolicy(nn.Module):
     """Images (P, 2, 6, 6): a strided Conv2d, a depthwise circular-padded Conv2d, a dilated
     reflect-padded Conv1d over the flattened rows, a bias-free Conv1d, a Linear head."""
@@ -223,15 +242,17 @@ def mean_errors(model, x, a, dims, seeds, **kw):
 
 def test_kronecker_projection_follows_the_jl_rate():
     # One 96 x 96 layer on vectors, then one on sequences of 3 tokens: projecting both factors to
-    # k, the kernel's relative error falls as 1/sqrt(k) (log-log slope -1/2).
+    # k, the kernel's relative error falls as 1/sqrt(k) (log-log slope -1/2, a little steeper at
+    # small k where the product of the two factors' errors, ~1/k, still counts). Measured: 0.78,
+    # 0.48, 0.32, 0.22 (vectors) and 0.61, 0.35, 0.24, 0.16 (tokens) at k = 12, 24, 48, 95.
     torch.manual_seed(7)
-    dims = [6, 24, 96 - 1]
+    dims = [12, 24, 48, 95]
     for shape in ((30, 96), (30, 3, 96)):
         model = nn.Sequential(nn.Linear(96, 96)).double()
         x, a = batch(shape, shape[:-1] + (96,), seed=7)
         errors = mean_errors(model, x, a, dims, range(6))
         slope = np.polyfit(np.log(dims), np.log(errors), 1)[0]
-        assert -0.7 < slope < -0.35, (shape, errors, slope)
+        assert -0.75 < slope < -0.4, (shape, errors, slope)
 
 
 class Bilinear(nn.Module):
@@ -250,10 +271,10 @@ def test_countsketch_of_per_sample_gradients_follows_the_jl_rate():
     model = Bilinear().double()
     x, a = batch((20, 24), (20, 2), seed=8)
     expect_exact(model, (x,), a, split=10)
-    dims = [16, 64, 256]
+    dims = [16, 64, 256]  # measured errors 0.76, 0.35, 0.17: slope -0.53
     errors = mean_errors(model, x, a, dims, range(6))
     slope = np.polyfit(np.log(dims), np.log(errors), 1)[0]
-    assert -0.7 < slope < -0.35, (errors, slope)
+    assert -0.65 < slope < -0.4, (errors, slope)
 
 
 def test_projection_is_seeded_and_a_projected_embedding_equals_its_one_hot_projection():
