@@ -10,6 +10,14 @@
 // instruction, or the speed: those need a device.
 #include "tile_math.cuh"
 
+// Full unrolling of a loop with a constant trip count on the device, so that register arrays
+// indexed by its variable stay in registers (a dynamic index would move them to local memory).
+#if defined(__CUDA_ARCH__)
+#define AMF_UNROLL _Pragma("unroll")
+#else
+#define AMF_UNROLL
+#endif
+
 namespace amf {
 
 namespace emu {

@@ -8,7 +8,7 @@ namespace amf {
 namespace kernels {
 
 // One block per fused_pairs_per_block(T) pairs, kFusedThreads threads, fused_shared_doubles(T)
-// doubles of dynamic shared memory (113 KiB at T = 64: needs the opt-in above 48 KiB, granted
+// doubles of dynamic shared memory (94 KiB at T = 64: needs the opt-in above 48 KiB, granted
 // on sm_70 and later). Throws amf::Error for T outside 1..kFusedMaxTile, more than
 // kMaxStreamTerms terms, or a failed launch.
 void fused_criterion(const FusedCriterionArgs& args, cudaStream_t stream);

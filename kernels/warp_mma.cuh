@@ -9,7 +9,7 @@
 //
 // Layouts (as wmma defines them): A is 8 x 4 row-major (element (r, k) at p[r ld + k]); B is
 // 4 x 8 column-major (element (k, c) at p[c ld + k]); the accumulator is stored column-major
-// (element (r, c) at p[c ld + r]). wmma wants ld a multiple of 2 doubles and 32-byte aligned
+// (element (r, c) at p[c ld + r]) or row-major (at p[r ld + c]). wmma wants ld a multiple of 2 doubles and 32-byte aligned
 // fragment pointers. An accumulator's elements are opaque, but two accumulators of this shape
 // hold the same (r, c) at the same index, so element-wise products between them are well defined.
 #include "block_program.cuh"
@@ -43,6 +43,9 @@ __device__ inline void zero(Acc& c) { nvcuda::wmma::fill_fragment(c.f, 0.0); }
 __device__ inline void mma(Acc& d, const FragA& a, const FragB& b, int) { nvcuda::wmma::mma_sync(d.f, a.f, b.f, d.f); }
 __device__ inline void store_col_major(double* p, const Acc& c, int ld, int) {
   nvcuda::wmma::store_matrix_sync(p, c.f, ld, nvcuda::wmma::mem_col_major);
+}
+__device__ inline void store_row_major(double* p, const Acc& c, int ld, int) {
+  nvcuda::wmma::store_matrix_sync(p, c.f, ld, nvcuda::wmma::mem_row_major);
 }
 
 #else
@@ -96,6 +99,13 @@ AMF_HD void store_col_major(double* p, const Acc& c, int ld, int lane) {
   for (int i = 0; i < 2; ++i) {
     const int e = 2 * lane + i;
     p[(e % 8) * ld + e / 8] = c.v[i];
+  }
+}
+AMF_HD void store_row_major(double* p, const Acc& c, int ld, int lane) {
+  check_fragment(p, ld);
+  for (int i = 0; i < 2; ++i) {
+    const int e = 2 * lane + i;
+    p[(e / 8) * ld + e % 8] = c.v[i];
   }
 }
 

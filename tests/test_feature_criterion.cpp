@@ -60,6 +60,14 @@ TEST(FeatureGram, FactorisedFormEqualsExplicitPerSampleEmbeddings) {
   const amf::FeatureSet E{view(EA), {}};
   const auto self = amf::feature_gram(E, E);
   EXPECT_NEAR(self[0], EA.row(0).squaredNorm(), 1e-12 * EA.row(0).squaredNorm());
+
+  // The prior variances k(a, a), factorised and explicit, are the explicit rows' squared norms.
+  const auto diagonal = amf::feature_diagonal(A), explicit_diagonal = amf::feature_diagonal(E);
+  ASSERT_EQ(diagonal.size(), static_cast<std::size_t>(P));
+  for (int i = 0; i < P; ++i) {
+    EXPECT_NEAR(diagonal[i], EA.row(i).squaredNorm(), 1e-12 * EA.row(i).squaredNorm());
+    EXPECT_NEAR(explicit_diagonal[i], EA.row(i).squaredNorm(), 1e-12 * EA.row(i).squaredNorm());
+  }
 }
 
 struct Problem {

@@ -69,16 +69,13 @@ TEST(WarmStart, SelectionCopyIsNotTrainedOnHeldBackDemonstrations) {
   EXPECT_FALSE(torch::equal(tuner.parameters()[0][0], selection.parameters()[0][0]));
 }
 
-TEST(Dropout, PriorVarianceIsZeroWithoutDropoutAndLargerFarFromTheData) {
+TEST(Dropout, TestTimeDropoutOnADeterministicPolicyIsLargerFarFromTheData) {
   const auto states = 0.5 * torch::randn({64, 2}, torch::kFloat64);
   const auto tasks = torch::tensor({{1.0, 0.0}, {0.8, 0.6}, {-4.0, -3.0}}, torch::kFloat64);
   torch::manual_seed(2);
-  amf::MlpPolicy det(amf::MlpPolicyConfig{4, 2, 2, 32, false, 0.0});
-  det->to(torch::kFloat64);
-  EXPECT_LE(amf::dropout_prior_variance(det, states, tasks, 8, 1).abs().max().item<double>(), 1e-30);
-
-  // Trained on tasks near angle 0 only: the far task (-4, -3) is the most uncertain.
-  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 2, 64, false, 0.2});
+  // Trained without dropout on tasks near angle 0 only (the policy every other arm deploys):
+  // test-time dropout finds the far task (-4, -3) the most uncertain.
+  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 2, 64, false, 0.0});
   net->to(torch::kFloat64);
   amf::FinetuneConfig cfg;
   cfg.epochs = 20;
@@ -86,15 +83,26 @@ TEST(Dropout, PriorVarianceIsZeroWithoutDropoutAndLargerFarFromTheData) {
   cfg.device = "cpu";
   amf::behaviour_clone(net, amf_test::synthetic_bc(512, -0.7, 0.7, 5), cfg);
   net->eval();
-  const auto v = amf::dropout_prior_variance(net, states, tasks, 32, 3);
-  EXPECT_FALSE(net->is_training());  // mode restored
+  const auto x = torch::cat({states, tasks[0].expand({64, 2})}, 1);
+  const auto deterministic = net->forward(x);
+  const auto v = amf::dropout_prior_variance(net, states, tasks, 32, 0.1, 3);
+  EXPECT_FALSE(net->is_training());  // the mode is left alone
+  EXPECT_TRUE(torch::equal(net->forward(x), deterministic));  // and eval forward stays deterministic
   ASSERT_EQ(v.size(0), 3);
-  EXPECT_TRUE((v >= 0).all().item<bool>());
+  EXPECT_TRUE((v > 0).all().item<bool>());
   EXPECT_GT(v[2].item<double>(), v[0].item<double>());
   EXPECT_GT(v[2].item<double>(), v[1].item<double>());
+  // Same seed, same masks; a higher rate, more variance.
+  EXPECT_TRUE(torch::equal(v, amf::dropout_prior_variance(net, states, tasks, 32, 0.1, 3)));
+  EXPECT_TRUE((amf::dropout_prior_variance(net, states, tasks, 32, 0.4, 3) > v).all().item<bool>());
   EXPECT_EQ(amf::max_variance_batch(v, 4), (std::vector<std::int64_t>{2, 2, 2, 2}));
   EXPECT_EQ(amf::max_variance_batch(torch::tensor({0.1, 0.5, 0.2}), 2), (std::vector<std::int64_t>{1, 1}));
-  EXPECT_THROW(amf::dropout_prior_variance(net, states, torch::zeros({2, 3}), 8, 1), amf::InvalidArgument);
+  EXPECT_THROW(amf::dropout_prior_variance(net, states, torch::zeros({2, 3}), 8, 0.1, 1), amf::InvalidArgument);
+  EXPECT_THROW(amf::dropout_prior_variance(net, states, tasks, 8, 0.0, 1), amf::InvalidArgument);
+  EXPECT_THROW(amf::dropout_prior_variance(net, states, tasks, 8, 1.0, 1), amf::InvalidArgument);
+  amf::MlpPolicy linear(amf::MlpPolicyConfig{4, 2, 0, 8, false, 0.0});
+  linear->to(torch::kFloat64);
+  EXPECT_THROW(amf::dropout_prior_variance(linear, states, tasks, 8, 0.1, 1), amf::InvalidArgument);
 }
 
 using amf_test::save_scripted_policy;

@@ -67,6 +67,20 @@ TEST(NnSelection, CliEqualsLibraryAndLastLayerDiffers) {
   const auto last_r = amf::evaluate_criterion(last.problem(), *backend);
   EXPECT_NE(last_r.J, lib.J);
   for (double j : lib.J) EXPECT_TRUE(std::isfinite(j));
+  // Label-free: the last-layer kernel is h . h' + 1 on the head's inputs (the inputs of the full
+  // form's last layer), with no loss signal, so the actions do not enter it.
+  const amf::FactorisedLayer& head = full.problem().target_features.layers.back();
+  const amf::FeatureSet& last_set = last.problem().target_features;
+  ASSERT_EQ(last_set.layers.size(), 1u);
+  const auto gram = amf::feature_gram(last_set, last_set);
+  const std::int64_t P = last_set.points();
+  ASSERT_EQ(P, head.inputs.rows);
+  for (std::int64_t i = 0; i < P; i += 7)
+    for (std::int64_t j = 0; j < P; j += 5) {
+      double expected = 1.0;
+      for (std::int64_t c = 0; c < head.inputs.cols; ++c) expected += head.inputs(i, c) * head.inputs(j, c);
+      EXPECT_NEAR(gram[i * P + j], expected, 1e-12 * (1 + std::abs(expected)));
+    }
 
   const auto dir = std::filesystem::temp_directory_path() / "amf_nn_cli";
   std::filesystem::remove_all(dir);

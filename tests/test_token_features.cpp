@@ -12,6 +12,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/feature_problem.hpp"
+#include "amf/features.hpp"
 #include "expect_error.hpp"
 #include "gp/feature_gram.hpp"
 
@@ -106,6 +107,11 @@ TEST(TokenFeatures, GramAndDiagonalEqualTheExplicitGradients) {
   const Eigen::VectorXd diagonal = amf::detail::feature_diagonal(A.set, rows);
   for (std::size_t r = 0; r < rows.size(); ++r)
     expect_relative(diagonal(r), A.gradients.row(rows[r]).squaredNorm(), "k(z, z) of row " + std::to_string(rows[r]));
+  // The public prior variances (include/amf/features.hpp) of the same mixed set: every row.
+  const std::vector<double> prior = amf::feature_diagonal(A.set);
+  ASSERT_EQ(prior.size(), 7u);
+  for (int i = 0; i < 7; ++i)
+    expect_relative(prior[i], A.gradients.row(i).squaredNorm(), "feature_diagonal of row " + std::to_string(i));
 }
 
 // A problem of R trajectories of T steps, N candidates and K targets whose features are given

@@ -106,4 +106,12 @@ std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B) {
   return std::vector<double>(K.data(), K.data() + K.size());
 }
 
+std::vector<double> feature_diagonal(const FeatureSet& A) {
+  A.validate("feature_diagonal: A");
+  std::vector<std::int64_t> ia(A.points());
+  for (std::int64_t i = 0; i < A.points(); ++i) ia[i] = i;
+  const Eigen::VectorXd d = detail::feature_diagonal(A, ia, /*threads=*/0, "feature_diagonal: A");
+  return std::vector<double>(d.data(), d.data() + d.size());
+}
+
 }  // namespace amf

@@ -95,7 +95,7 @@ struct JobContext {
   std::uint64_t job_seed;
   double demo_noise;
   BcData pretrain_data;
-  MlpPolicy pretrained{nullptr}, pretrained_dropout{nullptr};
+  MlpPolicy pretrained{nullptr};
   std::vector<Trajectory> warm;  // warm-start demonstrations
   std::vector<int> warm_tasks;
   torch::Tensor tasks, centres;  // (K, dc) task vectors; partition centres (one per task)
@@ -109,12 +109,10 @@ std::vector<int> pretrain_tasks(const std::string& kind, int num_tasks) {
   return t;
 }
 
-MlpPolicy behaviour_cloned(const NnStudyConfig& cfg, const Environment& env, const BcData& data, double dropout,
-                           std::uint64_t seed) {
+MlpPolicy behaviour_cloned(const NnStudyConfig& cfg, const Environment& env, const BcData& data, std::uint64_t seed) {
   MlpPolicyConfig pc = cfg.policy;
   pc.input_dim = env.state_dim() + env.task_dim();
   pc.action_dim = env.action_dim();
-  pc.dropout = dropout;
   MlpPolicy policy{nullptr};
   {
     // The initial weights come from LibTorch's global generator: seed and draw them in one go.
@@ -130,7 +128,7 @@ MlpPolicy behaviour_cloned(const NnStudyConfig& cfg, const Environment& env, con
 }
 
 JobContext make_context(const NnStudyConfig& cfg, const Job& job) {
-  JobContext c{cfg, make_environment(cfg.env), nullptr, 0, 0, {}, nullptr, nullptr, {}, {}, {}, {},
+  JobContext c{cfg, make_environment(cfg.env), nullptr, 0, 0, {}, nullptr, {}, {}, {}, {},
                Evaluator(cfg.env, cfg.eval_episodes)};
   c.expert = make_expert(*c.env);
   c.job_seed = mix_seed(mix_seed(cfg.base_seed, detail::seed_of_name(job.pretrain)), job.seed);
@@ -147,9 +145,7 @@ JobContext make_context(const NnStudyConfig& cfg, const Job& job) {
   std::vector<const Trajectory*> ptr;
   for (const auto& t : pre) ptr.push_back(&t);
   c.pretrain_data = bc_data(ptr, *c.env);
-  c.pretrained = behaviour_cloned(cfg, *c.env, c.pretrain_data, 0.0, mix_seed(c.job_seed, 1));
-  const bool any_dropout = std::any_of(cfg.arms.begin(), cfg.arms.end(), [](const NnArm& a) { return a.selector == "dropout"; });
-  if (any_dropout) c.pretrained_dropout = behaviour_cloned(cfg, *c.env, c.pretrain_data, cfg.dropout, mix_seed(c.job_seed, 1));
+  c.pretrained = behaviour_cloned(cfg, *c.env, c.pretrain_data, mix_seed(c.job_seed, 1));
 
   const int W = cfg.warm_start_demos >= 0 ? cfg.warm_start_demos : K;
   for (int w = 0; w < W; ++w) {
@@ -217,7 +213,8 @@ std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTu
   const Dataset pool = strided_pool(pool_demos, *c.env, c.cfg.selection_stride);
   if (arm.selector == "dropout") {
     // Fill the batch with the task of largest prior predictive variance on the pool's states,
-    // each task through the copy of its partition.
+    // each task through the copy of its partition, under test-time dropout (the copy was trained
+    // without dropout, like every other arm's policy).
     const auto data = make_bc_data(pool);
     const auto states = data.inputs.narrow(1, 0, c.env->state_dim());
     auto variances = torch::empty({K}, torch::kFloat64);
@@ -225,7 +222,7 @@ std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTu
     for (int k = 0; k < K; ++k) {
       MlpPolicy copy = selection_policy.policy(static_cast<int>(part[k].item<std::int64_t>()));
       copy->to(torch::kCPU, torch::kFloat64);
-      variances[k] = dropout_prior_variance(copy, states, c.tasks.narrow(0, k, 1), c.cfg.dropout_passes,
+      variances[k] = dropout_prior_variance(copy, states, c.tasks.narrow(0, k, 1), c.cfg.dropout_passes, c.cfg.dropout,
                                             mix_seed(rng(), 11))[0];
     }
     for (auto k : max_variance_batch(variances, batch)) out.push_back(static_cast<int>(k));
@@ -239,6 +236,18 @@ std::vector<int> choose_tasks(JobContext& c, const NnArm& arm, int batch, FineTu
                            arm.embedding);
   FeatureCriterionProblem& p = inputs.problem();
   p.noise_variance = arm.noise_variance;
+  if (arm.relative_noise > 0) {
+    // sigma^2 on the kernel's own scale: a fraction of the mean prior variance of the target
+    // points, so embeddings of different scales (full gradient, last layer) get comparable noise.
+    const auto prior = feature_diagonal(p.target_features);
+    double mean = 0;
+    for (double v : prior) mean += v / static_cast<double>(prior.size());
+    if (!(mean > 0))
+      throw InvalidArgument("amf nn-study arm '" + arm.label + "': the mean prior variance of the targets is " +
+                            std::to_string(mean) + ", so relative_noise cannot set sigma^2");
+    p.noise_variance = arm.relative_noise * mean;
+    spdlog::debug("amf nn-study {}: mean prior variance {}, sigma^2 {}", arm.label, mean, p.noise_variance);
+  }
   p.clip = c.cfg.clip;
   p.batch_size = batch;
   p.min_weight = c.cfg.min_weight;
@@ -268,8 +277,7 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
   if (arm.forgetting == Forgetting::ParameterIsolation) forgetting.centres = c.centres;
   FinetuneConfig fc = cfg.finetune;
   fc.seed = mix_seed(arm_seed, 7);
-  MlpPolicy& start = arm.selector == "dropout" ? c.pretrained_dropout : c.pretrained;
-  FineTuner deployed(start, forgetting, fc, c.pretrain_data);
+  FineTuner deployed(c.pretrained, forgetting, fc, c.pretrain_data);
   // The selection copy: from the same pre-trained parameters, never trained on the warm start.
   FineTuner selection = deployed.clone();
 

@@ -50,6 +50,8 @@ NnArm baseline_arm(const std::string& selector, const std::string& label) {
 // (measured once while choosing these values, 2026-11-30), so the three values span two orders
 // of magnitude around it; with sigma^2 far below it every candidate's information gain saturates.
 constexpr double kSigma2Low = 10.0, kSigma2Mid = 100.0, kSigma2High = 1000.0;
+// sigma^2 / mean prior variance of kSigma2Mid on the scenes' full-gradient kernels (~500).
+constexpr double kRelativeNoise = 0.2;
 
 NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env, const std::string& size) {
   NnStudyConfig c;
@@ -98,7 +100,11 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
     }
     c.arms.push_back(uniform_arm(false));
   } else if (figure == "fig6") {
+    // The paper's Fig. 6: the loss-gradient embedding against the label-free last-layer one, each
+    // with sigma^2 set by the same rule on its own kernel's scale, and test-time MC dropout on the
+    // same pre-trained policy.
     c.arms = {amf_arm(kSigma2Mid, "amf loss-gradient"), amf_arm(kSigma2Mid, "amf last-layer"), NnArm{}, uniform_arm(true)};
+    c.arms[0].relative_noise = c.arms[1].relative_noise = kRelativeNoise;
     c.arms[1].embedding = GradientEmbedding::LastLayer;
     c.arms[2].label = "dropout";
     c.arms[2].selector = "dropout";
@@ -168,6 +174,7 @@ void validate(const NnStudyConfig& c) {
     if (a.selector == "max-loss" && c.warm_start_demos >= 0 && c.warm_start_demos < 1)
       fail(arm + "selector max-loss ranks tasks by their warm-start demonstrations: warm_start_demos must not be 0");
     check(arm + "noise_variance", a.noise_variance, FieldRange::closed(1e-12, 1e12));
+    check(arm + "relative_noise", a.relative_noise, FieldRange::closed(0, 1e6));
     check(arm + "forgetting_lambda", a.forgetting_lambda, FieldRange::closed(0, 1e12));
     check(arm + "batch_size", a.batch_size, FieldRange::integers(0, 1000));
   }

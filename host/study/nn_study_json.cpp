@@ -16,6 +16,7 @@ nlohmann::json arm_json(const NnArm& a) {
           {"selector", a.selector},
           {"embedding", a.embedding == GradientEmbedding::Full ? "full" : "last-layer"},
           {"noise_variance", a.noise_variance},
+          {"relative_noise", a.relative_noise},
           {"forgetting", to_string(a.forgetting)},
           {"forgetting_lambda", a.forgetting_lambda},
           {"batch_size", a.batch_size}};

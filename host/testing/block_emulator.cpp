@@ -3,6 +3,7 @@
 #include <ucontext.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <numeric>
@@ -20,10 +21,21 @@ constexpr std::size_t kStackBytes = 256 * 1024;
 
 enum class State { Runnable, AtBarrier, Done };
 
+// One cp.async (async_copy.cuh) not yet waited for: the values it will write (read from global
+// memory at issue) and the commit group it belongs to (-1 while uncommitted).
+struct PendingCopy {
+  double* dst;
+  double values[2];
+  int doubles;
+  long long group;
+};
+
 struct Fiber {
   ucontext_t context;
   std::unique_ptr<char[]> stack;
   State state = State::Runnable;
+  std::vector<PendingCopy> copies;  // in issue order
+  long long groups_committed = 0;
 };
 
 struct Block {
@@ -44,6 +56,11 @@ void fiber_entry() {
   const int index = b.current;
   try {
     (*b.body)(BlockThread{index, static_cast<int>(b.fibers.size())}, b.shared);
+    // On a device the copies would land at some unknown time after the thread ended (or into the
+    // next block's shared memory): never correct.
+    if (!b.fibers[index].copies.empty())
+      throw Error("block emulator: thread " + std::to_string(index) + " returned with " +
+                  std::to_string(b.fibers[index].copies.size()) + " asynchronous copies it never waited for");
   } catch (...) {
     if (!b.error) b.error = std::current_exception();
   }
@@ -59,6 +76,50 @@ void block_sync() {
   Fiber& f = b->fibers[b->current];
   f.state = State::AtBarrier;
   swapcontext(&f.context, &b->scheduler);
+}
+
+namespace {
+Fiber& current_fiber(const char* what) {
+  Block* b = active;
+  if (b == nullptr || b->current < 0) throw Error(std::string("amf::") + what + " called outside an emulated block");
+  return b->fibers[b->current];
+}
+}  // namespace
+
+void async_copy(double* dst, const double* src, int doubles, bool valid) {
+  Fiber& f = current_fiber("async_copy");
+  const Block& b = *active;
+  if (dst < b.shared || dst + doubles > b.shared + b.shared_doubles)
+    throw Error("async_copy: the destination is not in the block's shared memory");
+  // cp.async needs both addresses aligned to the copy size (shared memory is __align__(128)).
+  const auto src_misaligned = reinterpret_cast<std::uintptr_t>(src) % (8 * doubles) != 0;
+  if ((dst - b.shared) % doubles != 0 || (valid && src_misaligned))
+    throw Error("async_copy: a " + std::to_string(8 * doubles) + "-byte copy from a misaligned address (shared offset " +
+                std::to_string(dst - b.shared) + " doubles)");
+  PendingCopy c{dst, {0.0, 0.0}, doubles, -1};
+  for (int i = 0; i < doubles; ++i) c.values[i] = valid ? src[i] : 0.0;
+  f.copies.push_back(c);
+}
+
+void async_commit() {
+  Fiber& f = current_fiber("async_commit");
+  for (PendingCopy& c : f.copies)
+    if (c.group < 0) c.group = f.groups_committed;
+  ++f.groups_committed;
+}
+
+void async_wait(int newest_groups_left_pending) {
+  Fiber& f = current_fiber("async_wait");
+  const long long complete_below = f.groups_committed - newest_groups_left_pending;
+  std::vector<PendingCopy> still;
+  for (const PendingCopy& c : f.copies) {
+    if (c.group >= 0 && c.group < complete_below) {
+      for (int i = 0; i < c.doubles; ++i) c.dst[i] = c.values[i];
+    } else {
+      still.push_back(c);
+    }
+  }
+  f.copies.swap(still);
 }
 
 void check_fragment_alignment(const double* p, int ld) {

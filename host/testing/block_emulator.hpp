@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 
+#include "async_copy.cuh"
 #include "block_program.cuh"
 
 namespace amf {

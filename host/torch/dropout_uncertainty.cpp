@@ -7,9 +7,11 @@
 namespace amf {
 
 torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& states, const torch::Tensor& tasks,
-                                     int passes, std::uint64_t seed) {
+                                     int passes, double rate, std::uint64_t seed) {
   const auto& c = policy->config();
   if (passes < 2) throw InvalidArgument("dropout_prior_variance: passes must be >= 2");
+  if (!(rate > 0 && rate < 1)) throw InvalidArgument("dropout_prior_variance: rate must be in (0, 1)");
+  if (c.depth < 1) throw InvalidArgument("dropout_prior_variance: the policy has no hidden block to drop units of");
   if (!states.defined() || !tasks.defined() || states.dim() != 2 || tasks.dim() != 2 ||
       states.size(1) + tasks.size(1) != c.input_dim)
     throw InvalidArgument("dropout_prior_variance: states (N, ds) and tasks (K, dc) with ds + dc = " +
@@ -20,8 +22,6 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   const torch::Tensor ref = policy->parameters().front();
   const auto S = states.to(ref.device(), ref.scalar_type()), T = tasks.to(ref.device(), ref.scalar_type());
   const std::int64_t n = S.size(0), k = T.size(0);
-  const bool was_training = policy->is_training();
-  policy->train();
   torch::manual_seed(seed);
   torch::NoGradGuard no_grad;
   auto out = torch::empty({k}, torch::kFloat64);
@@ -30,11 +30,10 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   for (std::int64_t k0 = 0; k0 < k; k0 += chunk) {
     const std::int64_t m = std::min(chunk, k - k0);
     const auto x = torch::cat({S.repeat({m, 1}), T.narrow(0, k0, m).repeat_interleave(n, 0)}, 1);  // task-major
-    const auto y = policy->forward(x.repeat({passes, 1})).view({passes, m * n, c.action_dim});
+    const auto y = policy->forward(x.repeat({passes, 1}), rate).view({passes, m * n, c.action_dim});
     const auto var = y.to(torch::kFloat64).var(0, /*unbiased=*/false).sum(1).view({m, n}).mean(1);
     out.narrow(0, k0, m).copy_(var.cpu());
   }
-  policy->train(was_training);
   return out;
 }
 

@@ -19,12 +19,16 @@ MlpPolicyImpl::MlpPolicyImpl(const MlpPolicyConfig& config) : config_(config) {
 }
 
 torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs) {
+  return forward(inputs, is_training() ? config_.dropout : 0.0);
+}
+
+torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs, double dropout_rate) {
   torch::Tensor h = inputs;
   for (int l = 0; l < config_.depth; ++l) {
     h = linears[l]->forward(h);
     if (config_.layer_norm) h = norms[l]->forward(h);
     h = torch::relu(h);
-    if (config_.dropout > 0) h = torch::dropout(h, config_.dropout, is_training());
+    if (dropout_rate > 0) h = torch::dropout(h, dropout_rate, /*train=*/true);
   }
   return linears.back()->forward(h);
 }

@@ -27,11 +27,14 @@ struct NnSelectionInputs::Impl {
 
 namespace {
 
-// Keeps only the head's (input, signal): the last-layer gradient embedding.
+// The label-free last-layer embedding (Holzmueller et al. 2023; the paper's Fig. 6): the head's
+// input activations h with a constant 1 for its bias, k = h . h' + 1, whatever the actions. Kept
+// in the factorised Linear form with a signal of 1, so parameter isolation's block layout (the
+// signal of copy p in column p) still zeroes the kernel between partitions.
 void keep_last_layer(FactorisedFeatures& f) {
-  f.kinds = {f.kinds.back()};
+  f.kinds = {FactorisedLayer::Kind::Linear};
   f.inputs = {f.inputs.back()};
-  f.signals = {f.signals.back()};
+  f.signals = {torch::ones({f.inputs.back().size(0), 1}, torch::kFloat64)};
 }
 
 }  // namespace

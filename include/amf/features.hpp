@@ -48,4 +48,10 @@ struct FeatureSet {
 // must use the same form with matching widths.
 std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B);
 
+// k(A_i, A_i) for every row i: the prior variances, without forming the Gram matrix (what a rule
+// that sets sigma^2 on the kernel's scale reads). Every form: the explicit part, Linear layers
+// with or without bias, on one vector or on token sequences (the sum over the row's own token
+// pairs), LayerNorms.
+std::vector<double> feature_diagonal(const FeatureSet& A);
+
 }  // namespace amf

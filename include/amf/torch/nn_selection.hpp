@@ -16,6 +16,8 @@ namespace amf {
 
 class FineTuner;  // amf/torch/fine_tuner.hpp
 
+// Full: the loss gradient of every layer (factorised). LastLayer: the label-free last-layer
+// embedding, the head's input activations (k = h . h' + 1; no action labels enter it).
 enum class GradientEmbedding { Full, LastLayer };
 
 // "full" | "last-layer"; amf::InvalidArgument otherwise.

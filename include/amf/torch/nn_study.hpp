@@ -27,6 +27,10 @@ struct NnArm {
   std::string selector = "amf";
   GradientEmbedding embedding = GradientEmbedding::Full;  // amf: loss-gradient embedding
   double noise_variance = 0.1;       // amf: sigma^2, the one AMF hyperparameter
+  // amf: when > 0, sigma^2 = relative_noise x the mean prior variance k(z, z) of the target points
+  // at each selection (noise_variance is then unused): the same rule for embeddings whose kernels
+  // have different scales. 0.2 gives sigma^2 = 100 at the full gradient's prior variances of ~500.
+  double relative_noise = 0.0;
   Forgetting forgetting = Forgetting::ParameterIsolation;
   double forgetting_lambda = 0.0;    // l2, ewc
   int batch_size = 0;                // demonstrations per round (0: the study's batch_size)
@@ -57,7 +61,7 @@ struct NnStudyConfig {
   LogProbClip clip{-50.0, 50.0};  // only for numerical stability (paper App. I.3.3)
   double min_weight = 1e-6;
   int selection_stride = 4;    // every stride-th pool step enters the criterion
-  double dropout = 0.1;        // the dropout arm's policy
+  double dropout = 0.1;        // the dropout arm's test-time dropout rate
   int dropout_passes = 16;
   std::string interval = "t";  // confidence intervals over seeds: "t" or "bootstrap"
   int bootstrap_resamples = 2000;

@@ -16,8 +16,9 @@ struct MlpPolicyConfig {
   int depth = 4;       // hidden blocks
   int width = 256;
   bool layer_norm = true;
-  // Dropout after every hidden block's ReLU, active only in training mode (module.train()): the
-  // MC-dropout ablation (amf/torch/dropout_uncertainty.hpp). 0 = the deterministic policy.
+  // Dropout after every hidden block's ReLU, active only in training mode (module.train()).
+  // 0 = the deterministic policy. (The MC-dropout ablation needs none: it applies dropout at test
+  // time through forward(inputs, rate), amf/torch/dropout_uncertainty.hpp.)
   double dropout = 0.0;
 };
 
@@ -25,6 +26,9 @@ class MlpPolicyImpl : public torch::nn::Module {
  public:
   explicit MlpPolicyImpl(const MlpPolicyConfig& config);
   torch::Tensor forward(const torch::Tensor& inputs);  // (P, input_dim) -> (P, action_dim)
+  // The same with dropout of the given rate after every hidden block, whatever the mode and the
+  // configured rate: test-time MC dropout on a policy trained without it.
+  torch::Tensor forward(const torch::Tensor& inputs, double dropout_rate);
   const MlpPolicyConfig& config() const { return config_; }
 
   // Layers in order, for feature extraction: hidden Linear and LayerNorm modules, then the head.
