@@ -30,7 +30,8 @@ never formed), other parameter groups are CountSketched to k dimensions; norm gr
 exact. The relative kernel error follows the Johnson-Lindenstrauss rate, ~1/sqrt(k).
 
 ``last_layer_embedding`` is the label-free ablation of the paper: the input of the last layer
-(the penultimate activation). ``feature_gram`` is the engine's kernel on these forms in numpy.
+(the penultimate activation) and a constant 1 for its bias, k = h . h' + 1, as the C++ engine's
+"last-layer" embedding. ``feature_gram`` is the engine's kernel on these forms in numpy.
 
 torch is imported when this module is: ``import amf`` does not import it.
 """
@@ -132,13 +133,18 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
     return FeatureTerms(out, names)
 
 
-def last_layer_embedding(model, inputs, layer=None):
-    """The label-free last-layer embedding (the paper's ablation): the input of `layer` (a module
-    name; default the last module with trainable parameters to run, the action head) for every
-    sample, flattened to (P, D) float64. Pass it to amf.feature_select_batch as explicit
+def last_layer_embedding(model, inputs, layer=None, bias=None):
+    """The label-free last-layer embedding (the paper's Fig. 6 ablation): the input h of `layer`
+    (a module name; default the last module with trainable parameters to run, the action head)
+    for every sample, flattened, and a last column of ones for the layer's bias, so that
+    k = h . h' + 1 as in the C++ engine's "last-layer" embedding (amf/torch/nn_selection.hpp).
+    bias: None adds the column when the layer has a trainable `bias` parameter; True or False
+    forces it. (P, D) or (P, D + 1) float64; pass it to amf.feature_select_batch as explicit
     features."""
     fn = "last_layer_embedding"
     model = _arguments.torch_module(model, "model", fn=fn)
+    if bias is not None and not isinstance(bias, bool):
+        raise TypeError(f"{fn}: bias must be None, True or False, got {type(bias).__name__}")
     xs, _ = _model_arguments(model, inputs, None, fn)
     units = trainable_units(model)
     seen = {}
@@ -161,7 +167,10 @@ def last_layer_embedding(model, inputs, layer=None):
         raise ValueError(f"{fn}: {'module ' + repr(layer) if layer else 'no module with trainable parameters'} "
                          "did not run in the forward pass")
     name = layer if layer is not None else max(seen, key=list(seen).index)
-    return seen[name].reshape(len(xs[0]), -1).detach().cpu().double().numpy()
+    h = seen[name].reshape(len(xs[0]), -1).detach().cpu().double().numpy()
+    if bias is None:
+        bias = "bias" in units.get(name, {})
+    return np.hstack([h, np.ones((len(h), 1))]) if bias else h
 
 
 def feature_gram(a, b):

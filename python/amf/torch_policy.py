@@ -16,7 +16,7 @@ from . import _arguments
 from ._arguments import as_numpy  # noqa: F401 (it was defined here: torch_policy.as_numpy stays)
 
 POOL_KEYS = ("pool_states", "pool_actions", "traj_offsets", "pool_tasks")
-EMBEDDINGS = ("full", "last-layer", "penultimate")
+EMBEDDINGS = ("full", "last-layer")
 
 
 def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
@@ -27,11 +27,15 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
 
     pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
     pool_tasks); candidates (N, dc) and targets (K, dc) tasks. The policy's input is the state
-    and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I). embedding: "full"
-    (the loss gradient over `parameters`: "all", "head", the last k layers or a list of names;
-    frozen parameters are skipped), "last-layer" (the gradient of the action head alone) or
-    "penultimate" (the label-free input of the action head, the paper's ablation); projection and
-    seed as in amf.gradient_features.loss_gradient_features. gram_precision as in
+    and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I). embedding:
+    "full": the loss gradient over `parameters` ("all", "head", the last k layers or a list of
+    names; frozen parameters are skipped); "last-layer": the label-free last-layer embedding of
+    the paper's Fig. 6 ablation, as the C++ engine's "last-layer" (amf/torch/nn_selection.hpp):
+    the action head's input activations h and a constant 1 for the head's bias, k = h . h' + 1
+    (amf.gradient_features.last_layer_embedding), no action labels enter it, and `parameters`,
+    `projection` and `seed` are not used. The head's loss gradient (what "last-layer" meant in
+    Python before it meant the same as in C++) is embedding="full", parameters="head".
+    projection and seed as in amf.gradient_features.loss_gradient_features. gram_precision as in
     amf.feature_select_batch. Returns the dict of amf.feature_select_batch. The arguments are
     checked as there, under this function's name, before the policy runs.
     """
@@ -65,10 +69,9 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
         return -0.5 * ((f - a) ** 2).sum(axis=1) / sigma_pi ** 2 - log_norm
 
     def features(x, a):
-        if embedding == "penultimate":
+        if embedding == "last-layer":
             return last_layer_embedding(policy, x)
-        return loss_gradient_features(policy, x, a, parameters="head" if embedding == "last-layer" else parameters,
-                                      projection=projection, seed=seed)
+        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed)
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))

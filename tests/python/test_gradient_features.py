@@ -220,14 +220,24 @@ def test_models_that_mix_samples_or_shapes_are_refused():
         loss_gradient_features(nn.Linear(3, 3).double(), x, a)
 
 
-def test_last_layer_embedding_is_the_heads_input():
+def test_last_layer_embedding_is_the_heads_input_and_a_one_for_its_bias():
     torch.manual_seed(6)
     model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).double()
     (x,) = batch((4, 3))
+    ones = np.ones((4, 1))
     with torch.no_grad():
         want = torch.tanh(model[0](x)).numpy()
-    np.testing.assert_array_equal(last_layer_embedding(model, x), want)
-    np.testing.assert_array_equal(amf.last_layer_embedding(model, x, layer="0"), x.numpy())
+    # k = h . h' + 1, as the C++ engine's label-free "last-layer" embedding.
+    np.testing.assert_array_equal(last_layer_embedding(model, x), np.hstack([want, ones]))
+    np.testing.assert_array_equal(last_layer_embedding(model, x, bias=False), want)
+    np.testing.assert_array_equal(amf.last_layer_embedding(model, x, layer="0"), np.hstack([x.numpy(), ones]))
+    no_bias = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2, bias=False)).double()
+    with torch.no_grad():
+        want = torch.tanh(no_bias[0](x)).numpy()
+    np.testing.assert_array_equal(last_layer_embedding(no_bias, x), want)
+    np.testing.assert_array_equal(last_layer_embedding(no_bias, x, bias=True), np.hstack([want, ones]))
+    with pytest.raises(TypeError, match="bias"):
+        last_layer_embedding(model, x, bias=1)
 
 
 def relative_error(approx, exact):

@@ -74,17 +74,21 @@ def test_policy_selection_equals_the_explicit_gradient_embedding_and_takes_tenso
                                    clip=(-50.0, 50.0), backend="cpu")
     np.testing.assert_allclose(got["J"], ref["J"], rtol=1e-9)
     assert list(got["batch"]) == list(ref["batch"])
-    # The ablations: the head's gradient alone, and the head's input (label-free) as embeddings.
+    # The head's gradient alone (parameters="head"), and the label-free last-layer embedding: the
+    # head's input and a 1 for its bias (k = h . h' + 1, as the C++ "last-layer").
     head = amf.feature_select_batch(off, logp, logp, own, emb[:, -18:], emb[:, -18:], batch_size=2, noise_variance=0.5,
                                     clip=(-50.0, 50.0), backend="cpu")
-    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="last-layer",
+    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, parameters="head",
                                                            **kw)["J"], head["J"], rtol=1e-9)
     with torch.no_grad():
-        penultimate = torch.tanh(model[3](torch.relu(model[1](model[0](torch.as_tensor(x)))))).numpy()
-    ablation = amf.feature_select_batch(off, logp, logp, own, penultimate, penultimate, batch_size=2,
+        h = torch.tanh(model[3](torch.relu(model[1](model[0](torch.as_tensor(x)))))).numpy()
+    last_layer = np.hstack([h, np.ones((len(h), 1))])
+    ablation = amf.feature_select_batch(off, logp, logp, own, last_layer, last_layer, batch_size=2,
                                         noise_variance=0.5, clip=(-50.0, 50.0), backend="cpu")
-    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="penultimate",
+    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="last-layer",
                                                            **kw)["J"], ablation["J"], rtol=1e-9)
+    with pytest.raises(ValueError, match="embedding"):
+        amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="penultimate", **kw)
 
 
 def test_cuda_tensors_are_refused_with_the_fix():
