@@ -4,8 +4,10 @@
 // the float64 CPU engine; plus the device's measured FP64 GEMM rate and copy bandwidth for the
 // roofline. The CUDA backend runs twice per workload: the fused streaming kernel (default) and
 // the materialised cuBLAS path, each with its peak device memory (DeviceBuffer high-water mark).
-// Writes results.md and results.csv into the directory given (default .).
-// Without a device (the dry run here) it runs the CPU columns of the smallest workload only.
+// Writes results.md and results.csv into the directory given (default .). --part gp runs the
+// yardsticks and the AMF-GP workloads, --part nn the yardsticks, the fused kernel alone and the
+// AMF-NN workloads with W-NN at --nn-candidates N (default its full 10000).
+// Without a device (the dry run here) it runs the CPU columns of the smallest workloads only.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,13 +20,14 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "amf/error.hpp"
 #include "amf/harness/io.hpp"
 #include "feature_problem_fixture.hpp"
 #include "gp_peer_export.hpp"
 #include "nn_workload.hpp"
 #include "problem_fixture.hpp"
 #ifdef AMF_GPU_BENCH_TORCH
-#include <torch/torch.h>
+#include <torch/cuda.h>  // torch::cuda::is_available: not all of torch/torch.h, a minute of compiling
 
 #include "amf/torch/torch_criterion.hpp"
 #endif
@@ -33,6 +36,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/kernel_clock.hpp"
 #include "device_random.hpp"
 #include "fused_kernel_roofline.hpp"
 #endif
@@ -66,9 +70,10 @@ struct Row {
   int N, R, T, K;
   double seconds, vs_cpu_rel_diff, speedup_vs_libtorch;
   double peak_device_mib = -1;  // CUDA rows
-  // NN fused rows: the cross-covariance GEMM terms' flops over the whole call's time (host packing
-  // and copies included), a lower bound of the kernel's rate; fused_kernel_roofline times the
-  // kernel alone with CUDA events.
+  // CUDA rows: the criterion kernels' device time in the call (CUDA events, detail::KernelClock).
+  double kernel_seconds = -1;
+  // NN fused rows: the cross-covariance GEMM terms' flops over the kernel time alone (not the
+  // whole call, whose host gathering and Gram GEMMs say nothing about the kernel).
   double dominant_tflops = -1;
 };
 
@@ -78,19 +83,24 @@ amf::BackendOptions cuda_path(amf::CudaCriterionPath path) {
   return o;
 }
 
-// One timed CUDA evaluation (after a warm-up) on the given path, with its peak device memory.
+// One timed CUDA evaluation (after a warm-up) on the given path, with its peak device memory and
+// the criterion kernels' device time.
 template <typename Problem>
 amf::CriterionResult time_cuda(const Problem& problem, amf::CudaCriterionPath path, double* seconds_out,
-                               double* peak_mib) {
+                               double* peak_mib, double* kernel_seconds) {
   auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_path(path));
   amf::evaluate_criterion(problem, *cuda);  // warm-up
   amf::CriterionResult r;
 #ifdef AMF_HAVE_CUDA
   amf::detail::DeviceMemoryCounter::reset_peak();
+  amf::detail::KernelClock::reset();
+  amf::detail::KernelClock::enabled() = true;
 #endif
   *seconds_out = seconds([&] { r = amf::evaluate_criterion(problem, *cuda); });
 #ifdef AMF_HAVE_CUDA
+  amf::detail::KernelClock::enabled() = false;
   *peak_mib = amf::detail::DeviceMemoryCounter::peak() / 1048576.0;
+  *kernel_seconds = amf::detail::KernelClock::seconds();
 #endif
   return r;
 }
@@ -105,26 +115,27 @@ void write_tables(const std::vector<Row>& rows, const std::string& preamble, dou
                   const std::string& out, bool print) {
   std::ostringstream md;
   md << preamble
-     << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | dominant-term flops / whole call time, TFLOP/s (fraction of DGEMM; the kernel alone: roofline line below) |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+     << "| workload | backend | N | R | T | K | seconds | candidates/s | speedup vs LibTorch (same device) | max rel diff of J vs reference | peak device MiB | criterion kernel seconds (CUDA events) | dominant-term flops / kernel seconds, TFLOP/s (fraction of DGEMM) |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::ostringstream csv;
   csv << "workload,backend,N,R,T,K,seconds,candidates_per_s,speedup_vs_libtorch,max_rel_diff,peak_device_mib,"
-         "dominant_tflops,fraction_of_dgemm\n";
+         "kernel_seconds,dominant_tflops,fraction_of_dgemm\n";
   for (const Row& r : rows) {
-    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", roof[64] = "-", line[768];
+    char speedup[32] = "-", diff[32] = "-", peak[32] = "-", kernel[32] = "-", roof[64] = "-", line[768];
     if (r.speedup_vs_libtorch > 0) std::snprintf(speedup, sizeof speedup, "%.2fx", r.speedup_vs_libtorch);
     if (r.vs_cpu_rel_diff > 0) std::snprintf(diff, sizeof diff, "%.2e", r.vs_cpu_rel_diff);
     if (r.vs_cpu_rel_diff == 0) std::snprintf(diff, sizeof diff, "reference");
     if (r.peak_device_mib >= 0) std::snprintf(peak, sizeof peak, "%.0f", r.peak_device_mib);
+    if (r.kernel_seconds >= 0) std::snprintf(kernel, sizeof kernel, "%.4g", r.kernel_seconds);
     const double fraction = r.dominant_tflops > 0 && dgemm_tflops > 0 ? r.dominant_tflops / dgemm_tflops : -1;
     if (r.dominant_tflops > 0) std::snprintf(roof, sizeof roof, "%.2f (%.0f%%)", r.dominant_tflops, 100 * fraction);
-    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s |\n",
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d | %d | %d | %.4g | %.4g | %s | %s | %s | %s | %s |\n",
                   r.workload.c_str(), r.backend.c_str(), r.N, r.R, r.T, r.K, r.seconds, r.N / r.seconds, speedup, diff,
-                  peak, roof);
+                  peak, kernel, roof);
     md << line;
     csv << r.workload << ',' << r.backend << ',' << r.N << ',' << r.R << ',' << r.T << ',' << r.K << ',' << r.seconds
         << ',' << r.N / r.seconds << ',' << r.speedup_vs_libtorch << ',' << r.vs_cpu_rel_diff << ','
-        << r.peak_device_mib << ',' << r.dominant_tflops << ',' << fraction << '\n';
+        << r.peak_device_mib << ',' << r.kernel_seconds << ',' << r.dominant_tflops << ',' << fraction << '\n';
   }
   md << "\nReference for the diff column: the float64 CPU engine where it ran, else LibTorch float64 on the same device.\n";
   amf::write_file_atomic(out + "/results.md", md.str());
@@ -132,10 +143,44 @@ void write_tables(const std::vector<Row>& rows, const std::string& preamble, dou
   if (print) std::printf("%s", md.str().c_str());
 }
 
+// Command line: [OUT] [--part all|gp|nn] [--nn-candidates N]. tools/gpu_check.sh runs the
+// parts as separate stages, each under its own timeout, and W-NN first at a reduced N.
+struct Options {
+  std::string out = ".";
+  bool gp = true, nn = true;
+  int nn_candidates = 10000;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  bool have_out = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--part" && has_value) {
+      const std::string part = argv[++i];
+      if (part != "all" && part != "gp" && part != "nn") throw amf::InvalidArgument("--part: all, gp or nn, not " + part);
+      o.gp = part != "nn";
+      o.nn = part != "gp";
+    } else if (a == "--nn-candidates" && has_value) {
+      o.nn_candidates = std::stoi(argv[++i]);
+      if (o.nn_candidates < 16) throw amf::InvalidArgument("--nn-candidates: at least 16 (one per pool trajectory)");
+    } else if (a.rfind("--", 0) != 0 && !have_out) {
+      o.out = a;
+      have_out = true;
+    } else {
+      throw amf::InvalidArgument("usage: gpu_bench [OUT] [--part all|gp|nn] [--nn-candidates N]; not " + a);
+    }
+  }
+  return o;
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
-  const std::string out = argc > 1 ? argv[1] : ".";
+int main(int argc, char** argv) try {
+  const Options opt = parse_options(argc, argv);
+  const std::string& out = opt.out;
+  amf::make_directories(out);
   const bool device = amf::cuda_device_count() > 0;
   std::ostringstream md;
   md << "# amf GPU check\n\n";
@@ -174,7 +219,7 @@ int main(int argc, char** argv) {
   }
 #endif
 #ifdef AMF_HAVE_CUDA
-  if (device) {
+  if (device && opt.nn) {
     md << amf_bench::fused_kernel_roofline(dgemm_tflops);
     std::fprintf(stderr, "[gpu_bench] fused kernel roofline done\n");
   }
@@ -186,8 +231,9 @@ int main(int argc, char** argv) {
     int N, R, T, K;
     bool cpu;
   };
-  std::vector<Spec> specs{{"W-GP-scaled", 200, 50, 20, 12, true}};
-  if (device)
+  std::vector<Spec> specs;
+  if (opt.gp) specs.push_back({"W-GP-scaled", 200, 50, 20, 12, true});
+  if (device && opt.gp)
     for (Spec s : std::vector<Spec>{{"W-GP", 1000, 50, 50, 12, false},
                                     {"sweep-N", 250, 50, 50, 12, false},
                                     {"sweep-N", 500, 50, 50, 12, false},
@@ -231,10 +277,10 @@ int main(int argc, char** argv) {
 #endif
     if (device)
       for (const auto& [path, label] : kCudaPaths) {
-        double peak = -1;
-        const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak);
+        double peak = -1, kernel = -1;
+        const amf::CriterionResult r = time_cuda(op.problem, path, &t_cuda, &peak, &kernel);
         rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t_cuda, ref.empty() ? -1 : max_rel(r.J, ref),
-                        t_torch > 0 ? t_torch / t_cuda : 0, peak});
+                        t_torch > 0 ? t_torch / t_cuda : 0, peak, kernel});
         if (path == amf::CudaCriterionPath::Fused) {
           timed_engine = r;
           timed_label = label;
@@ -255,10 +301,10 @@ int main(int argc, char** argv) {
 
   // AMF-NN: the feature criterion, engine on CPU and CUDA against LibTorch's implementation on
   // the same device. Dry run: the small fixture MLP (Linear 5->H, LayerNorm H, Linear H->3).
-  // Device: W-NN at its full size, N 10000, R 16, T 50, M 4000 (K 5), MLP 4 x 256 with LayerNorm
+  // Device: W-NN at N --nn-candidates (its full size 10000), R 16, T 50, M 4000 (K 5), MLP 4 x 256 with LayerNorm
   // (bench/nn_workload.hpp), candidate features for the one kept trajectory per candidate only
   // (candidate_feature_rows: 16 GB on the host; the dense layout would be 263 GB).
-  {
+  if (opt.nn) {
     amf_test::OwnedFeatureProblem small(8, 20, 32, 4, true, 7, 32);
     std::unique_ptr<amf_bench::NnWorkload> wnn;
     struct NnCase {
@@ -270,10 +316,10 @@ int main(int argc, char** argv) {
     };
     std::vector<NnCase> cases{{"W-NN-scaled (H 32)", &small.problem, 32, 8, 20, 4, true, 0}};
     if (device) {
-      const int N = 10000, R = 16, T = 50, K = 5;
+      const int N = opt.nn_candidates, R = 16, T = 50, K = 5;
       wnn = std::make_unique<amf_bench::NnWorkload>(N, R, T, K, true, true);
       const double M = double(K) * R * T, widths = 4110;  // Linear 10+256, 3 x 512, 256+4; LayerNorm 4 x 512
-      cases.push_back({"W-NN 4x256", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
+      cases.push_back({N == 10000 ? "W-NN 4x256" : "W-NN 4x256 (reduced N)", &wnn->p, N, R, T, K, false, 2.0 * T * M * widths * N});
     }
     for (const NnCase& s : cases) {
       std::vector<double> ref;
@@ -286,6 +332,20 @@ int main(int argc, char** argv) {
         ref = r.J;
         rows.push_back({s.name, "amf-cpu", s.N, s.R, s.T, s.K, t, 0, 0});
       }
+      // The CUDA rows first, written at once: on the device LibTorch may use up the stage's
+      // time at W-NN's full size, and the engine's numbers must come back regardless. Their
+      // diffs and speedups are filled in once LibTorch has run.
+      std::vector<std::pair<std::size_t, std::vector<double>>> cuda_rows;
+      if (device)
+        for (const auto& [path, label] : kCudaPaths) {
+          double t = 0, peak = -1, kernel = -1;
+          amf::CriterionResult r = time_cuda(*s.p, path, &t, &peak, &kernel);
+          const bool rate = s.flops > 0 && kernel > 0 && path == amf::CudaCriterionPath::Fused;
+          rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref), 0, peak, kernel,
+                          rate ? s.flops / kernel / 1e12 : -1});
+          cuda_rows.emplace_back(rows.size() - 1, std::move(r.J));
+          write_tables(rows, md.str(), dgemm_tflops, out, false);
+        }
 #ifdef AMF_GPU_BENCH_TORCH
       const std::string tdev = device && torch::cuda::is_available() ? "cuda" : "cpu";
       if (tdev == "cuda" || s.cpu) {
@@ -295,16 +355,12 @@ int main(int argc, char** argv) {
         rows.push_back({s.name, "libtorch-" + tdev, s.N, s.R, s.T, s.K, t_torch, ref.empty() ? -1 : max_rel(r.J, ref), 1});
         if (ref.empty()) ref = r.J;
         if (s.cpu) rows[cpu_row].speedup_vs_libtorch = t_torch / rows[cpu_row].seconds;
+        for (const auto& [row, J] : cuda_rows) {
+          rows[row].vs_cpu_rel_diff = max_rel(J, ref);
+          rows[row].speedup_vs_libtorch = t_torch / rows[row].seconds;
+        }
       }
 #endif
-      if (device)
-        for (const auto& [path, label] : kCudaPaths) {
-          double t = 0, peak = -1;
-          const amf::CriterionResult r = time_cuda(*s.p, path, &t, &peak);
-          rows.push_back({s.name, label, s.N, s.R, s.T, s.K, t, ref.empty() ? -1 : max_rel(r.J, ref),
-                          t_torch > 0 ? t_torch / t : 0, peak,
-                          s.flops > 0 && path == amf::CudaCriterionPath::Fused ? s.flops / t / 1e12 : -1});
-        }
       std::fprintf(stderr, "[gpu_bench] %s done\n", s.name);
       write_tables(rows, md.str(), dgemm_tflops, out, false);
     }
@@ -312,4 +368,7 @@ int main(int argc, char** argv) {
 
   write_tables(rows, md.str(), dgemm_tflops, out, true);
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "gpu_bench: %s\n", e.what());
+  return 1;
 }

@@ -28,6 +28,14 @@ macro(amf_find_torch)
   # architectures (sm_50 among them, which nvcc 13 rejects) and its own options to
   # CMAKE_CUDA_FLAGS. They are for compiling torch CUDA extensions, which amf has none of; amf's
   # kernels keep their own flags and CMAKE_CUDA_ARCHITECTURES.
+  # A build directory configured before the project moved to the wheel caches Debian's LibTorch
+  # paths, which find_package would reuse: forget them (the guard at the end still refuses a mix).
+  if(AMF_TORCH_DIR AND DEFINED CACHE{Torch_DIR} AND NOT Torch_DIR MATCHES "^${AMF_TORCH_DIR}/")
+    message(STATUS "amf: forgetting the cached LibTorch of ${Torch_DIR}")
+    foreach(v Torch_DIR Caffe2_DIR TORCH_LIBRARY c10_LIBRARY c10_cuda_LIBRARY kineto_LIBRARY)
+      unset(${v} CACHE)
+    endforeach()
+  endif()
   set(amf_cuda_flags_before "${CMAKE_CUDA_FLAGS}")
   set(TORCH_CUDA_ARCH_LIST "9.0")  # only quiets its GPU auto-detection; the flags are dropped below
   find_package(Torch REQUIRED)

@@ -39,5 +39,15 @@ void fused_criterion(const FusedCriterionArgs& args, cudaStream_t stream) {
   AMF_CUDA_TRY(cudaGetLastError());
 }
 
+int fused_blocks_per_sm(int T) {
+  if (T < 1 || T > kFusedMaxTile) throw Error("fused_blocks_per_sm: T = " + std::to_string(T));
+  const std::size_t bytes = static_cast<std::size_t>(fused_shared_doubles(T)) * sizeof(double);
+  AMF_CUDA_TRY(cudaFuncSetAttribute(fused_criterion_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    static_cast<int>(bytes)));
+  int blocks = 0;
+  AMF_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fused_criterion_kernel, kFusedThreads, bytes));
+  return blocks;
+}
+
 }  // namespace kernels
 }  // namespace amf

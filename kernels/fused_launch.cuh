@@ -13,5 +13,10 @@ namespace kernels {
 // kMaxStreamTerms terms, or a failed launch.
 void fused_criterion(const FusedCriterionArgs& args, cudaStream_t stream);
 
+// Blocks of the fused kernel one SM holds at once for trajectories of T steps (its registers,
+// threads and shared memory, from the CUDA occupancy calculator): a full wave of pairs is this
+// x the SM count x fused_pairs_per_block(T), what the chunk planner fills.
+int fused_blocks_per_sm(int T);
+
 }  // namespace kernels
 }  // namespace amf

@@ -163,5 +163,11 @@ void criterion_tiles(const double* G, double* C, std::int64_t P, int T, std::int
   AMF_CUDA_TRY(cudaGetLastError());
 }
 
+int criterion_tile_blocks_per_sm() {
+  int blocks = 0;
+  AMF_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, criterion_tiles_kernel, kTileThreads, 0));
+  return blocks;
+}
+
 }  // namespace kernels
 }  // namespace amf

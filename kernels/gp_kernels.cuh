@@ -55,5 +55,9 @@ void criterion_tiles(const double* G, double* C, std::int64_t P, int T, std::int
                      const double* omega, double floor, double* J, double* gain, double* jitter,
                      cudaStream_t stream);
 
+// Blocks of criterion_tiles one SM holds at once (the occupancy calculator): its wave of pairs
+// is this x the SM count.
+int criterion_tile_blocks_per_sm();
+
 }  // namespace kernels
 }  // namespace amf

@@ -1,10 +1,14 @@
 // The CUDA backend against the CPU backend, for both criteria and both cross-covariance paths
 // (fused streaming kernel, materialised cuBLAS blocks); float64 on both sides; relative
 // tolerance 1e-9 on J and the information gain, 1e-10 absolute on weights, identical batches.
+// Each CUDA path runs twice: with its automatic chunks (whole waves; these small problems fit in
+// one chunk per length) and with chunks of 2 pairs, so every pass runs many chunks through the
+// two staging slots, the copy/compute overlap and the per-candidate sums over chunks.
 // Skipped, with the reason printed, where CUDA is not compiled in or no device is visible.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <tuple>
 
 #include "amf/backend.hpp"
@@ -20,11 +24,14 @@ const char* path_name(amf::CudaCriterionPath p) {
   return p == amf::CudaCriterionPath::Fused ? "fused" : "materialised";
 }
 
-amf::BackendOptions cuda_options(amf::CudaCriterionPath path) {
+amf::BackendOptions cuda_options(amf::CudaCriterionPath path, std::int64_t chunk_pairs) {
   amf::BackendOptions o;
   o.cuda_criterion = path;
+  o.cuda_chunk_pairs = chunk_pairs;
   return o;
 }
+
+constexpr std::int64_t kChunkPairs[] = {0, 2};  // automatic, and many small chunks
 
 void skip_without_device() {
   if (!amf::cuda_compiled()) GTEST_SKIP() << "CUDA is not compiled into this build";
@@ -45,21 +52,22 @@ TEST_P(CudaVsCpu, SameScoresWeightsAndBatch) {
   op.problem.batch_size = B;
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
   const auto a = amf::select_batch(op.problem, *cpu);
-  for (const auto path : kPaths) {
-    SCOPED_TRACE(path_name(path));
-    auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path));
-    ASSERT_EQ(cuda->name(), "cuda");
-    const auto b = amf::select_batch(op.problem, *cuda);
-    ASSERT_EQ(a.J.size(), b.J.size());
-    EXPECT_EQ(a.num_target_points, b.num_target_points);
-    for (std::size_t c = 0; c < a.J.size(); ++c) {
-      EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * std::abs(a.J[c])) << "candidate " << c;
-      EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  for (const auto path : kPaths)
+    for (const std::int64_t chunk_pairs : kChunkPairs) {
+      SCOPED_TRACE(std::string(path_name(path)) + ", chunk pairs " + std::to_string(chunk_pairs));
+      auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path, chunk_pairs));
+      ASSERT_EQ(cuda->name(), "cuda");
+      const auto b = amf::select_batch(op.problem, *cuda);
+      ASSERT_EQ(a.J.size(), b.J.size());
+      EXPECT_EQ(a.num_target_points, b.num_target_points);
+      for (std::size_t c = 0; c < a.J.size(); ++c) {
+        EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * std::abs(a.J[c])) << "candidate " << c;
+        EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+      }
+      for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-10);
+      EXPECT_EQ(a.batch, b.batch);
+      EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
     }
-    for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-10);
-    EXPECT_EQ(a.batch, b.batch);
-    EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CudaVsCpu,
@@ -79,20 +87,21 @@ TEST_P(FeatureCudaVsCpu, SameScoresWeightsAndBatch) {
   op.problem.batch_size = B;
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
   const auto a = amf::select_batch(op.problem, *cpu);
-  for (const auto path : kPaths) {
-    SCOPED_TRACE(path_name(path));
-    auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path));
-    const auto b = amf::select_batch(op.problem, *cuda);
-    ASSERT_EQ(a.J.size(), b.J.size());
-    EXPECT_EQ(a.num_target_points, b.num_target_points);
-    for (std::size_t c = 0; c < a.J.size(); ++c) {
-      EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c]))) << "candidate " << c;
-      EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+  for (const auto path : kPaths)
+    for (const std::int64_t chunk_pairs : kChunkPairs) {
+      SCOPED_TRACE(std::string(path_name(path)) + ", chunk pairs " + std::to_string(chunk_pairs));
+      auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path, chunk_pairs));
+      const auto b = amf::select_batch(op.problem, *cuda);
+      ASSERT_EQ(a.J.size(), b.J.size());
+      EXPECT_EQ(a.num_target_points, b.num_target_points);
+      for (std::size_t c = 0; c < a.J.size(); ++c) {
+        EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c]))) << "candidate " << c;
+        EXPECT_NEAR(b.info_gain[c], a.info_gain[c], 1e-9 * (1 + std::abs(a.info_gain[c]))) << "candidate " << c;
+      }
+      for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
+      EXPECT_EQ(a.batch, b.batch);
+      EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
     }
-    for (std::size_t i = 0; i < a.weights.size(); ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
-    EXPECT_EQ(a.batch, b.batch);
-    EXPECT_EQ(a.pseudo_demo_trajectory, b.pseudo_demo_trajectory);
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, FeatureCudaVsCpu,

@@ -35,11 +35,14 @@ bool beyond_tile_limit(std::int64_t T_max) {
 
 struct CudaBackend::Impl {
   explicit Impl(const BackendOptions& o) : ctx(o.cuda_device), path(o.cuda_criterion), cpu_threads(o.cpu_threads),
-        cpu_cache_budget(detail::resolve_session_budget(o.session_cache_bytes)) {}
+        cpu_cache_budget(detail::resolve_session_budget(o.session_cache_bytes)), chunk_pairs(o.cuda_chunk_pairs) {
+    if (chunk_pairs < 0) throw InvalidArgument("BackendOptions::cuda_chunk_pairs is negative");
+  }
   detail::CudaContext ctx;
   CudaCriterionPath path;
   int cpu_threads;
   std::int64_t cpu_cache_budget;  // for the CPU sessions it falls back to
+  std::int64_t chunk_pairs;
 };
 
 CudaBackend::CudaBackend(const BackendOptions& options) : impl_(std::make_unique<Impl>(options)) {}
@@ -49,13 +52,14 @@ std::unique_ptr<SelectionSession> CudaBackend::open_validated(const CriterionPro
   const std::int64_t T_max = longest_trajectory(p.traj_offsets);
   if (beyond_tile_limit(T_max)) return std::make_unique<detail::GpSelectionSession>(p, range, impl_->cpu_threads,
                                                                            impl_->cpu_cache_budget);
-  return detail::open_gp_session_cuda(p, range, impl_->ctx, impl_->path, detail::gather_pool(p), T_max);
+  return detail::open_gp_session_cuda(p, range, impl_->ctx, impl_->path, detail::gather_pool(p), T_max,
+                                      impl_->chunk_pairs);
 }
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {
   if (beyond_tile_limit(longest_trajectory(p.traj_offsets)))
     return detail::open_feature_session_cpu(p, range, impl_->cpu_threads, impl_->cpu_cache_budget);
-  return detail::open_feature_session_cuda(p, range, impl_->ctx, impl_->path);
+  return detail::open_feature_session_cuda(p, range, impl_->ctx, impl_->path, impl_->chunk_pairs);
 }
 
 }  // namespace amf

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cuda/cuda_check.hpp"
+#include "cuda/pinned_buffer.hpp"
 
 #define AMF_CUBLAS_TRY(call)                                                                   \
   do {                                                                                         \
@@ -35,6 +36,8 @@ class CudaContext {
   // Makes `device` current on this thread and creates the stream and handles on it.
   explicit CudaContext(int device = 0);
   int device() const { return device_; }
+  // Streaming multiprocessors of the device: with a kernel's resident blocks per SM, one wave.
+  int multiprocessors() const { return multiprocessors_; }
   // The current device is per host thread: every session entry makes the context's current.
   void make_current() const { AMF_CUDA_TRY(cudaSetDevice(device_)); }
   ~CudaContext();
@@ -42,13 +45,22 @@ class CudaContext {
   CudaContext& operator=(const CudaContext&) = delete;
 
   cudaStream_t stream() const { return stream_; }
+  // A second stream for host-to-device copies, so a chunk's upload overlaps the previous chunk's
+  // kernels on stream() (ordered by events, cuda/device_features.hpp).
+  cudaStream_t copy_stream() const { return copy_stream_; }
+  // Pinned host staging, two slots (double buffering). Owned here, not by a session, so the
+  // slow pinning happens once per backend rather than once per evaluation.
+  PinnedBuffer<double>& pinned_staging(int slot) const { return pinned_[slot]; }
   cublasHandle_t blas() const { return blas_; }
   cusolverDnHandle_t solver() const { return solver_; }
   void synchronize() const { AMF_CUDA_TRY(cudaStreamSynchronize(stream_)); }
 
  private:
   int device_ = 0;
+  int multiprocessors_ = 0;
   cudaStream_t stream_ = nullptr;
+  cudaStream_t copy_stream_ = nullptr;
+  mutable PinnedBuffer<double> pinned_[2];
   cublasHandle_t blas_ = nullptr;
   cusolverDnHandle_t solver_ = nullptr;
 };

@@ -1,44 +1,53 @@
 #include "cuda/cuda_feature_criterion.hpp"
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <numeric>
 #include <spdlog/spdlog.h>
+#include <thread>
 
 #include "amf/error.hpp"
 #include "prep/feature_targets.hpp"
 #include "prep/target_occupancy.hpp"
 #include "cuda/device_features.hpp"
 #include "cuda/device_linalg.hpp"
+#include "cuda/kernel_clock.hpp"
 #include "cuda/pair_scores.hpp"
 #include "feature_kernels.cuh"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
+#include "pair_reductions.cuh"
+#include "prior_update.cuh"
+#include "prep/pair_chunks.hpp"
 #include "tile_math.cuh"
 
 namespace amf {
 namespace detail {
 namespace {
 
-constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each chunk's materialised blocks
+// Bound on a chunk's device buffers, both staging slots' features included: at W-NN's shapes
+// (T 50, feature width 4110) one wave of an H100/H200 (528 pairs) fits, and the pass stays well
+// under its 4 GiB device-memory target.
+constexpr double kChunkBytes = 2.0 * 1024 * 1024 * 1024;
 
-using Pair = CandidatePair;
-
-std::int64_t feature_width(const GatheredFeatures& g) {
-  std::int64_t w = 0;
-  for (const auto& t : g.terms) w += t.left.cols() + t.right.cols();
-  return w;
-}
+// Host threads gathering a chunk into pinned memory: a copy, bound by memory bandwidth, which a
+// few threads saturate.
+int gather_threads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)); }
 
 // One AMF-NN selection on the device over a range of candidates. The targets' features, weights
 // and prior variances are uploaded once; each score() conditions on this batch's picks afresh
-// (their Gram with the targets is small next to the pairs' blocks). Chunk buffers grow to the
-// largest chunk once and are reused.
+// (their Gram with the targets is small next to the pairs' blocks). A pass runs the pairs in
+// chunks of one length and whole waves (prep/pair_chunks.hpp), pipelined: chunk k's rows are
+// gathered into pinned memory and copied on the copy stream while chunk k - 1's kernels run
+// (FeatureStagingSlot); every chunk's J, gain and jitter stay on the device until the pass's
+// per-candidate weighted sums (CUB), so nothing synchronises between chunks. Buffers are sized
+// for the largest chunk once and reused.
 class CudaFeatureSession final : public SelectionSession {
  public:
   CudaFeatureSession(const FeatureCriterionProblem& p, CandidateRange range, const CudaContext& ctx,
-                     CudaCriterionPath path)
-      : SelectionSession(range), p_(p), ctx_(ctx), targets_(feature_targets(p, range)),
+                     CudaCriterionPath path, std::int64_t chunk_pairs)
+      : SelectionSession(range), p_(p), ctx_(ctx), chunk_pairs_(chunk_pairs), targets_(feature_targets(p, range)),
         M_(static_cast<std::int64_t>(targets_.rows.size())) {
     if (p.gram_precision == GramPrecision::Float32) {
       static std::once_flag told;
@@ -50,10 +59,13 @@ class CudaFeatureSession final : public SelectionSession {
     const cudaStream_t s = ctx_.stream();
     const GatheredFeatures Zh = gather_features(p.target_features, targets_.rows, "target_features");
     Z_ = upload_features(Zh, s);
-    width_ = feature_width(Zh);
+    layout_ = feature_block_layout(p.candidate_features);
+    width_ = layout_.doubles_per_row();
     dOmega_ = DeviceBuffer<double>(M_);
     dPrior_ = DeviceBuffer<double>(M_);
+    dPriorBase_ = DeviceBuffer<double>(M_);
     upload(dOmega_, targets_.omega.data(), M_, s);
+    upload(dPriorBase_, targets_.prior.data(), M_, s);
     floor_ = tile::variance_floor(M_ ? targets_.prior.maxCoeff() : 1.0);
 
     // The fused kernel takes at most kMaxStreamTerms cross-covariance terms: one per feature term
@@ -66,12 +78,25 @@ class CudaFeatureSession final : public SelectionSession {
                    "global memory instead", terms_needed, kernels::kMaxStreamTerms);
       fused_ = false;
     }
-    const auto& off = p.traj_offsets;
     pairs_ = kept_range_pairs(targets_.candidate_weights, range, p.min_weight);
-    // Equal lengths next to each other, so chunks are long.
-    std::stable_sort(pairs_.begin(), pairs_.end(), [&](const Pair& a, const Pair& b) {
-      return off[a.trajectory + 1] - off[a.trajectory] < off[b.trajectory + 1] - off[b.trajectory];
-    });
+    sort_pairs_by_length(pairs_, p.traj_offsets.data);
+    // The pass's weighted sums per candidate, in candidate order (the pairs are in length order).
+    const CandidateSegments seg = candidate_segments(pairs_, range.begin, range.size());
+    std::vector<double> w(seg.order.size());
+    for (std::size_t k = 0; k < w.size(); ++k) w[k] = pairs_[seg.order[k]].weight;
+    const std::size_t P = pairs_.size();
+    dOrder_ = DeviceBuffer<std::int64_t>(P);
+    dOrderWeight_ = DeviceBuffer<double>(P);
+    dSegments_ = DeviceBuffer<std::int64_t>(seg.segments.size());
+    upload(dOrder_, seg.order.data(), P, s);
+    upload(dOrderWeight_, w.data(), P, s);
+    upload(dSegments_, seg.segments.data(), seg.segments.size(), s);
+    dPairJ_ = DeviceBuffer<double>(P);
+    dPairGain_ = DeviceBuffer<double>(P);
+    dPairJit_ = DeviceBuffer<double>(P);
+    dCandJ_ = DeviceBuffer<double>(range.size());
+    dCandGain_ = DeviceBuffer<double>(range.size());
+    ctx_.synchronize();  // the host vectors above go out of scope
   }
 
   MatrixView<double> weights() const override {
@@ -88,60 +113,63 @@ class CudaFeatureSession final : public SelectionSession {
   PassScores score_pass(bool /*with_info_gain: both come from the same kernel*/) override {
     ctx_.make_current();
     const cudaStream_t s = ctx_.stream();
-    const auto& off = p_.traj_offsets;
     const std::int64_t M = M_;
     const double s2 = p_.noise_variance;
     // k_D given this batch's picks Xp: U = Lp^-1 k(Xp, .), Lp Lp^T = k(Xp, Xp) + s2 I.
     const std::int64_t m = static_cast<std::int64_t>(picked_rows_.size());
     const DeviceFeatures Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
-    DeviceBuffer<double> dLp(m * m), dUZ(m * M);
-    std::vector<double> prior(targets_.prior.data(), targets_.prior.data() + M);
+    DeviceBuffer<double> dLp(m * m), dUZ(m * M), dNorms(m > 0 ? M : 0);  // freed after the pass's last sync
     if (m > 0) {
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Xp, 0, 0, m}, 1, dLp.get());
       kernels::add_diagonal(dLp.get(), m, m, s2, s);
       potrf(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), "the conditioning Gram of this batch's picks");
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Z_, 0, 0, M}, 1, dUZ.get());
       lower_solve(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUZ.get(), M);
-      DeviceBuffer<double> dNorms(M);
       kernels::column_squared_norms(dUZ.get(), m, M, dNorms.get(), s);
-      const auto norms = download(dNorms.get(), M, s);
-      for (std::int64_t z = 0; z < M; ++z) prior[z] -= norms[z];
+      kernels::subtract(dPriorBase_.get(), dNorms.get(), M, dPrior_.get(), s);
+    } else if (M > 0) {
+      AMF_CUDA_TRY(cudaMemcpyAsync(dPrior_.get(), dPriorBase_.get(), M * sizeof(double), cudaMemcpyDeviceToDevice, s));
     }
-    upload(dPrior_, prior.data(), M, s);
 
-    PassScores out;
-    out.J.assign(range().size(), 0.0);
-    out.info_gain.assign(range().size(), 0.0);
-    std::int64_t jittered = 0;
-    std::size_t q0 = 0;
-    while (q0 < pairs_.size()) {
-      const std::int64_t T = off[pairs_[q0].trajectory + 1] - off[pairs_[q0].trajectory];
-      const std::int64_t limit = std::clamp<std::int64_t>(
-          static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (m + 3 * T + (fused_ ? 0 : 3 * M) + width_))), 1, 65535);
-      std::size_t q1 = q0;
-      while (q1 < pairs_.size() && static_cast<std::int64_t>(q1 - q0) < limit &&
-             off[pairs_[q1].trajectory + 1] - off[pairs_[q1].trajectory] == T)
-        ++q1;
-      const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
-      std::vector<std::int64_t> rows;
-      for (std::size_t q = q0; q < q1; ++q) {
+    const auto& off = p_.traj_offsets;
+    const std::vector<PairChunk> chunks =
+        plan_pair_chunks(pairs_, off.data, [&](std::int64_t T) { return chunk_limit(T, m); });
+    std::int64_t most_rows = 0, most_gram = m * m, most_cross = 0;
+    for (const PairChunk& c : chunks) {
+      most_rows = std::max(most_rows, c.size() * c.steps);
+      most_gram = std::max({most_gram, c.size() * c.steps * c.steps, m * c.size() * c.steps});
+      if (!fused_) most_cross = std::max(most_cross, c.size() * c.steps * M);
+    }
+    // Everything sized before the first chunk: growing a device buffer mid-pass would free it
+    // (cudaFree synchronises the device) and break the overlap.
+    for (auto& slot : slots_) slot->reserve(layout_, most_rows);
+    workspace_.S.grow_to(std::max({most_gram, most_cross, m * M}));
+    workspace_.H.grow_to(std::max({most_gram, most_cross, m * M}));
+    dG_.grow_to(most_gram);
+    if (!fused_) dC_.grow_to(most_cross);
+    dUX_.grow_to(m * most_rows);
+
+    const int threads = gather_threads();
+    std::vector<std::int64_t> rows;
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      const PairChunk& chunk = chunks[k];
+      const std::int64_t P = chunk.size(), T = chunk.steps;
+      rows.clear();
+      for (std::size_t q = chunk.begin; q < chunk.end; ++q) {
         const auto r = candidate_rows(p_, pairs_[q].candidate, pairs_[q].trajectory);
         rows.insert(rows.end(), r.begin(), r.end());
       }
-      const DeviceFeatures X = upload_features(gather_features(p_.candidate_features, rows, "candidate_features"), s);
-      dG_.grow_to(P * T * T);
-      if (!fused_) dC_.grow_to(P * T * M);
-      dJ_.grow_to(P);
-      dGain_.grow_to(P);
-      dJit_.grow_to(P);
-      dUX_.grow_to(m * P * T);
-      batched_feature_gram(ctx_, {X, 0, T, T}, {X, 0, T, T}, P, dG_.get());
-      if (!fused_) batched_feature_gram(ctx_, {X, 0, T, T}, {Z_, 0, 0, M}, P, dC_.get());
+      FeatureStagingSlot& slot = *slots_[k % 2];
+      const DeviceFeatures& X = slot.stage(p_.candidate_features, rows, threads, "candidate_features");
+      double *J = dPairJ_.get() + chunk.begin, *gain = dPairGain_.get() + chunk.begin,
+             *jitter = dPairJit_.get() + chunk.begin;
+      batched_feature_gram(ctx_, {X, 0, T, T}, {X, 0, T, T}, P, dG_.get(), &workspace_);
+      if (!fused_) batched_feature_gram(ctx_, {X, 0, T, T}, {Z_, 0, 0, M}, P, dC_.get(), &workspace_);
       const double minus_one = -1.0, one = 1.0;
       if (m > 0) {
         // G_q -= U_q^T U_q (and on the materialised path C_q -= U_q^T U_Z) with
         // U = Lp^-1 k(Xp, X) (m x P T).
-        batched_feature_gram(ctx_, {Xp, 0, 0, m}, {X, 0, 0, P * T}, 1, dUX_.get());
+        batched_feature_gram(ctx_, {Xp, 0, 0, m}, {X, 0, 0, P * T}, 1, dUX_.get(), &workspace_);
         lower_solve(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUX_.get(), P * T);
         AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx_.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
                                                  static_cast<int>(T), static_cast<int>(m), &minus_one, dUX_.get(),
@@ -154,11 +182,11 @@ class CudaFeatureSession final : public SelectionSession {
                                                    &one, dC_.get(), static_cast<int>(T), T * M, static_cast<int>(P)));
       }
       kernels::add_block_diagonals(dG_.get(), P, static_cast<int>(T), s2, s);
+      timings_.start(s);
       if (fused_) {
         // C_q = k(X_q, Z) - U_q^T U_Z from the factors, tile by tile inside the kernel.
-        kernels::FusedCriterionArgs args =
-            kernels::fused_args(dG_.get(), P, static_cast<int>(T), M, dPrior_.get(), dOmega_.get(), floor_, dJ_.get(),
-                                dGain_.get(), dJit_.get());
+        kernels::FusedCriterionArgs args = kernels::fused_args(dG_.get(), P, static_cast<int>(T), M, dPrior_.get(),
+                                                               dOmega_.get(), floor_, J, gain, jitter);
         std::vector<kernels::StreamTerm> terms = fused_stream_terms(X, T, Z_);
         if (m > 0) terms.push_back({kernels::StreamTermKind::Product, -1.0,
                                     {dUX_.get(), m * T, m, dUZ.get(), m, static_cast<int>(m)}, {}});
@@ -167,38 +195,66 @@ class CudaFeatureSession final : public SelectionSession {
         kernels::fused_criterion(args, s);
       } else {
         kernels::criterion_tiles(dG_.get(), dC_.get(), P, static_cast<int>(T), M, dPrior_.get(), dOmega_.get(),
-                                 floor_, dJ_.get(), dGain_.get(), dJit_.get(), s);
+                                 floor_, J, gain, jitter, s);
       }
-      jittered += add_pair_scores(pairs_, q0, P, range().begin, dJ_.get(), dGain_.get(), dJit_.get(), s, out.J,
-                                  out.info_gain);
-      q0 = q1;
+      timings_.stop(s);
+      slot.mark_read();
     }
-    if (jittered > 0) spdlog::warn("amf cuda: {} candidate conditional Grams needed diagonal jitter", jittered);
-    ctx_.synchronize();
+    PassScores out = candidate_scores(pairs_, range().size(), dPairJ_.get(), dPairGain_.get(),
+                                      dPairJit_.get(), {dOrder_.get(), dOrderWeight_.get(), dSegments_.get()},
+                                      dCandJ_.get(), dCandGain_.get(), reduce_scratch_, s);
+    timings_.add_to_clock();
     return out;
   }
 
  private:
+  // Pairs of T steps one chunk may hold (kChunkBytes over a pair's device blocks: both slots'
+  // features, its Gram and the Gram temporaries, its columns of U against the m picks and their
+  // Gram temporaries, and on the materialised path its cross-covariance and temporaries), and
+  // one wave of the kernel that scores them.
+  ChunkLimit chunk_limit(std::int64_t T, std::int64_t m) const {
+    const double bytes = 8.0 * T * (3 * m + 3 * T + (fused_ ? 0 : 3 * M_) + 2 * width_);
+    const auto by_memory = std::clamp<std::int64_t>(static_cast<std::int64_t>(kChunkBytes / bytes), 1, 65535);
+    if (chunk_pairs_ > 0) return {std::min(by_memory, chunk_pairs_), 1};
+    const int sms = ctx_.multiprocessors();
+    const std::int64_t wave = fused_ ? std::int64_t(kernels::fused_blocks_per_sm(static_cast<int>(T))) * sms *
+                                           kernels::fused_pairs_per_block(static_cast<int>(T))
+                                     : std::int64_t(kernels::criterion_tile_blocks_per_sm()) * sms;
+    return {by_memory, std::max<std::int64_t>(wave, 1)};
+  }
+
   const FeatureCriterionProblem& p_;
   const CudaContext& ctx_;
+  const std::int64_t chunk_pairs_;  // BackendOptions::cuda_chunk_pairs
   const FeatureTargets targets_;
   const std::int64_t M_;
   DeviceFeatures Z_;
+  FeatureBlockLayout layout_;
   std::int64_t width_ = 0;
   DeviceBuffer<double> dOmega_, dPrior_;
+  DeviceBuffer<double> dPriorBase_;  // k(z, z) of the targets; dPrior_ is it under this batch's picks
   double floor_ = 1.0;
   bool fused_ = true;
-  std::vector<Pair> pairs_;
+  std::vector<CandidatePair> pairs_;
   std::vector<std::int64_t> picked_rows_;
-  DeviceBuffer<double> dG_, dC_, dJ_, dGain_, dJit_, dUX_;  // chunk buffers, reused
+  std::array<std::unique_ptr<FeatureStagingSlot>, 2> slots_{std::make_unique<FeatureStagingSlot>(ctx_, 0),
+                                                            std::make_unique<FeatureStagingSlot>(ctx_, 1)};
+  GramWorkspace workspace_;
+  DeviceBuffer<double> dG_, dC_, dUX_;  // chunk buffers, reused
+  // Per pair of the pass (length order), and the candidate-order segments of the weighted sums.
+  DeviceBuffer<double> dPairJ_, dPairGain_, dPairJit_, dOrderWeight_, dCandJ_, dCandGain_;
+  DeviceBuffer<std::int64_t> dOrder_, dSegments_;
+  DeviceBuffer<unsigned char> reduce_scratch_;
+  KernelTimings timings_;
 };
 
 }  // namespace
 
 std::unique_ptr<SelectionSession> open_feature_session_cuda(const FeatureCriterionProblem& p, CandidateRange range,
-                                                            const CudaContext& ctx, CudaCriterionPath path) {
+                                                            const CudaContext& ctx, CudaCriterionPath path,
+                                                            std::int64_t chunk_pairs) {
   ctx.make_current();  // before the session's members allocate device memory
-  return std::make_unique<CudaFeatureSession>(p, range, ctx, path);
+  return std::make_unique<CudaFeatureSession>(p, range, ctx, path, chunk_pairs);
 }
 
 }  // namespace detail

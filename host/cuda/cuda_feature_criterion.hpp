@@ -16,9 +16,10 @@
 namespace amf {
 namespace detail {
 
+// chunk_pairs as BackendOptions::cuda_chunk_pairs.
 std::unique_ptr<SelectionSession> open_feature_session_cuda(const FeatureCriterionProblem& problem,
                                                             CandidateRange range, const CudaContext& ctx,
-                                                            CudaCriterionPath path);
+                                                            CudaCriterionPath path, std::int64_t chunk_pairs);
 
 }  // namespace detail
 }  // namespace amf

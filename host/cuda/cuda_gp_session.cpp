@@ -3,7 +3,9 @@
 // targets under the current conditioning and every kept pair in memory-bounded chunks; per pick a
 // rank-T block extension of the conditioning factor on the device. Device buffers live in the
 // session: chunk buffers grow to the largest chunk once and are reused by every later chunk and
-// greedy step.
+// greedy step. Chunks hold pairs of one length in whole waves of the criterion kernel
+// (prep/pair_chunks.hpp); every pair's J, gain and jitter stay on the device until the pass's
+// per-candidate weighted sums (CUB), so chunks run back to back without a synchronisation.
 #include "cuda/cuda_gp_session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -15,9 +17,12 @@
 #include "prep/pool_data.hpp"
 #include "prep/target_occupancy.hpp"
 #include "cuda/device_linalg.hpp"
+#include "cuda/kernel_clock.hpp"
 #include "cuda/pair_scores.hpp"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
+#include "prep/pair_chunks.hpp"
+#include "prior_update.cuh"
 #include "tile_math.cuh"
 
 namespace amf {
@@ -29,7 +34,7 @@ constexpr double kChunkBytes = 1024.0 * 1024 * 1024;  // bound on each materiali
 class CudaGpSession final : public SelectionSession {
  public:
   CudaGpSession(const CriterionProblem& p, CandidateRange range, const CudaContext& ctx, CudaCriterionPath path,
-                PoolData pool, std::int64_t T_max);
+                PoolData pool, std::int64_t T_max, std::int64_t chunk_pairs);
 
   MatrixView<double> weights() const override { return MatrixView<double>(cand_w_.data(), cand_w_.rows(), cand_w_.cols()); }
   std::int64_t num_target_points() const override { return M_; }
@@ -42,10 +47,14 @@ class CudaGpSession final : public SelectionSession {
   // Importance weights (count x R) of tasks given as rows of `tasks` (count x dc, compact).
   RowMatrix weights_of(const std::vector<double>& tasks, std::int64_t count);
   void update_prior();
+  // Pairs of T steps a chunk may hold (kChunkBytes over its U_X columns, Gram and, on the
+  // materialised path, cross-covariance) and one wave of the kernel that scores them.
+  ChunkLimit chunk_limit(std::int64_t T) const;
 
   const CriterionProblem& p_;
   const CudaContext& ctx_;
   const CudaCriterionPath path_;
+  const std::int64_t chunk_pairs_;  // BackendOptions::cuda_chunk_pairs
   const PoolData pool_;
   const std::int64_t R_, n_;
   const int ds_, da_, dc_, dx_;
@@ -61,12 +70,17 @@ class CudaGpSession final : public SelectionSession {
   DeviceBuffer<double> dZ_, dOmega_, dUZ_, dPrior_;
   std::vector<CandidatePair> pairs_;
   // Chunk buffers, reused.
-  DeviceBuffer<double> dXp_, dUX_, dG_, dC_, dJ_, dGain_, dJit_;
+  DeviceBuffer<double> dXp_, dUX_, dG_, dC_;
+  // Per pair of the pass (length order), and the candidate-order segments of the weighted sums.
+  DeviceBuffer<double> dPairJ_, dPairGain_, dPairJit_, dOrderWeight_, dCandJ_, dCandGain_;
+  DeviceBuffer<std::int64_t> dOrder_, dSegments_;
+  DeviceBuffer<unsigned char> reduce_scratch_;
+  KernelTimings timings_;
 };
 
 CudaGpSession::CudaGpSession(const CriterionProblem& p, CandidateRange range, const CudaContext& ctx,
-                             CudaCriterionPath path, PoolData pool, std::int64_t T_max)
-    : SelectionSession(range), p_(p), ctx_(ctx), path_(path), pool_(std::move(pool)), R_(pool_.num_trajectories()),
+                             CudaCriterionPath path, PoolData pool, std::int64_t T_max, std::int64_t chunk_pairs)
+    : SelectionSession(range), p_(p), ctx_(ctx), path_(path), chunk_pairs_(chunk_pairs), pool_(std::move(pool)), R_(pool_.num_trajectories()),
       n_(pool_.X.rows()), ds_(pool_.state_dim), da_(pool_.action_dim), dc_(pool_.task_dim), dx_(ds_ + dc_),
       kp_{ds_, dc_, -0.5 / (p.kernel.state_lengthscale * p.kernel.state_lengthscale),
           -0.5 / (p.kernel.task_lengthscale * p.kernel.task_lengthscale), p.kernel.signal_variance},
@@ -118,10 +132,35 @@ CudaGpSession::CudaGpSession(const CriterionProblem& p, CandidateRange range, co
   upload(dOmega_, occ_.weight.data(), M_, s);
   pairs_ = kept_pairs(cand_w_.data(), N, R_, p.min_weight);
   for (CandidatePair& q : pairs_) q.candidate += range.begin;
-  // Equal lengths next to each other, so chunks are long.
-  std::stable_sort(pairs_.begin(), pairs_.end(), [&](const CandidatePair& a, const CandidatePair& b) {
-    return pool_.steps(a.trajectory) < pool_.steps(b.trajectory);
-  });
+  sort_pairs_by_length(pairs_, pool_.offsets.data());
+  const CandidateSegments seg = candidate_segments(pairs_, range.begin, N);
+  std::vector<double> w(seg.order.size());
+  for (std::size_t k = 0; k < w.size(); ++k) w[k] = pairs_[seg.order[k]].weight;
+  const std::size_t P = pairs_.size();
+  dOrder_ = DeviceBuffer<std::int64_t>(P);
+  dOrderWeight_ = DeviceBuffer<double>(P);
+  dSegments_ = DeviceBuffer<std::int64_t>(seg.segments.size());
+  upload(dOrder_, seg.order.data(), P, s);
+  upload(dOrderWeight_, w.data(), P, s);
+  upload(dSegments_, seg.segments.data(), seg.segments.size(), s);
+  dPairJ_ = DeviceBuffer<double>(P);
+  dPairGain_ = DeviceBuffer<double>(P);
+  dPairJit_ = DeviceBuffer<double>(P);
+  dCandJ_ = DeviceBuffer<double>(N);
+  dCandGain_ = DeviceBuffer<double>(N);
+  ctx_.synchronize();  // the host vectors above go out of scope
+}
+
+ChunkLimit CudaGpSession::chunk_limit(std::int64_t T) const {
+  const bool fused = path_ == CudaCriterionPath::Fused;
+  const double bytes = 8.0 * T * (nc_ + T + (fused ? 0 : M_) + dx_);
+  const auto by_memory = std::clamp<std::int64_t>(static_cast<std::int64_t>(kChunkBytes / bytes), 1, 65535);
+  if (chunk_pairs_ > 0) return {std::min(by_memory, chunk_pairs_), 1};
+  const int sms = ctx_.multiprocessors();
+  const std::int64_t wave = fused ? std::int64_t(kernels::fused_blocks_per_sm(static_cast<int>(T))) * sms *
+                                        kernels::fused_pairs_per_block(static_cast<int>(T))
+                                  : std::int64_t(kernels::criterion_tile_blocks_per_sm()) * sms;
+  return {by_memory, std::max<std::int64_t>(wave, 1)};
 }
 
 void CudaGpSession::loglik_sums(const double* dPoints, std::int64_t count, double* dSums) {
@@ -165,9 +204,7 @@ void CudaGpSession::update_prior() {
   kernels::rbf_gram(dXc_.get(), nc_, dZ_.get(), M_, kp_, dUZ_.get(), nc_, s);
   lower_solve(ctx_, dL_.get(), static_cast<int>(nc_), static_cast<int>(cap_), dUZ_.get(), M_);
   kernels::column_squared_norms(dUZ_.get(), nc_, M_, dPrior_.get(), s);
-  std::vector<double> prior = download(dPrior_.get(), M_, s);
-  for (double& v : prior) v = sf2_ - v;
-  upload(dPrior_, prior.data(), M_, s);
+  kernels::subtract_from(sf2_, dPrior_.get(), M_, s);
 }
 
 PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the same kernel*/) {
@@ -176,34 +213,32 @@ PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the s
   const std::int64_t nc = nc_, M = M_;
   const int dx = dx_;
   update_prior();
-  PassScores out;
-  out.J.assign(range().size(), 0.0);
-  out.info_gain.assign(range().size(), 0.0);
   const double floor = tile::variance_floor(sf2_);
-  std::int64_t jittered = 0;
   // Pairs in chunks: each holds U_X (nc x P T) and G (P T^2); the materialised path also
   // C (P T M). Pairs of different lengths run in separate chunks.
   const bool fused = path_ == CudaCriterionPath::Fused;
-  std::size_t q0 = 0;
-  while (q0 < pairs_.size()) {
-    const int T = static_cast<int>(pool_.steps(pairs_[q0].trajectory));
-    const std::int64_t limit = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(kChunkBytes / (8.0 * T * (nc + T + (fused ? 0 : M) + dx))), 1, 65535);
-    std::size_t q1 = q0;
-    while (q1 < pairs_.size() && static_cast<std::int64_t>(q1 - q0) < limit &&
-           pool_.steps(pairs_[q1].trajectory) == T)
-      ++q1;
-    const std::int64_t P = static_cast<std::int64_t>(q1 - q0);
+  const std::vector<PairChunk> chunks =
+      plan_pair_chunks(pairs_, pool_.offsets.data(), [&](std::int64_t T) { return chunk_limit(T); });
+  std::int64_t most_rows = 0, most_gram = 0;
+  for (const PairChunk& c : chunks) {
+    most_rows = std::max(most_rows, c.size() * c.steps);
+    most_gram = std::max(most_gram, c.size() * c.steps * c.steps);
+  }
+  // Sized before the first chunk: growing mid-pass would free buffers (a device synchronisation).
+  dXp_.grow_to(most_rows * dx);
+  dUX_.grow_to(nc * most_rows);
+  dG_.grow_to(most_gram);
+  if (!fused) dC_.grow_to(most_rows * M);
+  for (const PairChunk& chunk : chunks) {
+    const std::size_t q0 = chunk.begin;
+    const int T = static_cast<int>(chunk.steps);
+    const std::int64_t P = chunk.size();
+    double *J = dPairJ_.get() + q0, *gain = dPairGain_.get() + q0, *jitter = dPairJit_.get() + q0;
     RowMatrix Xp(P * T, dx);
     for (std::int64_t q = 0; q < P; ++q)
       relabel_trajectory(pool_, pairs_[q0 + q].trajectory, p_.candidates.row(pairs_[q0 + q].candidate), Xp, q * T);
-    dXp_.grow_to(P * T * dx);
-    dUX_.grow_to(nc * P * T);
-    dG_.grow_to(P * T * T);
-    if (!fused) dC_.grow_to(P * T * M);
-    dJ_.grow_to(P);
-    dGain_.grow_to(P);
-    dJit_.grow_to(P);
+    // Pageable, so the copy returns once the driver has staged it; on stream s it waits for the
+    // kernels of the previous chunk, which read dXp_.
     upload(dXp_, Xp.data(), P * T * dx, s);
     kernels::rbf_gram(dXc_.get(), nc, dXp_.get(), P * T, kp_, dUX_.get(), nc, s);
     lower_solve(ctx_, dL_.get(), static_cast<int>(nc), static_cast<int>(cap_), dUX_.get(), P * T);
@@ -216,27 +251,31 @@ PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the s
                                              static_cast<int>(P)));
     if (fused) {
       // C_q = k(X_q, Z) - U_q^T U_Z, produced tile by tile inside the kernel.
-      kernels::FusedCriterionArgs args = kernels::fused_args(dG_.get(), P, T, M, dPrior_.get(), dOmega_.get(), floor,
-                                                             dJ_.get(), dGain_.get(), dJit_.get());
+      kernels::FusedCriterionArgs args =
+          kernels::fused_args(dG_.get(), P, T, M, dPrior_.get(), dOmega_.get(), floor, J, gain, jitter);
       args.rbf = {true, dXp_.get(), dZ_.get(), ds_, dc_, kp_.neg_half_inv_ls2_state, kp_.neg_half_inv_ls2_task,
                   kp_.signal_variance};
       args.terms[0] = {kernels::StreamTermKind::Product, -1.0,
                        {dUX_.get(), nc * T, nc, dUZ_.get(), nc, static_cast<int>(nc)}, {}};
       args.num_terms = 1;
+      timings_.start(s);
       kernels::fused_criterion(args, s);
+      timings_.stop(s);
     } else {
       AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx_.blas(), CUBLAS_OP_T, CUBLAS_OP_N, T, static_cast<int>(M),
                                                static_cast<int>(nc), &minus_one, dUX_.get(), static_cast<int>(nc),
                                                nc * T, dUZ_.get(), static_cast<int>(nc), 0, &one, dC_.get(), T,
                                                T * M, static_cast<int>(P)));
-      kernels::criterion_tiles(dG_.get(), dC_.get(), P, T, M, dPrior_.get(), dOmega_.get(), floor, dJ_.get(),
-                               dGain_.get(), dJit_.get(), s);
+      timings_.start(s);
+      kernels::criterion_tiles(dG_.get(), dC_.get(), P, T, M, dPrior_.get(), dOmega_.get(), floor, J, gain, jitter,
+                               s);
+      timings_.stop(s);
     }
-    jittered += add_pair_scores(pairs_, q0, P, range().begin, dJ_.get(), dGain_.get(), dJit_.get(), s, out.J,
-                                out.info_gain);
-    q0 = q1;
   }
-  if (jittered > 0) spdlog::warn("amf cuda: {} candidate conditional Grams needed diagonal jitter", jittered);
+  PassScores out = candidate_scores(pairs_, range().size(), dPairJ_.get(), dPairGain_.get(), dPairJit_.get(),
+                                    {dOrder_.get(), dOrderWeight_.get(), dSegments_.get()}, dCandJ_.get(),
+                                    dCandGain_.get(), reduce_scratch_, s);
+  timings_.add_to_clock();
   return out;
 }
 
@@ -277,9 +316,9 @@ void CudaGpSession::condition_pick(std::int64_t candidate, std::int64_t trajecto
 
 std::unique_ptr<SelectionSession> open_gp_session_cuda(const CriterionProblem& p, CandidateRange range,
                                                        const CudaContext& ctx, CudaCriterionPath path,
-                                                       PoolData pool, std::int64_t T_max) {
+                                                       PoolData pool, std::int64_t T_max, std::int64_t chunk_pairs) {
   ctx.make_current();  // before the session's members allocate device memory
-  return std::make_unique<CudaGpSession>(p, range, ctx, path, std::move(pool), T_max);
+  return std::make_unique<CudaGpSession>(p, range, ctx, path, std::move(pool), T_max, chunk_pairs);
 }
 
 }  // namespace detail

@@ -10,10 +10,11 @@
 namespace amf {
 namespace detail {
 
-// `pool` is the problem's gathered pool; T_max its longest trajectory.
+// `pool` is the problem's gathered pool; T_max its longest trajectory; chunk_pairs as
+// BackendOptions::cuda_chunk_pairs.
 std::unique_ptr<SelectionSession> open_gp_session_cuda(const CriterionProblem& problem, CandidateRange range,
                                                        const CudaContext& ctx, CudaCriterionPath path,
-                                                       PoolData pool, std::int64_t T_max);
+                                                       PoolData pool, std::int64_t T_max, std::int64_t chunk_pairs);
 
 }  // namespace detail
 }  // namespace amf

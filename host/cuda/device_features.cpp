@@ -57,7 +57,7 @@ DeviceFeatures upload_features(const GatheredFeatures& g, cudaStream_t s) {
 }
 
 void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
-                          double* K) {
+                          double* K, GramWorkspace* workspace) {
   const std::int64_t count = blocks * a.count * b.count;
   if (count == 0) return;
   const DeviceFeatures &A = a.set, &B = b.set;
@@ -65,7 +65,13 @@ void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowB
   AMF_CUDA_TRY(cudaMemsetAsync(K, 0, count * sizeof(double), ctx.stream()));
   bool linear = false;
   for (const auto& t : A.terms) linear = linear || t.linear;
-  DeviceBuffer<double> S(linear ? count : 0), H(linear ? count : 0);
+  GramWorkspace local;
+  GramWorkspace& ws = workspace ? *workspace : local;
+  if (linear) {
+    ws.S.grow_to(count);
+    ws.H.grow_to(count);
+  }
+  double *S = ws.S.get(), *H = ws.H.get();
   for (std::size_t l = 0; l < A.terms.size(); ++l) {
     const DeviceFeatureTerm &x = A.terms[l], &y = B.terms[l];
     if (!x.linear) {  // a product: an embedding, or one of a LayerNorm's two
@@ -76,13 +82,83 @@ void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowB
     const int T = static_cast<int>(x.tokens), dout = x.right_width / T, din = x.left_width / T;
     for (int u = 0; u < T; ++u)
       for (int v = 0; v < T; ++v) {
-        factor_gemm(ctx, x.right.get(), y.right.get(), dout, x.right_width, u * dout, v * dout, a, b, blocks, 0.0,
-                    S.get());
-        factor_gemm(ctx, x.left.get(), y.left.get(), din, x.left_width, u * din, v * din, a, b, blocks, 0.0, H.get());
-        kernels::linear_layer_accumulate(K, S.get(), H.get(), count, x.bias, ctx.stream());
+        factor_gemm(ctx, x.right.get(), y.right.get(), dout, x.right_width, u * dout, v * dout, a, b, blocks, 0.0, S);
+        factor_gemm(ctx, x.left.get(), y.left.get(), din, x.left_width, u * din, v * din, a, b, blocks, 0.0, H);
+        kernels::linear_layer_accumulate(K, S, H, count, x.bias, ctx.stream());
       }
   }
 }
+
+FeatureStagingSlot::FeatureStagingSlot(const CudaContext& ctx, int slot)
+    : ctx_(ctx), host_(ctx.pinned_staging(slot)) {
+  // Never recorded yet: waiting on them returns at once.
+  AMF_CUDA_TRY(cudaEventCreateWithFlags(&copied_, cudaEventDisableTiming));
+  AMF_CUDA_TRY(cudaEventCreateWithFlags(&read_, cudaEventDisableTiming));
+}
+
+FeatureStagingSlot::~FeatureStagingSlot() {
+  // The pinned buffer outlives the session: no copy out of it may still be running.
+  if (copied_) cudaEventSynchronize(copied_);
+  if (copied_) cudaEventDestroy(copied_);
+  if (read_) cudaEventDestroy(read_);
+}
+
+void FeatureStagingSlot::reserve(const FeatureBlockLayout& layout, std::int64_t rows) {
+  if (layout != layout_) {
+    // The staged features carry each term's form (tokens, bias), so the Gram and the fused
+    // kernel's terms read them as they read uploaded ones (same_form with the targets').
+    AMF_CUDA_TRY(cudaEventSynchronize(read_));  // dropping buffers kernels may still read
+    layout_ = layout;
+    device_ = DeviceFeatures{};
+    for (const FeatureBlockTerm& t : layout.terms) {
+      DeviceFeatureTerm d;
+      d.linear = t.linear;
+      d.tokens = t.tokens;
+      d.bias = t.bias;
+      d.left_width = t.left_width;
+      d.right_width = t.right_width;
+      device_.terms.push_back(std::move(d));
+    }
+    capacity_ = 0;
+  }
+  if (rows <= capacity_) return;
+  AMF_CUDA_TRY(cudaEventSynchronize(read_));  // growing frees buffers kernels may still read
+  host_.grow_to(static_cast<std::size_t>(rows * layout.doubles_per_row()));
+  for (DeviceFeatureTerm& t : device_.terms) {
+    t.left.grow_to(static_cast<std::size_t>(rows * t.left_width));
+    t.right.grow_to(static_cast<std::size_t>(rows * t.right_width));
+  }
+  capacity_ = rows;
+}
+
+const DeviceFeatures& FeatureStagingSlot::stage(const FeatureSet& set, const std::vector<std::int64_t>& rows,
+                                                int threads, const char* what) {
+  const auto count = static_cast<std::int64_t>(rows.size());
+  if (count > capacity_) throw Error("FeatureStagingSlot: " + std::to_string(count) + " rows staged, " +
+                                     std::to_string(capacity_) + " reserved");
+  // gather_features_into lays rows out by the set's own terms; any other form would overrun the
+  // pinned buffer or mislabel the device terms.
+  if (feature_block_layout(set) != layout_)
+    throw Error("FeatureStagingSlot: the set's terms differ from the reserved layout");
+  AMF_CUDA_TRY(cudaEventSynchronize(copied_));  // the pinned buffer's previous copy has ended
+  gather_features_into(set, rows.data(), count, host_.get(), threads, what);
+  const cudaStream_t copy = ctx_.copy_stream();
+  AMF_CUDA_TRY(cudaStreamWaitEvent(copy, read_, 0));  // the kernels reading the device buffers have ended
+  for (std::size_t b = 0; b < layout_.blocks(); ++b) {
+    const int width = layout_.block_width(b);
+    DeviceBuffer<double>& to = b % 2 == 0 ? device_.terms[b / 2].left : device_.terms[b / 2].right;
+    if (width > 0 && count > 0)
+      AMF_CUDA_TRY(cudaMemcpyAsync(to.get(), host_.get() + layout_.block_offset(b, count),
+                                   static_cast<std::size_t>(count * width) * sizeof(double), cudaMemcpyHostToDevice,
+                                   copy));
+  }
+  AMF_CUDA_TRY(cudaEventRecord(copied_, copy));
+  AMF_CUDA_TRY(cudaStreamWaitEvent(ctx_.stream(), copied_, 0));
+  device_.rows = count;
+  return device_;
+}
+
+void FeatureStagingSlot::mark_read() { AMF_CUDA_TRY(cudaEventRecord(read_, ctx_.stream())); }
 
 std::vector<kernels::StreamTerm> fused_stream_terms(const DeviceFeatures& X, std::int64_t T,
                                                     const DeviceFeatures& Z) {

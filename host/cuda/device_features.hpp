@@ -8,6 +8,7 @@
 #include "cuda/cuda_context.hpp"
 #include "fused_criterion.cuh"
 #include "gp/feature_gram.hpp"
+#include "gp/feature_staging.hpp"
 
 namespace amf {
 namespace detail {
@@ -36,13 +37,51 @@ struct RowBlocks {
   std::int64_t first, stride, count;
 };
 
+// The two temporary blocks of batched_feature_gram, kept by a session so that a chunk allocates
+// (and cudaFree synchronises) nothing.
+struct GramWorkspace {
+  DeviceBuffer<double> S, H;
+};
+
 // For q < blocks: K + q * a.count * b.count <- k(a's rows of block q, b's rows of block q), each
 // a column-major a.count x b.count block. A product term is one batched GEMM; a Linear layer's
 // two GEMMs meet in the Hadamard epilogue s (h + bias) (kernels/feature_kernels.cu), through two
 // temporary blocks of the same size, once per token pair on a token sequence (the temporaries
-// stay the size of K whatever the token count).
+// stay the size of K whatever the token count; in `workspace` when given, else allocated for the
+// call).
 void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
-                          double* K);
+                          double* K, GramWorkspace* workspace = nullptr);
+
+// One of a session's two staging slots (double buffering): a chunk's candidate feature rows are
+// gathered on the host into the context's pinned slot, copied on the copy stream into device
+// buffers sized once for the largest chunk, and read by kernels on the compute stream. Events
+// order the reuse: the host gathers into the pinned buffer only after its previous copy ended,
+// and the copy overwrites the device buffers only after the kernels that read them ended, so
+// chunk k's gather and copy overlap chunk k - 1's kernels.
+class FeatureStagingSlot {
+ public:
+  FeatureStagingSlot(const CudaContext& ctx, int slot);
+  ~FeatureStagingSlot();
+  FeatureStagingSlot(const FeatureStagingSlot&) = delete;
+  FeatureStagingSlot& operator=(const FeatureStagingSlot&) = delete;
+
+  // Buffers for up to `rows` rows of features laid out as `layout`.
+  void reserve(const FeatureBlockLayout& layout, std::int64_t rows);
+  // Rows `rows` of `set` onto the device; the compute stream waits for them. The result stays
+  // valid until the next stage() on this slot.
+  const DeviceFeatures& stage(const FeatureSet& set, const std::vector<std::int64_t>& rows, int threads,
+                              const char* what);
+  // After the chunk's kernels are queued on the compute stream.
+  void mark_read();
+
+ private:
+  const CudaContext& ctx_;
+  PinnedBuffer<double>& host_;
+  FeatureBlockLayout layout_;
+  std::int64_t capacity_ = 0;
+  DeviceFeatures device_;
+  cudaEvent_t copied_ = nullptr, read_ = nullptr;
+};
 
 // The cross-covariance terms of the fused kernel for candidate pairs of T consecutive rows of
 // `candidates` against every row of `targets` (core/fused_terms.hpp).

@@ -1,17 +1,28 @@
 #pragma once
-// What both CUDA criteria do with a chunk of scored (candidate, pool trajectory) pairs: bring
-// J, gain and the jitter each pair's factor needed back from the device, add w J and w gain to the
-// pair's candidate, and fail with the candidate's name when a Gram could not be factorised.
+// What the CUDA criteria do with scored (candidate, pool trajectory) pairs: add w J and w gain to
+// each pair's candidate, and fail with the candidate's name when a Gram could not be factorised.
+// candidate_scores does it on the device once per pass (CUB/Thrust, kernels/pair_reductions.cuh);
+// add_pair_scores on the host per chunk.
+#include <spdlog/spdlog.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "amf/criterion.hpp"
 #include "amf/error.hpp"
+#include "amf/session.hpp"
 #include "cuda/device_linalg.hpp"
+#include "pair_reductions.cuh"
 
 namespace amf {
 namespace detail {
+
+inline NumericalError not_positive_definite(const CandidatePair& pr) {
+  return NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.candidate) +
+                        " with pool trajectory " + std::to_string(pr.trajectory) +
+                        " is not positive definite even with jitter (NaN in the inputs?)");
+}
 
 // Pairs [q0, q0 + P) of `pairs`; J and gain are indexed from candidate `first` (a session's
 // range). Returns how many pairs needed diagonal jitter.
@@ -22,15 +33,39 @@ inline std::int64_t add_pair_scores(const std::vector<CandidatePair>& pairs, std
   std::int64_t jittered = 0;
   for (std::int64_t q = 0; q < P; ++q) {
     const CandidatePair& pr = pairs[q0 + q];
-    if (hJit[q] < 0)
-      throw NumericalError("CUDA backend: the conditional Gram of candidate " + std::to_string(pr.candidate) +
-                           " with pool trajectory " + std::to_string(pr.trajectory) +
-                           " is not positive definite even with jitter (NaN in the inputs?)");
+    if (hJit[q] < 0) throw not_positive_definite(pr);
     jittered += hJit[q] > 0;
     J[pr.candidate - first] += pr.weight * hJ[q];
     gain[pr.candidate - first] += pr.weight * hGain[q];
   }
   return jittered;
+}
+
+// The candidate-order segments of a pass's pairs on the device (prep/pair_chunks.hpp:
+// candidate_segments; weight[k] is the weight of pair order[k]).
+struct DeviceCandidateOrder {
+  const std::int64_t* order;
+  const double* weight;
+  const std::int64_t* segments;
+};
+
+// A pass's per-candidate J and gain from every pair's scores (dJ, dGain, dJitter: one entry per
+// pair of `pairs`, on the device), for the `count` candidates of the segments. Synchronises once.
+inline PassScores candidate_scores(const std::vector<CandidatePair>& pairs, std::int64_t count,
+                                   const double* dJ, const double* dGain, const double* dJitter,
+                                   const DeviceCandidateOrder& o, double* dCandJ, double* dCandGain,
+                                   DeviceBuffer<unsigned char>& scratch, cudaStream_t s) {
+  kernels::weighted_segment_sums(dJ, o.order, o.weight, o.segments, count, dCandJ, scratch, s);
+  kernels::weighted_segment_sums(dGain, o.order, o.weight, o.segments, count, dCandGain, scratch, s);
+  const kernels::JitterOutcome jitter =
+      kernels::jitter_outcome(dJitter, static_cast<std::int64_t>(pairs.size()), s);
+  if (jitter.first_failed >= 0) throw not_positive_definite(pairs[jitter.first_failed]);
+  if (jitter.jittered > 0)
+    spdlog::warn("amf cuda: {} candidate conditional Grams needed diagonal jitter", jitter.jittered);
+  PassScores out;
+  out.J = download(dCandJ, count, s);
+  out.info_gain = download(dCandGain, count, s);
+  return out;
 }
 
 }  // namespace detail

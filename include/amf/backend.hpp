@@ -52,6 +52,10 @@ struct BackendOptions {
   // Negative (default): a quarter of the physical memory; 0: recompute every step. The log says
   // which the session chose and how much it keeps.
   std::int64_t session_cache_bytes = -1;
+  // Most (candidate, trajectory) pairs one CUDA chunk holds. 0 (default): as many whole waves of
+  // the criterion kernel as the chunk memory bound allows. A few pairs run many chunks through
+  // the copy/compute pipeline, as the device tests do.
+  std::int64_t cuda_chunk_pairs = 0;
 };
 
 // Auto picks CUDA when it was built and a device is present, otherwise the CPU backend and one
