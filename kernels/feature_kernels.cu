@@ -15,10 +15,10 @@ unsigned blocks_for(std::int64_t work) {
   return static_cast<unsigned>(blocks < 65535 ? blocks : 65535);  // grid-stride loops cover the rest
 }
 
-__global__ void linear_layer_kernel(double* K, const double* S, const double* H, std::int64_t count) {
+__global__ void linear_layer_kernel(double* K, const double* S, const double* H, std::int64_t count, double bias) {
   for (std::int64_t e = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; e < count;
        e += std::int64_t(gridDim.x) * blockDim.x)
-    K[e] += tile::linear_layer_term(S[e], H[e]);
+    K[e] += tile::linear_layer_term(S[e], H[e], bias);
 }
 
 __global__ void block_diagonal_kernel(double* G, std::int64_t P, int T, double value) {
@@ -31,9 +31,10 @@ __global__ void block_diagonal_kernel(double* G, std::int64_t P, int T, double v
 
 }  // namespace
 
-void linear_layer_accumulate(double* K, const double* S, const double* H, std::int64_t count, cudaStream_t stream) {
+void linear_layer_accumulate(double* K, const double* S, const double* H, std::int64_t count, double bias,
+                             cudaStream_t stream) {
   if (count == 0) return;
-  linear_layer_kernel<<<blocks_for(count), kThreads, 0, stream>>>(K, S, H, count);
+  linear_layer_kernel<<<blocks_for(count), kThreads, 0, stream>>>(K, S, H, count, bias);
   AMF_CUDA_TRY(cudaGetLastError());
 }
 

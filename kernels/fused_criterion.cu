@@ -26,6 +26,10 @@ void fused_criterion(const FusedCriterionArgs& args, cudaStream_t stream) {
   if (args.num_terms < 0 || args.num_terms > kMaxStreamTerms)
     throw Error("fused_criterion: " + std::to_string(args.num_terms) + " cross-covariance terms (at most " +
                 std::to_string(kMaxStreamTerms) + ")");
+  for (int t = 0; t < args.num_terms; ++t)
+    if (args.terms[t].tokens < 1 || (args.terms[t].kind == StreamTermKind::Product && args.terms[t].tokens != 1))
+      throw Error("fused_criterion: term " + std::to_string(t) + " has " + std::to_string(args.terms[t].tokens) +
+                  " tokens (a Linear layer 1 or more, a product 1)");
   if (args.P == 0) return;
   const std::int64_t blocks = (args.P + fused_pairs_per_block(args.T) - 1) / fused_pairs_per_block(args.T);
   const std::size_t bytes = static_cast<std::size_t>(fused_shared_doubles(args.T)) * sizeof(double);

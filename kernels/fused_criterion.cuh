@@ -7,8 +7,9 @@
 // noise on the diagonal) into shared memory (block_cholesky.cuh), then the targets stream past
 // in tiles of kTargetTile: the tile's cross-covariance C(x_a, z) is produced in shared memory
 // from the inputs (any number of factor products, each a GEMM over the feature width on the FP64
-// tensor cores, fed by the cp.async pipeline of fused_staging.cuh, plus an RBF kernel evaluated
-// in place), every column is solved against its pair's factor by the whole block
+// tensor cores, fed by the cp.async pipeline of fused_staging.cuh: two per Linear layer, two per
+// token pair of a Linear layer on token sequences; plus an RBF kernel evaluated in place), every
+// column is solved against its pair's factor by the whole block
 // (block_forward_solve.cuh), and omega_z log v(z | X) and the information gain are accumulated.
 // The pairs x T x M cross-covariance never reaches global memory. Tile sizes and the
 // shared-memory layout: fused_tiling.cuh.
@@ -59,18 +60,19 @@ AMF_HD void park(const WarpTile& t, double* c_tile, BlockThread th) {
   }
 }
 
-// c += coef * s for a Product term (s: acc), c += coef * s o (h + 1) for a LinearLayer term
-// (s: parked, h: acc; tile::linear_layer_term).
+// c += coef * s for a Product term (s: acc), c += coef * s o (h + bias) for a LinearLayer term
+// or one token pair of it (s: parked, h: acc; tile::linear_layer_term).
 AMF_HD void add_term(WarpTile& c, const WarpTile& acc, const StreamTerm& term, double* c_tile, BlockThread th) {
   const bool linear = term.kind == StreamTermKind::LinearLayer;
+  const double bias = term.bias;
   AMF_UNROLL
   for (int i = 0; i < kRowFrags; ++i) {
     AMF_UNROLL
     for (int j = 0; j < kColFrags; ++j) {
       AMF_UNROLL
       for (int e = 0; e < 2; ++e) {
-        const double v = linear ? tile::linear_layer_term(parked(c_tile, (i * kColFrags + j) * 2 + e, th), acc[i][j][e])
-                                : acc[i][j][e];
+        const double s = linear ? parked(c_tile, (i * kColFrags + j) * 2 + e, th) : 0.0;
+        const double v = linear ? tile::linear_layer_term(s, acc[i][j][e], bias) : acc[i][j][e];
         c[i][j][e] += term.coef * v;
       }
     }
@@ -134,18 +136,23 @@ AMF_HD void fused_criterion_block(const FusedCriterionArgs& a, std::int64_t bloc
     zero(c);
     for (int t = 0; t < a.num_terms; ++t) {
       const StreamTerm& term = a.terms[t];
-      const int factors = term.kind == StreamTermKind::LinearLayer ? 2 : 1;
-      for (int f = 0; f < factors; ++f) {
-        const int width = f == 0 ? term.first.width : term.second.width;
-        zero(acc);
-        int k0 = 0;
-        do {
-          pipeline_step(a, next, chunk, q0, staging, stages, acc, th);
-          k0 += kDepthChunk;
-        } while (k0 < width);
-        if (f + 1 < factors) park(acc, C, th);
+      const bool linear = term.kind == StreamTermKind::LinearLayer;
+      const int factors = linear ? 2 : 1;
+      // A LinearLayer term on S tokens: S^2 token pairs, in the cursor's order (advance()).
+      const int token_pairs = linear ? term.tokens * term.tokens : 1;
+      for (int p = 0; p < token_pairs; ++p) {
+        for (int f = 0; f < factors; ++f) {
+          const int width = f == 0 ? term.first.width : term.second.width;
+          zero(acc);
+          int k0 = 0;
+          do {
+            pipeline_step(a, next, chunk, q0, staging, stages, acc, th);
+            k0 += kDepthChunk;
+          } while (k0 < width);
+          if (f + 1 < factors) park(acc, C, th);
+        }
+        add_term(c, acc, term, C, th);
       }
-      add_term(c, acc, term, C, th);
     }
     block_sync();  // every thread is done with its parked slots before the tile overwrites them
     AMF_UNROLL

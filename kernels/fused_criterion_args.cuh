@@ -19,15 +19,20 @@ struct StreamFactor {
   int width = 0;
 };
 
-// Product: C += coef * first. LinearLayer: C += coef * first o (second + 1), the loss-gradient
-// term of one Linear layer (first: back-propagated signals, second: layer inputs;
-// tile::linear_layer_term).
+// Product: C += coef * first. LinearLayer: C += coef * first o (second + bias), the
+// loss-gradient term of one Linear layer (first: back-propagated signals, second: layer inputs;
+// tile::linear_layer_term; bias 1, or 0 for a layer without one). On a sequence of `tokens`
+// tokens the factors' width is one token's and token u of a row starts u * width further: the
+// term is summed over all token pairs (u of the candidate row, v of the target), each pair two
+// more factor products. A Product term has tokens = 1.
 enum class StreamTermKind : int { Product = 0, LinearLayer = 1 };
 
 struct StreamTerm {
   StreamTermKind kind = StreamTermKind::Product;
   double coef = 1.0;
   StreamFactor first, second;
+  int tokens = 1;
+  double bias = 1.0;
 };
 
 // C += k_rbf(x_a, z) with x_a = points + (q T + a) * dim, z = targets + z * dim.

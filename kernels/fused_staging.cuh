@@ -2,9 +2,10 @@
 // The fused criterion kernel's copy pipeline (fused_criterion.cuh): the factor products of every
 // target tile are cut into chunks of kDepthChunk feature columns, and each chunk's candidate and
 // target rows are copied into one of two staging buffers with cp.async (async_copy.cuh) while
-// the warps multiply the previous chunk. The chunks form one sequence over (tile, term, factor,
-// column offset); a ChunkCursor walks it one step ahead of the multiplications, across factor,
-// term and tile boundaries, so the next tile's first rows are in flight during this tile's solve.
+// the warps multiply the previous chunk. The chunks form one sequence over (tile, term, token
+// pair, factor, column offset); a ChunkCursor walks it one step ahead of the multiplications,
+// across factor, token-pair, term and tile boundaries, so the next tile's first rows are in
+// flight during this tile's solve.
 //
 // Each thread copies the same two rows of each operand in every chunk (rows t / 8 and t / 8 + 32,
 // columns 2 (t % 8) and the next), so the row divisions by T happen once per block
@@ -20,28 +21,37 @@
 namespace amf {
 namespace kernels {
 
-// Position of a chunk in the block's sequence: target tile z0, term, factor (0: first, 1:
-// second of a LinearLayer term) and feature column offset k0.
+// Position of a chunk in the block's sequence: target tile z0, term, token pair (u of the
+// candidate rows, v of the targets; 0, 0 but for a LinearLayer term on tokens), factor (0:
+// first, 1: second of a LinearLayer term) and feature column offset k0 (within the token).
 struct ChunkCursor {
   std::int64_t z0 = 0;
-  int term = 0, factor = 0, k0 = 0;
+  int term = 0, u = 0, v = 0, factor = 0, k0 = 0;
 };
 
 AMF_HD const StreamFactor& cursor_factor(const FusedCriterionArgs& a, const ChunkCursor& c) {
   return c.factor == 0 ? a.terms[c.term].first : a.terms[c.term].second;
 }
 
-// Moves to the next chunk: a factor of width w has max(1, ceil(w / kDepthChunk)) chunks.
+// Moves to the next chunk: a factor of width w has max(1, ceil(w / kDepthChunk)) chunks, a
+// LinearLayer term both factors for each of its tokens^2 token pairs (v fastest). Counters only:
+// no division.
 AMF_HD void advance(ChunkCursor& c, const FusedCriterionArgs& a) {
   const StreamTerm& term = a.terms[c.term];
   c.k0 += kDepthChunk;
   if (c.k0 < cursor_factor(a, c).width) return;
   c.k0 = 0;
-  if (c.factor == 0 && term.kind == StreamTermKind::LinearLayer) {
-    c.factor = 1;
-    return;
+  if (term.kind == StreamTermKind::LinearLayer) {
+    if (c.factor == 0) {
+      c.factor = 1;
+      return;
+    }
+    c.factor = 0;
+    if (++c.v < term.tokens) return;
+    c.v = 0;
+    if (++c.u < term.tokens) return;
+    c.u = 0;
   }
-  c.factor = 0;
   if (++c.term < a.num_terms) return;
   c.term = 0;
   c.z0 += kTargetTile;
@@ -87,21 +97,25 @@ AMF_HD void copy_piece(double* dst, const double* row_start, int k, int width, b
 }
 
 // Issues this thread's copies of chunk c into `stage` (candidate rows, then target rows): the
-// candidate rows of pairs q0.. (zeros past the block's rows), the targets z0.. (zeros past M).
+// candidate rows of pairs q0.. (zeros past the block's rows), the targets z0.. (zeros past M);
+// token u of the candidate rows, token v of the targets. Token offsets are multiples of the
+// width, so a factor with 16-byte rows keeps them for every token.
 AMF_HD void stage_chunk(const FusedCriterionArgs& a, const ChunkCursor& c, std::int64_t q0, const StagingRows& s,
                         double* stage) {
   const StreamFactor& f = cursor_factor(a, c);
   const bool sixteen = sixteen_byte_rows(f);
   const int k = c.k0 + s.col;
+  const double* candidates = f.candidates + c.u * f.width;
+  const double* targets = f.targets + c.v * f.width;
   AMF_UNROLL
   for (int i = 0; i < 2; ++i) {
     const int r = s.row + 32 * i;
     const double* cand =
-        s.valid[i] ? f.candidates + (q0 + s.pair[i]) * f.pair_stride + std::int64_t(s.step[i]) * f.candidate_ld
-                   : f.candidates;
+        s.valid[i] ? candidates + (q0 + s.pair[i]) * f.pair_stride + std::int64_t(s.step[i]) * f.candidate_ld
+                   : candidates;
     copy_piece(stage + r * kStageLd + s.col, cand, k, f.width, s.valid[i], sixteen);
     const std::int64_t z = c.z0 + r;
-    const double* targ = z < a.M ? f.targets + z * f.target_ld : f.targets;
+    const double* targ = z < a.M ? targets + z * f.target_ld : targets;
     copy_piece(stage + (kFusedRows + r) * kStageLd + s.col, targ, k, f.width, z < a.M, sixteen);
   }
 }

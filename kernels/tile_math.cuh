@@ -36,10 +36,11 @@ AMF_HD T rbf_state_task(const T* x, const T* y, int state_dim, int task_dim,
 
 // The Gram term of one Linear layer of the loss-gradient kernel, from the signal product
 // s = delta . delta' and the input product h = h_in . h_in': the weight gradients give s h and
-// the bias gradients s, so k += s (h + 1). The CPU Gram and the CUDA epilogue both use it.
+// the bias gradients s, so k += s (h + 1) (bias = 0 for a layer without one; on token sequences
+// once per token pair). The CPU Gram and the CUDA epilogue both use it.
 template <typename T>
-AMF_HD T linear_layer_term(T signal_product, T input_product) {
-  return signal_product * (input_product + T(1));
+AMF_HD T linear_layer_term(T signal_product, T input_product, T bias = T(1)) {
+  return signal_product * (input_product + bias);
 }
 
 // In-place lower Cholesky of the n x n matrix A (row-major, leading dimension lda); only the

@@ -1,8 +1,10 @@
 #pragma once
 // A random feature (AMF-NN) criterion problem that owns its arrays: R trajectories of T steps,
-// N candidates, K targets, and loss-gradient features of an MLP-like stack (Linear 5->H,
-// LayerNorm H, Linear H->3; H = hidden, default 8) in the factorised form, or explicit
-// 12-dimensional embeddings.
+// N candidates, K targets, and loss-gradient features in one of three forms (FeatureForm):
+// explicit 12-dimensional embeddings; the factorised form of an MLP-like stack (Linear 5->H,
+// LayerNorm H, Linear H->3; H = hidden, default 8); or every term kind at once, as a
+// transformer's features come: an explicit part (4 columns) next to a Linear 5->H on 3 tokens,
+// a LayerNorm H, a Linear H->3 without bias on 2 tokens and a Linear 3->2 without bias.
 #include <Eigen/Dense>
 #include <random>
 #include <vector>
@@ -11,11 +13,20 @@
 
 namespace amf_test {
 
+enum class FeatureForm { Embedding, Factorised, Tokens };
+
+inline const char* form_name(FeatureForm f) {
+  return f == FeatureForm::Embedding ? "embedding" : f == FeatureForm::Factorised ? "factorised" : "tokens";
+}
+
 class OwnedFeatureProblem {
  public:
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   OwnedFeatureProblem(int R, int T, int N, int K, bool factorised, unsigned seed = 7, int hidden = 8)
+      : OwnedFeatureProblem(R, T, N, K, factorised ? FeatureForm::Factorised : FeatureForm::Embedding, seed, hidden) {}
+
+  OwnedFeatureProblem(int R, int T, int N, int K, FeatureForm form, unsigned seed = 7, int hidden = 8)
       : rng_(seed), hidden_(hidden) {
     const int n = R * T;
     for (int i = 0; i <= R; ++i) offsets_.push_back(static_cast<std::int64_t>(i) * T);
@@ -28,8 +39,8 @@ class OwnedFeatureProblem {
     problem.target_logp = view(targ_logp_);
     problem.own_logp = amf::VectorView<double>(own_.data(), n);
     problem.target_probs = amf::VectorView<double>(probs_);
-    problem.candidate_features = features(N * n, factorised);
-    problem.target_features = features(K * n, factorised);
+    problem.candidate_features = features(N * n, form);
+    problem.target_features = features(K * n, form);
     problem.noise_variance = 0.5;
     problem.clip = {-6.0, 6.0};
     problem.min_weight = 1e-6;
@@ -45,22 +56,41 @@ class OwnedFeatureProblem {
     return m;
   }
   amf::MatrixView<double> view(const Mat& m) { return {m.data(), m.rows(), m.cols()}; }
-  amf::FeatureSet features(int rows, bool factorised) {
+  amf::FeatureSet features(int rows, FeatureForm form) {
     amf::FeatureSet f;
-    if (!factorised) {
+    if (form == FeatureForm::Embedding) {
       keep_.push_back(random(rows, 12, 0.5));
       f.embedding = view(keep_.back());
       return f;
     }
     using Kind = amf::FactorisedLayer::Kind;
-    const int widths[3][2] = {{5, hidden_}, {hidden_, hidden_}, {hidden_, 3}};
-    const Kind kinds[3] = {Kind::Linear, Kind::LayerNorm, Kind::Linear};
-    for (int l = 0; l < 3; ++l) {
+    struct Layer {
+      Kind kind;
+      int in, out, tokens;
+      bool bias;
+    };
+    const int H = hidden_;
+    const std::vector<Layer> layers =
+        form == FeatureForm::Factorised
+            ? std::vector<Layer>{{Kind::Linear, 5, H, 1, true}, {Kind::LayerNorm, H, H, 1, true}, {Kind::Linear, H, 3, 1, true}}
+            : std::vector<Layer>{{Kind::Linear, 5, H, 3, true}, {Kind::LayerNorm, H, H, 1, true},
+                                 {Kind::Linear, H, 3, 2, false}, {Kind::Linear, 3, 2, 1, false}};
+    if (form == FeatureForm::Tokens) {
+      keep_.push_back(random(rows, 4, 0.5));
+      f.embedding = view(keep_.back());
+    }
+    for (const Layer& l : layers) {
       // Views point at each matrix's heap data, which moving the matrix inside keep_ preserves.
-      keep_.push_back(random(rows, widths[l][0], 0.5));
+      // Token layers get smaller entries so that their kernel terms (summed over token pairs)
+      // stay of the size of the others.
+      const double scale = 0.5 / l.tokens;
+      keep_.push_back(random(rows, l.in * l.tokens, scale));
       const amf::MatrixView<double> inputs = view(keep_.back());
-      keep_.push_back(random(rows, widths[l][1], 0.5));
-      f.layers.push_back({kinds[l], inputs, view(keep_.back())});
+      keep_.push_back(random(rows, l.out * l.tokens, scale));
+      amf::FactorisedLayer layer{l.kind, inputs, view(keep_.back())};
+      layer.tokens = l.tokens;
+      layer.bias = l.bias;
+      f.layers.push_back(layer);
     }
     return f;
   }

@@ -223,7 +223,7 @@ TEST(FeatureCriterion, BadInputIsNamed) {
   expect([](Problem& q) { q.p.own_logp.size = 3; }, "own_logp has 3 entries");
   expect([](Problem& q) { q.p.candidate_features.embedding.rows = 7; }, "candidate_features has 7 points");
   expect([](Problem& q) { q.targ_emb(0, 0) = INFINITY; }, "target_features.embedding[0][0] is not finite");
-  expect([](Problem& q) { q.p.target_features.layers.push_back({}); }, "exactly one form");
+  expect([](Problem& q) { q.p.target_features.layers.push_back({}); }, "layers[0].inputs has 0 rows");
   expect([](Problem& q) { q.probs = {0.9, 0.3, 0.2}; }, "target_probs sum");
   expect([](Problem& q) { q.p.batch_size = 0; }, "batch_size");
 }

@@ -57,10 +57,14 @@ void expect_schedule_independent(FusedCriterionArgs args, const std::vector<doub
 }
 
 // Points carrying every kind of input the kernel streams: RBF coordinates (2 state + 1 task),
-// a small Linear layer, a LayerNorm layer (two products) and a Linear layer wider than one
-// staging chunk (kDepthChunk = 16), so the chunk loop and its ragged last chunk both run.
+// a small Linear layer, a LayerNorm layer (two products), a Linear layer wider than one staging
+// chunk (kDepthChunk = 16), so the chunk loop and its ragged last chunk both run, and a Linear
+// layer without bias on kTokens tokens (signals 18 wide per token: 16-byte copies at every token
+// offset; inputs 5: 8-byte copies), whose term sums over token pairs.
+constexpr int kTokens = 2, kTokenSignals = 18, kTokenInputs = 5;
+
 struct Points {
-  RowMatrix x, sig0, in0, ln_left, ln_right, sig2, in2;
+  RowMatrix x, sig0, in0, ln_left, ln_right, sig2, in2, sig3, in3;
   Points(std::int64_t n, std::mt19937& rng) {
     std::normal_distribution<double> g;
     auto fill = [&](RowMatrix& m, int cols, double scale) {
@@ -74,6 +78,8 @@ struct Points {
     fill(ln_right, 3, 0.4);
     fill(sig2, 40, 0.2);
     fill(in2, 33, 0.2);
+    fill(sig3, kTokens * kTokenSignals, 0.15);
+    fill(in3, kTokens * kTokenInputs, 0.3);
   }
 };
 
@@ -92,6 +98,13 @@ Matrix kernel(const Points& a, const Points& b, const KernelParams& kp) {
       k += a.sig0.row(i).dot(b.sig0.row(j)) * (a.in0.row(i).dot(b.in0.row(j)) + 1.0);
       k += a.ln_left.row(i).dot(b.ln_left.row(j)) + a.ln_right.row(i).dot(b.ln_right.row(j));
       k += a.sig2.row(i).dot(b.sig2.row(j)) * (a.in2.row(i).dot(b.in2.row(j)) + 1.0);
+      for (int s = 0; s < kTokens; ++s)  // token s of a_i, token t of b_j; no bias: + 0
+        for (int t = 0; t < kTokens; ++t) {
+          const auto delta = a.sig3.row(i).segment(s * kTokenSignals, kTokenSignals);
+          const auto h = a.in3.row(i).segment(s * kTokenInputs, kTokenInputs);
+          k += delta.dot(b.sig3.row(j).segment(t * kTokenSignals, kTokenSignals)) *
+               h.dot(b.in3.row(j).segment(t * kTokenInputs, kTokenInputs));
+        }
       K(i, j) = k;
     }
   return K;
@@ -144,14 +157,19 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
   FusedCriterionArgs args = amf::kernels::fused_args(G.data(), P, T, M, prior.data(), omega.data(), floor, J.data(),
                                                      gain.data(), jitter.data());
   args.rbf = {true, cand.x.data(), targets.x.data(), 2, 1, kp.nh_state, kp.nh_task, kp.sf2};
-  auto factor = [&](const RowMatrix& c, const RowMatrix& z) {
-    return amf::kernels::StreamFactor{c.data(), T * c.cols(), c.cols(), z.data(), z.cols(), static_cast<int>(c.cols())};
+  auto factor = [&](const RowMatrix& c, const RowMatrix& z, int tokens = 1) {
+    return amf::kernels::StreamFactor{c.data(), T * c.cols(), c.cols(), z.data(), z.cols(),
+                                      static_cast<int>(c.cols() / tokens)};
   };
   args.terms[0] = {StreamTermKind::LinearLayer, 1.0, factor(cand.sig0, targets.sig0), factor(cand.in0, targets.in0)};
   args.terms[1] = {StreamTermKind::Product, 1.0, factor(cand.ln_left, targets.ln_left), {}};
   args.terms[2] = {StreamTermKind::Product, 1.0, factor(cand.ln_right, targets.ln_right), {}};
   args.terms[3] = {StreamTermKind::LinearLayer, 1.0, factor(cand.sig2, targets.sig2), factor(cand.in2, targets.in2)};
-  args.num_terms = 4;
+  args.terms[4] = {StreamTermKind::LinearLayer, 1.0, factor(cand.sig3, targets.sig3, kTokens),
+                   factor(cand.in3, targets.in3, kTokens)};
+  args.terms[4].tokens = kTokens;
+  args.terms[4].bias = 0.0;
+  args.num_terms = 5;
   const Matrix UxT = Ux.transpose(), UzT = Uz.transpose();  // column-major: row-major m-wide rows
   RowMatrix UxRows = UxT, UzRows = UzT;
   if (m > 0) args.terms[args.num_terms++] = {StreamTermKind::Product, -1.0, factor(UxRows, UzRows), {}};
@@ -222,16 +240,17 @@ TEST(FusedCriterionJitter, SingularAndNanGramsAreReportedPerPair) {
 
 // The term list the CUDA backend builds from loss-gradient features (core/fused_terms.hpp), run
 // through the kernel, against the CPU backend's own Gram (gp/feature_gram.hpp): checks the
-// mapping of Linear / LayerNorm layers and embeddings onto kernel terms.
-class FusedFeatureTerms : public ::testing::TestWithParam<bool> {};
+// mapping of Linear / LayerNorm layers, token sequences and embeddings onto kernel terms.
+using amf_test::FeatureForm;
+class FusedFeatureTerms : public ::testing::TestWithParam<FeatureForm> {};
 
 TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
-  const bool factorised = GetParam();
+  const FeatureForm form = GetParam();
   const int P = 5, T = 7;
   const std::int64_t M = 40;
   // R = P trajectories, N 2 candidates, K 4 targets: 4 P T = 140 target feature rows, of which
   // every third is used. Hidden width 40: three staging chunks.
-  amf_test::OwnedFeatureProblem op(P, T, 2, 4, factorised, 11, 40);
+  amf_test::OwnedFeatureProblem op(P, T, 2, 4, form, 11, 40);
   std::vector<std::int64_t> cand_rows(P * T), target_rows(M);
   for (int r = 0; r < P * T; ++r) cand_rows[r] = r;
   for (std::int64_t r = 0; r < M; ++r) target_rows[r] = 3 * r;
@@ -241,19 +260,11 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   const Matrix Kzz = amf::detail::feature_gram(Z, Z);
   const double s2 = op.problem.noise_variance;
 
-  amf::detail::FusedFeatureLayout layout;
-  layout.kinds = X.kinds;
-  layout.embedding = X.embedding;
-  for (std::size_t l = 0; l < X.left.size(); ++l) {
-    layout.candidate_left.push_back(X.left[l].data());
-    layout.candidate_right.push_back(X.right[l].data());
-    layout.target_left.push_back(Z.left[l].data());
-    layout.target_right.push_back(Z.right[l].data());
-    layout.left_width.push_back(static_cast<int>(X.left[l].cols()));
-    layout.right_width.push_back(static_cast<int>(X.right[l].cols()));
-  }
+  const amf::detail::FusedFeatureLayout layout = amf::detail::fused_layout(X, Z);
   const auto terms = amf::detail::fused_stream_terms(layout, T);
-  ASSERT_EQ(terms.size(), factorised ? 4u : 1u);  // Linear, LayerNorm (2), Linear; or one embedding
+  // Linear, LayerNorm (2), Linear; one embedding; or embedding, Linear, LayerNorm (2), Linear, Linear
+  const std::size_t expected_terms[] = {1u, 4u, 6u};
+  ASSERT_EQ(terms.size(), expected_terms[static_cast<int>(form)]);
 
   std::vector<double> G(P * T * T), prior(M), omega(M, 0.5), J(P), gain(P), jitter(P);
   for (int q = 0; q < P; ++q)
@@ -277,8 +288,9 @@ TEST_P(FusedFeatureTerms, MatchTheCpuFeatureGram) {
   expect_schedule_independent(args, J, gain, jitter);
 }
 
-INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "factorised" : "embedding"; });
+INSTANTIATE_TEST_SUITE_P(Forms, FusedFeatureTerms,
+                         ::testing::Values(FeatureForm::Factorised, FeatureForm::Embedding, FeatureForm::Tokens),
+                         [](const auto& info) { return std::string(amf_test::form_name(info.param)); });
 
 TEST(BlockEmulator, BarriersOrderSharedMemoryPhases) {
   // Each thread writes its slot, then (after the barrier) reads its neighbour's: without the

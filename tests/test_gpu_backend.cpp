@@ -75,14 +75,15 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CudaVsCpu,
                                            std::make_tuple(50, 8, 33, 2), std::make_tuple(64, 4, 12, 2),
                                            std::make_tuple(65, 3, 5, 1)));  // 65: falls back to the CPU
 
-// The feature (AMF-NN) criterion: (horizon T, trajectories, candidates, batch size, factorised).
-class FeatureCudaVsCpu : public ::testing::TestWithParam<std::tuple<int, int, int, int, bool>> {};
+// The feature (AMF-NN) criterion: (horizon T, trajectories, candidates, batch size, form).
+using amf_test::FeatureForm;
+class FeatureCudaVsCpu : public ::testing::TestWithParam<std::tuple<int, int, int, int, FeatureForm>> {};
 
 TEST_P(FeatureCudaVsCpu, SameScoresWeightsAndBatch) {
   skip_without_device();
   if (::testing::Test::IsSkipped()) return;
-  const auto [T, R, N, B, factorised] = GetParam();
-  amf_test::OwnedFeatureProblem op(R, T, N, 4, factorised);
+  const auto [T, R, N, B, form] = GetParam();
+  amf_test::OwnedFeatureProblem op(R, T, N, 4, form);
   op.problem.batch_size = B;
   auto cpu = amf::make_backend(amf::BackendKind::Cpu);
   const auto a = amf::select_batch(op.problem, *cpu);
@@ -104,10 +105,14 @@ TEST_P(FeatureCudaVsCpu, SameScoresWeightsAndBatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, FeatureCudaVsCpu,
-                         ::testing::Values(std::make_tuple(1, 5, 9, 1, true), std::make_tuple(7, 6, 17, 3, true),
-                                           std::make_tuple(7, 6, 17, 3, false), std::make_tuple(50, 5, 9, 2, true),
-                                           std::make_tuple(64, 3, 6, 2, true),
-                                           std::make_tuple(65, 3, 5, 1, true)));  // 65: falls back to the CPU
+                         ::testing::Values(std::make_tuple(1, 5, 9, 1, FeatureForm::Factorised),
+                                           std::make_tuple(7, 6, 17, 3, FeatureForm::Factorised),
+                                           std::make_tuple(7, 6, 17, 3, FeatureForm::Embedding),
+                                           std::make_tuple(7, 6, 17, 3, FeatureForm::Tokens),
+                                           std::make_tuple(50, 5, 9, 2, FeatureForm::Factorised),
+                                           std::make_tuple(50, 5, 9, 2, FeatureForm::Tokens),
+                                           std::make_tuple(64, 3, 6, 2, FeatureForm::Factorised),
+                                           std::make_tuple(65, 3, 5, 1, FeatureForm::Factorised)));  // 65: falls back to the CPU
 
 TEST(CudaBackend, AutoDoesNotPickTheUnvalidatedBackend) {
   skip_without_device();

@@ -77,9 +77,10 @@ TEST(IncrementalConditioning, GpScoresEqualRecomputationAtEveryStep) {
 }
 
 TEST(IncrementalConditioning, FeatureScoresEqualRecomputationAtEveryStep) {
-  for (const bool factorised : {true, false}) {
-    SCOPED_TRACE(factorised ? "factorised MLP features" : "embeddings");
-    amf_test::OwnedFeatureProblem op(6, 5, 16, 3, factorised);
+  using amf_test::FeatureForm;
+  for (const FeatureForm form : {FeatureForm::Factorised, FeatureForm::Embedding, FeatureForm::Tokens}) {
+    SCOPED_TRACE(amf_test::form_name(form));
+    amf_test::OwnedFeatureProblem op(6, 5, 16, 3, form);
     auto kept = cpu(-1), fresh = cpu(0);
     expect_same_steps(op.problem, *kept, *fresh, 6, true);
   }

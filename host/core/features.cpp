@@ -13,7 +13,7 @@
 namespace amf {
 
 std::int64_t FeatureSet::points() const {
-  return layers.empty() ? embedding.rows : layers.front().signals.rows;
+  return has_embedding() || layers.empty() ? embedding.rows : layers.front().signals.rows;  // every view has these rows
 }
 
 void FeatureSet::validate(const char* what) const { detail::validate_feature_set(*this, what, /*values=*/true); }
@@ -51,19 +51,27 @@ void validate_feature_set(const FeatureSet& set, const char* what, bool values) 
                                 "] is not finite");
     }
   };
-  if (layers.empty() == embedding.empty())
-    throw InvalidArgument(w + ": give either an embedding or factorised layers (exactly one form)");
+  if (layers.empty() && embedding.rows == 0 && embedding.cols == 0)
+    throw InvalidArgument(w + ": give an explicit embedding, factorised layers, or both");
   const std::int64_t P = set.points();
-  if (!layers.empty()) {
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      const std::string name = "layers[" + std::to_string(l) + "]";
-      check(layers[l].inputs, name + ".inputs", P);
-      check(layers[l].signals, name + ".signals", P);
-      if (layers[l].kind == FactorisedLayer::Kind::LayerNorm && layers[l].inputs.cols != layers[l].signals.cols)
+  // An explicit part next to layers is optional: a 0 x 0 view means none.
+  if (layers.empty() || embedding.rows != 0 || embedding.cols != 0) check(embedding, "embedding", P);
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::string name = "layers[" + std::to_string(l) + "]";
+    const FactorisedLayer& layer = layers[l];
+    check(layer.inputs, name + ".inputs", P);
+    check(layer.signals, name + ".signals", P);
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
+      if (layer.inputs.cols != layer.signals.cols)
         throw InvalidArgument(w + "." + name + ": a LayerNorm's normalised inputs and signals must have equal widths");
+      if (layer.tokens != 1)
+        throw InvalidArgument(w + "." + name + ": a LayerNorm takes one vector per point (tokens = 1, got " +
+                              std::to_string(layer.tokens) + "); give its per-sample gradients as an embedding");
+    } else if (layer.tokens < 1 || layer.inputs.cols % layer.tokens != 0 || layer.signals.cols % layer.tokens != 0) {
+      throw InvalidArgument(w + "." + name + ": " + std::to_string(layer.tokens) + " tokens do not divide the " +
+                            std::to_string(layer.inputs.cols) + " input and " + std::to_string(layer.signals.cols) +
+                            " signal columns (each row holds tokens x width values)");
     }
-  } else {
-    check(embedding, "embedding", P);
   }
 }
 
@@ -79,7 +87,7 @@ void throw_nonfinite_feature_row(const FeatureSet& set, std::int64_t row, const 
         throw InvalidArgument(prefix + "." + field + "[" + std::to_string(row) + "][" + std::to_string(c) +
                               "] is not finite");
   };
-  if (set.layers.empty()) scan(set.embedding, "embedding");
+  if (set.has_embedding()) scan(set.embedding, "embedding");
   for (std::size_t l = 0; l < set.layers.size(); ++l) {
     scan(set.layers[l].inputs, "layers[" + std::to_string(l) + "].inputs");
     scan(set.layers[l].signals, "layers[" + std::to_string(l) + "].signals");

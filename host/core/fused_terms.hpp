@@ -7,23 +7,33 @@
 
 #include "amf/features.hpp"
 #include "fused_criterion.cuh"
+#include "gp/feature_gram.hpp"
 
 namespace amf {
 namespace detail {
 
-// Per layer, row-major blocks (rows x width) of candidates (pairs of T consecutive rows) and
-// targets, in the layout of GatheredFeatures: Linear (left = inputs h, right = signals delta),
-// LayerNorm (left = delta o xhat, right = delta), embedding (left only).
-struct FusedFeatureLayout {
-  std::vector<FactorisedLayer::Kind> kinds;
-  bool embedding = false;
-  std::vector<const double*> candidate_left, candidate_right, target_left, target_right;
-  std::vector<int> left_width, right_width;
+// Per term of GatheredFeatures, row-major blocks (rows x width) of candidates (pairs of T
+// consecutive rows) and targets: a product (left only: an embedding, or one of a LayerNorm's
+// two products) or a Linear layer (left = inputs h, right = signals delta; widths over all
+// tokens).
+struct FusedFeatureTerm {
+  bool linear = false;
+  std::int64_t tokens = 1;
+  double bias = 1.0;
+  const double *candidate_left = nullptr, *candidate_right = nullptr, *target_left = nullptr, *target_right = nullptr;
+  int left_width = 0, right_width = 0;
 };
 
-// An embedding is one product; a LayerNorm layer two products; a Linear layer one LinearLayer
-// term (signals o (inputs + 1)): the same terms as feature_gram, term for term.
+struct FusedFeatureLayout {
+  std::vector<FusedFeatureTerm> terms;
+};
+
+// One kernel term per feature term: a product, or a LinearLayer term (signals o (inputs + bias),
+// over token pairs): the same terms as feature_gram, term for term.
 std::vector<kernels::StreamTerm> fused_stream_terms(const FusedFeatureLayout& layout, std::int64_t T);
+
+// The layout of gathered host features (the CPU tests run the kernel on it).
+FusedFeatureLayout fused_layout(const GatheredFeatures& candidates, const GatheredFeatures& targets);
 
 }  // namespace detail
 }  // namespace amf

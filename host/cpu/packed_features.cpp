@@ -18,16 +18,14 @@ using Tile = Eigen::Map<PackedRows<S>, 0, Eigen::OuterStride<>>;
 }  // namespace
 
 PackedLayout::PackedLayout(const FeatureSet& set) {
-  if (set.layers.empty()) {
-    plain = width = set.embedding.cols;
-    return;
-  }
+  if (set.has_embedding()) plain = set.embedding.cols;
   for (const auto& layer : set.layers)
     if (layer.kind == Kind::LayerNorm) plain += layer.inputs.cols + layer.signals.cols;
   width = plain;
   for (const auto& layer : set.layers) {
     if (layer.kind != Kind::Linear) continue;
-    linear.push_back({width, layer.inputs.cols, width + layer.inputs.cols, layer.signals.cols});
+    linear.push_back({width, layer.inputs.cols, width + layer.inputs.cols, layer.signals.cols, layer.tokens,
+                      layer.bias ? 1.0 : 0.0});
     width += layer.inputs.cols + layer.signals.cols;
   }
 }
@@ -35,7 +33,9 @@ PackedLayout::PackedLayout(const FeatureSet& set) {
 bool PackedLayout::operator==(const PackedLayout& o) const {
   if (width != o.width || plain != o.plain || linear.size() != o.linear.size()) return false;
   for (std::size_t l = 0; l < linear.size(); ++l)
-    if (linear[l].h_width != o.linear[l].h_width || linear[l].d_width != o.linear[l].d_width) return false;
+    if (linear[l].h_width != o.linear[l].h_width || linear[l].d_width != o.linear[l].d_width ||
+        linear[l].tokens != o.linear[l].tokens || linear[l].bias != o.linear[l].bias)
+      return false;
   return true;
 }
 
@@ -45,10 +45,7 @@ void pack_row(const FeatureSet& set, std::int64_t row, S* dst) {
   auto copy = [&](const MatrixView<double>& m) {
     for (std::int64_t c = 0; c < m.cols; ++c) *dst++ = static_cast<S>(m(row, c));
   };
-  if (set.layers.empty()) {
-    copy(set.embedding);
-    return;
-  }
+  if (set.has_embedding()) copy(set.embedding);
   for (const auto& layer : set.layers) {  // the slab: delta o xhat, then delta, per LayerNorm
     if (layer.kind != Kind::LayerNorm) continue;
     for (std::int64_t c = 0; c < layer.signals.cols; ++c)
@@ -72,6 +69,40 @@ void pack_rows(const FeatureSet& set, const PackedLayout& layout, const std::int
   }
 }
 
+// out(i, j) += sum over token pairs (u, v) of (delta_u . delta'_v) (h_u . h'_v + b) for a Linear
+// layer on l.tokens tokens. B's tokens are copied once into token-major rows (row j S + v), so
+// each token u of A needs one GEMM per factor against all of them, and the epilogue sums over v.
+template <typename S>
+void token_linear_gram(const PackedLayout::Linear& l, const PackedRows<S>& A, Eigen::Index a0, Eigen::Index na,
+                       const PackedRows<S>& B, Eigen::Index b0, Eigen::Index nb, double* out, Eigen::Index ldo,
+                       GramScratch<S>& scratch) {
+  const Eigen::Index T = l.tokens, din = l.h_width / T, dout = l.d_width / T;
+  scratch.token_inputs.resize(nb * T, din);
+  scratch.token_signals.resize(nb * T, dout);
+  for (Eigen::Index j = 0; j < nb; ++j)
+    for (Eigen::Index v = 0; v < T; ++v) {
+      scratch.token_inputs.row(j * T + v) = B.row(b0 + j).segment(l.h + v * din, din);
+      scratch.token_signals.row(j * T + v) = B.row(b0 + j).segment(l.d + v * dout, dout);
+    }
+  scratch.signal.resize(na, nb * T);
+  scratch.input.resize(na, nb * T);
+  for (Eigen::Index u = 0; u < T; ++u) {
+    scratch.signal.noalias() = A.block(a0, l.d + u * dout, na, dout) * scratch.token_signals.transpose();
+    scratch.input.noalias() = A.block(a0, l.h + u * din, na, din) * scratch.token_inputs.transpose();
+    for (Eigen::Index i = 0; i < na; ++i) {
+      const S* s = scratch.signal.row(i).data();
+      const S* h = scratch.input.row(i).data();
+      double* k = out + i * ldo;
+      for (Eigen::Index j = 0; j < nb; ++j) {
+        double sum = 0.0;
+        for (Eigen::Index v = 0; v < T; ++v)
+          sum += tile::linear_layer_term(static_cast<double>(s[j * T + v]), static_cast<double>(h[j * T + v]), l.bias);
+        k[j] += sum;
+      }
+    }
+  }
+}
+
 template <typename S>
 void packed_gram(const PackedLayout& layout, const PackedRows<S>& A, Eigen::Index a0, Eigen::Index na,
                  const PackedRows<S>& B, Eigen::Index b0, Eigen::Index nb, double* out, Eigen::Index ldo,
@@ -89,9 +120,13 @@ void packed_gram(const PackedLayout& layout, const PackedRows<S>& A, Eigen::Inde
     scratch.signal.noalias() = cols(A, a0, na, 0, layout.plain) * cols(B, b0, nb, 0, layout.plain).transpose();
     K = scratch.signal.template cast<double>();
   }
-  scratch.signal.resize(na, nb);
-  scratch.input.resize(na, nb);
-  for (const auto& l : layout.linear) {  // (delta . delta') (h . h' + 1): weights and bias
+  for (const auto& l : layout.linear) {  // (delta . delta') (h . h' + b): weights and bias
+    if (l.tokens > 1) {
+      token_linear_gram(l, A, a0, na, B, b0, nb, out, ldo, scratch);
+      continue;
+    }
+    scratch.signal.resize(na, nb);
+    scratch.input.resize(na, nb);
     scratch.signal.noalias() = cols(A, a0, na, l.d, l.d_width) * cols(B, b0, nb, l.d, l.d_width).transpose();
     scratch.input.noalias() = cols(A, a0, na, l.h, l.h_width) * cols(B, b0, nb, l.h, l.h_width).transpose();
     for (Eigen::Index i = 0; i < na; ++i) {
@@ -99,7 +134,7 @@ void packed_gram(const PackedLayout& layout, const PackedRows<S>& A, Eigen::Inde
       const S* h = scratch.input.row(i).data();
       double* k = out + i * ldo;
       for (Eigen::Index j = 0; j < nb; ++j)
-        k[j] += tile::linear_layer_term(static_cast<double>(s[j]), static_cast<double>(h[j]));
+        k[j] += tile::linear_layer_term(static_cast<double>(s[j]), static_cast<double>(h[j]), l.bias);
     }
   }
 }

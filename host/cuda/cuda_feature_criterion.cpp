@@ -68,10 +68,10 @@ class CudaFeatureSession final : public SelectionSession {
     upload(dPriorBase_, targets_.prior.data(), M_, s);
     floor_ = tile::variance_floor(M_ ? targets_.prior.maxCoeff() : 1.0);
 
-    // The fused kernel takes at most kMaxStreamTerms cross-covariance terms: one per layer (two
-    // per LayerNorm) and one for the conditioning on this batch's picks.
-    std::size_t terms_needed = Z_.embedding ? 2 : 1;
-    for (const auto kind : Z_.kinds) terms_needed += kind == FactorisedLayer::Kind::LayerNorm ? 2 : 1;
+    // The fused kernel takes at most kMaxStreamTerms cross-covariance terms: one per feature term
+    // (an embedding, a Linear layer, two per LayerNorm) and one for the conditioning on this
+    // batch's picks.
+    const std::size_t terms_needed = Z_.terms.size() + 1;
     fused_ = path == CudaCriterionPath::Fused;
     if (fused_ && terms_needed > static_cast<std::size_t>(kernels::kMaxStreamTerms)) {
       spdlog::warn("amf cuda: {} feature terms exceed the fused kernel's {}; building the cross-covariance in "

@@ -15,28 +15,43 @@ DeviceBuffer<double> upload_matrix(const RowMatrix& m, cudaStream_t s) {
   return d;
 }
 
-// K_q (+)= A_q^T B_q for one factor: A_q is width x a.count at column a.first + q a.stride.
-void factor_gemm(const CudaContext& ctx, const DeviceBuffer<double>& A, const DeviceBuffer<double>& B, int width,
-                 const RowBlocks& a, const RowBlocks& b, std::int64_t blocks, double beta, double* K) {
+// K_q (+)= A_q^T B_q for one factor over `width` columns starting at column `offset` of rows
+// that are `ld` apart: A_q is width x a.count at row a.first + q a.stride.
+void factor_gemm(const CudaContext& ctx, const double* A, const double* B, int width, int ld, int a_offset,
+                 int b_offset, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks, double beta, double* K) {
   const double one = 1.0;
   AMF_CUBLAS_TRY(cublasDgemmStridedBatched(
       ctx.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(a.count), static_cast<int>(b.count), width, &one,
-      A.get() + a.first * width, width, a.stride * width, B.get() + b.first * width, width, b.stride * width, &beta, K,
+      A + a.first * ld + a_offset, ld, a.stride * ld, B + b.first * ld + b_offset, ld, b.stride * ld, &beta, K,
       static_cast<int>(a.count), a.count * b.count, static_cast<int>(blocks)));
 }
 
 }  // namespace
 
+bool DeviceFeatures::same_form(const DeviceFeatures& o) const {
+  if (terms.size() != o.terms.size()) return false;
+  for (std::size_t t = 0; t < terms.size(); ++t) {
+    const DeviceFeatureTerm &x = terms[t], &y = o.terms[t];
+    if (x.linear != y.linear || x.tokens != y.tokens || x.bias != y.bias || x.left_width != y.left_width ||
+        x.right_width != y.right_width)
+      return false;
+  }
+  return true;
+}
+
 DeviceFeatures upload_features(const GatheredFeatures& g, cudaStream_t s) {
   DeviceFeatures d;
-  d.kinds = g.kinds;
-  d.embedding = g.embedding;
   d.rows = g.rows();
-  for (std::size_t l = 0; l < g.left.size(); ++l) {
-    d.left.push_back(upload_matrix(g.left[l], s));
-    d.left_width.push_back(static_cast<int>(g.left[l].cols()));
-    d.right.push_back(upload_matrix(g.right[l], s));
-    d.right_width.push_back(static_cast<int>(g.right[l].cols()));
+  for (const GatheredTerm& t : g.terms) {
+    DeviceFeatureTerm dt;
+    dt.linear = t.linear;
+    dt.tokens = t.tokens;
+    dt.bias = t.bias;
+    dt.left = upload_matrix(t.left, s);
+    dt.left_width = static_cast<int>(t.left.cols());
+    dt.right = upload_matrix(t.right, s);
+    dt.right_width = static_cast<int>(t.right.cols());
+    d.terms.push_back(std::move(dt));
   }
   return d;
 }
@@ -46,27 +61,31 @@ void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowB
   const std::int64_t count = blocks * a.count * b.count;
   if (count == 0) return;
   const DeviceFeatures &A = a.set, &B = b.set;
-  if (A.embedding != B.embedding || A.kinds != B.kinds || A.left_width != B.left_width || A.right_width != B.right_width)
-    throw InvalidArgument("feature sets of different forms or widths cannot be compared");
-  if (A.embedding) {
-    factor_gemm(ctx, A.left[0], B.left[0], A.left_width[0], a, b, blocks, 0.0, K);
-    return;
-  }
+  if (!A.same_form(B)) throw InvalidArgument("feature sets of different forms or widths cannot be compared");
   AMF_CUDA_TRY(cudaMemsetAsync(K, 0, count * sizeof(double), ctx.stream()));
+  bool linear = false;
+  for (const auto& t : A.terms) linear = linear || t.linear;
   GramWorkspace local;
   GramWorkspace& ws = workspace ? *workspace : local;
-  ws.S.grow_to(count);
-  ws.H.grow_to(count);
+  if (linear) {
+    ws.S.grow_to(count);
+    ws.H.grow_to(count);
+  }
   double *S = ws.S.get(), *H = ws.H.get();
-  for (std::size_t l = 0; l < A.kinds.size(); ++l) {
-    if (A.kinds[l] == FactorisedLayer::Kind::LayerNorm) {  // (delta o xhat) . (delta' o xhat') + delta . delta'
-      factor_gemm(ctx, A.left[l], B.left[l], A.left_width[l], a, b, blocks, 1.0, K);
-      factor_gemm(ctx, A.right[l], B.right[l], A.right_width[l], a, b, blocks, 1.0, K);
-    } else {  // (delta . delta') (h . h' + 1)
-      factor_gemm(ctx, A.right[l], B.right[l], A.right_width[l], a, b, blocks, 0.0, S);
-      factor_gemm(ctx, A.left[l], B.left[l], A.left_width[l], a, b, blocks, 0.0, H);
-      kernels::linear_layer_accumulate(K, S, H, count, ctx.stream());
+  for (std::size_t l = 0; l < A.terms.size(); ++l) {
+    const DeviceFeatureTerm &x = A.terms[l], &y = B.terms[l];
+    if (!x.linear) {  // a product: an embedding, or one of a LayerNorm's two
+      factor_gemm(ctx, x.left.get(), y.left.get(), x.left_width, x.left_width, 0, 0, a, b, blocks, 1.0, K);
+      continue;
     }
+    // (delta_u . delta'_v) (h_u . h'_v + bias) for every token pair (u, v)
+    const int T = static_cast<int>(x.tokens), dout = x.right_width / T, din = x.left_width / T;
+    for (int u = 0; u < T; ++u)
+      for (int v = 0; v < T; ++v) {
+        factor_gemm(ctx, x.right.get(), y.right.get(), dout, x.right_width, u * dout, v * dout, a, b, blocks, 0.0, S);
+        factor_gemm(ctx, x.left.get(), y.left.get(), din, x.left_width, u * din, v * din, a, b, blocks, 0.0, H);
+        kernels::linear_layer_accumulate(K, S, H, count, x.bias, ctx.stream());
+      }
   }
 }
 
@@ -85,24 +104,29 @@ FeatureStagingSlot::~FeatureStagingSlot() {
 }
 
 void FeatureStagingSlot::reserve(const FeatureBlockLayout& layout, std::int64_t rows) {
-  if (layout.kinds != layout_.kinds || layout.embedding != layout_.embedding ||
-      layout.left_width != layout_.left_width || layout.right_width != layout_.right_width) {
+  if (layout != layout_) {
+    // The staged features carry each term's form (tokens, bias), so the Gram and the fused
+    // kernel's terms read them as they read uploaded ones (same_form with the targets').
+    AMF_CUDA_TRY(cudaEventSynchronize(read_));  // dropping buffers kernels may still read
     layout_ = layout;
     device_ = DeviceFeatures{};
-    device_.kinds = layout.kinds;
-    device_.embedding = layout.embedding;
-    device_.left_width = layout.left_width;
-    device_.right_width = layout.right_width;
-    device_.left.resize(layout.left_width.size());
-    device_.right.resize(layout.right_width.size());
+    for (const FeatureBlockTerm& t : layout.terms) {
+      DeviceFeatureTerm d;
+      d.linear = t.linear;
+      d.tokens = t.tokens;
+      d.bias = t.bias;
+      d.left_width = t.left_width;
+      d.right_width = t.right_width;
+      device_.terms.push_back(std::move(d));
+    }
     capacity_ = 0;
   }
   if (rows <= capacity_) return;
   AMF_CUDA_TRY(cudaEventSynchronize(read_));  // growing frees buffers kernels may still read
   host_.grow_to(static_cast<std::size_t>(rows * layout.doubles_per_row()));
-  for (std::size_t l = 0; l < layout.left_width.size(); ++l) {
-    device_.left[l].grow_to(static_cast<std::size_t>(rows * layout.left_width[l]));
-    device_.right[l].grow_to(static_cast<std::size_t>(rows * layout.right_width[l]));
+  for (DeviceFeatureTerm& t : device_.terms) {
+    t.left.grow_to(static_cast<std::size_t>(rows * t.left_width));
+    t.right.grow_to(static_cast<std::size_t>(rows * t.right_width));
   }
   capacity_ = rows;
 }
@@ -112,13 +136,17 @@ const DeviceFeatures& FeatureStagingSlot::stage(const FeatureSet& set, const std
   const auto count = static_cast<std::int64_t>(rows.size());
   if (count > capacity_) throw Error("FeatureStagingSlot: " + std::to_string(count) + " rows staged, " +
                                      std::to_string(capacity_) + " reserved");
+  // gather_features_into lays rows out by the set's own terms; any other form would overrun the
+  // pinned buffer or mislabel the device terms.
+  if (feature_block_layout(set) != layout_)
+    throw Error("FeatureStagingSlot: the set's terms differ from the reserved layout");
   AMF_CUDA_TRY(cudaEventSynchronize(copied_));  // the pinned buffer's previous copy has ended
   gather_features_into(set, rows.data(), count, host_.get(), threads, what);
   const cudaStream_t copy = ctx_.copy_stream();
   AMF_CUDA_TRY(cudaStreamWaitEvent(copy, read_, 0));  // the kernels reading the device buffers have ended
-  for (std::size_t b = 0; b < 2 * layout_.left_width.size(); ++b) {
-    const int width = b % 2 == 0 ? layout_.left_width[b / 2] : layout_.right_width[b / 2];
-    DeviceBuffer<double>& to = b % 2 == 0 ? device_.left[b / 2] : device_.right[b / 2];
+  for (std::size_t b = 0; b < layout_.blocks(); ++b) {
+    const int width = layout_.block_width(b);
+    DeviceBuffer<double>& to = b % 2 == 0 ? device_.terms[b / 2].left : device_.terms[b / 2].right;
     if (width > 0 && count > 0)
       AMF_CUDA_TRY(cudaMemcpyAsync(to.get(), host_.get() + layout_.block_offset(b, count),
                                    static_cast<std::size_t>(count * width) * sizeof(double), cudaMemcpyHostToDevice,
@@ -134,19 +162,12 @@ void FeatureStagingSlot::mark_read() { AMF_CUDA_TRY(cudaEventRecord(read_, ctx_.
 
 std::vector<kernels::StreamTerm> fused_stream_terms(const DeviceFeatures& X, std::int64_t T,
                                                     const DeviceFeatures& Z) {
-  if (X.embedding != Z.embedding || X.kinds != Z.kinds || X.left_width != Z.left_width ||
-      X.right_width != Z.right_width)
-    throw InvalidArgument("feature sets of different forms or widths cannot be compared");
+  if (!X.same_form(Z)) throw InvalidArgument("feature sets of different forms or widths cannot be compared");
   FusedFeatureLayout f;
-  f.kinds = X.kinds;
-  f.embedding = X.embedding;
-  f.left_width = X.left_width;
-  f.right_width = X.right_width;
-  for (std::size_t l = 0; l < X.left.size(); ++l) {
-    f.candidate_left.push_back(X.left[l].get());
-    f.candidate_right.push_back(X.right[l].get());
-    f.target_left.push_back(Z.left[l].get());
-    f.target_right.push_back(Z.right[l].get());
+  for (std::size_t t = 0; t < X.terms.size(); ++t) {
+    const DeviceFeatureTerm &x = X.terms[t], &z = Z.terms[t];
+    f.terms.push_back({x.linear, x.tokens, x.bias, x.left.get(), x.right.get(), z.left.get(), z.right.get(),
+                       x.left_width, x.right_width});
   }
   return fused_stream_terms(f, T);
 }

@@ -13,12 +13,19 @@
 namespace amf {
 namespace detail {
 
+// GatheredFeatures on the device: per term its form and its left and right blocks.
+struct DeviceFeatureTerm {
+  bool linear = false;
+  std::int64_t tokens = 1;
+  double bias = 1.0;
+  DeviceBuffer<double> left, right;
+  int left_width = 0, right_width = 0;  // all tokens
+};
+
 struct DeviceFeatures {
-  std::vector<FactorisedLayer::Kind> kinds;
-  bool embedding = false;
-  std::vector<DeviceBuffer<double>> left, right;  // per layer, as in GatheredFeatures
-  std::vector<int> left_width, right_width;
+  std::vector<DeviceFeatureTerm> terms;
   std::int64_t rows = 0;
+  bool same_form(const DeviceFeatures& o) const;
 };
 
 DeviceFeatures upload_features(const GatheredFeatures& features, cudaStream_t stream);
@@ -37,10 +44,11 @@ struct GramWorkspace {
 };
 
 // For q < blocks: K + q * a.count * b.count <- k(a's rows of block q, b's rows of block q), each
-// a column-major a.count x b.count block. Embeddings: one batched GEMM. Factorised layers: a
-// LayerNorm adds two GEMMs; a Linear layer's two GEMMs meet in the Hadamard epilogue
-// s (h + 1) (kernels/feature_kernels.cu), through two temporary blocks of the same size (in
-// `workspace` when given, else allocated for the call).
+// a column-major a.count x b.count block. A product term is one batched GEMM; a Linear layer's
+// two GEMMs meet in the Hadamard epilogue s (h + bias) (kernels/feature_kernels.cu), through two
+// temporary blocks of the same size, once per token pair on a token sequence (the temporaries
+// stay the size of K whatever the token count; in `workspace` when given, else allocated for the
+// call).
 void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
                           double* K, GramWorkspace* workspace = nullptr);
 

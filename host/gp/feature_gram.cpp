@@ -26,6 +26,13 @@ RowMatrix gather(const MatrixView<double>& m, const std::vector<std::int64_t>& r
 
 }  // namespace
 
+bool GatheredFeatures::same_form(const GatheredFeatures& o) const {
+  if (terms.size() != o.terms.size()) return false;
+  for (std::size_t t = 0; t < terms.size(); ++t)
+    if (!terms[t].same_form(o.terms[t])) return false;
+  return true;
+}
+
 GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::int64_t>& rows, const char* what) {
   GatheredFeatures g;
   for (const std::int64_t r : rows) {
@@ -33,45 +40,64 @@ GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::i
     auto check = [&](const MatrixView<double>& m) {
       if (r >= 0 && r < m.rows) finite = finite && Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite();
     };
-    if (set.layers.empty()) check(set.embedding);
+    if (set.has_embedding()) check(set.embedding);
     for (const auto& layer : set.layers) {
       check(layer.inputs);
       check(layer.signals);
     }
     if (!finite) throw_nonfinite_feature_row(set, r, what);
   }
-  if (set.layers.empty()) {
-    g.embedding = true;
-    g.kinds.push_back(FactorisedLayer::Kind::Linear);
-    g.left.push_back(gather(set.embedding, rows));
-    g.right.emplace_back();
-    return g;
-  }
+  auto product = [&](RowMatrix m) {
+    GatheredTerm t;
+    t.left = std::move(m);
+    g.terms.push_back(std::move(t));
+  };
+  if (set.has_embedding()) product(gather(set.embedding, rows));
   for (const auto& layer : set.layers) {
-    g.kinds.push_back(layer.kind);
     RowMatrix signals = gather(layer.signals, rows), inputs = gather(layer.inputs, rows);
-    if (layer.kind == FactorisedLayer::Kind::LayerNorm) inputs = signals.cwiseProduct(inputs);
-    g.left.push_back(std::move(inputs));
-    g.right.push_back(std::move(signals));
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
+      product(signals.cwiseProduct(inputs));
+      product(std::move(signals));
+      continue;
+    }
+    GatheredTerm t;
+    t.linear = true;
+    t.left = std::move(inputs);
+    t.right = std::move(signals);
+    t.tokens = layer.tokens;
+    t.bias = layer.bias ? 1.0 : 0.0;
+    g.terms.push_back(std::move(t));
   }
   return g;
 }
 
+namespace {
+
+// K += the Linear term of `a` and `b` (same form): per token pair (s, t) two GEMMs over the
+// token's columns and the epilogue s (h + bias), so only |A| x |B| scratch blocks are formed.
+void add_linear_term(const GatheredTerm& a, const GatheredTerm& b, RowMatrix& K) {
+  const Eigen::Index S = a.tokens, din = a.left.cols() / S, dout = a.right.cols() / S;
+  RowMatrix s(K.rows(), K.cols()), h(K.rows(), K.cols());
+  for (Eigen::Index u = 0; u < S; ++u)
+    for (Eigen::Index v = 0; v < S; ++v) {
+      s.noalias() = a.right.middleCols(u * dout, dout) * b.right.middleCols(v * dout, dout).transpose();
+      h.noalias() = a.left.middleCols(u * din, din) * b.left.middleCols(v * din, din).transpose();
+      K.array() += s.array().binaryExpr(h.array(), [bias = a.bias](double x, double y) {
+        return tile::linear_layer_term(x, y, bias);
+      });
+    }
+}
+
+}  // namespace
+
 RowMatrix feature_gram(const GatheredFeatures& A, const GatheredFeatures& B) {
-  bool same = A.embedding == B.embedding && A.kinds == B.kinds;
-  for (std::size_t l = 0; same && l < A.left.size(); ++l)
-    same = A.left[l].cols() == B.left[l].cols() && A.right[l].cols() == B.right[l].cols();
-  if (!same) throw InvalidArgument("feature sets of different forms or widths cannot be compared");
-  if (A.embedding) return A.left[0] * B.left[0].transpose();
+  if (!A.same_form(B)) throw InvalidArgument("feature sets of different forms or widths cannot be compared");
   RowMatrix K = RowMatrix::Zero(A.rows(), B.rows());
-  for (std::size_t l = 0; l < A.left.size(); ++l) {
-    if (A.kinds[l] == FactorisedLayer::Kind::Linear)  // (delta . delta') (h . h' + 1): weights and bias
-      K.array() += (A.right[l] * B.right[l].transpose())
-                       .array()
-                       .binaryExpr((A.left[l] * B.left[l].transpose()).array(),
-                                   [](double s, double h) { return tile::linear_layer_term(s, h); });
-    else  // LayerNorm gain and shift: (delta o xhat) . (delta' o xhat') + delta . delta'
-      K.noalias() += A.left[l] * B.left[l].transpose() + A.right[l] * B.right[l].transpose();
+  for (std::size_t t = 0; t < A.terms.size(); ++t) {
+    if (A.terms[t].linear)
+      add_linear_term(A.terms[t], B.terms[t], K);
+    else
+      K.noalias() += A.terms[t].left * B.terms[t].left.transpose();
   }
   return K;
 }
@@ -88,15 +114,20 @@ Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int
     return Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).square().sum();
   };
   auto entry = [&](std::int64_t r) {
-    if (A.layers.empty()) return sq(A.embedding, r);
-    double k = 0;
+    double k = A.has_embedding() ? sq(A.embedding, r) : 0.0;
     for (const auto& layer : A.layers) {
-      if (layer.kind == FactorisedLayer::Kind::Linear) {
-        k += sq(layer.signals, r) * (sq(layer.inputs, r) + 1.0);
-      } else {
-        const Eigen::Map<const Eigen::ArrayXd> s(layer.signals.row(r), layer.signals.cols),
-            x(layer.inputs.row(r), layer.inputs.cols);
+      const Eigen::Map<const Eigen::ArrayXd> s(layer.signals.row(r), layer.signals.cols),
+          x(layer.inputs.row(r), layer.inputs.cols);
+      if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
         k += (s * x).square().sum() + s.square().sum();
+      } else if (layer.tokens == 1) {
+        k += s.square().sum() * (x.square().sum() + (layer.bias ? 1.0 : 0.0));
+      } else {  // sum over token pairs: the two S x S token Grams meet in the epilogue
+        const Eigen::Index S = layer.tokens;
+        using TokenRows = Eigen::Map<const RowMatrix>;
+        const TokenRows D(layer.signals.row(r), S, layer.signals.cols / S), H(layer.inputs.row(r), S, layer.inputs.cols / S);
+        const RowMatrix sd = D * D.transpose(), hh = H * H.transpose();
+        k += (sd.array() * (hh.array() + (layer.bias ? 1.0 : 0.0))).sum();
       }
     }
     return k;

@@ -12,13 +12,27 @@
 namespace amf {
 namespace detail {
 
+// One term of the kernel over gathered rows. A product: k += left . left' (an explicit
+// embedding, or one of a LayerNorm's two products delta o xhat and delta). A Linear layer:
+// k += sum over token pairs (s, t) of (right_s . right'_t) (left_s . left'_t + bias), left the
+// inputs h and right the signals delta, token s at columns [s width, (s + 1) width).
+struct GatheredTerm {
+  bool linear = false;
+  RowMatrix left, right;  // right is empty for a product
+  std::int64_t tokens = 1;
+  double bias = 1.0;
+  bool same_form(const GatheredTerm& o) const {
+    return linear == o.linear && tokens == o.tokens && bias == o.bias && left.cols() == o.left.cols() &&
+           right.cols() == o.right.cols();
+  }
+};
+
+// A FeatureSet's rows as terms: the explicit embedding first (one product), then per layer a
+// Linear term or a LayerNorm's two products, in layer order.
 struct GatheredFeatures {
-  // Per layer: the layer's signals, and inputs (Linear) or signals o xhat (LayerNorm); for
-  // explicit embeddings a single "layer" of embeddings.
-  std::vector<FactorisedLayer::Kind> kinds;
-  std::vector<RowMatrix> left, right;  // Linear: (h, delta); LayerNorm: (delta o xhat, delta)
-  bool embedding = false;
-  Eigen::Index rows() const { return left.empty() ? 0 : left.front().rows(); }
+  std::vector<GatheredTerm> terms;
+  Eigen::Index rows() const { return terms.empty() ? 0 : terms.front().left.rows(); }
+  bool same_form(const GatheredFeatures& o) const;
 };
 
 // Rows that are not finite throw amf::InvalidArgument naming `what` (the problem's field).

@@ -13,29 +13,32 @@ namespace detail {
 
 std::int64_t FeatureBlockLayout::block_offset(std::size_t b, std::int64_t rows) const {
   std::int64_t before = 0;
-  for (std::size_t k = 0; k < b; ++k) before += k % 2 == 0 ? left_width[k / 2] : right_width[k / 2];
+  for (std::size_t k = 0; k < b; ++k) before += block_width(k);
   return before * rows;
 }
 
 std::int64_t FeatureBlockLayout::doubles_per_row() const {
   std::int64_t w = 0;
-  for (std::size_t l = 0; l < left_width.size(); ++l) w += left_width[l] + right_width[l];
+  for (const FeatureBlockTerm& t : terms) w += t.left_width + t.right_width;
   return w;
 }
 
 FeatureBlockLayout feature_block_layout(const FeatureSet& set) {
   FeatureBlockLayout f;
-  if (set.layers.empty()) {
-    f.embedding = true;
-    f.kinds.push_back(FactorisedLayer::Kind::Linear);
-    f.left_width.push_back(static_cast<int>(set.embedding.cols));
-    f.right_width.push_back(0);
-    return f;
-  }
+  auto product = [&](std::int64_t width) { f.terms.push_back({false, 1, 1.0, static_cast<int>(width), 0}); };
+  if (set.has_embedding()) product(set.embedding.cols);
   for (const auto& layer : set.layers) {
-    f.kinds.push_back(layer.kind);
-    f.left_width.push_back(static_cast<int>(layer.inputs.cols));
-    f.right_width.push_back(static_cast<int>(layer.signals.cols));
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) {  // delta o xhat, then delta
+      // The product is formed in place in the first block: a width mismatch would write past it.
+      if (layer.inputs.cols != layer.signals.cols)
+        throw InvalidArgument("feature_block_layout: a LayerNorm's inputs (" + std::to_string(layer.inputs.cols) +
+                              " columns) and signals (" + std::to_string(layer.signals.cols) + ") differ in width");
+      product(layer.inputs.cols);
+      product(layer.signals.cols);
+      continue;
+    }
+    f.terms.push_back({true, layer.tokens, layer.bias ? 1.0 : 0.0, static_cast<int>(layer.inputs.cols),
+                       static_cast<int>(layer.signals.cols)});
   }
   return f;
 }
@@ -44,7 +47,7 @@ void gather_features_into(const FeatureSet& set, const std::int64_t* rows, std::
                           int threads, const char* what) {
   const FeatureBlockLayout f = feature_block_layout(set);
   std::vector<double*> block;
-  for (std::size_t b = 0; b < 2 * f.left_width.size(); ++b) block.push_back(dest + f.block_offset(b, count));
+  for (std::size_t b = 0; b < f.blocks(); ++b) block.push_back(dest + f.block_offset(b, count));
   auto copy_row = [](const MatrixView<double>& m, std::int64_t r, double* to) {
     if (r < 0 || r >= m.rows)
       throw Error("gather_features_into: row " + std::to_string(r) + " of a " + std::to_string(m.rows) +
@@ -60,16 +63,24 @@ void gather_features_into(const FeatureSet& set, const std::int64_t* rows, std::
   parallel_for((count + kGroup - 1) / kGroup, threads, [&](std::int64_t g) {
     for (std::int64_t i = g * kGroup; i < std::min(count, (g + 1) * kGroup); ++i) {
       const std::int64_t r = rows[i];
+      // Row i of term t's left and right blocks.
+      auto left = [&](std::size_t t) { return block[2 * t] + i * f.terms[t].left_width; };
+      auto right = [&](std::size_t t) { return block[2 * t + 1] + i * f.terms[t].right_width; };
       bool finite = true;
-      if (f.embedding) finite = copy_row(set.embedding, r, block[0] + i * f.left_width[0]);
-      for (std::size_t l = 0; l < set.layers.size(); ++l) {
-        const FactorisedLayer& layer = set.layers[l];
-        double* left = block[2 * l] + i * f.left_width[l];
-        double* right = block[2 * l + 1] + i * f.right_width[l];
-        finite = copy_row(layer.inputs, r, left) && finite;
-        finite = copy_row(layer.signals, r, right) && finite;
-        if (layer.kind == FactorisedLayer::Kind::LayerNorm)  // delta o xhat, as gather_features
-          for (int c = 0; c < f.left_width[l]; ++c) left[c] *= right[c];
+      std::size_t t = 0;
+      if (set.has_embedding()) finite = copy_row(set.embedding, r, left(t++));
+      for (const FactorisedLayer& layer : set.layers) {
+        if (layer.kind == FactorisedLayer::Kind::LayerNorm) {  // delta o xhat and delta, as gather_features
+          double *product = left(t), *signals = left(t + 1);
+          finite = copy_row(layer.inputs, r, product) && finite;
+          finite = copy_row(layer.signals, r, signals) && finite;
+          for (int c = 0; c < f.terms[t].left_width; ++c) product[c] *= signals[c];
+          t += 2;
+          continue;
+        }
+        finite = copy_row(layer.inputs, r, left(t)) && finite;  // every token's columns, as stored
+        finite = copy_row(layer.signals, r, right(t)) && finite;
+        ++t;
       }
       if (!finite) throw_nonfinite_feature_row(set, r, what);
     }

@@ -145,27 +145,39 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
   return to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
 }
 
-// Features from Python: a 2-D array (explicit embeddings, P x D) or a list of
-// (kind, inputs, signals) with kind "linear" or "layernorm" (the factorised form). `keep`
-// holds the converted arrays while the views are in use.
+// Features from Python: a 2-D array (explicit embeddings, P x D) or a list of terms, as
+// python/amf/_arguments.py normalises them: ("explicit", P x D) at most once, and
+// (kind, inputs, signals, tokens) with kind "linear", "linear-no-bias" or "layernorm", 2-D views
+// whose rows hold `tokens` tokens. `keep` holds the converted arrays while the views are in use.
 amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Array>& keep) {
   amf::FeatureSet f;
-  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
-    for (const auto& item : obj) {
-      const auto t = item.cast<py::tuple>();
-      if (t.size() != 3) throw amf::InvalidArgument(std::string(name) + ": each layer is (kind, inputs, signals)");
-      const auto kind = t[0].cast<std::string>();
-      if (kind != "linear" && kind != "layernorm")
-        throw amf::InvalidArgument(std::string(name) + ": layer kind '" + kind + "' (choose linear or layernorm)");
-      keep.push_back(t[1].cast<Array>());
-      keep.push_back(t[2].cast<Array>());
-      f.layers.push_back({kind == "linear" ? amf::FactorisedLayer::Kind::Linear : amf::FactorisedLayer::Kind::LayerNorm,
-                          matrix(keep[keep.size() - 2], name, "points x layer input width"),
-                          matrix(keep.back(), name, "points x layer output width")});
-    }
-  } else {
+  const std::string what(name);
+  if (!py::isinstance<py::list>(obj) && !py::isinstance<py::tuple>(obj)) {
     keep.push_back(obj.cast<Array>());
     f.embedding = matrix(keep.back(), name, "points x embedding width");
+    return f;
+  }
+  for (const auto& item : obj) {
+    const auto t = item.cast<py::tuple>();
+    const auto kind = t.size() > 0 ? t[0].cast<std::string>() : std::string();
+    if (kind == "explicit" && t.size() == 2) {
+      if (f.has_embedding()) throw amf::InvalidArgument(what + ": more than one explicit part");
+      keep.push_back(t[1].cast<Array>());
+      f.embedding = matrix(keep.back(), name, "points x embedding width");
+      continue;
+    }
+    if (t.size() != 4 || (kind != "linear" && kind != "linear-no-bias" && kind != "layernorm"))
+      throw amf::InvalidArgument(what + ": each term is (\"explicit\", embedding) or (kind, inputs, signals, tokens) "
+                                 "with kind linear, linear-no-bias or layernorm");
+    keep.push_back(t[1].cast<Array>());
+    keep.push_back(t[2].cast<Array>());
+    amf::FactorisedLayer layer;
+    layer.kind = kind == "layernorm" ? amf::FactorisedLayer::Kind::LayerNorm : amf::FactorisedLayer::Kind::Linear;
+    layer.inputs = matrix(keep[keep.size() - 2], name, "points x (tokens x layer input width)");
+    layer.signals = matrix(keep.back(), name, "points x (tokens x layer output width)");
+    layer.tokens = t[3].cast<std::int64_t>();
+    layer.bias = kind != "linear-no-bias";
+    f.layers.push_back(layer);
   }
   return f;
 }

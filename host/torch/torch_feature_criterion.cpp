@@ -18,12 +18,14 @@ using detail::lower_solve;
 using detail::to_tensor;
 using torch::indexing::Slice;
 
-// Per layer (left, right) tensors as in the engine: Linear (h, delta), LayerNorm (delta o xhat,
-// delta); explicit embeddings as one layer with an empty right side.
+// Per term (left, right) tensors as in the engine (gp/feature_gram.hpp): a product (an explicit
+// embedding, or a LayerNorm's delta o xhat and delta, each alone; right undefined) or a Linear
+// layer (h, delta) on `tokens` tokens with its bias term.
 struct Layers {
   std::vector<bool> linear;
+  std::vector<int64_t> tokens;
+  std::vector<double> bias;
   std::vector<torch::Tensor> left, right;
-  bool embedding = false;
   Layers select(const torch::Tensor& rows) const {
     Layers out = *this;
     for (size_t l = 0; l < left.size(); ++l) {
@@ -32,38 +34,67 @@ struct Layers {
     }
     return out;
   }
+  void add(bool lin, torch::Tensor l, torch::Tensor r, int64_t t = 1, double b = 1.0) {
+    linear.push_back(lin);
+    left.push_back(std::move(l));
+    right.push_back(std::move(r));
+    tokens.push_back(t);
+    bias.push_back(b);
+  }
 };
 
 Layers to_layers(const FeatureSet& f, const torch::Device& dev) {
   Layers L;
-  if (f.layers.empty()) {
-    L.embedding = true;
-    L.linear.push_back(true);
-    L.left.push_back(to_tensor(f.embedding, dev));
-    L.right.emplace_back();
-    return L;
-  }
+  if (f.has_embedding()) L.add(false, to_tensor(f.embedding, dev), {});
   for (const auto& layer : f.layers) {
-    const bool lin = layer.kind == FactorisedLayer::Kind::Linear;
     const auto in = to_tensor(layer.inputs, dev), sig = to_tensor(layer.signals, dev);
-    L.linear.push_back(lin);
-    L.left.push_back(lin ? in : sig * in);
-    L.right.push_back(sig);
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
+      L.add(false, sig * in, {});
+      L.add(false, sig, {});
+    } else {
+      L.add(true, in, sig, layer.tokens, layer.bias ? 1.0 : 0.0);
+    }
   }
   return L;
 }
 
-// k between A (..., P, .) and B (Q, .) row sets: (..., P, Q).
+// k between A (..., P, .) and B (Q, .) row sets: (..., P, Q). A Linear layer on S tokens sums
+// over the token pairs: (..., P, Q, S, S) products, reduced.
 torch::Tensor gram(const Layers& A, const Layers& B) {
-  if (A.embedding) return A.left[0].matmul(B.left[0].transpose(-1, -2));
   torch::Tensor K;
   for (size_t l = 0; l < A.left.size(); ++l) {
-    const auto dd = A.right[l].matmul(B.right[l].transpose(-1, -2));
-    const auto hh = A.left[l].matmul(B.left[l].transpose(-1, -2));
-    const auto term = A.linear[l] ? dd * (hh + 1.0) : hh + dd;
+    torch::Tensor term;
+    if (!A.linear[l]) {
+      term = A.left[l].matmul(B.left[l].transpose(-1, -2));
+    } else if (A.tokens[l] == 1) {
+      term = A.right[l].matmul(B.right[l].transpose(-1, -2)) * (A.left[l].matmul(B.left[l].transpose(-1, -2)) + A.bias[l]);
+    } else {
+      const int64_t S = A.tokens[l];
+      auto pairs = [S](const torch::Tensor& a, const torch::Tensor& b) {
+        return torch::einsum("...psi,qti->...pqst", {a.unflatten(-1, {S, -1}), b.unflatten(-1, {S, -1})});
+      };
+      term = (pairs(A.right[l], B.right[l]) * (pairs(A.left[l], B.left[l]) + A.bias[l])).sum({-2, -1});
+    }
     K = K.defined() ? K + term : term;
   }
   return K;
+}
+
+// The diagonal k(z, z) of a row set, row by row (not through a full Gram).
+torch::Tensor gram_diagonal(const Layers& Z) {
+  torch::Tensor kzz;
+  for (size_t l = 0; l < Z.left.size(); ++l) {
+    torch::Tensor term;
+    if (!Z.linear[l]) {
+      term = Z.left[l].pow(2).sum(1);
+    } else {
+      const int64_t S = Z.tokens[l];
+      const auto h = Z.left[l].unflatten(1, {S, -1}), d = Z.right[l].unflatten(1, {S, -1});
+      term = (d.bmm(d.transpose(1, 2)) * (h.bmm(h.transpose(1, 2)) + Z.bias[l])).sum({1, 2});
+    }
+    kzz = kzz.defined() ? kzz + term : term;
+  }
+  return kzz;
 }
 
 }  // namespace
@@ -100,12 +131,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
   const Layers Z = to_layers(p.target_features, dev).select(torch::tensor(zrows, torch::kLong).to(dev));
   const int64_t M = static_cast<int64_t>(zrows.size());
   const auto om = torch::tensor(omega, torch::kFloat64).to(dev);
-  torch::Tensor kzz;  // the diagonal k(z, z), row by row (not through an M x M Gram)
-  for (size_t l = 0; l < Z.left.size(); ++l) {
-    const auto hh = Z.left[l].pow(2).sum(1);
-    const auto term = Z.embedding ? hh : (Z.linear[l] ? Z.right[l].pow(2).sum(1) * (hh + 1.0) : hh + Z.right[l].pow(2).sum(1));
-    kzz = kzz.defined() ? kzz + term : term;
-  }
+  const torch::Tensor kzz = gram_diagonal(Z);
 
   struct Pair {
     int64_t c, i;

@@ -27,11 +27,22 @@ from ._amf import load_demonstrations as _load_demonstrations
 from ._amf import run_study as _run_study
 from ._amf import save_demonstrations as _save_demonstrations
 from ._arguments import as_numpy
-from .torch_policy import loss_gradient_features, select_batch_for_policy
+from .torch_policy import select_batch_for_policy
+
+
+def __getattr__(name):
+    # The loss-gradient features need torch: amf.gradient_features is imported on first use only.
+    if name in ("loss_gradient_features", "last_layer_embedding", "gradient_features"):
+        import importlib
+
+        module = importlib.import_module(".gradient_features", __name__)
+        return module if name == "gradient_features" else getattr(module, name)
+    raise AttributeError(f"module 'amf' has no attribute {name!r}")
+
 
 __all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "TooLarge", "loss_gradient_features",
-           "select_batch_for_policy", "mpi_world"]
+           "last_layer_embedding", "select_batch_for_policy", "mpi_world"]
 
 
 # A selection whose estimate exceeds this many seconds stops after its second pass (ValueError
@@ -195,11 +206,13 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     For every candidate c (and target k) and every pool step t relabelled with that task, give
     the policy's log-probability of the logged action (candidate_logp (N, n), target_logp (K, n);
     own_logp (n,) under each step's own task) and the features of the point (s_t, c) with label
-    a_t: either explicit embeddings, an (N n, D) array with row c * n + t, or the factorised form
-    of an MLP, a list of ("linear" | "layernorm", inputs, signals) with one row per point (layer
-    inputs or normalised inputs, and the loss gradient at the layer's output), so no per-sample
-    gradient is ever materialised: each layer a (kind, inputs, signals) triple. batch_size=1 gives
-    the plain criterion; like select_batch()'s it is an int in [1, 2**31 - 1].
+    a_t: either explicit embeddings, an (N n, D) array with row c * n + t, or a list of terms
+    whose kernels add up (amf.loss_gradient_features returns them for any torch model): the
+    factorised form of a layer, ("linear" | "linear-no-bias" | "layernorm", inputs, signals) with
+    one row per point (layer inputs or normalised inputs, and the loss gradient at the layer's
+    output; a Linear layer's may be (points, tokens, width) token sequences), so no per-sample
+    gradient is ever materialised, and ("explicit", embedding) parts. batch_size=1 gives the plain
+    criterion; like select_batch()'s it is an int in [1, 2**31 - 1].
 
     gram_precision "float32" runs the candidate-target Gram GEMMs of the CPU backend in float32
     (about 1.5-2x faster; everything after them stays float64). Its relative error in J grows

@@ -21,7 +21,7 @@ from ._amf import InvalidArgument
 INT32_MAX = 2**31 - 1  # the engine's int (batch_size)
 INT64_MAX = 2**63 - 1  # the engine's std::int64_t (offsets, byte counts)
 DEMO_KEYS = ("task", "states", "actions")
-LAYER_KINDS = ("linear", "layernorm")
+LAYER_KINDS = ("linear", "linear-no-bias", "layernorm")
 
 
 def fail(fn, name, must, got, error=InvalidArgument):
@@ -283,23 +283,48 @@ def _same_sizes(arrays, first, where, first_where, fn):
 
 
 def features(value, name, *, fn):
-    """Features: an array of explicit embeddings, or a list of (kind, inputs, signals) layers with
-    kind "linear" or "layernorm" (the factorised form); each part named on its own."""
-    if isinstance(value, (list, tuple)):
-        return [_layer(item, f"{name}[{i}]", fn) for i, item in enumerate(value)]
-    return float_array(value, name, fn=fn)
+    """Features: an array of explicit embeddings, or a list of terms: (kind, inputs, signals)
+    layers with kind "linear", "linear-no-bias" or "layernorm" (the factorised form; a Linear
+    layer's inputs and signals may be (points, tokens, width) token sequences) and
+    ("explicit", embedding) parts; each part named on its own. Returned as the engine takes them:
+    the explicit parts side by side as one ("explicit", array) term, and each layer as
+    (kind, inputs, signals, tokens) with 2-D (points, tokens x width) arrays."""
+    if not isinstance(value, (list, tuple)):
+        return float_array(value, name, fn=fn)
+    terms, explicit = [], []
+    for i, item in enumerate(value):
+        term = _term(item, f"{name}[{i}]", fn)
+        (explicit if term[0] == "explicit" else terms).append(term)
+    if explicit:
+        parts = [np.asarray(e, dtype=np.float64) for _, e in explicit]
+        for i, part in enumerate(parts):
+            if part.ndim != 2 or len(part) != len(parts[0]):
+                fail(fn, f"{name} explicit part {i}", f"a (points, width) array with {len(parts[0])} rows",
+                     f"shape {part.shape}")
+        terms.append(("explicit", parts[0] if len(parts) == 1 else np.hstack(parts)))
+    return terms
 
 
-def _layer(item, name, fn):
-    must = "a (kind, inputs, signals) triple"
+def _term(item, name, fn):
+    must = "a (kind, inputs, signals) triple or an (\"explicit\", embedding) pair"
     if not isinstance(item, (list, tuple)):
         fail(fn, name, must, _describe(item), TypeError)
+    if len(item) == 2 and isinstance(item[0], str) and item[0] == "explicit":
+        return "explicit", float_array(item[1], f"{name}[1]", fn=fn, ndim=2)
     if len(item) != 3:
         fail(fn, name, must, f"length {len(item)}")
     kind, inputs, signals = item
     if not isinstance(kind, str) or kind not in LAYER_KINDS:
-        fail(fn, f"{name}[0]", _either(LAYER_KINDS), f"layer kind {kind!r}")
-    return kind, float_array(inputs, f"{name}[1]", fn=fn), float_array(signals, f"{name}[2]", fn=fn)
+        fail(fn, f"{name}[0]", _either(LAYER_KINDS + ("explicit",)), f"layer kind {kind!r}")
+    inputs, signals = float_array(inputs, f"{name}[1]", fn=fn), float_array(signals, f"{name}[2]", fn=fn)
+    if inputs.ndim == 3 and kind != "layernorm":
+        if signals.ndim != 3 or signals.shape[:2] != inputs.shape[:2]:
+            fail(fn, f"{name}[2]", f"(points, tokens, width) signals with the {inputs.shape[:2]} points and tokens "
+                 "of the inputs", f"shape {signals.shape}")
+        tokens = inputs.shape[1]
+        return (kind, np.ascontiguousarray(inputs).reshape(len(inputs), -1),
+                np.ascontiguousarray(signals).reshape(len(signals), -1), tokens)
+    return kind, inputs, signals, 1
 
 
 def torch_module(value, name, *, fn):

@@ -1,10 +1,10 @@
 """PyTorch users: AMF-NN selection for a policy held as a torch ``nn.Module``, with no C++.
 
-``loss_gradient_features`` returns the factorised loss-gradient form the engine consumes (per
-Linear layer its input and the back-propagated signal at its output, per LayerNorm its normalised
-input and signal) from one forward and one backward pass with hooks: no per-sample gradient is
-materialised. ``select_batch_for_policy`` builds the whole AMF-NN problem (relabelled pool,
-Gaussian log-probabilities, features) and runs the greedy selection.
+``select_batch_for_policy`` builds the whole AMF-NN problem (relabelled pool, Gaussian
+log-probabilities, loss-gradient features from amf.gradient_features: exact factorised forms for
+Linear, convolution, embedding and norm layers on vectors or token sequences, per-sample
+gradients through torch.func for anything else, or their seeded projections) and runs the greedy
+selection.
 
 torch is imported lazily: ``import amf`` does not need it.
 """
@@ -16,101 +16,37 @@ from . import _arguments
 from ._arguments import as_numpy  # noqa: F401 (it was defined here: torch_policy.as_numpy stays)
 
 POOL_KEYS = ("pool_states", "pool_actions", "traj_offsets", "pool_tasks")
-
-
-def _check_modules(model):
-    """The Linear and LayerNorm modules of the model; anything else with parameters is refused,
-    since its gradient would be missing from the factorised form."""
-    import torch
-
-    layers = {}
-    for name, m in model.named_modules():
-        own = list(m.parameters(recurse=False))
-        if isinstance(m, torch.nn.Linear):
-            if m.bias is None:
-                raise ValueError(f"module '{name}': a Linear layer without bias is not supported "
-                                 "(the factorised form has the bias term)")
-            layers[m] = name
-        elif isinstance(m, torch.nn.LayerNorm):
-            if not m.elementwise_affine or len(m.normalized_shape) != 1:
-                raise ValueError(f"module '{name}': only LayerNorm over the last dimension with elementwise_affine")
-            layers[m] = name
-        elif own:
-            raise ValueError(f"module '{name}' ({type(m).__name__}) has parameters but is neither Linear nor "
-                             "LayerNorm: its gradient has no factorised form here")
-    if not layers:
-        raise ValueError("the model has no Linear or LayerNorm layer")
-    return layers
-
-
-def loss_gradient_features(model, inputs, actions):
-    """Factorised loss-gradient features of 0.5 |model(x_p) - a_p|^2 for every row p.
-
-    Returns a list, in the order the layers run, of ("linear", inputs, signals) or
-    ("layernorm", normalised inputs, signals), float64 numpy arrays with one row per point: the
-    form amf.feature_select_batch takes. The model's .grad fields are left untouched; call
-    model.eval() first if it has dropout. Every layer must run exactly once per forward pass.
-    inputs and actions: real arrays or tensors (on the model's device too), converted to the
-    model's dtype; complex ones are refused.
-    """
-    import torch
-
-    fn = "loss_gradient_features"
-    layers = _check_modules(_arguments.torch_module(model, "model", fn=fn))
-    dtype = next(model.parameters()).dtype
-    device = next(model.parameters()).device
-    x = torch.as_tensor(_arguments.tensor_or_array(inputs, "inputs", fn=fn), dtype=dtype, device=device)
-    a = torch.as_tensor(_arguments.tensor_or_array(actions, "actions", fn=fn), dtype=dtype, device=device)
-    records, outputs = [], []
-
-    def hook(module, args, output):
-        if any(r[0] is module for r in records):
-            raise ValueError(f"module '{layers[module]}' runs twice in one forward pass")
-        h = args[0].detach()
-        if isinstance(module, torch.nn.LayerNorm):
-            var, mean = torch.var_mean(h, dim=-1, unbiased=False, keepdim=True)
-            h = (h - mean) / torch.sqrt(var + module.eps)
-            kind = "layernorm"
-        else:
-            kind = "linear"
-        records.append((module, kind, h))
-        outputs.append(output)
-
-    handles = [m.register_forward_hook(hook) for m in layers]
-    try:
-        with torch.enable_grad():
-            out = model(x)
-            if out.shape != a.shape:
-                raise ValueError(f"the model returns actions of shape {tuple(out.shape)}, the actions given are "
-                                 f"{tuple(a.shape)}")
-            loss = 0.5 * ((out - a) ** 2).sum()  # a sum: each row's signal is its own loss gradient
-            signals = torch.autograd.grad(loss, outputs)
-    finally:
-        for h in handles:
-            h.remove()
-    return [(kind, h.cpu().double().numpy(), s.detach().cpu().double().numpy())
-            for (_, kind, h), s in zip(records, signals)]
+EMBEDDINGS = ("full", "last-layer")
 
 
 def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
-                            embedding="full", batch_size=1, noise_variance=1.0, clip=(-50.0, 50.0),
-                            min_weight=1e-6, backend="auto", gram_precision="float64"):
+                            embedding="full", parameters="all", projection=None, seed=0, batch_size=1,
+                            noise_variance=1.0, clip=(-50.0, 50.0), min_weight=1e-6, backend="auto",
+                            gram_precision="float64"):
     """AMF-NN's next batch for a deterministic torch policy f(state, task) -> action.
 
     pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
     pool_tasks); candidates (N, dc) and targets (K, dc) tasks. The policy's input is the state
-    and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I); embedding "full"
-    (every Linear and LayerNorm) or "last-layer" (the final layer only); gram_precision as in
+    and the task concatenated. Its likelihood is N(a; f(s, c), sigma_pi^2 I). embedding:
+    "full": the loss gradient over `parameters` ("all", "head", the last k layers or a list of
+    names; frozen parameters are skipped); "last-layer": the label-free last-layer embedding of
+    the paper's Fig. 6 ablation, as the C++ engine's "last-layer" (amf/torch/nn_selection.hpp):
+    the action head's input activations h and a constant 1 for the head's bias, k = h . h' + 1
+    (amf.gradient_features.last_layer_embedding), no action labels enter it, and `parameters`,
+    `projection` and `seed` are not used. The head's loss gradient (what "last-layer" meant in
+    Python before it meant the same as in C++) is embedding="full", parameters="head".
+    projection and seed as in amf.gradient_features.loss_gradient_features. gram_precision as in
     amf.feature_select_batch. Returns the dict of amf.feature_select_batch. The arguments are
     checked as there, under this function's name, before the policy runs.
     """
     import torch
 
     from . import feature_select_batch, kept_candidate_pairs
+    from .gradient_features import last_layer_embedding, loss_gradient_features
 
     fn = "select_batch_for_policy"
-    _check_modules(_arguments.torch_module(policy, "policy", fn=fn))
-    _arguments.choice(embedding, "embedding", ("full", "last-layer"), fn=fn)
+    _arguments.torch_module(policy, "policy", fn=fn)
+    _arguments.choice(embedding, "embedding", EMBEDDINGS, fn=fn)
     sigma_pi = _arguments.real(sigma_pi, "sigma_pi", fn=fn, positive=True)
     _arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn)
     _arguments.text(backend, "backend", fn=fn)
@@ -133,8 +69,9 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
         return -0.5 * ((f - a) ** 2).sum(axis=1) / sigma_pi ** 2 - log_norm
 
     def features(x, a):
-        f = loss_gradient_features(policy, x, a)
-        return f[-1:] if embedding == "last-layer" else f
+        if embedding == "last-layer":
+            return last_layer_embedding(policy, x)
+        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed)
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))

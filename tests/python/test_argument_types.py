@@ -150,7 +150,7 @@ def test_save_demonstrations_names_a_missing_key(tmp_path):
 
 def test_unknown_layer_kind_names_the_element(nn):
     layer = ("linear", np.zeros((60, 2)), np.zeros((60, 2)))
-    with refused(ValueError, "candidate_features[1][0] must be 'linear' or 'layernorm', got layer kind 'conv'"):
+    with refused(ValueError, "candidate_features[1][0] must be 'linear' or 'linear-no-bias' or 'layernorm' or 'explicit', got layer kind 'conv'"):
         amf.feature_select_batch(**dict(nn, candidate_features=[layer, ("conv",) + layer[1:]]))
 
 

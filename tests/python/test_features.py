@@ -70,6 +70,33 @@ def test_factorised_form_equals_explicit_outer_products():
     np.testing.assert_array_equal(a["batch"], b["batch"])
 
 
+def test_token_sequences_no_bias_layers_and_explicit_parts_equal_their_explicit_gradients():
+    # A Linear layer on (points, tokens, width) sequences, one without bias, and two explicit
+    # parts (joined side by side): the same scores and batch as the per-sample gradients they
+    # stand for (sum over tokens of delta (x) [h, 1]), through the engine's token-pair kernel.
+    args, rng = problem(4)
+    n = args["traj_offsets"][-1]
+
+    def terms(points):
+        return [("linear", 0.5 * rng.standard_normal((points, 3, 2)), 0.5 * rng.standard_normal((points, 3, 2))),
+                ("explicit", rng.standard_normal((points, 2))),
+                ("linear-no-bias", rng.standard_normal((points, 3)), rng.standard_normal((points, 2))),
+                ("explicit", rng.standard_normal((points, 1)))]
+
+    def explicit(t):
+        (_, h, d), (_, e1), (_, h2, d2), (_, e2) = t
+        tokens = np.einsum("pso,psi->poi", d, np.concatenate([h, np.ones(h.shape[:2] + (1,))], axis=2))
+        return np.hstack([tokens.reshape(len(h), -1), np.einsum("po,pi->poi", d2, h2).reshape(len(h), -1), e1, e2])
+
+    tc, tt = terms(5 * n), terms(3 * n)
+    kw = dict(batch_size=3, noise_variance=0.4, backend="cpu")
+    a = amf.feature_select_batch(**args, candidate_features=tc, target_features=tt, **kw)
+    b = amf.feature_select_batch(**args, candidate_features=explicit(tc), target_features=explicit(tt), **kw)
+    np.testing.assert_allclose(a["J"], b["J"], rtol=1e-10)
+    np.testing.assert_allclose(a["batch_J"], b["batch_J"], rtol=1e-10)
+    np.testing.assert_array_equal(a["batch"], b["batch"])
+
+
 def test_bad_features_are_named():
     args, rng = problem()
     n = args["traj_offsets"][-1]

@@ -26,13 +26,7 @@ def test_factorised_features_equal_per_sample_gradients():
                                rtol=1e-10, atol=1e-12)
 
 
-def test_unsupported_models_are_named():
-    conv = torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1), torch.nn.Flatten(), torch.nn.Linear(5, 2)).double()
-    with pytest.raises(ValueError, match="Conv1d"):
-        amf.loss_gradient_features(conv, np.zeros((3, 1, 5)), np.zeros((3, 2)))
-    nobias = torch.nn.Sequential(torch.nn.Linear(5, 2, bias=False)).double()
-    with pytest.raises(ValueError, match="without bias"):
-        amf.loss_gradient_features(nobias, np.zeros((3, 5)), np.zeros((3, 2)))
+def test_wrong_action_shapes_are_named():
     with pytest.raises(ValueError, match="shape"):
         amf.loss_gradient_features(policy(), np.zeros((3, 5)), np.zeros((3, 3)))
 
@@ -80,6 +74,21 @@ def test_policy_selection_equals_the_explicit_gradient_embedding_and_takes_tenso
                                    clip=(-50.0, 50.0), backend="cpu")
     np.testing.assert_allclose(got["J"], ref["J"], rtol=1e-9)
     assert list(got["batch"]) == list(ref["batch"])
+    # The head's gradient alone (parameters="head"), and the label-free last-layer embedding: the
+    # head's input and a 1 for its bias (k = h . h' + 1, as the C++ "last-layer").
+    head = amf.feature_select_batch(off, logp, logp, own, emb[:, -18:], emb[:, -18:], batch_size=2, noise_variance=0.5,
+                                    clip=(-50.0, 50.0), backend="cpu")
+    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, parameters="head",
+                                                           **kw)["J"], head["J"], rtol=1e-9)
+    with torch.no_grad():
+        h = torch.tanh(model[3](torch.relu(model[1](model[0](torch.as_tensor(x)))))).numpy()
+    last_layer = np.hstack([h, np.ones((len(h), 1))])
+    ablation = amf.feature_select_batch(off, logp, logp, own, last_layer, last_layer, batch_size=2,
+                                        noise_variance=0.5, clip=(-50.0, 50.0), backend="cpu")
+    np.testing.assert_allclose(amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="last-layer",
+                                                           **kw)["J"], ablation["J"], rtol=1e-9)
+    with pytest.raises(ValueError, match="embedding"):
+        amf.select_batch_for_policy(model, pool, tasks, tasks, embedding="penultimate", **kw)
 
 
 def test_cuda_tensors_are_refused_with_the_fix():
