@@ -81,22 +81,7 @@ class CudaFeatureSession final : public SelectionSession {
     pairs_ = kept_range_pairs(targets_.candidate_weights, range, p.min_weight);
     sort_pairs_by_length(pairs_, p.traj_offsets.data);
     // The pass's weighted sums per candidate, in candidate order (the pairs are in length order).
-    const CandidateSegments seg = candidate_segments(pairs_, range.begin, range.size());
-    std::vector<double> w(seg.order.size());
-    for (std::size_t k = 0; k < w.size(); ++k) w[k] = pairs_[seg.order[k]].weight;
-    const std::size_t P = pairs_.size();
-    dOrder_ = DeviceBuffer<std::int64_t>(P);
-    dOrderWeight_ = DeviceBuffer<double>(P);
-    dSegments_ = DeviceBuffer<std::int64_t>(seg.segments.size());
-    upload(dOrder_, seg.order.data(), P, s);
-    upload(dOrderWeight_, w.data(), P, s);
-    upload(dSegments_, seg.segments.data(), seg.segments.size(), s);
-    dPairJ_ = DeviceBuffer<double>(P);
-    dPairGain_ = DeviceBuffer<double>(P);
-    dPairJit_ = DeviceBuffer<double>(P);
-    dCandJ_ = DeviceBuffer<double>(range.size());
-    dCandGain_ = DeviceBuffer<double>(range.size());
-    ctx_.synchronize();  // the host vectors above go out of scope
+    scores_.prepare(pairs_, range.begin, range.size(), s);
   }
 
   MatrixView<double> weights() const override {
@@ -161,8 +146,7 @@ class CudaFeatureSession final : public SelectionSession {
       }
       FeatureStagingSlot& slot = *slots_[k % 2];
       const DeviceFeatures& X = slot.stage(p_.candidate_features, rows, threads, "candidate_features");
-      double *J = dPairJ_.get() + chunk.begin, *gain = dPairGain_.get() + chunk.begin,
-             *jitter = dPairJit_.get() + chunk.begin;
+      double *J = scores_.J(chunk.begin), *gain = scores_.gain(chunk.begin), *jitter = scores_.jitter(chunk.begin);
       batched_feature_gram(ctx_, {X, 0, T, T}, {X, 0, T, T}, P, dG_.get(), &workspace_);
       if (!fused_) batched_feature_gram(ctx_, {X, 0, T, T}, {Z_, 0, 0, M}, P, dC_.get(), &workspace_);
       const double minus_one = -1.0, one = 1.0;
@@ -200,9 +184,7 @@ class CudaFeatureSession final : public SelectionSession {
       timings_.stop(s);
       slot.mark_read();
     }
-    PassScores out = candidate_scores(pairs_, range().size(), dPairJ_.get(), dPairGain_.get(),
-                                      dPairJit_.get(), {dOrder_.get(), dOrderWeight_.get(), dSegments_.get()},
-                                      dCandJ_.get(), dCandGain_.get(), reduce_scratch_, s);
+    PassScores out = scores_.sum(pairs_, reduce_scratch_, s);
     timings_.add_to_clock();
     return out;
   }
@@ -242,8 +224,7 @@ class CudaFeatureSession final : public SelectionSession {
   GramWorkspace workspace_;
   DeviceBuffer<double> dG_, dC_, dUX_;  // chunk buffers, reused
   // Per pair of the pass (length order), and the candidate-order segments of the weighted sums.
-  DeviceBuffer<double> dPairJ_, dPairGain_, dPairJit_, dOrderWeight_, dCandJ_, dCandGain_;
-  DeviceBuffer<std::int64_t> dOrder_, dSegments_;
+  DevicePassScores scores_;
   DeviceBuffer<unsigned char> reduce_scratch_;
   KernelTimings timings_;
 };

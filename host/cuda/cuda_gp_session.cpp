@@ -72,8 +72,7 @@ class CudaGpSession final : public SelectionSession {
   // Chunk buffers, reused.
   DeviceBuffer<double> dXp_, dUX_, dG_, dC_;
   // Per pair of the pass (length order), and the candidate-order segments of the weighted sums.
-  DeviceBuffer<double> dPairJ_, dPairGain_, dPairJit_, dOrderWeight_, dCandJ_, dCandGain_;
-  DeviceBuffer<std::int64_t> dOrder_, dSegments_;
+  DevicePassScores scores_;
   DeviceBuffer<unsigned char> reduce_scratch_;
   KernelTimings timings_;
 };
@@ -133,22 +132,7 @@ CudaGpSession::CudaGpSession(const CriterionProblem& p, CandidateRange range, co
   pairs_ = kept_pairs(cand_w_.data(), N, R_, p.min_weight);
   for (CandidatePair& q : pairs_) q.candidate += range.begin;
   sort_pairs_by_length(pairs_, pool_.offsets.data());
-  const CandidateSegments seg = candidate_segments(pairs_, range.begin, N);
-  std::vector<double> w(seg.order.size());
-  for (std::size_t k = 0; k < w.size(); ++k) w[k] = pairs_[seg.order[k]].weight;
-  const std::size_t P = pairs_.size();
-  dOrder_ = DeviceBuffer<std::int64_t>(P);
-  dOrderWeight_ = DeviceBuffer<double>(P);
-  dSegments_ = DeviceBuffer<std::int64_t>(seg.segments.size());
-  upload(dOrder_, seg.order.data(), P, s);
-  upload(dOrderWeight_, w.data(), P, s);
-  upload(dSegments_, seg.segments.data(), seg.segments.size(), s);
-  dPairJ_ = DeviceBuffer<double>(P);
-  dPairGain_ = DeviceBuffer<double>(P);
-  dPairJit_ = DeviceBuffer<double>(P);
-  dCandJ_ = DeviceBuffer<double>(N);
-  dCandGain_ = DeviceBuffer<double>(N);
-  ctx_.synchronize();  // the host vectors above go out of scope
+  scores_.prepare(pairs_, range.begin, N, s);  // synchronises the uploads above too
 }
 
 ChunkLimit CudaGpSession::chunk_limit(std::int64_t T) const {
@@ -233,7 +217,7 @@ PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the s
     const std::size_t q0 = chunk.begin;
     const int T = static_cast<int>(chunk.steps);
     const std::int64_t P = chunk.size();
-    double *J = dPairJ_.get() + q0, *gain = dPairGain_.get() + q0, *jitter = dPairJit_.get() + q0;
+    double *J = scores_.J(q0), *gain = scores_.gain(q0), *jitter = scores_.jitter(q0);
     RowMatrix Xp(P * T, dx);
     for (std::int64_t q = 0; q < P; ++q)
       relabel_trajectory(pool_, pairs_[q0 + q].trajectory, p_.candidates.row(pairs_[q0 + q].candidate), Xp, q * T);
@@ -272,9 +256,7 @@ PassScores CudaGpSession::score_pass(bool /*with_info_gain: both come from the s
       timings_.stop(s);
     }
   }
-  PassScores out = candidate_scores(pairs_, range().size(), dPairJ_.get(), dPairGain_.get(), dPairJit_.get(),
-                                    {dOrder_.get(), dOrderWeight_.get(), dSegments_.get()}, dCandJ_.get(),
-                                    dCandGain_.get(), reduce_scratch_, s);
+  PassScores out = scores_.sum(pairs_, reduce_scratch_, s);
   timings_.add_to_clock();
   return out;
 }

@@ -13,6 +13,7 @@
 #include "amf/error.hpp"
 #include "amf/session.hpp"
 #include "cuda/device_linalg.hpp"
+#include "prep/pair_chunks.hpp"
 #include "pair_reductions.cuh"
 
 namespace amf {
@@ -67,6 +68,49 @@ inline PassScores candidate_scores(const std::vector<CandidatePair>& pairs, std:
   out.info_gain = download(dCandGain, count, s);
   return out;
 }
+
+// A session's per-pass scores on the device: per pair (in the pass's length order) J, gain and the
+// jitter flag that the chunks' kernels write, and the per-candidate weighted sums over them. Both
+// CUDA criteria keep one, prepared once per pass plan.
+class DevicePassScores {
+ public:
+  // pairs: the pass's pairs in length order, of candidates [first, first + count). Uploads the
+  // candidate-order segments and synchronises (its host staging goes out of scope).
+  void prepare(const std::vector<CandidatePair>& pairs, std::int64_t first, std::int64_t count, cudaStream_t s) {
+    const CandidateSegments seg = candidate_segments(pairs, first, count);
+    std::vector<double> w(seg.order.size());
+    for (std::size_t k = 0; k < w.size(); ++k) w[k] = pairs[seg.order[k]].weight;
+    const std::size_t P = pairs.size();
+    order_ = DeviceBuffer<std::int64_t>(P);
+    order_weight_ = DeviceBuffer<double>(P);
+    segments_ = DeviceBuffer<std::int64_t>(seg.segments.size());
+    upload(order_, seg.order.data(), P, s);
+    upload(order_weight_, w.data(), P, s);
+    upload(segments_, seg.segments.data(), seg.segments.size(), s);
+    J_ = DeviceBuffer<double>(P);
+    gain_ = DeviceBuffer<double>(P);
+    jitter_ = DeviceBuffer<double>(P);
+    count_ = count;
+    candidate_J_ = DeviceBuffer<double>(static_cast<std::size_t>(count));
+    candidate_gain_ = DeviceBuffer<double>(static_cast<std::size_t>(count));
+    AMF_CUDA_TRY(cudaStreamSynchronize(s));
+  }
+  // Where pair q's scores go.
+  double* J(std::size_t q) { return J_.get() + q; }
+  double* gain(std::size_t q) { return gain_.get() + q; }
+  double* jitter(std::size_t q) { return jitter_.get() + q; }
+  // The per-candidate sums of the pass (candidate_scores).
+  PassScores sum(const std::vector<CandidatePair>& pairs, DeviceBuffer<unsigned char>& scratch, cudaStream_t s) {
+    return candidate_scores(pairs, count_, J_.get(), gain_.get(), jitter_.get(),
+                            {order_.get(), order_weight_.get(), segments_.get()}, candidate_J_.get(),
+                            candidate_gain_.get(), scratch, s);
+  }
+
+ private:
+  DeviceBuffer<double> J_, gain_, jitter_, order_weight_, candidate_J_, candidate_gain_;
+  DeviceBuffer<std::int64_t> order_, segments_;
+  std::int64_t count_ = 0;
+};
 
 }  // namespace detail
 }  // namespace amf

@@ -2,14 +2,9 @@
 experts of amf.kitchen_expert on the paper's five tasks under action noise and perturbed initial
 states, the scene's determinism and success criterion, and the Fig. 4 protocol end to end at small
 settings through `python -m amf.kitchen_study`."""
-import json
-import os
-import re
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from small_study import check_small_study
 
 from amf.kitchen_scene import ACTION_DIM, OBS_DIM, TASKS, KitchenScene
 
@@ -58,20 +53,5 @@ def test_standing_still_completes_no_task(scene):
 
 
 def test_small_study_end_to_end_and_resume(tmp_path):
-    out = str(tmp_path / "kitchen")
-    cmd = [sys.executable, "-m", "amf.kitchen_study", "--out", out, "--seeds", "1", "--budget", "2",
-           "--eval-episodes", "1", "--pretrain-demos", "5", "--pretrain-steps", "200", "--steps-per-round", "20",
-           "--width", "32", "--depth", "1", "--workers", "2"]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "pre-training skewed" in run.stdout and "uniform, no isolation" in run.stdout
-    summary = json.load(open(os.path.join(out, "summary.json")))
-    assert summary["config"]["env"] == "kitchen" and len(summary["arms"]) == 6
-    curves = open(os.path.join(out, "curves.csv")).read().splitlines()
-    assert curves[0].endswith("success_slide cabinet,success_hinge cabinet")
-    assert len(curves) - 1 == 2 * 3 * 2  # pretrain x arms x rounds (0 and 2 demos)
-    for name in ("success_curves", "auc", "picks"):
-        assert os.path.getsize(os.path.join(out, f"{name}.png")) > 1000
-    rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert not re.search(r"seed \d+: .* done in", rerun.stdout)  # every arm came from its checkpoint
+    check_small_study("amf.kitchen_study", str(tmp_path / "kitchen"), "kitchen", "success_slide cabinet,success_hinge cabinet",
+                      pretrain_demos=5, timeout=900)
