@@ -117,7 +117,14 @@ if ! gc_stage build "$(cap 300)" "cmake --build '$BUILD' -j $JOBS"; then
   without_torch && gc_stage build-without-libtorch "$(cap 300)" "cmake --build '$BUILD' -j $JOBS" || exit 1
 fi
 
-gc_stage tests "$(cap 150)" "cd '$BUILD/tests/engine_only' && ctest --output-on-failure -j $((JOBS < 4 ? JOBS : 4)) --timeout 120"
+# The machine-code check reads the build with cuobjdump, which a toolkit without it (or a clone
+# without .venv's wheels) lacks: that says nothing about the device, so it is left out and noted.
+skip_tests=""
+if grep -q '^AMF_CUOBJDUMP:FILEPATH=.*NOTFOUND' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+  skip_tests="-E sass_fused_kernel"
+  gc_note "sass_fused_kernel left out: no cuobjdump here (the full CI build runs it)"
+fi
+gc_stage tests "$(cap 150)" "cd '$BUILD/tests/engine_only' && ctest --output-on-failure -j $((JOBS < 4 ? JOBS : 4)) --timeout 120 $skip_tests"
 
 BENCH="$BUILD/tests/engine_only/gpu_bench"
 gc_stage bench-gp "$(cap 90)" "'$BENCH' '$WORK/bench/1_gp' --part gp"
