@@ -10,6 +10,7 @@
 #include "amf/error.hpp"
 #include "prep/feature_targets.hpp"
 #include "prep/target_occupancy.hpp"
+#include "cuda/device_chunk_limit.hpp"
 #include "cuda/device_features.hpp"
 #include "cuda/device_linalg.hpp"
 #include "cuda/kernel_clock.hpp"
@@ -196,13 +197,7 @@ class CudaFeatureSession final : public SelectionSession {
   // one wave of the kernel that scores them.
   ChunkLimit chunk_limit(std::int64_t T, std::int64_t m) const {
     const double bytes = 8.0 * T * (3 * m + 3 * T + (fused_ ? 0 : 3 * M_) + 2 * width_);
-    const auto by_memory = std::clamp<std::int64_t>(static_cast<std::int64_t>(kChunkBytes / bytes), 1, 65535);
-    if (chunk_pairs_ > 0) return {std::min(by_memory, chunk_pairs_), 1};
-    const int sms = ctx_.multiprocessors();
-    const std::int64_t wave = fused_ ? std::int64_t(kernels::fused_blocks_per_sm(static_cast<int>(T))) * sms *
-                                           kernels::fused_pairs_per_block(static_cast<int>(T))
-                                     : std::int64_t(kernels::criterion_tile_blocks_per_sm()) * sms;
-    return {by_memory, std::max<std::int64_t>(wave, 1)};
+    return device_chunk_limit(kChunkBytes, bytes, T, fused_, chunk_pairs_, ctx_);
   }
 
   const FeatureCriterionProblem& p_;

@@ -16,6 +16,7 @@
 #include "amf/error.hpp"
 #include "prep/pool_data.hpp"
 #include "prep/target_occupancy.hpp"
+#include "cuda/device_chunk_limit.hpp"
 #include "cuda/device_linalg.hpp"
 #include "cuda/kernel_clock.hpp"
 #include "cuda/pair_scores.hpp"
@@ -138,13 +139,7 @@ CudaGpSession::CudaGpSession(const CriterionProblem& p, CandidateRange range, co
 ChunkLimit CudaGpSession::chunk_limit(std::int64_t T) const {
   const bool fused = path_ == CudaCriterionPath::Fused;
   const double bytes = 8.0 * T * (nc_ + T + (fused ? 0 : M_) + dx_);
-  const auto by_memory = std::clamp<std::int64_t>(static_cast<std::int64_t>(kChunkBytes / bytes), 1, 65535);
-  if (chunk_pairs_ > 0) return {std::min(by_memory, chunk_pairs_), 1};
-  const int sms = ctx_.multiprocessors();
-  const std::int64_t wave = fused ? std::int64_t(kernels::fused_blocks_per_sm(static_cast<int>(T))) * sms *
-                                        kernels::fused_pairs_per_block(static_cast<int>(T))
-                                  : std::int64_t(kernels::criterion_tile_blocks_per_sm()) * sms;
-  return {by_memory, std::max<std::int64_t>(wave, 1)};
+  return device_chunk_limit(kChunkBytes, bytes, T, fused, chunk_pairs_, ctx_);
 }
 
 void CudaGpSession::loglik_sums(const double* dPoints, std::int64_t count, double* dSums) {
