@@ -2,7 +2,6 @@
 of backward calls, float64, 1e-10 relative) on small models of each kind, the choice of
 parameters, and the projected forms against the exact kernel (the Johnson-Lindenstrauss rate,
 and the greedy batch of select_batch_for_policy)."""
-import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import amf  # noqa: E402
 from amf.gradient_features import feature_gram, last_layer_embedding, loss_gradient_features  # noqa: E402
+from integrator_pool import integrator_pool  # noqa: E402
 
 nn = torch.nn
 # torch.func has no batching rule for CPU flash attention yet: it loops, with a warning.
@@ -310,20 +310,6 @@ def test_projection_is_seeded_and_a_projected_embedding_equals_its_one_hot_proje
                                dense.values if hasattr(dense, "values") else dense.inputs, rtol=1e-15)
 
 
-def integrator_pool(horizon=6):
-    demos = []
-    for angle in (0.3, 1.2, 2.0, 3.1, 4.4):
-        goal = np.array([np.cos(angle), np.sin(angle)])
-        s, states, actions = np.zeros(2), [], []
-        for _ in range(horizon):
-            act = 0.35 * (goal - s)
-            states.append(s.copy())
-            actions.append(act)
-            s = s + act
-        demos.append({"task": goal, "states": np.array(states), "actions": np.array(actions)})
-    return amf.pool_from_demonstrations(demos)
-
-
 @pytest.mark.slow
 def test_projected_greedy_batch_agrees_with_the_exact_one():
     # A fixed problem (6 candidate goals, batch of 2) whose exact picks are clear (the runner-up's
@@ -331,7 +317,7 @@ def test_projected_greedy_batch_agrees_with_the_exact_one():
     # projected) every projection seed gives the exact batch.
     torch.manual_seed(0)
     policy = nn.Sequential(nn.Linear(4, 128), nn.Tanh(), nn.Linear(128, 128), nn.Tanh(), nn.Linear(128, 2)).double()
-    pool = integrator_pool()
+    pool = integrator_pool((0.3, 1.2, 2.0, 3.1, 4.4))
     angles = np.linspace(0, 2 * np.pi, 6, endpoint=False)
     tasks = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     kw = dict(sigma_pi=0.5, batch_size=2, noise_variance=0.5, backend="cpu")

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import amf  # noqa: E402
 from torch_reference import explicit_from_factorised, per_sample_gradients  # noqa: E402
+from integrator_pool import integrator_pool  # noqa: E402
 
 
 def policy(din=5, dout=2, width=16, seed=0):
@@ -31,23 +32,9 @@ def test_wrong_action_shapes_are_named():
         amf.loss_gradient_features(policy(), np.zeros((3, 5)), np.zeros((3, 3)))
 
 
-def integrator_pool():
-    demos = []
-    for angle in (0.3, 1.2, 2.0):
-        goal = np.array([np.cos(angle), np.sin(angle)])
-        s, states, actions = np.zeros(2), [], []
-        for _ in range(6):
-            act = 0.35 * (goal - s)
-            states.append(s.copy())
-            actions.append(act)
-            s = s + act
-        demos.append({"task": goal, "states": np.array(states), "actions": np.array(actions)})
-    return amf.pool_from_demonstrations(demos)
-
-
 def test_policy_selection_equals_the_explicit_gradient_embedding_and_takes_tensors():
     model = policy(din=4, dout=2, width=8, seed=3)
-    pool = integrator_pool()
+    pool = integrator_pool((0.3, 1.2, 2.0))
     angles = np.linspace(0, 2 * np.pi, 7, endpoint=False)
     tasks = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     kw = dict(sigma_pi=0.5, batch_size=2, noise_variance=0.5, backend="cpu")
