@@ -220,7 +220,7 @@ TEST(FeatureCriterion, BadInputIsNamed) {
   expect([](Problem& q) { q.p.noise_variance = 0; }, "noise_variance");
   expect([](Problem& q) { q.cand_logp(1, 2) = NAN; }, "candidate_logp[1][2] is NaN");
   expect([](Problem& q) { q.p.candidate_logp.cols = 5; }, "candidate_logp has 5 columns");
-  expect([](Problem& q) { q.p.own_logp.size = 3; }, "own_logp has 3 entries");
+  expect([](Problem& q) { q.p.own_logp.rows = 3; }, "own_logp has 3 entries");
   expect([](Problem& q) { q.p.candidate_features.embedding.rows = 7; }, "candidate_features has 7 points");
   expect([](Problem& q) { q.targ_emb(0, 0) = INFINITY; }, "target_features.embedding[0][0] is not finite");
   expect([](Problem& q) { q.p.target_features.layers.push_back({}); }, "layers[0].inputs has 0 rows");

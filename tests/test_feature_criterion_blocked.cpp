@@ -26,14 +26,16 @@ amf_test::OwnedFeatureProblem blocked_problem() {
   return f;
 }
 
-std::vector<double> softmax_weights(const amf::FeatureCriterionProblem& p, const amf::MatrixView<double>& logp) {
+std::vector<double> softmax_weights(const amf::FeatureCriterionProblem& p, const amf::ArrayView& logp_view) {
+  const amf::MatrixView<double> logp = logp_view.host_matrix("logp");
+  const amf::VectorView<double> own = p.own_logp.host_vector("own_logp");
   const std::int64_t R = p.traj_offsets.size - 1;
   std::vector<double> W(logp.rows * R);
   for (std::int64_t c = 0; c < logp.rows; ++c) {
     std::vector<double> l(R, 0.0);
     for (std::int64_t i = 0; i < R; ++i)
       for (std::int64_t t = p.traj_offsets[i]; t < p.traj_offsets[i + 1]; ++t)
-        l[i] += std::clamp(logp(c, t), p.clip.lo, p.clip.hi) - std::clamp(p.own_logp[t], p.clip.lo, p.clip.hi);
+        l[i] += std::clamp(logp(c, t), p.clip.lo, p.clip.hi) - std::clamp(own[t], p.clip.lo, p.clip.hi);
     const double top = *std::max_element(l.begin(), l.end());
     double s = 0;
     for (double& v : l) s += (v = std::exp(v - top));

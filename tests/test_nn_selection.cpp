@@ -74,11 +74,12 @@ TEST(NnSelection, CliEqualsLibraryAndLastLayerDiffers) {
   ASSERT_EQ(last_set.layers.size(), 1u);
   const auto gram = amf::feature_gram(last_set, last_set);
   const std::int64_t P = last_set.points();
+  const amf::MatrixView<double> head_inputs = head.inputs.host_matrix("head inputs");
   ASSERT_EQ(P, head.inputs.rows);
   for (std::int64_t i = 0; i < P; i += 7)
     for (std::int64_t j = 0; j < P; j += 5) {
       double expected = 1.0;
-      for (std::int64_t c = 0; c < head.inputs.cols; ++c) expected += head.inputs(i, c) * head.inputs(j, c);
+      for (std::int64_t c = 0; c < head.inputs.cols; ++c) expected += head_inputs(i, c) * head_inputs(j, c);
       EXPECT_NEAR(gram[i * P + j], expected, 1e-12 * (1 + std::abs(expected)));
     }
 
@@ -154,13 +155,15 @@ TEST(TorchScriptPolicy, HeadEmbeddingEqualsPerSampleAutogradOfTheHead) {
     grads.push_back(torch::cat({g[0].flatten(), g[1].flatten()}));
   }
   const amf::FeatureSet& f = p.candidate_features;
+  const amf::MatrixView<double> layer_inputs = f.layers[0].inputs.host_matrix("inputs"),
+                                signals = f.layers[0].signals.host_matrix("signals");
   const std::vector<std::int64_t> rows{0, 5, n + 3};
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) {
-      amf::FeatureSet a{{}, {{f.layers[0].kind, {f.layers[0].inputs.row(rows[i]), 1, f.layers[0].inputs.cols},
-                              {f.layers[0].signals.row(rows[i]), 1, f.layers[0].signals.cols}}}};
-      amf::FeatureSet b{{}, {{f.layers[0].kind, {f.layers[0].inputs.row(rows[j]), 1, f.layers[0].inputs.cols},
-                              {f.layers[0].signals.row(rows[j]), 1, f.layers[0].signals.cols}}}};
+      amf::FeatureSet a{{}, {{f.layers[0].kind, {layer_inputs.row(rows[i]), 1, layer_inputs.cols},
+                              {signals.row(rows[i]), 1, signals.cols}}}};
+      amf::FeatureSet b{{}, {{f.layers[0].kind, {layer_inputs.row(rows[j]), 1, layer_inputs.cols},
+                              {signals.row(rows[j]), 1, signals.cols}}}};
       const double got = amf::feature_gram(a, b)[0], want = grads[i].dot(grads[j]).item<double>();
       EXPECT_NEAR(got, want, 1e-10 * (1 + std::abs(want)));
     }

@@ -48,7 +48,7 @@ TEST(Session, EveryBackendsPublicEntryValidatesFeatures) {
     auto backend = amf::make_backend(kind, amf::BackendOptions{1});
     SCOPED_TRACE(backend->name());
     amf_test::OwnedFeatureProblem op(3, 4, 5, 2, false);
-    double* logp = const_cast<double*>(op.problem.target_logp.data);
+    double* logp = const_cast<double*>(static_cast<const double*>(op.problem.target_logp.data));
     logp[5] = std::nan("");
     expect_invalid_argument_naming([&] { backend->open_session(op.problem); }, "target_logp");
     expect_invalid_argument_naming([&] { amf::select_batch(op.problem, *backend); }, "target_logp");

@@ -35,7 +35,8 @@ struct Compact {
     map.assign(N * n, -1);
     for (std::int64_t k = 0; k < rows; ++k) map[full[k]] = k;
     mats.reserve(16);
-    auto take = [&](const amf::MatrixView<double>& v) {
+    auto take = [&](const amf::ArrayView& view) {
+      const amf::MatrixView<double> v = view.host_matrix("dense features");
       Mat m(rows, v.cols);
       for (std::int64_t k = 0; k < rows; ++k)
         for (std::int64_t j = 0; j < v.cols; ++j) m(k, j) = v(full[k], j);
@@ -44,7 +45,7 @@ struct Compact {
     };
     amf::FeatureSet f;
     if (dense.candidate_features.layers.empty()) f.embedding = take(dense.candidate_features.embedding);
-    for (const auto& layer : dense.candidate_features.layers) f.layers.push_back({layer.kind, take(layer.inputs), take(layer.signals)});
+    for (const auto& layer : dense.candidate_features.layers) f.layers.push_back({layer.kind, take(layer.inputs), take(layer.signals), 1, true});
     p.candidate_features = f;
     p.candidate_feature_rows = amf::VectorView<std::int64_t>(map);
   }
@@ -105,7 +106,7 @@ TEST(SparseCandidateFeatures, BadRowsAreNamed) {
 
 TEST(SparseCandidateFeatures, KeptPairsNameBadLogProbabilities) {
   amf_test::OwnedFeatureProblem op(4, 3, 5, 2, true);
-  op.problem.own_logp.size = 2;
+  op.problem.own_logp.rows = 2;
   EXPECT_THROW(amf::kept_candidate_pairs(op.problem), amf::InvalidArgument);
 }
 

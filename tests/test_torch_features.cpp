@@ -82,7 +82,7 @@ TEST(TorchFeatures, EngineAgreesWithLibTorchFeatureCriterion) {
   p.traj_offsets = amf::VectorView<std::int64_t>(offsets);
   p.candidate_logp = {lc.data_ptr<double>(), N, n};
   p.target_logp = {lt.data_ptr<double>(), K, n};
-  p.own_logp = {own.data_ptr<double>(), n};
+  p.own_logp = amf::VectorView<double>(own.data_ptr<double>(), n);
   p.target_probs = amf::VectorView<double>(probs);
   p.candidate_features = fc.view();
   p.target_features = ft.view();

@@ -63,9 +63,15 @@ std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionPr
 }
 std::unique_ptr<SelectionSession> Backend::open_session(const FeatureCriterionProblem& problem,
                                                         CandidateRange range) {
-  check_range(problem, problem.candidate_logp.rows, range);
+  // The session reads the resolved copy (host float64, or CUDA features this backend reads in
+  // place) and keeps it, with any converted arrays, as long as it lives.
+  auto resolved = std::make_shared<ResolvedFeatureProblem>();
+  resolve_views(problem, reads_device_features(), *resolved);
+  check_range(resolved->problem, problem.candidate_logp.rows, range);
   try {
-    return open_validated(problem, range);
+    std::unique_ptr<SelectionSession> session = open_validated(resolved->problem, range);
+    session->keep_alive(std::move(resolved));
+    return session;
   } catch (const std::bad_alloc&) {
     throw OutOfMemory("amf feature criterion: out of memory opening the AMF-NN session on " + name() + " (" +
                       std::to_string(problem.candidate_logp.rows) + " candidates, " +

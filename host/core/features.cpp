@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amf/error.hpp"
+#include "core/resolve_views.hpp"
 #include "prep/parallel.hpp"
 #include "gp/feature_gram.hpp"
 
@@ -18,38 +19,66 @@ std::int64_t FeatureSet::points() const {
 
 void FeatureSet::validate(const char* what) const { detail::validate_feature_set(*this, what, /*values=*/true); }
 
+bool FeatureSet::on_device() const {
+  if (embedding.space == MemorySpace::Cuda) return true;
+  for (const FactorisedLayer& layer : layers)
+    if (layer.inputs.space == MemorySpace::Cuda || layer.signals.space == MemorySpace::Cuda) return true;
+  return false;
+}
+
+bool FeatureSet::host_float64() const {
+  if (has_embedding() && !embedding.is_host_float64()) return false;
+  for (const FactorisedLayer& layer : layers)
+    if (!layer.inputs.is_host_float64() || !layer.signals.is_host_float64()) return false;
+  return true;
+}
+
 namespace detail {
+namespace {
+
+// Features are large (gigabytes at W-NN's size) and checked on every call: a vectorised test per
+// row, rows split over all cores, and the first bad row overall (whatever the thread timing)
+// searched for its column only when one exists.
+template <typename T>
+void scan_finite(const ArrayView& view, const std::string& field) {
+  const T* data = static_cast<const T*>(view.data);
+  const std::int64_t rows = view.rows, cols = view.cols, stride = view.row_stride;
+  const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t(1) << 18) / cols);  // ~2 MiB
+  const std::int64_t chunks = (rows + chunk - 1) / chunk;
+  std::vector<std::int64_t> first_bad(static_cast<std::size_t>(chunks), -1);
+  detail::parallel_for(chunks, 0, [&](std::int64_t k) {
+    for (std::int64_t r = k * chunk; r < std::min(rows, (k + 1) * chunk); ++r)
+      if (!Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(data + r * stride, cols).allFinite()) {
+        first_bad[static_cast<std::size_t>(k)] = r;
+        return;
+      }
+  });
+  for (const std::int64_t r : first_bad) {
+    if (r < 0) continue;
+    for (std::int64_t c = 0; c < cols; ++c)
+      if (!std::isfinite(data[r * stride + c]))
+        throw InvalidArgument(field + "[" + std::to_string(r) + "][" + std::to_string(c) + "] is not finite");
+  }
+}
+
+}  // namespace
 
 void validate_feature_set(const FeatureSet& set, const char* what, bool values) {
   const std::string w(what);
   const auto& layers = set.layers;
   const auto& embedding = set.embedding;
-  auto check = [&](const MatrixView<double>& m, const std::string& field, std::int64_t rows) {
-    if (m.rows != rows)
-      throw InvalidArgument(w + "." + field + " has " + std::to_string(m.rows) + " rows, expected " + std::to_string(rows));
-    if (m.rows > 0 && m.cols > 0 && m.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
-    if (m.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
-    if (!values) return;
-    // Features are large (gigabytes at W-NN's size) and checked on every call: a vectorised
-    // test per row, rows split over all cores, and the first bad row overall (whatever the
-    // thread timing) searched for its column only when one exists.
-    const std::int64_t chunk = std::max<std::int64_t>(64, (std::int64_t(1) << 18) / m.cols);  // ~2 MiB
-    const std::int64_t chunks = (m.rows + chunk - 1) / chunk;
-    std::vector<std::int64_t> first_bad(static_cast<std::size_t>(chunks), -1);
-    detail::parallel_for(chunks, 0, [&](std::int64_t k) {
-      for (std::int64_t r = k * chunk; r < std::min(m.rows, (k + 1) * chunk); ++r)
-        if (!Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite()) {
-          first_bad[static_cast<std::size_t>(k)] = r;
-          return;
-        }
-    });
-    for (const std::int64_t r : first_bad) {
-      if (r < 0) continue;
-      for (std::int64_t c = 0; c < m.cols; ++c)
-        if (!std::isfinite(m(r, c)))
-          throw InvalidArgument(w + "." + field + "[" + std::to_string(r) + "][" + std::to_string(c) +
-                                "] is not finite");
-    }
+  auto check = [&](const ArrayView& view, const std::string& field, std::int64_t rows) {
+    if (view.rows != rows)
+      throw InvalidArgument(w + "." + field + " has " + std::to_string(view.rows) + " rows, expected " + std::to_string(rows));
+    if (view.rows > 0 && view.cols > 0 && view.data == nullptr) throw InvalidArgument(w + "." + field + " is a null pointer");
+    if (view.cols < 1) throw InvalidArgument(w + "." + field + " has 0 columns");
+    view.validate((w + "." + field).c_str());
+    // A CUDA view's values are checked where the device gathers its rows.
+    if (!values || view.space != MemorySpace::Host) return;
+    if (view.type == ElementType::Float64)
+      scan_finite<double>(view, w + "." + field);
+    else
+      scan_finite<float>(view, w + "." + field);
   };
   if (layers.empty() && embedding.rows == 0 && embedding.cols == 0)
     throw InvalidArgument(w + ": give an explicit embedding, factorised layers, or both");
@@ -81,7 +110,8 @@ namespace detail {
 
 void throw_nonfinite_feature_row(const FeatureSet& set, std::int64_t row, const char* what) {
   const std::string prefix = std::string("amf feature criterion: ") + what;
-  auto scan = [&](const MatrixView<double>& m, const std::string& field) {
+  auto scan = [&](const ArrayView& view, const std::string& field) {
+    const MatrixView<double> m = view.host_matrix(field.c_str());
     for (std::int64_t c = 0; c < m.cols; ++c)
       if (!std::isfinite(m(row, c)))
         throw InvalidArgument(prefix + "." + field + "[" + std::to_string(row) + "][" + std::to_string(c) +
@@ -98,7 +128,10 @@ void throw_nonfinite_feature_row(const FeatureSet& set, std::int64_t row, const 
 
 }  // namespace detail
 
-std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B) {
+std::vector<double> feature_gram(const FeatureSet& a, const FeatureSet& b) {
+  std::vector<std::vector<double>> storage;  // host float64 copies of float32 or CUDA views
+  const FeatureSet A = detail::host_float64_features(a, storage, "feature_gram: A");
+  const FeatureSet B = detail::host_float64_features(b, storage, "feature_gram: B");
   std::vector<std::int64_t> ia(A.points()), ib(B.points());
   for (std::int64_t i = 0; i < A.points(); ++i) ia[i] = i;
   for (std::int64_t j = 0; j < B.points(); ++j) ib[j] = j;
@@ -106,8 +139,10 @@ std::vector<double> feature_gram(const FeatureSet& A, const FeatureSet& B) {
   return std::vector<double>(K.data(), K.data() + K.size());
 }
 
-std::vector<double> feature_diagonal(const FeatureSet& A) {
-  A.validate("feature_diagonal: A");
+std::vector<double> feature_diagonal(const FeatureSet& a) {
+  a.validate("feature_diagonal: A");
+  std::vector<std::vector<double>> storage;
+  const FeatureSet A = detail::host_float64_features(a, storage, "feature_diagonal: A");
   std::vector<std::int64_t> ia(A.points());
   for (std::int64_t i = 0; i < A.points(); ++i) ia[i] = i;
   const Eigen::VectorXd d = detail::feature_diagonal(A, ia, /*threads=*/0, "feature_diagonal: A");

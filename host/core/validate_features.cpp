@@ -59,16 +59,21 @@ void validate_weight_inputs(const FeatureCriterionProblem& p) {
   const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
   if (p.candidate_logp.rows == 0) fail("the candidate set is empty (candidate_logp has 0 rows)");
   if (p.candidate_logp.cols != n) fail("candidate_logp has " + std::to_string(p.candidate_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
-  if (p.own_logp.size != n) fail("own_logp has " + std::to_string(p.own_logp.size) + " entries, the pool " + std::to_string(n) + " steps");
-  finite(p.candidate_logp, "candidate_logp");
+  if (p.own_logp.rows != n) fail("own_logp has " + std::to_string(p.own_logp.rows) + " entries, the pool " + std::to_string(n) + " steps");
+  finite(p.candidate_logp.host_matrix("candidate_logp"), "candidate_logp");
+  const VectorView<double> own = p.own_logp.host_vector("own_logp");
   for (std::int64_t t = 0; t < n; ++t)
-    if (std::isnan(p.own_logp[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
+    if (std::isnan(own[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
 }
 
 }  // namespace detail
 
 void validate(const FeatureCriterionProblem& p, bool for_batch_selection) {
-  detail::validate_feature_problem(p, for_batch_selection, /*feature_values=*/true);
+  // Views in float32 or on a device are checked as open_session would see them; CUDA features
+  // are not copied just to be checked (their metadata is, their values where a device reads them).
+  ResolvedFeatureProblem resolved;
+  resolve_views(p, /*keep_device_features=*/true, resolved);
+  detail::validate_feature_problem(resolved.problem, for_batch_selection, /*feature_values=*/true);
 }
 
 namespace detail {
@@ -80,7 +85,7 @@ void validate_feature_problem(const FeatureCriterionProblem& p, bool for_batch_s
   const std::int64_t N = p.candidate_logp.rows, K = p.target_logp.rows;
   if (K == 0) fail("the target set is empty (target_logp has 0 rows)");
   if (p.target_logp.cols != n) fail("target_logp has " + std::to_string(p.target_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
-  finite(p.target_logp, "target_logp");
+  finite(p.target_logp.host_matrix("target_logp"), "target_logp");
   detail::check_target_probs(kPrefix, p.target_probs, K);
   try {
     validate_feature_set(p.candidate_features, "candidate_features", feature_values);

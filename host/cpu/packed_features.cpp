@@ -42,14 +42,15 @@ bool PackedLayout::operator==(const PackedLayout& o) const {
 // One row of `set` in the packed layout.
 template <typename S>
 void pack_row(const FeatureSet& set, std::int64_t row, S* dst) {
-  auto copy = [&](const MatrixView<double>& m) {
+  auto copy = [&](const ArrayView& view) {
+    const MatrixView<double> m = view.host_matrix("features");
     for (std::int64_t c = 0; c < m.cols; ++c) *dst++ = static_cast<S>(m(row, c));
   };
   if (set.has_embedding()) copy(set.embedding);
   for (const auto& layer : set.layers) {  // the slab: delta o xhat, then delta, per LayerNorm
     if (layer.kind != Kind::LayerNorm) continue;
-    for (std::int64_t c = 0; c < layer.signals.cols; ++c)
-      *dst++ = static_cast<S>(layer.signals(row, c) * layer.inputs(row, c));
+    const MatrixView<double> signals = layer.signals.host_matrix("features"), inputs = layer.inputs.host_matrix("features");
+    for (std::int64_t c = 0; c < signals.cols; ++c) *dst++ = static_cast<S>(signals(row, c) * inputs(row, c));
     copy(layer.signals);
   }
   for (const auto& layer : set.layers) {

@@ -34,7 +34,7 @@ bool beyond_tile_limit(std::int64_t T_max) {
 }  // namespace
 
 struct CudaBackend::Impl {
-  explicit Impl(const BackendOptions& o) : ctx(o.cuda_device), path(o.cuda_criterion), cpu_threads(o.cpu_threads),
+  explicit Impl(const BackendOptions& o) : ctx(o.cuda), path(o.cuda_criterion), cpu_threads(o.cpu_threads),
         cpu_cache_budget(detail::resolve_session_budget(o.session_cache_bytes)), chunk_pairs(o.cuda_chunk_pairs) {
     if (chunk_pairs < 0) throw InvalidArgument("BackendOptions::cuda_chunk_pairs is negative");
   }

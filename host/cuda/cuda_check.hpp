@@ -42,7 +42,23 @@ struct DeviceMemoryCounter {
   static void remove(std::size_t bytes) { current() -= bytes; }
 };
 
+// Where DeviceBuffers allocate on this host thread: a caller's stream-ordered pool
+// (CudaResources::memory_pool) and the stream its allocations are ordered on, or none (cudaMalloc).
+// CudaContext::make_current() sets it, as it sets the current device: every session entry makes
+// its context current, so buffers come from the pool of the backend that allocates them.
+struct DevicePool {
+  cudaMemPool_t pool = nullptr;
+  cudaStream_t stream = nullptr;
+};
+inline DevicePool& current_device_pool() {
+  thread_local DevicePool pool;
+  return pool;
+}
+
 // Owning device buffer (RAII); never copied (moved, e.g. into a vector), freed without throwing.
+// From a pool, the allocation is synchronised once (buffers are used on the context's copy stream
+// too, and they are only allocated before a pass's pipelined chunks, never inside them); the free
+// is ordered on the allocating stream, after the work already enqueued there.
 template <typename T>
 class DeviceBuffer {
  public:
@@ -51,7 +67,8 @@ class DeviceBuffer {
   ~DeviceBuffer() { release(); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& other) noexcept : ptr_(other.ptr_), count_(other.count_) {
+  DeviceBuffer(DeviceBuffer&& other) noexcept
+      : ptr_(other.ptr_), count_(other.count_), free_on_(other.free_on_), pooled_(other.pooled_) {
     other.ptr_ = nullptr;
     other.count_ = 0;
   }
@@ -60,6 +77,8 @@ class DeviceBuffer {
       release();
       ptr_ = other.ptr_;
       count_ = other.count_;
+      free_on_ = other.free_on_;
+      pooled_ = other.pooled_;
       other.ptr_ = nullptr;
       other.count_ = 0;
     }
@@ -78,13 +97,27 @@ class DeviceBuffer {
  private:
   void allocate(std::size_t count) {
     if (count == 0) return;
-    AMF_CUDA_TRY(cudaMalloc(&ptr_, count * sizeof(T)));
+    const DevicePool& from = current_device_pool();
+    if (from.pool) {
+      void* p = nullptr;
+      AMF_CUDA_TRY(cudaMallocFromPoolAsync(&p, count * sizeof(T), from.pool, from.stream));
+      ptr_ = static_cast<T*>(p);
+      free_on_ = from.stream;
+      pooled_ = true;
+      AMF_CUDA_TRY(cudaStreamSynchronize(from.stream));
+    } else {
+      AMF_CUDA_TRY(cudaMalloc(&ptr_, count * sizeof(T)));
+      pooled_ = false;
+    }
     count_ = count;
     DeviceMemoryCounter::add(count_ * sizeof(T));
   }
   void release() noexcept {
     if (ptr_) {
-      cudaFree(ptr_);
+      if (pooled_)
+        cudaFreeAsync(ptr_, free_on_);
+      else
+        cudaFree(ptr_);
       DeviceMemoryCounter::remove(count_ * sizeof(T));
     }
     ptr_ = nullptr;
@@ -93,6 +126,8 @@ class DeviceBuffer {
 
   T* ptr_ = nullptr;
   std::size_t count_;
+  cudaStream_t free_on_ = nullptr;  // the allocating stream, for a pooled buffer
+  bool pooled_ = false;
 };
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "amf/cuda_resources.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/pinned_buffer.hpp"
 
@@ -33,13 +34,23 @@ namespace detail {
 
 class CudaContext {
  public:
-  // Makes `device` current on this thread and creates the stream and handles on it.
-  explicit CudaContext(int device = 0);
+  // Makes the device current on this thread and creates the handles on the caller's stream (or
+  // on a stream of its own). Throws amf::InvalidArgument for a device that does not exist or a
+  // memory pool that is not the device's.
+  explicit CudaContext(const CudaResources& resources = {});
   int device() const { return device_; }
   // Streaming multiprocessors of the device: with a kernel's resident blocks per SM, one wave.
   int multiprocessors() const { return multiprocessors_; }
-  // The current device is per host thread: every session entry makes the context's current.
-  void make_current() const { AMF_CUDA_TRY(cudaSetDevice(device_)); }
+  // The current device and the pool DeviceBuffers take memory from are per host thread: every
+  // session entry makes the context's current.
+  void make_current() const {
+    AMF_CUDA_TRY(cudaSetDevice(device_));
+    current_device_pool() = DevicePool{pool_, stream_};
+  }
+  // Orders the context's stream after the work the caller enqueued before opening a session: on
+  // its stream when it lent one (then there is nothing to do), else on the legacy default stream
+  // (where a framework's default stream writes the features amf is about to read).
+  void order_after_caller() const;
   ~CudaContext();
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;
@@ -59,6 +70,9 @@ class CudaContext {
   int device_ = 0;
   int multiprocessors_ = 0;
   cudaStream_t stream_ = nullptr;
+  bool owns_stream_ = true;          // false: the caller's (CudaResources::stream)
+  cudaMemPool_t pool_ = nullptr;     // the caller's pool, or null (cudaMalloc)
+  cudaEvent_t caller_done_ = nullptr;
   cudaStream_t copy_stream_ = nullptr;
   mutable PinnedBuffer<double> pinned_[2];
   cublasHandle_t blas_ = nullptr;

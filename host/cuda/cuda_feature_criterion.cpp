@@ -230,6 +230,7 @@ std::unique_ptr<SelectionSession> open_feature_session_cuda(const FeatureCriteri
                                                             const CudaContext& ctx, CudaCriterionPath path,
                                                             std::int64_t chunk_pairs) {
   ctx.make_current();  // before the session's members allocate device memory
+  ctx.order_after_caller();  // the caller's writes to its inputs land before the session reads them
   return std::make_unique<CudaFeatureSession>(p, range, ctx, path, chunk_pairs);
 }
 

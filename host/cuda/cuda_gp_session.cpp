@@ -295,6 +295,7 @@ std::unique_ptr<SelectionSession> open_gp_session_cuda(const CriterionProblem& p
                                                        const CudaContext& ctx, CudaCriterionPath path,
                                                        PoolData pool, std::int64_t T_max, std::int64_t chunk_pairs) {
   ctx.make_current();  // before the session's members allocate device memory
+  ctx.order_after_caller();  // the caller's writes to its inputs land before the session reads them
   return std::make_unique<CudaGpSession>(p, range, ctx, path, std::move(pool), T_max, chunk_pairs);
 }
 

@@ -54,7 +54,7 @@ int node_local_rank(MPI_Comm comm) {
 
 std::unique_ptr<Backend> make_rank_backend(BackendKind kind, BackendOptions options, MPI_Comm comm) {
   const int devices = cuda_device_count();
-  if (kind != BackendKind::Cpu && devices > 1) options.cuda_device = node_local_rank(comm) % devices;
+  if (kind != BackendKind::Cpu && devices > 1) options.cuda.device = node_local_rank(comm) % devices;
   return make_backend(kind, options);
 }
 

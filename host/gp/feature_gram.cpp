@@ -12,7 +12,8 @@ namespace amf {
 namespace detail {
 namespace {
 
-RowMatrix gather(const MatrixView<double>& m, const std::vector<std::int64_t>& rows) {
+RowMatrix gather(const ArrayView& view, const std::vector<std::int64_t>& rows) {
+  const MatrixView<double> m = view.host_matrix("features");
   RowMatrix out(static_cast<Eigen::Index>(rows.size()), m.cols);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     // Internal callers pass validated rows; a bad one would read past the caller's array.
@@ -37,7 +38,8 @@ GatheredFeatures gather_features(const FeatureSet& set, const std::vector<std::i
   GatheredFeatures g;
   for (const std::int64_t r : rows) {
     bool finite = true;
-    auto check = [&](const MatrixView<double>& m) {
+    auto check = [&](const ArrayView& view) {
+      const MatrixView<double> m = view.host_matrix(what);
       if (r >= 0 && r < m.rows) finite = finite && Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).allFinite();
     };
     if (set.has_embedding()) check(set.embedding);
@@ -110,14 +112,15 @@ RowMatrix feature_gram(const FeatureSet& A, const std::vector<std::int64_t>& ia,
 Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int64_t>& ia, int threads,
                                  const char* what) {
   Eigen::VectorXd d = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(ia.size()));
-  auto sq = [](const MatrixView<double>& m, std::int64_t r) {
+  auto sq = [what](const ArrayView& view, std::int64_t r) {
+    const MatrixView<double> m = view.host_matrix(what);
     return Eigen::Map<const Eigen::ArrayXd>(m.row(r), m.cols).square().sum();
   };
   auto entry = [&](std::int64_t r) {
     double k = A.has_embedding() ? sq(A.embedding, r) : 0.0;
     for (const auto& layer : A.layers) {
-      const Eigen::Map<const Eigen::ArrayXd> s(layer.signals.row(r), layer.signals.cols),
-          x(layer.inputs.row(r), layer.inputs.cols);
+      const MatrixView<double> signals = layer.signals.host_matrix(what), inputs = layer.inputs.host_matrix(what);
+      const Eigen::Map<const Eigen::ArrayXd> s(signals.row(r), signals.cols), x(inputs.row(r), inputs.cols);
       if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
         k += (s * x).square().sum() + s.square().sum();
       } else if (layer.tokens == 1) {
@@ -125,7 +128,7 @@ Eigen::VectorXd feature_diagonal(const FeatureSet& A, const std::vector<std::int
       } else {  // sum over token pairs: the two S x S token Grams meet in the epilogue
         const Eigen::Index S = layer.tokens;
         using TokenRows = Eigen::Map<const RowMatrix>;
-        const TokenRows D(layer.signals.row(r), S, layer.signals.cols / S), H(layer.inputs.row(r), S, layer.inputs.cols / S);
+        const TokenRows D(signals.row(r), S, signals.cols / S), H(inputs.row(r), S, inputs.cols / S);
         const RowMatrix sd = D * D.transpose(), hh = H * H.transpose();
         k += (sd.array() * (hh.array() + (layer.bias ? 1.0 : 0.0))).sum();
       }

@@ -48,7 +48,8 @@ void gather_features_into(const FeatureSet& set, const std::int64_t* rows, std::
   const FeatureBlockLayout f = feature_block_layout(set);
   std::vector<double*> block;
   for (std::size_t b = 0; b < f.blocks(); ++b) block.push_back(dest + f.block_offset(b, count));
-  auto copy_row = [](const MatrixView<double>& m, std::int64_t r, double* to) {
+  auto copy_row = [what](const ArrayView& view, std::int64_t r, double* to) {
+    const MatrixView<double> m = view.host_matrix(what);
     if (r < 0 || r >= m.rows)
       throw Error("gather_features_into: row " + std::to_string(r) + " of a " + std::to_string(m.rows) +
                   "-row feature matrix");

@@ -1,5 +1,7 @@
 #include "prep/feature_targets.hpp"
 
+#include "core/resolve_views.hpp"
+
 #include "prep/importance_weights.hpp"
 #include "prep/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
@@ -30,15 +32,16 @@ Eigen::VectorXd own_sums(const FeatureCriterionProblem& p) {
   const auto& off = p.traj_offsets;
   const std::int64_t R = off.size - 1;
   Eigen::VectorXd own = Eigen::VectorXd::Zero(R);
+  const VectorView<double> own_logp = p.own_logp.host_vector("own_logp");
   for (std::int64_t i = 0; i < R; ++i)
-    for (std::int64_t t = off[i]; t < off[i + 1]; ++t) own(i) += tile::clamp(p.own_logp[t], p.clip.lo, p.clip.hi);
+    for (std::int64_t t = off[i]; t < off[i + 1]; ++t) own(i) += tile::clamp(own_logp[t], p.clip.lo, p.clip.hi);
   return own;
 }
 
 }  // namespace
 
 RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p) {
-  return weights_from_logp(p.candidate_logp, p.traj_offsets, own_sums(p), p.clip);
+  return weights_from_logp(p.candidate_logp.host_matrix("candidate_logp"), p.traj_offsets, own_sums(p), p.clip);
 }
 
 FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange range, int threads) {
@@ -46,11 +49,11 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange 
   const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
   const Eigen::VectorXd own = own_sums(p);
   FeatureTargets out;
-  const MatrixView<double>& logp = p.candidate_logp;
+  const MatrixView<double> logp = p.candidate_logp.host_matrix("candidate_logp");
   const MatrixView<double> range_logp(range.size() ? logp.row(range.begin) : logp.data, range.size(), logp.cols,
                                       logp.row_stride);
   out.candidate_weights = weights_from_logp(range_logp, off, own, p.clip);
-  const RowMatrix Wt = weights_from_logp(p.target_logp, off, own, p.clip);
+  const RowMatrix Wt = weights_from_logp(p.target_logp.host_matrix("target_logp"), off, own, p.clip);
   for (std::int64_t k = 0; k < K; ++k)
     for (std::int64_t j = 0; j < R; ++j) {
       if (!(p.target_probs[k] > 0 && keep_weight(Wt.row(k).data(), R, j, p.min_weight))) continue;
@@ -78,7 +81,10 @@ std::vector<CandidatePair> kept_range_pairs(const RowMatrix& range_weights, Cand
 
 }  // namespace detail
 
-std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& p) {
+std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& problem) {
+  FeatureCriterionProblem p = problem;
+  std::vector<std::vector<double>> storage;  // host float64 copies of float32 or CUDA log-probabilities
+  detail::resolve_weight_views(p, storage);
   detail::validate_weight_inputs(p);
   const detail::RowMatrix W = detail::candidate_importance_weights(p);
   return detail::kept_pairs(W.data(), W.rows(), W.cols(), p.min_weight);

@@ -185,9 +185,9 @@ void NnSelectionInputs::build(const Forward& forward, const Features& features, 
   d.probs.assign(target_probs.data, target_probs.data + target_probs.size);
   auto& p = d.problem;
   p.traj_offsets = VectorView<std::int64_t>(d.offsets);
-  p.candidate_logp = {d.cand_logp.data_ptr<double>(), C.size(0), n};
-  p.target_logp = {d.targ_logp.data_ptr<double>(), Tt.size(0), n};
-  p.own_logp = {d.own_logp.data_ptr<double>(), n};
+  p.candidate_logp = MatrixView<double>(d.cand_logp.data_ptr<double>(), C.size(0), n);
+  p.target_logp = MatrixView<double>(d.targ_logp.data_ptr<double>(), Tt.size(0), n);
+  p.own_logp = VectorView<double>(d.own_logp.data_ptr<double>(), n);
   p.target_probs = VectorView<double>(d.probs);
   p.candidate_features = d.cand_features.view();
   p.target_features = d.targ_features.view();

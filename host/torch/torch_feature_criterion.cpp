@@ -45,9 +45,10 @@ struct Layers {
 
 Layers to_layers(const FeatureSet& f, const torch::Device& dev) {
   Layers L;
-  if (f.has_embedding()) L.add(false, to_tensor(f.embedding, dev), {});
+  if (f.has_embedding()) L.add(false, to_tensor(f.embedding.host_matrix("embedding"), dev), {});
   for (const auto& layer : f.layers) {
-    const auto in = to_tensor(layer.inputs, dev), sig = to_tensor(layer.signals, dev);
+    const auto in = to_tensor(layer.inputs.host_matrix("inputs"), dev),
+               sig = to_tensor(layer.signals.host_matrix("signals"), dev);
     if (layer.kind == FactorisedLayer::Kind::LayerNorm) {
       L.add(false, sig * in, {});
       L.add(false, sig, {});
@@ -99,7 +100,11 @@ torch::Tensor gram_diagonal(const Layers& Z) {
 
 }  // namespace
 
-CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool select, const std::string& device_name) {
+CriterionResult torch_feature_criterion(const FeatureCriterionProblem& problem, bool select,
+                                        const std::string& device_name) {
+  ResolvedFeatureProblem resolved;  // the baseline reads host float64, as the CPU backend does
+  resolve_views(problem, /*keep_device_features=*/false, resolved);
+  const FeatureCriterionProblem& p = resolved.problem;
   validate(p, select);
   torch::NoGradGuard no_grad;
   const torch::Device dev(device_name);
@@ -110,9 +115,10 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& p, bool s
   auto sums = [&](const torch::Tensor& logp) {  // (rows, n) -> (rows, R) clipped per-trajectory sums
     return torch::zeros({logp.size(0), R}, torch::kFloat64).index_add_(1, traj, logp.clamp(p.clip.lo, p.clip.hi));
   };
-  const auto own = sums(torch::from_blob(const_cast<double*>(p.own_logp.data), {1, n}, torch::kFloat64).clone())[0];
-  const auto Wc = torch::softmax(sums(to_tensor(p.candidate_logp, torch::kCPU)) - own, 1);
-  const auto Wt = torch::softmax(sums(to_tensor(p.target_logp, torch::kCPU)) - own, 1);
+  const auto own = sums(torch::from_blob(const_cast<double*>(p.own_logp.host_vector("own_logp").data), {1, n},
+                                        torch::kFloat64).clone())[0];
+  const auto Wc = torch::softmax(sums(to_tensor(p.candidate_logp.host_matrix("candidate_logp"), torch::kCPU)) - own, 1);
+  const auto Wt = torch::softmax(sums(to_tensor(p.target_logp.host_matrix("target_logp"), torch::kCPU)) - own, 1);
 
   std::vector<int64_t> zrows;
   std::vector<double> omega;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "amf/criterion.hpp"
+#include "amf/cuda_resources.hpp"
 #include "amf/feature_problem.hpp"
 #include "amf/session.hpp"
 
@@ -14,10 +15,18 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  // Whether sessions read CUDA-resident features on their device (no host copy); otherwise
+  // open_session copies them to host float64 first.
+  virtual bool reads_device_features() const { return false; }
 
   // Validates the problem (amf::InvalidArgument naming the field), then opens a session over
   // candidates `range` (the whole problem when omitted). The problem's arrays must outlive the
-  // session. problem.batch_size bounds how many picks the session can be conditioned on.
+  // session. problem.batch_size bounds how many picks the session can be conditioned on. AMF-NN
+  // views in float32 or in CUDA memory are resolved first (resolve_views, array_view.hpp).
+  //
+  // A backend is the reusable engine object: it keeps its device context (streams, library
+  // handles, pinned staging) between sessions, so a trainer makes one and selects with it every
+  // round.
   std::unique_ptr<SelectionSession> open_session(const CriterionProblem& problem);                 // AMF-GP
   std::unique_ptr<SelectionSession> open_session(const CriterionProblem& problem, CandidateRange range);
   std::unique_ptr<SelectionSession> open_session(const FeatureCriterionProblem& problem);          // AMF-NN
@@ -45,7 +54,8 @@ enum class CudaCriterionPath { Fused, Materialised };
 struct BackendOptions {
   int cpu_threads = 0;  // CPU backend worker threads; 0 = one per hardware core
   CudaCriterionPath cuda_criterion = CudaCriterionPath::Fused;
-  int cuda_device = 0;  // the CUDA device the backend runs on (make_rank_backend: one per rank)
+  // The device, and optionally the caller's stream and memory pool (cuda_resources.hpp).
+  CudaResources cuda;
   // Memory a CPU selection session may keep for incremental conditioning: the first pass's
   // cross-covariances of every kept pair with the targets (8 bytes x candidate steps x target
   // points), which later greedy steps update by a low-rank correction instead of recomputing.

@@ -31,9 +31,11 @@ enum class GramPrecision { Float64, Float32 };
 
 struct FeatureCriterionProblem {
   VectorView<std::int64_t> traj_offsets;  // R + 1 entries over the n pool steps
-  MatrixView<double> candidate_logp;      // N x n: log pi(a_t | s_t, c)
-  MatrixView<double> target_logp;         // K x n: log pi(a_t | s_t, c'_k)
-  VectorView<double> own_logp;            // n: log pi(a_t | s_t, c_i) under the demo's own task
+  // The log-probabilities may be float32 or float64, host or CUDA (array_view.hpp): the weights
+  // are formed on the host, so CUDA ones are copied there (N n values; the features stay put).
+  ArrayView candidate_logp;               // N x n: log pi(a_t | s_t, c)
+  ArrayView target_logp;                  // K x n: log pi(a_t | s_t, c'_k)
+  ArrayView own_logp;                     // n (an n x 1 column): log pi(a_t | s_t, c_i) under the demo's own task
   VectorView<double> target_probs;        // K, summing to 1
   FeatureSet candidate_features;          // N n points: row c n + t (or as candidate_feature_rows says)
   FeatureSet target_features;             // K n points: row k n + t
@@ -51,8 +53,24 @@ struct FeatureCriterionProblem {
   GramPrecision gram_precision = GramPrecision::Float64;
 };
 
-// Throws amf::InvalidArgument naming the field.
+// Throws amf::InvalidArgument naming the field. Reads the log-probabilities, so they must be host
+// float64 (as Backend::open_session hands problems to backends); resolve_views makes them so.
 void validate(const FeatureCriterionProblem& problem, bool for_batch_selection);
+
+// A problem whose views a backend can read, and the memory that holds converted copies.
+// Backend::open_session calls it, so callers need not: views that are host float64 (and CUDA
+// features when `keep_device_features`, for the CUDA backend) stay as they are; every other view
+// is converted to host float64 (array_view.hpp). The copy's views point into `storage` or at the
+// caller's arrays, which must outlive it.
+struct ResolvedFeatureProblem {
+  FeatureCriterionProblem problem;
+  std::vector<std::vector<double>> storage;
+  ResolvedFeatureProblem() = default;
+  ResolvedFeatureProblem(const ResolvedFeatureProblem&) = delete;  // views point into storage
+  ResolvedFeatureProblem& operator=(const ResolvedFeatureProblem&) = delete;
+};
+// Validates every view's metadata first (amf::InvalidArgument naming the field).
+void resolve_views(const FeatureCriterionProblem& problem, bool keep_device_features, ResolvedFeatureProblem& out);
 
 // Row of candidate_features that holds candidate c's point at pool step t (-1: not supplied).
 inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std::int64_t c, std::int64_t t) {
@@ -62,8 +80,8 @@ inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std:
 
 // The (candidate, pool trajectory) pairs whose steps' candidate features the criterion reads:
 // nonzero importance weights that min_weight keeps (the row's largest always is), in candidate
-// order. Needs traj_offsets, candidate_logp, own_logp, clip and min_weight only; throws
-// amf::InvalidArgument naming a bad one.
+// order. Needs traj_offsets, candidate_logp, own_logp, clip and min_weight only (in any memory
+// space and type); throws amf::InvalidArgument naming a bad one.
 std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& problem);
 
 CriterionResult evaluate_criterion(const FeatureCriterionProblem& problem, Backend& backend);

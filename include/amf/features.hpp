@@ -15,19 +15,21 @@
 //   the normalised input of the LayerNorm. Convolutions are Linear layers on their unfolded
 //   patches, embeddings Linear layers without bias on one-hot tokens.
 //
-// A FeatureSet covers P points; every view in it has P rows (row-major, see view.hpp).
+// A FeatureSet covers P points; every view in it has P rows (row-major, see view.hpp). Views may
+// be float32 or float64, in host or CUDA memory (array_view.hpp); the functions below read host
+// float64 and convert anything else first.
 #include <cstdint>
 #include <vector>
 
-#include "amf/view.hpp"
+#include "amf/array_view.hpp"
 
 namespace amf {
 
 struct FactorisedLayer {
   enum class Kind { Linear, LayerNorm };
   Kind kind = Kind::Linear;
-  MatrixView<double> inputs;   // P x (tokens d_in): h (Linear) or xhat (LayerNorm, d_in = d_out)
-  MatrixView<double> signals;  // P x (tokens d_out): delta at the layer's output
+  ArrayView inputs;   // P x (tokens d_in): h (Linear) or xhat (LayerNorm, d_in = d_out)
+  ArrayView signals;  // P x (tokens d_out): delta at the layer's output
   // Linear only: token s of a row at columns [s d, (s + 1) d) of inputs and signals; 1 for a
   // layer applied to one vector per point (a LayerNorm must have 1).
   std::int64_t tokens = 1;
@@ -35,13 +37,17 @@ struct FactorisedLayer {
 };
 
 struct FeatureSet {
-  MatrixView<double> embedding;         // P x D explicit part, or empty
+  ArrayView embedding;                  // P x D explicit part, or empty
   std::vector<FactorisedLayer> layers;  // the factorised part, or empty; at least one is given
 
   std::int64_t points() const;
   bool has_embedding() const { return embedding.cols > 0; }
-  // Throws amf::InvalidArgument naming `what` and the offending view (shape, NaN).
+  // Throws amf::InvalidArgument naming `what` and the offending view (shape, NaN). Contents are
+  // scanned for NaN in host views; a CUDA view's are checked where the device reads them.
   void validate(const char* what) const;
+  // Whether any view lives in CUDA memory / is not host float64.
+  bool on_device() const;
+  bool host_float64() const;
 };
 
 // k(A_i, B_j) for every row i of A and j of B: (A.points() x B.points()), row-major. Both sets

@@ -7,6 +7,7 @@
 // Buffers a pass needs (packed rows, device memory, workspaces) belong to the session, so greedy
 // steps reuse them.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "amf/view.hpp"
@@ -77,6 +78,10 @@ class SelectionSession {
   virtual bool incremental() const { return false; }
   virtual std::int64_t kept_bytes() const { return 0; }
 
+  // Memory the session's problem points into (Backend::open_session's host float64 copies of
+  // views it cannot read in place): released with the session, not before.
+  void keep_alive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
+
  protected:
   explicit SelectionSession(CandidateRange range) : range_(range) {}
   // score()'s work; a session may compute the information gain even when not asked to.
@@ -87,6 +92,7 @@ class SelectionSession {
  private:
   CandidateRange range_;
   int picks_expected_ = 1;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 }  // namespace amf
