@@ -11,7 +11,9 @@ itself (no image encoder; amf.image_policy is the image one).
 
 Noise schedule and sampling: DDPM's squared-cosine schedule over `train_steps` timesteps, epsilon
 prediction (as LeRobot's defaults); actions are divided by `action_scale` before noise is added,
-so that they are of unit order like the noise.
+so that they are of unit order like the noise, and the sampler clips its clean-sample estimate to
+[-clip_sample, clip_sample] in those units (LeRobot clips to [-1, 1] after normalising actions to
+that range): choose action_scale so that the scaled actions lie within clip_sample.
 
 Loss for the features: the denoising loss at fixed, seeded noise draws and timesteps,
 DenoisingLoss: for draws k = 1..K fixed once by `seed` (noise eps_k of the chunk's shape and a
@@ -48,7 +50,8 @@ class DiffusionPolicy(nn.Module):
     the fixed-draw training loss whose gradient amf uses as features."""
 
     def __init__(self, state_dim, task_dim, action_dim, horizon=8, channels=(32, 64), kernel=5, groups=8,
-                 time_dim=32, train_steps=100, sample_steps=10, mean_draws=4, action_scale=1.0, seed=0):
+                 time_dim=32, train_steps=100, sample_steps=10, mean_draws=4, action_scale=1.0, clip_sample=1.0,
+                 seed=0):
         super().__init__()
         if horizon % (2 ** (len(channels) - 1)):
             raise ValueError(f"DiffusionPolicy: horizon ({horizon}) must be divisible by 2^(levels - 1) = "
@@ -57,6 +60,7 @@ class DiffusionPolicy(nn.Module):
             raise ValueError(f"DiffusionPolicy: sample_steps ({sample_steps}) must be at most train_steps ({train_steps})")
         self.state_dim, self.task_dim, self.action_dim, self.horizon = state_dim, task_dim, action_dim, horizon
         self.train_steps, self.sample_steps, self.action_scale = train_steps, sample_steps, float(action_scale)
+        self.clip_sample = clip_sample
         self.net = ConditionalUnet1d(action_dim, state_dim + task_dim, channels, kernel, groups, time_dim)
         self.register_buffer("alphas_cumprod", squared_cosine_alphas(train_steps), persistent=False)
         g = torch.Generator().manual_seed(seed)
@@ -80,6 +84,8 @@ class DiffusionPolicy(nn.Module):
             for i, t in enumerate(times):
                 eps = self.noise_prediction(sample, torch.full((len(x),), t, device=x.device), x)
                 clean = (sample - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()
+                if self.clip_sample is not None:  # abar is ~0 at the first steps: 1/sqrt(abar) is huge
+                    clean = clean.clamp(-self.clip_sample, self.clip_sample)
                 if i + 1 == len(times):
                     sample = clean
                 else:

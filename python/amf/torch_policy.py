@@ -31,7 +31,7 @@ LOGP_ROWS = 4096  # rows per policy call for the log-probabilities
 def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
                             embedding="full", parameters="all", projection=None, seed=0, batch_size=1,
                             noise_variance=1.0, clip=(-50.0, 50.0), min_weight=1e-6, backend="auto",
-                            gram_precision="float64", training_loss=None):
+                            gram_precision="float64", training_loss=None, token_form="auto"):
     """AMF-NN's next batch for a deterministic torch policy f(state, task) -> action.
 
     pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
@@ -44,7 +44,9 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     (amf.gradient_features.last_layer_embedding), no action labels enter it, and `parameters`,
     `projection` and `seed` are not used. The head's loss gradient (what "last-layer" meant in
     Python before it meant the same as in C++) is embedding="full", parameters="head".
-    projection and seed as in amf.gradient_features.loss_gradient_features. gram_precision as in
+    projection, seed and token_form as in amf.gradient_features.loss_gradient_features (here
+    token_form defaults to "auto": a convolution's per-sample gradient is handed over materialised
+    where that is cheaper than its unfolded patches; the kernel is the same). gram_precision as in
     amf.feature_select_batch.
 
     training_loss: None (the features are the gradient of 0.5 |policy(x) - a|^2), or a torch
@@ -99,8 +101,9 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
             return last_layer_embedding(policy, x)
         if training_loss is not None:
             return loss_gradient_features(training_loss, (x, a), a, parameters=parameters, projection=projection,
-                                          seed=seed, loss=_given_losses)
-        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed)
+                                          seed=seed, loss=_given_losses, token_form=token_form)
+        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
+                                      token_form=token_form)
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
