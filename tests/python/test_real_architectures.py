@@ -4,7 +4,8 @@ scenes/cupfaucet.xml (amf.image_policy). Fast tests: each one's features (their 
 explicit per-sample autograd gradients in float64 at tiny size, the diffusion loss's draws are
 fixed, action chunks are cut right. Slow tests: select_batch_for_policy end to end on each: a
 valid batch, the same twice for the same seed, and, for the two deterministic policies fitted on
-half of the tasks, every task the policy fails on scores better than every task it does well."""
+half of the tasks, every task the policy fails on scores better than every task it does well; the
+README's ACT example runs (under 15 lines)."""
 import numpy as np
 import pytest
 
@@ -196,3 +197,18 @@ def test_diffusion_selection_end_to_end_equals_the_explicit_denoising_gradients(
                                     backend="cpu")
     np.testing.assert_allclose(got["J"], want["J"], rtol=1e-9)
     assert list(got["batch"]) == list(want["batch"])
+
+
+@pytest.mark.slow
+def test_readme_act_example_runs(tmp_path, amf_cli):
+    import os
+    import subprocess
+    import sys
+
+    from test_readme import example, sandbox
+
+    cwd = sandbox(tmp_path, amf_cli)
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", example("act")], cwd=cwd, check=True,
+                         capture_output=True, text=True, env=dict(os.environ)).stdout
+    assert "demonstrate next:" in out
+    assert len(example("act").strip().splitlines()) < 15
