@@ -151,6 +151,7 @@ def expect_failed_tasks_first(result):
 @pytest.mark.slow
 def test_act_selection_end_to_end():
     pool = chunk_pool(integrator_pool(ANGLES, 6), 3)
+    torch.manual_seed(0)  # the initial weights, whichever tests ran before
     policy = fit(ActPolicy(2, 2, 2, chunk=3, dim=32, heads=4, encoder_layers=1, decoder_layers=1, feedforward=64),
                  pool, KNOWN, steps=200, lr=3e-3, seed=0)
     expect_failed_tasks_first(run_twice(policy, selection_problem(pool, ANGLES)))
@@ -162,6 +163,7 @@ def test_image_policy_selection_end_to_end_on_rendered_frames():
 
     with CupFaucetFrames(FRAME, FRAME) as camera:
         pool = frame_pool(integrator_pool(ANGLES, 6), camera)
+    torch.manual_seed(0)
     policy = fit(ImagePolicy(2, 2, FRAME, FRAME, channels=(8, 16, 16), hidden=32), pool, KNOWN, steps=200, lr=3e-3)
     expect_failed_tasks_first(run_twice(policy, selection_problem(pool, ANGLES)))
 
