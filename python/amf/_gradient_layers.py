@@ -33,6 +33,30 @@ class Factor:
         return hot[..., :self.width]
 
 
+def materialise_factor(term):
+    """A Factor's per-sample gradient as it is, (P, dout * (din [+ 1])): sum_s delta_s [u_s, 1]^T,
+    weight row-major then bias, as the layer lays its parameters out."""
+    h, d = term.dense_inputs(), term.signals
+    blocks = [torch.einsum("pso,psi->poi", d, h).reshape(len(d), -1)]
+    if term.bias:
+        blocks.append(d.sum(1))
+    return Explicit(term.name, torch.cat(blocks, dim=1) if len(blocks) > 1 else blocks[0])
+
+
+def cheaper_materialised(term):
+    """Whether the engine would spend less on this Factor materialised: a token-sequence term
+    costs S_a S_b (din + dout) per kernel entry (the token-pair sum), the materialised gradient
+    dout (din + 1). A convolution's patches (S = the output positions, hundreds) make the token
+    form thousands of times dearer; a transformer's wide layers on a few tokens keep it. Memory
+    guard: the materialised row may be at most 4x the token form's."""
+    h, d = term.dense_inputs(), term.signals
+    tokens, din, dout = h.shape[1], h.shape[2], d.shape[2]
+    if tokens == 1:
+        return False
+    size = dout * (din + (1 if term.bias else 0))
+    return size <= tokens * tokens * (din + dout) and size <= 4 * tokens * (din + dout)
+
+
 class NormPair:
     """A LayerNorm over vectors with gain and shift: the engine's "layernorm" term."""
 

@@ -39,10 +39,13 @@ import numpy as np
 import torch
 
 from . import _arguments
-from ._gradient_layers import Explicit, Factor, NormPair, form_of
+from ._gradient_layers import Explicit, Factor, NormPair, cheaper_materialised, form_of, materialise_factor
 from ._gradient_projection import CountSketch, project_factor
 from ._gradient_selection import RunOrder, choose, module_of, ordered_units, projection_for, trainable_units
 from ._per_sample_gradients import flatten, per_sample_gradient_chunks
+
+
+TOKEN_FORMS = ("factorised", "materialised", "auto")
 
 
 class FeatureTerms(list):
@@ -65,7 +68,7 @@ def squared_error(outputs, actions):
 
 
 def loss_gradient_features(model, inputs, actions, *, parameters="all", projection=None, seed=0, loss=None,
-                           chunk_size=64, check=True):
+                           chunk_size=64, check=True, token_form="factorised"):
     """Loss-gradient features of every sample (inputs[p], actions[p]) for amf.feature_select_batch.
 
     model: a torch.nn.Module called as model(*inputs) (model(inputs) for one tensor); put it in
@@ -88,6 +91,13 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
     a separate backward pass of that sample alone (catches models that mix the samples of a
     batch, e.g. attention over the batch axis, or train-mode dropout); float64 within 1e-6.
 
+    token_form: how a Linear-like layer on token sequences (a convolution's patches, a
+    transformer's tokens) is handed over when it is not projected: "factorised" (inputs and
+    signals per token; the engine sums over token pairs), "materialised" (its per-sample gradient,
+    an "explicit" term) or "auto" (materialised where that is cheaper for the engine: convolutions
+    on images, not wide layers on a few tokens; amf._gradient_layers.cheaper_materialised). The
+    kernel is the same either way.
+
     Returns a FeatureTerms list of ("linear" | "linear-no-bias", inputs, signals),
     ("layernorm", xhat, signals) and ("explicit", embedding) terms, float64 numpy arrays with one
     row per sample, in the order the layers run; .names names each term's layer.
@@ -98,6 +108,7 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
     loss = squared_error if loss is None else loss
     chunk_size = _arguments.integer(chunk_size, "chunk_size", 1, 1 << 20, fn=fn)
     seed = _arguments.integer(seed, "seed", 0, _arguments.INT64_MAX, fn=fn)
+    token_form = _arguments.choice(token_form, "token_form", TOKEN_FORMS, fn=fn)
     units = trainable_units(model)
     if not units:
         raise ValueError(f"{fn}: the model has no trainable parameters")
@@ -128,6 +139,9 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
         k = projection_for(projection, unit, fn=fn)
         if isinstance(term, Factor) and k is not None:
             term = project_factor(term, k, seed)
+        elif isinstance(term, Factor) and (token_form == "materialised" and term.signals.shape[1] > 1
+                                           or token_form == "auto" and cheaper_materialised(term)):
+            term = materialise_factor(term)
         out.append(_as_numpy_term(term))
         names.append(term.name)
     return FeatureTerms(out, names)

@@ -6,6 +6,14 @@ Linear, convolution, embedding and norm layers on vectors or token sequences, pe
 gradients through torch.func for anything else, or their seeded projections) and runs the greedy
 selection.
 
+Log-probabilities: every policy here is scored as a Gaussian N(a; mu(s, c), sigma_pi^2 I) around
+its deterministic output mu = policy(x). What mu is depends on the architecture (the modules of
+amf.act_policy, amf.diffusion_policy and amf.image_policy say it for theirs): the action of an
+MLP, the flattened action chunk of a chunking transformer (ACT), the denoised mean of a diffusion
+policy. The features are the gradient of the policy's training loss: 0.5 |mu - a|^2 by default
+(the Gaussian's log-likelihood up to scale), or any loss module given as training_loss (a
+diffusion policy's denoising loss at fixed, seeded noise draws and timesteps).
+
 torch is imported lazily: ``import amf`` does not need it.
 """
 import math
@@ -17,12 +25,13 @@ from ._arguments import as_numpy  # noqa: F401 (it was defined here: torch_polic
 
 POOL_KEYS = ("pool_states", "pool_actions", "traj_offsets", "pool_tasks")
 EMBEDDINGS = ("full", "last-layer")
+LOGP_ROWS = 4096  # rows per policy call for the log-probabilities
 
 
 def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None, *, sigma_pi=0.5,
                             embedding="full", parameters="all", projection=None, seed=0, batch_size=1,
                             noise_variance=1.0, clip=(-50.0, 50.0), min_weight=1e-6, backend="auto",
-                            gram_precision="float64"):
+                            gram_precision="float64", training_loss=None, token_form="auto"):
     """AMF-NN's next batch for a deterministic torch policy f(state, task) -> action.
 
     pool: the dict of amf.pool_from_demonstrations (pool_states, pool_actions, traj_offsets,
@@ -35,9 +44,19 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     (amf.gradient_features.last_layer_embedding), no action labels enter it, and `parameters`,
     `projection` and `seed` are not used. The head's loss gradient (what "last-layer" meant in
     Python before it meant the same as in C++) is embedding="full", parameters="head".
-    projection and seed as in amf.gradient_features.loss_gradient_features. gram_precision as in
-    amf.feature_select_batch. Returns the dict of amf.feature_select_batch. The arguments are
-    checked as there, under this function's name, before the policy runs.
+    projection, seed and token_form as in amf.gradient_features.loss_gradient_features (here
+    token_form defaults to "auto": a convolution's per-sample gradient is handed over materialised
+    where that is cheaper than its unfolded patches; the kernel is the same). gram_precision as in
+    amf.feature_select_batch.
+
+    training_loss: None (the features are the gradient of 0.5 |policy(x) - a|^2), or a torch
+    nn.Module called as training_loss(x, a) that returns one loss per row (P,) and holds the
+    policy's parameters (as a submodule), e.g. amf.diffusion_policy.DenoisingLoss: the features
+    are its gradient over `parameters` (names as training_loss's own named_parameters give them),
+    while the log-probabilities still come from policy(x). Not used by embedding="last-layer".
+
+    Returns the dict of amf.feature_select_batch. The arguments are checked as there, under this
+    function's name, before the policy runs.
     """
     import torch
 
@@ -46,6 +65,8 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
 
     fn = "select_batch_for_policy"
     _arguments.torch_module(policy, "policy", fn=fn)
+    if training_loss is not None:
+        _arguments.torch_module(training_loss, "training_loss", fn=fn)
     _arguments.choice(embedding, "embedding", EMBEDDINGS, fn=fn)
     sigma_pi = _arguments.real(sigma_pi, "sigma_pi", fn=fn, positive=True)
     _arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn)
@@ -60,18 +81,29 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     def relabel(tasks):  # rows task * n + t
         return np.hstack([np.tile(S, (len(tasks), 1)), np.repeat(tasks, n, axis=0)])
 
-    dtype = next(policy.parameters()).dtype
+    dtype, device = next(policy.parameters()).dtype, next(policy.parameters()).device
     log_norm = 0.5 * da * math.log(2 * math.pi * sigma_pi ** 2)
 
-    def logp(x, a):
+    def mean(rows):
         with torch.no_grad():
-            f = policy(torch.as_tensor(x, dtype=dtype)).double().numpy()
+            return policy(torch.as_tensor(rows, dtype=dtype, device=device)).double().cpu().numpy()
+
+    def logp(x, a):
+        # In chunks of rows: an image policy's relabelled pool is (candidates x steps) frames.
+        f = np.concatenate([mean(x[i:i + LOGP_ROWS]) for i in range(0, len(x), LOGP_ROWS)])
+        if f.shape != a.shape:
+            _arguments.fail(fn, "policy", f"a module returning ({len(a)}, {a.shape[1]}) actions like the pool's "
+                            "(an action chunk flattened: amf.action_chunks.chunk_pool)", f"shape {f.shape}")
         return -0.5 * ((f - a) ** 2).sum(axis=1) / sigma_pi ** 2 - log_norm
 
     def features(x, a):
         if embedding == "last-layer":
             return last_layer_embedding(policy, x)
-        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed)
+        if training_loss is not None:
+            return loss_gradient_features(training_loss, (x, a), a, parameters=parameters, projection=projection,
+                                          seed=seed, loss=_given_losses, token_form=token_form)
+        return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
+                                      token_form=token_form)
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
@@ -87,6 +119,11 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
                                 min_weight=min_weight, backend=backend, gram_precision=gram_precision,
                                 candidate_feature_rows=feature_rows)
+
+
+def _given_losses(losses, actions):
+    """The loss of a training_loss module is its output: one loss per row already."""
+    return losses
 
 
 def _pool_arrays(pool, fn):
