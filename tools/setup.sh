@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libhdf5-dev
   python3 python3-dev python3-venv python3-numpy python3-matplotlib python3-pytest python3-h5py
-  pybind11-dev python3-pybind11
+  pybind11-dev python3-pybind11 libdlpack-dev
   clang-14 libclang-rt-14-dev
   libopenmpi-dev openmpi-bin
   libmujoco-dev libqhull-dev

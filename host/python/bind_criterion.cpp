@@ -11,6 +11,7 @@
 #include "amf/criterion.hpp"
 #include "amf/error.hpp"
 #include "amf/feature_problem.hpp"
+#include "python/held_arrays.hpp"
 #include "amf/harness/tables.hpp"
 #ifdef AMF_PY_MPI
 #include "amf/mpi/distributed.hpp"
@@ -147,14 +148,13 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
 
 // Features from Python: a 2-D array (explicit embeddings, P x D) or a list of terms, as
 // python/amf/_arguments.py normalises them: ("explicit", P x D) at most once, and
-// (kind, inputs, signals, tokens) with kind "linear", "linear-no-bias" or "layernorm", 2-D views
-// whose rows hold `tokens` tokens. `keep` holds the converted arrays while the views are in use.
-amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Array>& keep) {
+// (kind, inputs, signals, tokens) with kind "linear", "linear-no-bias" or "layernorm", 2-D arrays
+// whose rows hold `tokens` tokens: numpy arrays or CUDA tensors (held_arrays.hpp), read in place.
+amf::FeatureSet features(const py::object& obj, const char* name, HeldArrays& held) {
   amf::FeatureSet f;
   const std::string what(name);
   if (!py::isinstance<py::list>(obj) && !py::isinstance<py::tuple>(obj)) {
-    keep.push_back(obj.cast<Array>());
-    f.embedding = matrix(keep.back(), name, "points x embedding width");
+    f.embedding = held.view(obj, name, "points x embedding width", 2);
     return f;
   }
   for (const auto& item : obj) {
@@ -162,19 +162,16 @@ amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Ar
     const auto kind = t.size() > 0 ? t[0].cast<std::string>() : std::string();
     if (kind == "explicit" && t.size() == 2) {
       if (f.has_embedding()) throw amf::InvalidArgument(what + ": more than one explicit part");
-      keep.push_back(t[1].cast<Array>());
-      f.embedding = matrix(keep.back(), name, "points x embedding width");
+      f.embedding = held.view(t[1], name, "points x embedding width", 2);
       continue;
     }
     if (t.size() != 4 || (kind != "linear" && kind != "linear-no-bias" && kind != "layernorm"))
       throw amf::InvalidArgument(what + ": each term is (\"explicit\", embedding) or (kind, inputs, signals, tokens) "
                                  "with kind linear, linear-no-bias or layernorm");
-    keep.push_back(t[1].cast<Array>());
-    keep.push_back(t[2].cast<Array>());
     amf::FactorisedLayer layer;
     layer.kind = kind == "layernorm" ? amf::FactorisedLayer::Kind::LayerNorm : amf::FactorisedLayer::Kind::Linear;
-    layer.inputs = matrix(keep[keep.size() - 2], name, "points x (tokens x layer input width)");
-    layer.signals = matrix(keep.back(), name, "points x (tokens x layer output width)");
+    layer.inputs = held.view(t[1], name, "points x (tokens x layer input width)", 2);
+    layer.signals = held.view(t[2], name, "points x (tokens x layer output width)", 2);
     layer.tokens = t[3].cast<std::int64_t>();
     layer.bias = kind != "linear-no-bias";
     f.layers.push_back(layer);
@@ -182,22 +179,41 @@ amf::FeatureSet features(const py::object& obj, const char* name, std::vector<Ar
   return f;
 }
 
-py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp, Array target_logp, Array own_logp,
-                      Array target_probs, const py::object& candidate_features, const py::object& target_features,
-                      double noise_variance, std::pair<double, double> clip, double min_weight, int batch_size,
+// A backend made once and reused across selections (amf.Engine): its CUDA context, streams,
+// library handles and pinned staging live between calls.
+struct Engine {
+  std::unique_ptr<amf::Backend> backend;
+  std::string kind;
+};
+
+std::shared_ptr<Engine> make_engine(const std::string& backend_name, int cuda_device, std::uintptr_t cuda_stream,
+                                    std::int64_t session_cache_bytes) {
+  amf::BackendOptions options;
+  options.session_cache_bytes = session_cache_bytes;
+  options.cuda.device = cuda_device;
+  options.cuda.stream = reinterpret_cast<void*>(cuda_stream);
+  auto engine = std::make_shared<Engine>();
+  engine->backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
+  engine->kind = engine->backend->name();
+  return engine;
+}
+
+py::dict run_features(bool select, IndexArray traj_offsets, const py::object& candidate_logp,
+                      const py::object& target_logp, const py::object& own_logp, Array target_probs,
+                      const py::object& candidate_features, const py::object& target_features, double noise_variance,
+                      std::pair<double, double> clip, double min_weight, int batch_size,
                       const std::string& backend_name, const std::string& gram_precision,
                       const std::optional<IndexArray>& candidate_feature_rows, std::int64_t session_cache_bytes,
-                      const py::object& progress, double time_limit_s) {
-  std::vector<Array> keep;
-  keep.reserve(64);
+                      const py::object& progress, double time_limit_s, const std::shared_ptr<Engine>& engine) {
+  HeldArrays held;
   amf::FeatureCriterionProblem p;
   p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
-  p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
-  p.target_logp = matrix(target_logp, "target_logp", "targets x pool steps");
-  p.own_logp = vector<double>(own_logp, "own_logp");
+  p.candidate_logp = held.view(candidate_logp, "candidate_logp", "candidates x pool steps", 2);
+  p.target_logp = held.view(target_logp, "target_logp", "targets x pool steps", 2);
+  p.own_logp = held.view(own_logp, "own_logp", "one per pool step", 1);
   p.target_probs = vector<double>(target_probs, "target_probs");
-  p.candidate_features = features(candidate_features, "candidate_features", keep);
-  p.target_features = features(target_features, "target_features", keep);
+  p.candidate_features = features(candidate_features, "candidate_features", held);
+  p.target_features = features(target_features, "target_features", held);
   p.noise_variance = noise_variance;
   p.clip = {clip.first, clip.second};
   p.min_weight = min_weight;
@@ -207,9 +223,14 @@ py::dict run_features(bool select, IndexArray traj_offsets, Array candidate_logp
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
     throw amf::InvalidArgument("gram_precision '" + gram_precision + "' is unknown (choose float64 or float32)");
-  amf::BackendOptions options;
-  options.session_cache_bytes = session_cache_bytes;
-  auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
+  std::unique_ptr<amf::Backend> own_backend;
+  amf::Backend* backend = engine ? engine->backend.get() : nullptr;
+  if (!backend) {
+    amf::BackendOptions options;
+    options.session_cache_bytes = session_cache_bytes;
+    own_backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
+    backend = own_backend.get();
+  }
   const amf::CriterionResult r = run_interruptible(
       [&](const amf::SelectionControl& control) {
         return select ? amf::select_batch(p, *backend, control) : amf::evaluate_criterion(p, *backend, control);
@@ -235,15 +256,19 @@ void bind_criterion(py::module_& m) {
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
         py::arg("candidate_feature_rows") = std::nullopt, py::arg("session_cache_bytes") = -1,
-        py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0);
+        py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0, py::arg("engine") = nullptr);
+  py::class_<Engine, std::shared_ptr<Engine>>(m, "_Engine").def_readonly("backend", &Engine::kind);
+  m.def("_make_engine", &make_engine, py::arg("backend"), py::arg("cuda_device") = 0, py::arg("cuda_stream") = 0,
+        py::arg("session_cache_bytes") = -1);
   m.def(
       "_kept_candidate_pairs",
-      [](IndexArray traj_offsets, Array candidate_logp, Array own_logp, std::pair<double, double> clip,
-         double min_weight) {
+      [](IndexArray traj_offsets, const py::object& candidate_logp, const py::object& own_logp,
+         std::pair<double, double> clip, double min_weight) {
+        HeldArrays held;
         amf::FeatureCriterionProblem p;
         p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
-        p.candidate_logp = matrix(candidate_logp, "candidate_logp", "candidates x pool steps");
-        p.own_logp = vector<double>(own_logp, "own_logp");
+        p.candidate_logp = held.view(candidate_logp, "candidate_logp", "candidates x pool steps", 2);
+        p.own_logp = held.view(own_logp, "own_logp", "one per pool step", 1);
         p.clip = {clip.first, clip.second};
         p.min_weight = min_weight;
         const auto pairs = amf::kept_candidate_pairs(p);

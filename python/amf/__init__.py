@@ -27,6 +27,7 @@ from ._amf import load_demonstrations as _load_demonstrations
 from ._amf import run_study as _run_study
 from ._amf import save_demonstrations as _save_demonstrations
 from ._arguments import as_numpy
+from .engine import Engine
 from .torch_policy import select_batch_for_policy
 
 
@@ -42,7 +43,7 @@ def __getattr__(name):
 
 __all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "TooLarge", "loss_gradient_features",
-           "last_layer_embedding", "select_batch_for_policy", "mpi_world"]
+           "last_layer_embedding", "select_batch_for_policy", "mpi_world", "Engine"]
 
 
 # A selection whose estimate exceeds this many seconds stops after its second pass (ValueError
@@ -89,6 +90,14 @@ def _control(progress, time_limit, fn):
     if time_limit is None:
         return progress, 0.0
     return progress, _arguments.real(time_limit, "time_limit", fn=fn, nonnegative=True)
+
+
+def _engine_handle(engine, fn):
+    if engine is None:
+        return None
+    if not isinstance(engine, Engine):
+        _arguments.fail(fn, "engine", "an amf.Engine", _arguments._describe(engine), TypeError)
+    return engine._handle
 
 
 def _uniform(targets):
@@ -200,7 +209,7 @@ def kept_candidate_pairs(traj_offsets, candidate_logp, own_logp, *, clip=(-10.0,
 def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
                          min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None,
-                         session_cache_bytes=None, progress=None, time_limit=_TIME_LIMIT):
+                         session_cache_bytes=None, progress=None, time_limit=_TIME_LIMIT, engine=None):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -226,12 +235,21 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
 
     session_cache_bytes, progress, time_limit: as in select_batch().
 
+    Arrays are read where they lie, without a copy: numpy arrays and CPU tensors of float32 or
+    float64 (float32 is widened exactly inside the engine, whose arithmetic is float64), and torch
+    CUDA tensors through DLPack. With a CUDA engine the candidate features stay on the device; the
+    log-probabilities and the target features are copied to the host (the importance weights and
+    the targets' prior variances are formed there); on a CPU engine every CUDA tensor is copied.
+
+    engine: an amf.Engine to run on (its backend is kept between calls); `backend` and
+    `session_cache_bytes` are then the engine's.
+
     Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
     "pseudo_demo_trajectory".
     """
     fn = "feature_select_batch"
     candidate_logp, target_logp, own_logp = (
-        _arguments.float_array(x, name, fn=fn) for x, name in (
+        _arguments.device_float_array(x, name, fn=fn) for x, name in (
             (candidate_logp, "candidate_logp"), (target_logp, "target_logp"), (own_logp, "own_logp")))
     target_probs = _arguments.float_array(target_probs, "target_probs", fn=fn, optional=True)
     candidate_features, target_features = (_arguments.features(f, name, fn=fn) for f, name in (
@@ -243,7 +261,8 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
                               *_arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn),
                               _arguments.text(backend, "backend", fn=fn),
                               _arguments.text(gram_precision, "gram_precision", fn=fn), rows,
-                              _cache_bytes(session_cache_bytes, fn), *_control(progress, time_limit, fn))
+                              _cache_bytes(session_cache_bytes, fn), *_control(progress, time_limit, fn),
+                              engine=_engine_handle(engine, fn))
 
 
 def load_demonstrations(path, obs_keys=()):

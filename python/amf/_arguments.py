@@ -183,6 +183,28 @@ def _array(x, name, fn):
                               f"irregular {type(x).__name__} ({e})") from e
 
 
+def _on_cuda(x):
+    return _is_tensor(x) and x.device.type == "cuda"
+
+
+def device_float_array(x, name, *, fn, ndim=None):
+    """For the engine's AMF-NN inputs: a CUDA tensor stays where it is (the engine reads it in
+    place through DLPack: float32 and float64 as they are, other real types converted on the device
+    to float64, rows made contiguous); anything else goes through float_array."""
+    if not _on_cuda(x):
+        return float_array(x, name, fn=fn, ndim=ndim)
+    if x.is_complex() or str(x.dtype) == "torch.bool":
+        fail(fn, name, "an array of real numbers", f"dtype {x.dtype}", TypeError)
+    x = x.detach()
+    if str(x.dtype) not in ("torch.float32", "torch.float64"):
+        x = x.double()
+    if ndim is not None and x.ndim != ndim:
+        fail(fn, name, f"a {ndim}-D array", f"shape {tuple(x.shape)}")
+    if x.ndim >= 1 and x.stride(-1) != 1:
+        x = x.contiguous()
+    return x
+
+
 def float_array(x, name, *, fn, ndim=None, finite=False, optional=False):
     """A numpy array (or nested list, or torch CPU tensor) of real numbers: float of any width,
     int or bool, left in its dtype for the engine to convert to float64 (bfloat16 tensors come
@@ -290,13 +312,15 @@ def features(value, name, *, fn):
     the explicit parts side by side as one ("explicit", array) term, and each layer as
     (kind, inputs, signals, tokens) with 2-D (points, tokens x width) arrays."""
     if not isinstance(value, (list, tuple)):
-        return float_array(value, name, fn=fn)
+        return device_float_array(value, name, fn=fn)
     terms, explicit = [], []
     for i, item in enumerate(value):
         term = _term(item, f"{name}[{i}]", fn)
         (explicit if term[0] == "explicit" else terms).append(term)
-    if explicit:
-        parts = [np.asarray(e, dtype=np.float64) for _, e in explicit]
+    if explicit and len(explicit) == 1 and _on_cuda(explicit[0][1]):
+        terms.append(explicit[0])
+    elif explicit:
+        parts = [np.asarray(as_numpy(e, name, fn), dtype=np.float64) for _, e in explicit]
         for i, part in enumerate(parts):
             if part.ndim != 2 or len(part) != len(parts[0]):
                 fail(fn, f"{name} explicit part {i}", f"a (points, width) array with {len(parts[0])} rows",
@@ -310,20 +334,21 @@ def _term(item, name, fn):
     if not isinstance(item, (list, tuple)):
         fail(fn, name, must, _describe(item), TypeError)
     if len(item) == 2 and isinstance(item[0], str) and item[0] == "explicit":
-        return "explicit", float_array(item[1], f"{name}[1]", fn=fn, ndim=2)
+        return "explicit", device_float_array(item[1], f"{name}[1]", fn=fn, ndim=2)
     if len(item) != 3:
         fail(fn, name, must, f"length {len(item)}")
     kind, inputs, signals = item
     if not isinstance(kind, str) or kind not in LAYER_KINDS:
         fail(fn, f"{name}[0]", _either(LAYER_KINDS + ("explicit",)), f"layer kind {kind!r}")
-    inputs, signals = float_array(inputs, f"{name}[1]", fn=fn), float_array(signals, f"{name}[2]", fn=fn)
+    inputs, signals = device_float_array(inputs, f"{name}[1]", fn=fn), device_float_array(signals, f"{name}[2]", fn=fn)
     if inputs.ndim == 3 and kind != "layernorm":
         if signals.ndim != 3 or signals.shape[:2] != inputs.shape[:2]:
             fail(fn, f"{name}[2]", f"(points, tokens, width) signals with the {inputs.shape[:2]} points and tokens "
                  "of the inputs", f"shape {signals.shape}")
         tokens = inputs.shape[1]
-        return (kind, np.ascontiguousarray(inputs).reshape(len(inputs), -1),
-                np.ascontiguousarray(signals).reshape(len(signals), -1), tokens)
+        def rows(a):  # (points, tokens x width), on the array's own device
+            return a.reshape(len(a), -1).contiguous() if _on_cuda(a) else np.ascontiguousarray(a).reshape(len(a), -1)
+        return kind, rows(inputs), rows(signals), tokens
     return kind, inputs, signals, 1
 
 
