@@ -13,7 +13,6 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMF_PYTHON="$(pwd)/.venv/bin/python"
 cmake --build build -j "$(nproc)"
 
-# Make `import amf` work in the venv: a .pth file in its site directory points at this checkout's
-# build/python (a pip-installable package replaces this later, issue #18).
-site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$(pwd)/build/python" > "$site/amf.pth"
+# `import amf` in the venv: the package of pyproject.toml, built as a wheel from build/ (above) and
+# installed into .venv.
+bash tools/install_python_package.sh
