@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the packages (tools/setup.sh), configures and builds amf in ./build with both cores.
+# Installs the packages (tools/setup.sh), configures and builds amf in ./build with both cores, and
+# installs amf's Python package from that build into the project venv .venv.
 # CUDA sources compile when nvcc is found (on PATH or in /usr/local/cuda/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
