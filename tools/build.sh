@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the packages (tools/setup.sh), configures and builds amf in ./build with both cores.
+# Installs the packages (tools/setup.sh), configures and builds amf in ./build with both cores, and
+# installs amf's Python package from that build into the project venv .venv.
 # CUDA sources compile when nvcc is found (on PATH or in /usr/local/cuda/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,6 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMF_PYTHON="$(pwd)/.venv/bin/python"
 cmake --build build -j "$(nproc)"
 
-# Make `import amf` work in the venv: a .pth file in its site directory points at this checkout's
-# build/python (a pip-installable package replaces this later, issue #18).
-site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$(pwd)/build/python" > "$site/amf.pth"
+# `import amf` in the venv: the package of pyproject.toml, built as a wheel from build/ (above) and
+# installed into .venv.
+bash tools/install_python_package.sh

@@ -1,5 +1,7 @@
 #include "envs/mujoco_scene.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -10,6 +12,16 @@ namespace envs {
 namespace {
 
 bool readable(const std::string& path) { return std::ifstream(path).good(); }
+
+// The directory of the library this function is compiled into (libamf), "" if unknown.
+std::string this_library_directory() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&this_library_directory), &info) == 0 || info.dli_fname == nullptr)
+    return {};
+  const std::string path = info.dli_fname;
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
 
 }  // namespace
 
@@ -23,11 +35,13 @@ std::string find_scene_file(const std::string& file_name) {
   if (const char* dir = std::getenv("AMF_SCENE_DIR"); dir && *dir) {
     if (std::string p = candidate(dir); !p.empty()) return p;
   }
+#ifdef AMF_INSTALL_SCENE_SUBDIR
+  if (const std::string lib = this_library_directory(); !lib.empty()) {
+    if (std::string p = candidate(lib + "/" + AMF_INSTALL_SCENE_SUBDIR); !p.empty()) return p;
+  }
+#endif
 #ifdef AMF_SOURCE_SCENE_DIR
   if (std::string p = candidate(AMF_SOURCE_SCENE_DIR); !p.empty()) return p;
-#endif
-#ifdef AMF_INSTALL_SCENE_DIR
-  if (std::string p = candidate(AMF_INSTALL_SCENE_DIR); !p.empty()) return p;
 #endif
   throw InvalidArgument("scene file '" + file_name + "' not found (set AMF_SCENE_DIR); tried:" + tried);
 }

@@ -11,8 +11,10 @@ namespace envs {
 
 using Vec3 = std::array<double, 3>;
 
-// Where the MJCF scenes live: $AMF_SCENE_DIR if set, else the source tree's scenes/ (compiled in),
-// else the installed share/amf/scenes. Throws InvalidArgument if none holds `file_name`.
+// Where the MJCF scenes live: $AMF_SCENE_DIR if set, else the installed share/amf/scenes found
+// relative to the loaded libamf (wherever the install was moved), else the source tree's scenes/
+// (compiled in; what a build directory's libamf uses). Throws InvalidArgument if none holds
+// `file_name`.
 std::string find_scene_file(const std::string& file_name);
 
 class MujocoScene {
