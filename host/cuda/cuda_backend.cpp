@@ -57,8 +57,14 @@ std::unique_ptr<SelectionSession> CudaBackend::open_validated(const CriterionPro
 }
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {
-  if (beyond_tile_limit(longest_trajectory(p.traj_offsets)))
-    return detail::open_feature_session_cpu(p, range, impl_->cpu_threads, impl_->cpu_cache_budget);
+  if (beyond_tile_limit(longest_trajectory(p.traj_offsets))) {
+    // The CPU session reads host float64: CUDA candidate features are copied back for it.
+    auto host = std::make_shared<ResolvedFeatureProblem>();
+    resolve_views(p, /*keep_device_features=*/false, *host);
+    auto session = detail::open_feature_session_cpu(host->problem, range, impl_->cpu_threads, impl_->cpu_cache_budget);
+    session->keep_alive(std::move(host));
+    return session;
+  }
   return detail::open_feature_session_cuda(p, range, impl_->ctx, impl_->path, impl_->chunk_pairs);
 }
 

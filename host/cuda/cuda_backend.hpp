@@ -18,6 +18,8 @@ class CudaBackend final : public Backend {
   explicit CudaBackend(const BackendOptions& options = {});
   ~CudaBackend() override;
   std::string name() const override { return "cuda"; }
+  // Candidate features in CUDA memory are gathered on the device (cuda_feature_criterion.cpp).
+  bool reads_device_features() const override { return true; }
 
  protected:
   std::unique_ptr<SelectionSession> open_validated(const CriterionProblem& problem, CandidateRange range) override;

@@ -58,6 +58,11 @@ class CudaFeatureSession final : public SelectionSession {
       });
     }
     const cudaStream_t s = ctx_.stream();
+    if (p.candidate_features.on_device()) {
+      // The caller's candidate features are read where they lie (no host staging or copy).
+      DeviceRowGather::check_placement(p.candidate_features, ctx_.device(), "candidate_features");
+      device_rows_ = std::make_unique<DeviceRowGather>(ctx_);
+    }
     const GatheredFeatures Zh = gather_features(p.target_features, targets_.rows, "target_features");
     Z_ = upload_features(Zh, s);
     layout_ = feature_block_layout(p.candidate_features);
@@ -103,7 +108,13 @@ class CudaFeatureSession final : public SelectionSession {
     const double s2 = p_.noise_variance;
     // k_D given this batch's picks Xp: U = Lp^-1 k(Xp, .), Lp Lp^T = k(Xp, Xp) + s2 I.
     const std::int64_t m = static_cast<std::int64_t>(picked_rows_.size());
-    const DeviceFeatures Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
+    DeviceFeatures Xp;
+    if (device_rows_) {
+      Xp = device_features_of(layout_);
+      device_rows_->gather(p_.candidate_features, layout_, picked_rows_, Xp);
+    } else {
+      Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
+    }
     DeviceBuffer<double> dLp(m * m), dUZ(m * M), dNorms(m > 0 ? M : 0);  // freed after the pass's last sync
     if (m > 0) {
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Xp, 0, 0, m}, 1, dLp.get());
@@ -128,7 +139,7 @@ class CudaFeatureSession final : public SelectionSession {
     }
     // Everything sized before the first chunk: growing a device buffer mid-pass would free it
     // (cudaFree synchronises the device) and break the overlap.
-    for (auto& slot : slots_) slot->reserve(layout_, most_rows);
+    for (auto& slot : slots_) slot->reserve(layout_, most_rows, /*host_staging=*/!device_rows_);
     workspace_.S.grow_to(std::max({most_gram, most_cross, m * M}));
     workspace_.H.grow_to(std::max({most_gram, most_cross, m * M}));
     dG_.grow_to(most_gram);
@@ -146,7 +157,7 @@ class CudaFeatureSession final : public SelectionSession {
         rows.insert(rows.end(), r.begin(), r.end());
       }
       FeatureStagingSlot& slot = *slots_[k % 2];
-      const DeviceFeatures& X = slot.stage(p_.candidate_features, rows, threads, "candidate_features");
+      const DeviceFeatures& X = slot.stage(p_.candidate_features, rows, threads, "candidate_features", device_rows_.get());
       double *J = scores_.J(chunk.begin), *gain = scores_.gain(chunk.begin), *jitter = scores_.jitter(chunk.begin);
       batched_feature_gram(ctx_, {X, 0, T, T}, {X, 0, T, T}, P, dG_.get(), &workspace_);
       if (!fused_) batched_feature_gram(ctx_, {X, 0, T, T}, {Z_, 0, 0, M}, P, dC_.get(), &workspace_);
@@ -185,7 +196,8 @@ class CudaFeatureSession final : public SelectionSession {
       timings_.stop(s);
       slot.mark_read();
     }
-    PassScores out = scores_.sum(pairs_, reduce_scratch_, s);
+    PassScores out = scores_.sum(pairs_, reduce_scratch_, s);  // synchronises the stream
+    if (device_rows_) device_rows_->check("candidate_features");
     timings_.add_to_clock();
     return out;
   }
@@ -222,6 +234,7 @@ class CudaFeatureSession final : public SelectionSession {
   DevicePassScores scores_;
   DeviceBuffer<unsigned char> reduce_scratch_;
   KernelTimings timings_;
+  std::unique_ptr<DeviceRowGather> device_rows_;  // candidate features on the device, or null
 };
 
 }  // namespace

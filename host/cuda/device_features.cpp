@@ -3,6 +3,7 @@
 #include "amf/error.hpp"
 #include "core/fused_terms.hpp"
 #include "cuda/device_linalg.hpp"
+#include "feature_gather.cuh"
 #include "feature_kernels.cuh"
 
 namespace amf {
@@ -89,6 +90,73 @@ void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowB
   }
 }
 
+DeviceFeatures device_features_of(const FeatureBlockLayout& layout) {
+  DeviceFeatures d;
+  for (const FeatureBlockTerm& t : layout.terms) {
+    DeviceFeatureTerm term;
+    term.linear = t.linear;
+    term.tokens = t.tokens;
+    term.bias = t.bias;
+    term.left_width = t.left_width;
+    term.right_width = t.right_width;
+    d.terms.push_back(std::move(term));
+  }
+  return d;
+}
+
+namespace {
+
+constexpr unsigned long long kNoBadRow = ~0ull;
+
+}  // namespace
+
+DeviceRowGather::DeviceRowGather(const CudaContext& ctx) : ctx_(ctx), first_bad_(1) {
+  AMF_CUDA_TRY(cudaMemcpyAsync(first_bad_.get(), &kNoBadRow, sizeof(kNoBadRow), cudaMemcpyHostToDevice, ctx.stream()));
+}
+
+void DeviceRowGather::check_placement(const FeatureSet& set, int device, const char* what) {
+  const auto check = [&](const ArrayView& v, const std::string& field) {
+    if (v.space != MemorySpace::Cuda || v.device != device)
+      throw InvalidArgument(std::string(what) + "." + field + " is " + v.describe() + ": give every view of " + what +
+                            " on cuda:" + std::to_string(device) + " (the backend's device), or every view on the host");
+  };
+  if (set.has_embedding()) check(set.embedding, "embedding");
+  for (std::size_t l = 0; l < set.layers.size(); ++l) {
+    check(set.layers[l].inputs, "layers[" + std::to_string(l) + "].inputs");
+    check(set.layers[l].signals, "layers[" + std::to_string(l) + "].signals");
+  }
+}
+
+void DeviceRowGather::gather(const FeatureSet& set, const FeatureBlockLayout& layout,
+                             const std::vector<std::int64_t>& rows, DeviceFeatures& out) {
+  const auto count = static_cast<std::int64_t>(rows.size());
+  const cudaStream_t s = ctx_.stream();
+  out.rows = count;
+  if (count == 0) return;
+  rows_.grow_to(static_cast<std::size_t>(count));
+  // Pageable source: the copy has read `rows` when it returns, and the kernels below follow it on
+  // the same stream, as does the next gather's copy into the same buffer.
+  AMF_CUDA_TRY(cudaMemcpyAsync(rows_.get(), rows.data(), count * sizeof(std::int64_t), cudaMemcpyHostToDevice, s));
+  // The blocks in the host gather's order and values (gather_block_sources, tested on the CPU).
+  const std::vector<GatherBlockSources> sources = gather_block_sources(set);
+  for (std::size_t b = 0; b < layout.blocks(); ++b) {
+    const int width = layout.block_width(b);
+    if (width == 0 || !sources[b].a.data) continue;
+    DeviceBuffer<double>& to = b % 2 == 0 ? out.terms[b / 2].left : out.terms[b / 2].right;
+    to.grow_to(static_cast<std::size_t>(count * width));
+    kernels::gather_feature_block(to.get(), width, sources[b].a, sources[b].b, rows_.get(), count, first_bad_.get(), s);
+  }
+}
+
+void DeviceRowGather::check(const char* what) {
+  unsigned long long bad = kNoBadRow;
+  AMF_CUDA_TRY(cudaMemcpy(&bad, first_bad_.get(), sizeof(bad), cudaMemcpyDeviceToHost));
+  if (bad == kNoBadRow) return;
+  AMF_CUDA_TRY(cudaMemcpy(first_bad_.get(), &kNoBadRow, sizeof(kNoBadRow), cudaMemcpyHostToDevice));
+  throw InvalidArgument(std::string("amf feature criterion: ") + what + " row " + std::to_string(bad) +
+                        " holds a value that is not finite (found on the device)");
+}
+
 FeatureStagingSlot::FeatureStagingSlot(const CudaContext& ctx, int slot)
     : ctx_(ctx), host_(ctx.pinned_staging(slot)) {
   // Never recorded yet: waiting on them returns at once.
@@ -103,27 +171,18 @@ FeatureStagingSlot::~FeatureStagingSlot() {
   if (read_) cudaEventDestroy(read_);
 }
 
-void FeatureStagingSlot::reserve(const FeatureBlockLayout& layout, std::int64_t rows) {
+void FeatureStagingSlot::reserve(const FeatureBlockLayout& layout, std::int64_t rows, bool host_staging) {
   if (layout != layout_) {
     // The staged features carry each term's form (tokens, bias), so the Gram and the fused
     // kernel's terms read them as they read uploaded ones (same_form with the targets').
     AMF_CUDA_TRY(cudaEventSynchronize(read_));  // dropping buffers kernels may still read
     layout_ = layout;
-    device_ = DeviceFeatures{};
-    for (const FeatureBlockTerm& t : layout.terms) {
-      DeviceFeatureTerm d;
-      d.linear = t.linear;
-      d.tokens = t.tokens;
-      d.bias = t.bias;
-      d.left_width = t.left_width;
-      d.right_width = t.right_width;
-      device_.terms.push_back(std::move(d));
-    }
+    device_ = device_features_of(layout);
     capacity_ = 0;
   }
   if (rows <= capacity_) return;
   AMF_CUDA_TRY(cudaEventSynchronize(read_));  // growing frees buffers kernels may still read
-  host_.grow_to(static_cast<std::size_t>(rows * layout.doubles_per_row()));
+  if (host_staging) host_.grow_to(static_cast<std::size_t>(rows * layout.doubles_per_row()));
   for (DeviceFeatureTerm& t : device_.terms) {
     t.left.grow_to(static_cast<std::size_t>(rows * t.left_width));
     t.right.grow_to(static_cast<std::size_t>(rows * t.right_width));
@@ -132,8 +191,13 @@ void FeatureStagingSlot::reserve(const FeatureBlockLayout& layout, std::int64_t 
 }
 
 const DeviceFeatures& FeatureStagingSlot::stage(const FeatureSet& set, const std::vector<std::int64_t>& rows,
-                                                int threads, const char* what) {
+                                                int threads, const char* what, DeviceRowGather* on_device) {
   const auto count = static_cast<std::int64_t>(rows.size());
+  if (on_device) {
+    // Kernels on the compute stream: ordered after the previous reads of these buffers already.
+    on_device->gather(set, layout_, rows, device_);
+    return device_;
+  }
   if (count > capacity_) throw Error("FeatureStagingSlot: " + std::to_string(count) + " rows staged, " +
                                      std::to_string(capacity_) + " reserved");
   // gather_features_into lays rows out by the set's own terms; any other form would overrun the

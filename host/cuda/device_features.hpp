@@ -52,6 +52,31 @@ struct GramWorkspace {
 void batched_feature_gram(const CudaContext& ctx, const RowBlocks& a, const RowBlocks& b, std::int64_t blocks,
                           double* K, GramWorkspace* workspace = nullptr);
 
+// Empty device features of `layout`'s terms (forms and widths; no rows yet).
+DeviceFeatures device_features_of(const FeatureBlockLayout& layout);
+
+// Candidate features that already live on the device (a FeatureSet whose views are all CUDA
+// views of the context's device, float32 or float64): rows gathered there, on the compute stream,
+// into the staging layout, never through the host. Values that are not finite are recorded on the
+// device and reported by check() once the pass has synchronised, so chunks stay pipelined.
+class DeviceRowGather {
+ public:
+  explicit DeviceRowGather(const CudaContext& ctx);
+  // Throws amf::InvalidArgument unless every view of `set` is a CUDA view on the context's device.
+  static void check_placement(const FeatureSet& set, int device, const char* what);
+  // Rows `rows` of `set` into `out` (buffers grown to rows.size(); its terms laid out as `layout`).
+  void gather(const FeatureSet& set, const FeatureBlockLayout& layout, const std::vector<std::int64_t>& rows,
+              DeviceFeatures& out);
+  // After a synchronisation: amf::InvalidArgument naming `what` and the first row gathered since
+  // the last check that holds a value that is not finite.
+  void check(const char* what);
+
+ private:
+  const CudaContext& ctx_;
+  DeviceBuffer<std::int64_t> rows_;
+  DeviceBuffer<unsigned long long> first_bad_;
+};
+
 // One of a session's two staging slots (double buffering): a chunk's candidate feature rows are
 // gathered on the host into the context's pinned slot, copied on the copy stream into device
 // buffers sized once for the largest chunk, and read by kernels on the compute stream. Events
@@ -65,12 +90,14 @@ class FeatureStagingSlot {
   FeatureStagingSlot(const FeatureStagingSlot&) = delete;
   FeatureStagingSlot& operator=(const FeatureStagingSlot&) = delete;
 
-  // Buffers for up to `rows` rows of features laid out as `layout`.
-  void reserve(const FeatureBlockLayout& layout, std::int64_t rows);
+  // Buffers for up to `rows` rows of features laid out as `layout` (and as much pinned host
+  // staging, unless the features are gathered on the device).
+  void reserve(const FeatureBlockLayout& layout, std::int64_t rows, bool host_staging = true);
   // Rows `rows` of `set` onto the device; the compute stream waits for them. The result stays
-  // valid until the next stage() on this slot.
+  // valid until the next stage() on this slot. A set on the device (on_device non-null) is
+  // gathered there instead, on the compute stream, with no host staging or copy.
   const DeviceFeatures& stage(const FeatureSet& set, const std::vector<std::int64_t>& rows, int threads,
-                              const char* what);
+                              const char* what, DeviceRowGather* on_device = nullptr);
   // After the chunk's kernels are queued on the compute stream.
   void mark_read();
 

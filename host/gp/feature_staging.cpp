@@ -43,6 +43,33 @@ FeatureBlockLayout feature_block_layout(const FeatureSet& set) {
   return f;
 }
 
+namespace {
+
+tile::GatherSource source_of(const ArrayView& v) { return {v.data, v.row_stride, v.type == ElementType::Float32}; }
+
+}  // namespace
+
+std::vector<GatherBlockSources> gather_block_sources(const FeatureSet& set) {
+  std::vector<GatherBlockSources> blocks;
+  const tile::GatherSource none{};
+  if (set.has_embedding()) {
+    blocks.push_back({source_of(set.embedding), none});
+    blocks.push_back({none, none});
+  }
+  for (const FactorisedLayer& layer : set.layers) {
+    if (layer.kind == FactorisedLayer::Kind::LayerNorm) {  // delta o xhat, then delta
+      blocks.push_back({source_of(layer.signals), source_of(layer.inputs)});
+      blocks.push_back({none, none});
+      blocks.push_back({source_of(layer.signals), none});
+      blocks.push_back({none, none});
+      continue;
+    }
+    blocks.push_back({source_of(layer.inputs), none});
+    blocks.push_back({source_of(layer.signals), none});
+  }
+  return blocks;
+}
+
 void gather_features_into(const FeatureSet& set, const std::int64_t* rows, std::int64_t count, double* dest,
                           int threads, const char* what) {
   const FeatureBlockLayout f = feature_block_layout(set);

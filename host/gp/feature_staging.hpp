@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amf/features.hpp"
+#include "feature_gather.cuh"
 
 namespace amf {
 namespace detail {
@@ -49,6 +50,16 @@ FeatureBlockLayout feature_block_layout(const FeatureSet& set);
 // row that is not finite, amf::Error for a row out of range.
 void gather_features_into(const FeatureSet& set, const std::int64_t* rows, std::int64_t count, double* dest,
                           int threads, const char* what);
+
+// What fills each block of feature_block_layout(set) (block b = 2 t + side), as
+// tile::gathered_value reads it: the first source, and the second for a product (a LayerNorm's
+// delta o xhat); both empty for a product term's unused right block. The device gather of
+// features that live on a CUDA device (cuda/device_features.hpp) runs it; the CPU tests check it
+// against gather_features_into.
+struct GatherBlockSources {
+  tile::GatherSource a, b;
+};
+std::vector<GatherBlockSources> gather_block_sources(const FeatureSet& set);
 
 }  // namespace detail
 }  // namespace amf
