@@ -26,6 +26,7 @@ rm -f "$WORK"/obj/*/*.o
 FUZZED=(tests/fuzz/fuzz_study_config.cpp host/io/study_config_toml.cpp host/io/sweep_config_toml.cpp
         host/study/study_config.cpp host/study/sweep_runs.cpp)
 LINKED=(tests/fuzz/fuzz_study_config_stubs.cpp host/core/backend.cpp host/cuda/device_probe_stub.cpp
+        host/core/resolve_views.cpp host/core/array_view.cpp host/cuda/device_views_stub.cpp
         host/core/validate.cpp host/core/validate_common.cpp host/io/run_lock.cpp host/io/atomic_file.cpp
         host/study/run_checkpoint.cpp host/study/run_result.cpp host/study/study_json.cpp
         host/study/bootstrap.cpp host/study/student_t.cpp)
