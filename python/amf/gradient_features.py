@@ -68,7 +68,7 @@ def squared_error(outputs, actions):
 
 
 def loss_gradient_features(model, inputs, actions, *, parameters="all", projection=None, seed=0, loss=None,
-                           chunk_size=64, check=True, token_form="factorised"):
+                           chunk_size=64, check=True, token_form="factorised", on_device=False):
     """Loss-gradient features of every sample (inputs[p], actions[p]) for amf.feature_select_batch.
 
     model: a torch.nn.Module called as model(*inputs) (model(inputs) for one tensor); put it in
@@ -98,9 +98,13 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
     on images, not wide layers on a few tokens; amf._gradient_layers.cheaper_materialised). The
     kernel is the same either way.
 
+    on_device: features of a model on a CUDA device stay there, as tensors in the model's dtype,
+    for a CUDA engine to read in place (amf.Engine("cuda"); float32 is widened exactly there);
+    on a CPU model, and by default, they are float64 numpy arrays.
+
     Returns a FeatureTerms list of ("linear" | "linear-no-bias", inputs, signals),
-    ("layernorm", xhat, signals) and ("explicit", embedding) terms, float64 numpy arrays with one
-    row per sample, in the order the layers run; .names names each term's layer.
+    ("layernorm", xhat, signals) and ("explicit", embedding) terms, with one row per sample, in
+    the order the layers run; .names names each term's layer.
     """
     fn = "loss_gradient_features"
     model = _arguments.torch_module(model, "model", fn=fn)
@@ -142,7 +146,7 @@ def loss_gradient_features(model, inputs, actions, *, parameters="all", projecti
         elif isinstance(term, Factor) and (token_form == "materialised" and term.signals.shape[1] > 1
                                            or token_form == "auto" and cheaper_materialised(term)):
             term = materialise_factor(term)
-        out.append(_as_numpy_term(term))
+        out.append(_as_numpy_term(term, on_device))
         names.append(term.name)
     return FeatureTerms(out, names)
 
@@ -314,8 +318,10 @@ def _check_first_sample(model, xs, a, loss, chosen, hooked, terms, fn):
                          "batch_first). Call model.eval() and keep the samples on the first axis, or check=False")
 
 
-def _as_numpy_term(term):
+def _as_numpy_term(term, on_device=False):
     def arr(t):
+        if on_device and t.device.type == "cuda":
+            return t.detach().contiguous()
         return t.detach().cpu().double().numpy()
 
     if isinstance(term, Explicit):

@@ -96,14 +96,18 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
                             "(an action chunk flattened: amf.action_chunks.chunk_pool)", f"shape {f.shape}")
         return -0.5 * ((f - a) ** 2).sum(axis=1) / sigma_pi ** 2 - log_norm
 
+    # With a CUDA engine the candidates' features stay on the policy's device (read in place);
+    # the log-probabilities go to the host either way, where the importance weights are formed.
+    on_device = backend != "cpu" and device.type == "cuda"
+
     def features(x, a):
         if embedding == "last-layer":
             return last_layer_embedding(policy, x)
         if training_loss is not None:
             return loss_gradient_features(training_loss, (x, a), a, parameters=parameters, projection=projection,
-                                          seed=seed, loss=_given_losses, token_form=token_form)
+                                          seed=seed, loss=_given_losses, token_form=token_form, on_device=on_device)
         return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
-                                      token_form=token_form)
+                                      token_form=token_form, on_device=on_device)
 
     xc, xt = relabel(C), relabel(T)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))

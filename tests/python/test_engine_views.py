@@ -114,3 +114,23 @@ def test_cuda_tensors_give_the_host_result():
         got = engine.feature_select_batch(**on_device, batch_size=3)
         np.testing.assert_allclose(got["J"], host["J"], rtol=1e-9)
         np.testing.assert_array_equal(got["batch"], host["batch"])
+
+
+def test_features_of_a_cpu_model_are_host_arrays_even_when_asked_to_stay_on_the_device():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+    x, a = torch.randn(7, 3, dtype=torch.float64), torch.randn(7, 2, dtype=torch.float64)
+    default, kept = amf.loss_gradient_features(model, x, a), amf.loss_gradient_features(model, x, a, on_device=True)
+    for d, k in zip(default, kept):
+        assert d[0] == k[0]
+        for u, v in zip(d[1:], k[1:]):
+            assert isinstance(v, np.ndarray)
+            np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (the GPU check runs it)")
+def test_features_of_a_cuda_model_stay_on_its_device_and_select_as_on_the_host():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2)).cuda()
+    x, a = torch.randn(40, 3, device="cuda"), torch.randn(40, 2, device="cuda")
+    terms = amf.loss_gradient_features(model, x, a, on_device=True)
+    assert all(t.is_cuda for term in terms for t in term[1:])
