@@ -26,13 +26,6 @@ bool FeatureSet::on_device() const {
   return false;
 }
 
-bool FeatureSet::host_float64() const {
-  if (has_embedding() && !embedding.is_host_float64()) return false;
-  for (const FactorisedLayer& layer : layers)
-    if (!layer.inputs.is_host_float64() || !layer.signals.is_host_float64()) return false;
-  return true;
-}
-
 namespace detail {
 namespace {
 

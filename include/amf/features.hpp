@@ -45,9 +45,8 @@ struct FeatureSet {
   // Throws amf::InvalidArgument naming `what` and the offending view (shape, NaN). Contents are
   // scanned for NaN in host views; a CUDA view's are checked where the device reads them.
   void validate(const char* what) const;
-  // Whether any view lives in CUDA memory / is not host float64.
+  // Whether any view lives in CUDA memory.
   bool on_device() const;
-  bool host_float64() const;
 };
 
 // k(A_i, B_j) for every row i of A and j of B: (A.points() x B.points()), row-major. Both sets
