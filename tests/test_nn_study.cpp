@@ -178,6 +178,18 @@ TEST(NnStudy, BadConfigurationsAreNamed) {
   bad = c;
   bad.pretrain = {"lopsided"};
   expect_message(bad, "lopsided");
+  bad.pretrain = {"only-x"};
+  expect_message(bad, "only-x");
+  EXPECT_EQ(amf::one_task_pretrain_index("only-3"), 3);
+  EXPECT_EQ(amf::one_task_pretrain_index("only-"), -1);
+  EXPECT_EQ(amf::one_task_pretrain_index("skewed"), -1);
+  bad.pretrain = {"only-7"};  // kitchen has 5 tasks: refused before any job starts
+  try {
+    amf::run_nn_study(bad);
+    ADD_FAILURE() << "only-7 on kitchen should be refused";
+  } catch (const amf::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("kitchen has 5 tasks"), std::string::npos) << e.what();
+  }
   bad = c;
   bad.arms[1].label = bad.arms[0].label;
   expect_message(bad, "unique");

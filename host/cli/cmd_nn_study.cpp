@@ -32,7 +32,7 @@ Command add_nn_study(CLI::App& app) {
   cmd->add_option("--size", o->size, "default (minutes on 2 cores) or paper (paper-sized)")
       ->check(CLI::IsMember({"default", "paper"}));
   cmd->add_option("--out", o->out, "Results directory (default results/nn_<figure>_<env>; rerun to resume)");
-  cmd->add_option("--pretrain", o->pretrain, "Pre-training distributions: uniform, skewed (default both)");
+  cmd->add_option("--pretrain", o->pretrain, "Pre-training distributions: uniform, skewed (the first two tasks), only-<j> (task j alone; paper App. E) (default: uniform skewed)");
   cmd->add_option("--seeds", o->seeds, "Seeds (overrides the preset)");
   cmd->add_option("--budget", o->budget, "Demonstrations collected by selection (overrides the preset)");
   cmd->add_option("--episodes", o->episodes, "Evaluation episodes per task and round (overrides the preset)");

@@ -102,7 +102,16 @@ struct JobContext {
   Evaluator evaluator;
 };
 
-std::vector<int> pretrain_tasks(const std::string& kind, int num_tasks) {
+// The tasks a pre-training distribution demonstrates: all ("uniform"), the first two ("skewed",
+// paper Fig. 4) or one ("only-<j>", the one-task skews of the paper's appendix E).
+std::vector<int> pretrain_tasks(const std::string& kind, int num_tasks, const std::string& env) {
+  if (const int only = one_task_pretrain_index(kind); only >= 0) {
+    if (only >= num_tasks)
+      throw InvalidArgument("nn study config: pretrain '" + kind + "' names task " + std::to_string(only) + ", but " +
+                            env + " has " + std::to_string(num_tasks) + " tasks (0 to " +
+                            std::to_string(num_tasks - 1) + ")");
+    return {only};
+  }
   std::vector<int> t;
   const int count = kind == "skewed" ? std::min(2, num_tasks) : num_tasks;
   for (int k = 0; k < count; ++k) t.push_back(k);
@@ -137,7 +146,7 @@ JobContext make_context(const NnStudyConfig& cfg, const Job& job) {
   c.tasks = task_matrix(*c.env);
   c.centres = c.tasks.clone();  // parameter isolation: one partition per task
 
-  const auto allowed = pretrain_tasks(job.pretrain, K);
+  const auto allowed = pretrain_tasks(job.pretrain, K, cfg.env);
   std::vector<Trajectory> pre;
   for (int d = 0; d < cfg.pretrain_demos; ++d)
     pre.push_back(demonstrate(*c.env, *c.expert, c.env->task_vector(allowed[d % allowed.size()]), c.demo_noise,
@@ -330,6 +339,11 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
 
 NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress, const std::string& checkpoint_dir) {
   validate(cfg);
+  {
+    // A one-task skew must name one of the scene's tasks: fail here, before any job starts.
+    const int K = make_environment(cfg.env)->num_tasks();
+    for (const auto& pre : cfg.pretrain) pretrain_tasks(pre, K, cfg.env);
+  }
   if (!checkpoint_dir.empty()) make_directories(checkpoint_dir);
   std::vector<Job> jobs;
   for (const auto& pre : cfg.pretrain)
@@ -357,7 +371,11 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
                                      : checkpoint_dir + "/job_" + job.pretrain + "_seed" + std::to_string(job.seed) + ".json";
         auto saved = path.empty() ? nlohmann::json::object() : detail::load_nn_job(path, fingerprint);
         std::unique_ptr<JobContext> ctx;
-        auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
+        auto backend = make_backend(parse_backend_kind(cfg.backend), [] {
+          BackendOptions o;
+          o.cpu_threads = 1;  // jobs fill the cores
+          return o;
+        }());
         for (const auto& arm : cfg.arms) {
           ArmResult r;
           if (saved.contains(arm.label)) {

@@ -125,6 +125,14 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
   return c;
 }
 
+int one_task_pretrain_index(const std::string& pretrain) {
+  const std::string prefix = "only-";
+  if (pretrain.size() <= prefix.size() || pretrain.compare(0, prefix.size(), prefix) != 0) return -1;
+  const std::string digits = pretrain.substr(prefix.size());
+  if (digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
+}
+
 void validate(const NnStudyConfig& c) {
   using detail::FieldRange;
   const std::string who = "nn study config";
@@ -134,7 +142,8 @@ void validate(const NnStudyConfig& c) {
     fail("env '" + c.env + "' is not a MuJoCo scene of this build (choose cupfaucet or kitchen)");
   if (c.pretrain.empty()) fail("pretrain is empty");
   for (const auto& p : c.pretrain)
-    if (p != "uniform" && p != "skewed") fail("pretrain '" + p + "' is unknown (choose uniform or skewed)");
+    if (p != "uniform" && p != "skewed" && one_task_pretrain_index(p) < 0)
+      fail("pretrain '" + p + "' is unknown (choose uniform, skewed or only-<task index>, e.g. only-0)");
   if (std::set<std::string>(c.pretrain.begin(), c.pretrain.end()).size() != c.pretrain.size())
     fail("pretrain repeats a distribution (each is run once)");
   // The upper bounds sit far above the paper presets; they turn a typo into an error at start

@@ -21,10 +21,10 @@ def preset(size):
     The policy is wider than Metaworld's default and trained longer: joint velocities of a
     9-joint arm from 59 numbers are harder to clone than Metaworld's 4 end-effector numbers."""
     if size == "default":
-        return PolicyStudyConfig(env="kitchen", seeds=2, budget=10, pretrain_demos=10, eval_episodes=3, width=256,
+        return PolicyStudyConfig(env="frankakitchen", seeds=2, budget=10, pretrain_demos=10, eval_episodes=3, width=256,
                                  pretrain_steps=3000, steps_per_round=300)
     if size == "paper":
-        return PolicyStudyConfig(env="kitchen", width=256, depth=4, seeds=10, eval_episodes=10, pretrain_demos=20,
+        return PolicyStudyConfig(env="frankakitchen", width=256, depth=4, seeds=10, eval_episodes=10, pretrain_demos=20,
                                  budget=20, pretrain_steps=3000, steps_per_round=300)
     raise ValueError(f"size '{size}' is unknown (choose default or paper)")
 

@@ -62,6 +62,12 @@ class PolicyStudyConfig:
                 for s2 in self.noise_variances]
         arms.append({"label": "uniform", "selector": "uniform", "isolation": True})
         arms.append({"label": "uniform, no isolation", "selector": "uniform", "isolation": False})
+        # The baselines that decide whether AMF does more than find the task the policy is worst
+        # at (issue #16; the same two as `amf nn-study`): privileged rebalancing sees the deployed
+        # policy's success per task at the last evaluation; max-loss picks the tasks whose
+        # warm-start demonstration the selection copy imitates worst.
+        arms.append({"label": "rebalance (privileged)", "selector": "rebalance", "isolation": True})
+        arms.append({"label": "max warm-start loss", "selector": "max-loss", "isolation": True})
         return arms
 
     def validate(self):
@@ -153,6 +159,29 @@ def _strided(demo, stride):
     return {"task": demo["task"], "states": demo["states"][::stride], "actions": demo["actions"][::stride]}
 
 
+def top_tasks(score, batch, rng):
+    """The batch of tasks with the highest score, ties broken at random; cycles when the batch is
+    larger than the task count (as `amf nn-study` does)."""
+    order = rng.permutation(len(score))
+    order = order[np.argsort(-np.asarray(score, dtype=float)[order], kind="stable")]
+    return [int(order[b % len(order)]) for b in range(batch)]
+
+
+def warm_start_losses(selection, warm, tasks, part):
+    """Mean squared action error per step of the selection copy on each task's warm-start
+    demonstration, each task through the copy of its partition."""
+    import torch
+
+    losses = []
+    with torch.no_grad():
+        for k, demo in enumerate(warm):
+            states = torch.as_tensor(demo["states"], dtype=torch.float32)
+            x = torch.cat([states, torch.as_tensor(tasks[k], dtype=torch.float32).expand(len(states), -1)], dim=1)
+            err = selection.copies[part[k]](x) - torch.as_tensor(demo["actions"], dtype=torch.float32)
+            losses.append(float(err.pow(2).sum(dim=1).mean()))
+    return losses
+
+
 def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed):
     import copy
 
@@ -168,7 +197,9 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
     torch.manual_seed(arm_seed)
     deployed = TaskIsolatedPolicy(pretrained, centres, task_start=scene.state_dim)
     trainer = _Trainer(deployed, cfg, _seed(arm_seed, "deployed"))
-    if arm["selector"] != "uniform":  # AMF's copy, never trained on the warm start
+    # The selection copy (AMF, max-loss) is never trained on the warm start.
+    uses_selection_copy = arm["selector"] not in ("uniform", "rebalance")
+    if uses_selection_copy:
         selection = copy.deepcopy(deployed)
         sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
     part = deployed.partition_of(tasks).tolist()
@@ -192,6 +223,10 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
         b = min(cfg.batch_size, cfg.budget - len(selected))
         if arm["selector"] == "uniform":
             chosen = [int(rng.integers(K)) for _ in range(b)]
+        elif arm["selector"] == "rebalance":
+            chosen = top_tasks([1.0 - s for s in rounds[-1]["task_success"]], b, rng)
+        elif arm["selector"] == "max-loss":
+            chosen = top_tasks(warm_start_losses(selection, warm, tasks, part), b, rng)
         else:
             pool = pool_from_demonstrations([_strided(d, cfg.selection_stride) for d in warm + selected])
             result = select_batch_for_policy(selection, pool, tasks, tasks, sigma_pi=cfg.sigma_pi, batch_size=b,
@@ -207,7 +242,7 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
         selected += new
         train = selected + [w for k, w in enumerate(warm) if part[k] in released]  # warm[k] shows task k
         trainer.train(train, cfg.steps_per_round)
-        if arm["selector"] != "uniform":
+        if uses_selection_copy:
             sel_trainer.train(selected, cfg.steps_per_round)
         r += 1
         record(r)

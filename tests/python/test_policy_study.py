@@ -37,11 +37,12 @@ def test_outputs_have_every_round_pick_and_arm(study):
     out, table, f = study
     curves = f["curves.csv"].splitlines()
     assert curves[0] == "pretrain,arm,seed,round,demos,success,success_east,success_north,success_west,success_south"
-    assert len(curves) - 1 == 2 * 2 * 3 * 3  # pretrain x seeds x arms x rounds (0, 2, 4 demos)
-    assert len(f["picks.csv"].splitlines()) - 1 == 2 * 2 * 3 * 4  # every arm spends the budget
+    assert len(curves) - 1 == 2 * 2 * 5 * 3  # pretrain x seeds x arms x rounds (0, 2, 4 demos)
+    assert len(f["picks.csv"].splitlines()) - 1 == 2 * 2 * 5 * 4  # every arm spends the budget
     summary = json.loads(f["summary.json"])
-    assert [a["label"] for a in summary["config"]["arms"]] == ["amf s2=1", "uniform", "uniform, no isolation"]
-    assert len(summary["arms"]) == 6
+    assert [a["label"] for a in summary["config"]["arms"]] == [
+        "amf s2=1", "uniform", "uniform, no isolation", "rebalance (privileged)", "max warm-start loss"]
+    assert len(summary["arms"]) == 10
     for row in summary["arms"]:
         assert 0 <= row["auc"]["lo"] <= row["auc"]["mean"] <= row["auc"]["hi"] <= 1
     assert "pre-training skewed" in table and "amf s2=1" in table
@@ -145,7 +146,7 @@ def test_more_seeds_or_one_pretraining_kind_reuse_the_directory(study, tmp_path,
     capsys.readouterr()
     run_study(ToyScene, small(seeds=3, pretrain=("skewed",)), copy)
     log = capsys.readouterr().out
-    assert log.count("done in") == 3 and log.count("skewed seed 2:") == 3  # only the new job's three arms
+    assert log.count("done in") == 5 and log.count("skewed seed 2:") == 5  # only the new job's five arms
     curves = open(os.path.join(copy, "curves.csv")).read().splitlines()
     old = [line for line in before["curves.csv"].splitlines()[1:] if line.startswith("skewed,")]
     assert curves[1:1 + len(old)] == old  # seeds 0 and 1 come back unchanged from their checkpoints
@@ -160,3 +161,54 @@ def test_a_second_study_in_the_same_directory_is_refused(tmp_path):
         with pytest.raises(RuntimeError, match="another study is running"):
             run_study(ToyScene, small(), str(tmp_path))
     run_study(ToyScene, small(seeds=1, pretrain=("skewed",)), str(tmp_path))  # released: runs
+
+
+def test_top_tasks_takes_the_highest_scores_and_breaks_ties_at_random():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    assert policy_study.top_tasks([0.1, 0.9, 0.5, 0.2], 2, rng) == [1, 2]
+    assert policy_study.top_tasks([0.3, 0.1], 3, rng) == [0, 1, 0]  # cycles past the task count
+    firsts = {policy_study.top_tasks([1.0, 1.0, 0.0], 1, np.random.default_rng(s))[0] for s in range(20)}
+    assert firsts == {0, 1}
+
+
+def test_baseline_arms_pick_what_they_promise(study):
+    # Rebalancing demonstrates, each round, tasks the deployed policy failed most at the last
+    # evaluation; max-loss a task whose warm-start demonstration the selection copy imitates worst.
+    out, _, f = study
+    import csv
+    import io
+
+    curves = list(csv.DictReader(io.StringIO(f["curves.csv"])))
+    picks = list(csv.DictReader(io.StringIO(f["picks.csv"])))
+    names = [c[len("success_"):] for c in curves[0] if c.startswith("success_")]
+    checked = 0
+    for row in picks:
+        if row["arm"] != "rebalance (privileged)":
+            continue
+        before = next(c for c in curves if c["arm"] == row["arm"] and c["pretrain"] == row["pretrain"]
+                      and c["seed"] == row["seed"] and c["round"] == row["round"])
+        success = {n: float(before["success_" + n]) for n in names}
+        assert success[row["task"]] == min(success.values()), (row, success)
+        checked += 1
+    assert checked == 2 * 2 * 4
+    assert any(r["arm"] == "max warm-start loss" for r in picks)
+
+
+def test_warm_start_losses_rank_an_unseen_task_above_a_learnt_one():
+    import numpy as np
+    import torch
+
+    class Copies(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.copies = torch.nn.ModuleList([torch.nn.Linear(3, 1, bias=False)])
+            with torch.no_grad():
+                self.copies[0].weight.copy_(torch.tensor([[1.0, 0.0, 0.0]]))  # action = first state coordinate
+
+    states = np.array([[1.0, 2.0], [3.0, 4.0]])
+    learnt = {"task": 0, "states": states, "actions": states[:, :1]}
+    unseen = {"task": 1, "states": states, "actions": -states[:, :1]}
+    losses = policy_study.warm_start_losses(Copies(), [learnt, unseen], np.array([[0.0], [1.0]]), [0, 0])
+    assert losses[0] == 0.0 and losses[1] == (4.0 + 36.0) / 2

@@ -58,3 +58,39 @@ def test_result_tables_in_the_readme_are_the_committed_result_files():
     text = (ROOT / "README.md").read_text()
     for summary in sorted((ROOT / "docs" / "results").glob("*/summary.txt")):
         assert summary.read_text() in text, f"README.md does not quote {summary.relative_to(ROOT)} as committed"
+
+
+def readme_tables():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools" / "readme_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_readme_blocks_match_the_committed_results():
+    tables = readme_tables()
+    text = (ROOT / "README.md").read_text()
+    assert tables.spliced(text) == text, "README.md's generated blocks are stale: run tools/readme_tables.py --write"
+
+
+def test_claims_script_recomputes_the_studies_own_paired_differences():
+    # The claims table recomputes AUC and paired t intervals from the per-seed curves in Python
+    # (scipy's t quantile); the C++ study output computed the AMF - uniform ones itself. Equal to
+    # 1e-6 (curves.csv holds success rates to 6 significant digits) means both read the same data
+    # the same way.
+    tables = readme_tables()
+    checked = 0
+    for directory in sorted((ROOT / "docs" / "results").glob("nn_*")):
+        study = tables.SuccessStudy(directory.name)
+        reference = next(a["arm"] for a in study.summary["arms"] if "auc_minus_reference" not in a)
+        for arm in study.summary["arms"]:
+            if "auc_minus_reference" not in arm:
+                continue
+            mine = study.paired(arm["pretrain"], arm["arm"], reference)
+            theirs = arm["auc_minus_reference"]
+            for a, b in ((mine.mean, theirs["mean"]), (mine.lo, theirs["lo"]), (mine.hi, theirs["hi"])):
+                assert abs(a - b) < 1e-6, (directory.name, arm["pretrain"], arm["arm"], a, b)
+            checked += 1
+    assert checked >= 6, "no committed nn study to check against"

@@ -53,5 +53,6 @@ def test_standing_still_completes_no_task(scene):
 
 
 def test_small_study_end_to_end_and_resume(tmp_path):
-    check_small_study("amf.kitchen_study", str(tmp_path / "kitchen"), "kitchen", "success_slide cabinet,success_hinge cabinet",
+    check_small_study("amf.kitchen_study", str(tmp_path / "kitchen"), "frankakitchen",
+                      "success_slide cabinet,success_hinge cabinet",
                       pretrain_demos=5, timeout=900)

@@ -39,7 +39,8 @@ struct NnArm {
 struct NnStudyConfig {
   std::string env = "kitchen";                      // cupfaucet | kitchen
   std::string figure = "fig4";                      // which preset the arms came from
-  std::vector<std::string> pretrain{"uniform", "skewed"};  // skewed: the first two tasks only
+  // uniform: all tasks; skewed: the first two only; only-<j>: task j only (paper appendix E)
+  std::vector<std::string> pretrain{"uniform", "skewed"};
   int pretrain_demos = 10;
   int warm_start_demos = -1;   // uniform demos before selection starts (-1: one per task)
   int budget = 12;             // demonstrations collected by selection (warm start excluded)
@@ -77,6 +78,9 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
 
 // Throws amf::InvalidArgument naming the field.
 void validate(const NnStudyConfig& config);
+
+// The task index j of a one-task pre-training distribution "only-<j>", or -1 for any other name.
+int one_task_pretrain_index(const std::string& pretrain);
 
 using NnProgress = std::function<void(int done, int total, double elapsed_seconds)>;
 
