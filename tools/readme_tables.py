@@ -51,6 +51,12 @@ def read_csv(directory: Path, name: str) -> list:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def num(v, sign=False):
+    """Two decimals, never "-0.00" (a difference that rounds to zero has no sign)."""
+    text = f"{v:+.2f}" if sign else f"{v:.2f}"
+    return text.replace("-0.00", "0.00").replace("+0.00", "0.00")
+
+
 class MeanCI:
     def __init__(self, values, confidence):
         n = len(values)
@@ -69,7 +75,7 @@ class MeanCI:
         return self.hi < 0
 
     def text(self):
-        s = f"{self.mean:+.2f} [{self.lo:.2f}, {self.hi:.2f}]"
+        s = f"{num(self.mean, True)} [{num(self.lo)}, {num(self.hi)}]"
         return f"**{s}**" if self.above() or self.below() else s
 
 
@@ -162,7 +168,7 @@ def gp_claims(rows):
     seeds = f"{gp.seeds} seeds, `gp_paper`"
     rows.append(("5.1, Fig. 3 middle", "AMF-GP beats uniform when pre-training covers few tasks (k <= 6 of 12)",
                  f"final return AMF - uniform at k = {skewed[0]}..{skewed[-1]}: "
-                 f"{min(diffs[k].mean for k in skewed):+.2f} to {max(diffs[k].mean for k in skewed):+.2f}, "
+                 f"{num(min(diffs[k].mean for k in skewed), True)} to {num(max(diffs[k].mean for k in skewed), True)}, "
                  f"{sum(diffs[k].above() for k in skewed)} of {len(skewed)} above 0 ({seeds})",
                  beats([diffs[k] for k in skewed])))
     top = ks[0]
@@ -172,7 +178,7 @@ def gp_claims(rows):
                  "reproduced" if grows and not diffs[top].above() and not diffs[top].below() else "partly"))
     vs = [gp.paired(k, "amf", "rebalance") for k in ks]
     rows.append(("not in the paper", "AMF-GP against privileged rebalancing (the least-covered target task)",
-                 f"AMF - rebalance: {min(c.mean for c in vs):+.2f} to {max(c.mean for c in vs):+.2f} over k; "
+                 f"AMF - rebalance: {num(min(c.mean for c in vs), True)} to {num(max(c.mean for c in vs), True)} over k; "
                  f"{sum(c.below() for c in vs)} of {len(vs)} below 0, {sum(c.above() for c in vs)} above ({seeds})",
                  baseline_verdict(vs)))
 
@@ -193,7 +199,7 @@ def fig4_claims(rows):
            for v in ("10", "100", "1000")]
     rows.append(("5.2, Fig. 4", "AMF-NN on par with or better than uniform under uniform pre-training",
                  f"{sum(ci.below() for _, _, ci in par)} of {len(par)} (scene, sigma^2) below 0; range "
-                 f"{min(ci.mean for _, _, ci in par):+.2f} to {max(ci.mean for _, _, ci in par):+.2f}",
+                 f"{num(min(ci.mean for _, _, ci in par), True)} to {num(max(ci.mean for _, _, ci in par), True)}",
                  on_par([ci for _, _, ci in par])))
     iso = [(s, p, st.paired(p, "uniform, no isolation", "uniform")) for s, st in studies.items() for p in st.pretrains()]
     rows.append(("5.2, Fig. 4", "uniform without parameter isolation is worse (gradient interference)",
@@ -262,14 +268,15 @@ def appe_claims(rows):
 
 
 def apph_claims(rows):
-    if not have("criterion_gain"):
+    name = "criterion_gain_paper" if have("criterion_gain_paper") else "criterion_gain"
+    if not have(name):
         return
-    s = json.loads((RESULTS / "criterion_gain" / "summary.json").read_text())
+    s = json.loads((RESULTS / name / "summary.json").read_text())
     r = s["mean_spearman_neg_J"]
     verdict = "reproduced" if r["lo"] > 0 else "not reproduced"
     rows.append(("App. H, Fig. 15", "a candidate's criterion predicts the gain its demonstration brings",
-                 f"Spearman(-J, realised gain) {r['mean']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}] "
-                 f"({s['config']['seeds']} seeds, {s['config']['candidates']} candidates, `criterion_gain`)", verdict))
+                 f"Spearman(-J, realised gain) {num(r['mean'])} [{num(r['lo'])}, {num(r['hi'])}] "
+                 f"({s['config']['seeds']} seeds, {s['config']['candidates']} candidates, `{name}`)", verdict))
 
 
 class MeanCI_neg:  # noqa: N801 - reads as "the negated interval"

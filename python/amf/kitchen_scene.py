@@ -46,10 +46,10 @@ def _kitchen_env():
 class KitchenScene:
     """The five tasks. demonstrate() and success() are deterministic for their seeds.
 
-    demo_steps / eval_steps cap an episode; the experts finish in 30-180 steps (50 noisy
-    episodes per task: the hinge cabinet takes longest, median 121, at most 179). Expert demonstrations add Gaussian noise (std demo_noise) to the executed
-    action and record the expert's clean action at each visited state, so the data covers small
-    recoveries.
+    demo_steps / eval_steps cap an episode; the experts finish in 30-180 steps (the hinge
+    cabinet takes longest: docs/results/frankakitchen_experts/, from amf.expert_rates). Expert
+    demonstrations add Gaussian noise (std demo_noise) to the executed action and record the
+    expert's clean action at each visited state, so the data covers small recoveries.
     """
 
     def __init__(self, demo_steps=300, eval_steps=200, demo_noise=0.1):
