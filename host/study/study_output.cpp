@@ -89,16 +89,21 @@ std::string write_gp_study_outputs(const GpStudyConfig& cfg, const GpStudyResult
       std::vector<double> diff(a.size());
       for (std::size_t i = 0; i < a.size(); ++i) diff[i] = a[i] - u[i];
       const MeanCI d = mean_ci(diff, cfg.confidence, kind, cfg.bootstrap_resamples, 1000 + k);
-      // Two seeds that happen to agree give a zero-width interval: no evidence, so no star.
+      // Two seeds that happen to agree give a zero-width interval: no evidence, so no mark.
       const bool beats = d.lo > 0 && diff.size() >= 3;
-      row["amf_minus_uniform"] = {{"mean", d.mean}, {"lo", d.lo}, {"hi", d.hi}, {"amf_better_beyond_ci", beats}};
+      const bool loses = d.hi < 0 && diff.size() >= 3;
+      row["amf_minus_uniform"] = {{"mean", d.mean},
+                                  {"lo", d.lo},
+                                  {"hi", d.hi},
+                                  {"amf_better_beyond_ci", beats},
+                                  {"amf_worse_beyond_ci", loses}};
       table << " | " << fixed(d.mean) << " [" << fixed(d.lo) << ", " << fixed(d.hi) << "]"
-            << (beats ? " *" : "");
+            << (beats ? " *" : loses ? " !" : "");
     }
     table << '\n';
     js["final_return"].push_back(row);
   }
-  if (paired) table << "  * the paired CI of amf - uniform excludes 0 (stars need at least 3 seeds)\n";
+  if (paired) table << "  * the paired CI of amf - uniform lies above 0, ! below 0 (marks need at least 3 seeds)\n";
   write_file_atomic(dir + "/summary.json", js.dump(2) + "\n");
   write_file_atomic(dir + "/summary.txt", table.str());
   return table.str();

@@ -147,16 +147,18 @@ std::string write_success_study_outputs(const SuccessStudyOutputSpec& spec, cons
         std::vector<double> diff(m.size());
         for (std::size_t i = 0; i < m.size(); ++i) diff[i] = m[i] - u[i];
         const MeanCI d = within(mean_ci(diff, spec.confidence, kind, spec.bootstrap_resamples, bseed++), -1, 1);
-        // Two seeds that happen to agree give a zero-width interval: no evidence, so no star.
+        // Two seeds that happen to agree give a zero-width interval: no evidence, so no mark.
         const bool beats = d.lo > 0 && diff.size() >= 3;
-        row["auc_minus_reference"] = {{"mean", d.mean}, {"lo", d.lo}, {"hi", d.hi}, {"better_beyond_ci", beats}};
-        table << " | " << cell(d) << (beats ? " *" : "");
+        const bool loses = d.hi < 0 && diff.size() >= 3;
+        row["auc_minus_reference"] = {{"mean", d.mean},          {"lo", d.lo}, {"hi", d.hi}, {"better_beyond_ci", beats},
+                                      {"worse_beyond_ci", loses}};
+        table << " | " << cell(d) << (beats ? " *" : loses ? " !" : "");
       }
       table << '\n';
       js["arms"].push_back(row);
     }
   }
-  table << "  * the paired CI of AUC - " << ref << " excludes 0 (stars need at least 3 seeds)\n";
+  table << "  * the paired CI of AUC - " << ref << " lies above 0, ! below 0 (marks need at least 3 seeds)\n";
   write_file_atomic(dir + "/auc.csv", aucs.str());
   write_file_atomic(dir + "/summary.json", js.dump(2) + "\n");
   write_file_atomic(dir + "/summary.txt", table.str());

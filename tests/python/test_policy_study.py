@@ -120,7 +120,7 @@ def test_the_shared_writer_gives_the_normalised_trapezoid_auc(tmp_path):
     assert summary["reference_arm"] == "uniform" and summary["config"] == {"env": "toy"}
     diff = next(a for a in summary["arms"] if a["arm"] == "amf")["auc_minus_reference"]
     # Two seeds that agree exactly give a zero-width interval, which is no evidence: no star.
-    assert diff["mean"] == pytest.approx(0.5 - 0.125) and not diff["better_beyond_ci"]
+    assert diff["mean"] == pytest.approx(0.5 - 0.125) and not diff["better_beyond_ci"] and not diff["worse_beyond_ci"]
     assert "AUC - uniform (paired)" in table
 
 
