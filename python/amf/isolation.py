@@ -13,6 +13,7 @@ torch is imported here: ``import amf`` does not import this module.
 """
 import copy
 
+import numpy as np
 import torch
 
 
@@ -101,3 +102,37 @@ class TaskIsolatedPolicy(torch.nn.Module):
                 out = y.new_zeros((len(x),) + y.shape[1:])
             out = out.index_copy(0, rows, y)
         return out
+
+    def loss_gradient_features(self, inputs, actions, **options):
+        """The loss-gradient features of amf.loss_gradient_features(self, inputs, actions,
+        **options), the same kernel, computed copy by copy on each copy's own rows: a row's
+        gradient is zero for every other copy (exactly, in the masked sum too), so those rows
+        get zero terms instead of a forward and backward pass through every copy. P times
+        cheaper for P copies, and parameters="head" means every copy's head (on the masked sum
+        it would be the head that runs last, one copy's). amf.select_batch_for_policy uses this
+        method when a policy has it. CPU features only (on_device is refused)."""
+        from .gradient_features import FeatureTerms
+        from .gradient_features import loss_gradient_features as features_of
+
+        if options.get("on_device"):
+            raise ValueError("TaskIsolatedPolicy.loss_gradient_features: on_device features are not supported")
+        x = np.asarray(inputs.detach().cpu() if torch.is_tensor(inputs) else inputs)
+        a = np.asarray(actions.detach().cpu() if torch.is_tensor(actions) else actions)
+        dc = self.centres.shape[1]
+        part = self.partition_of(x[:, self.task_start:self.task_start + dc]).cpu().numpy()
+        terms, names = [], []
+        for p, policy in enumerate(self.copies):
+            rows = np.flatnonzero(part == p)
+            # A copy without rows still contributes its (all-zero) terms, so that every call
+            # returns the same term list (candidates' and targets' features must line up).
+            f = features_of(policy, x[rows] if len(rows) else x[:1], a[rows] if len(rows) else a[:1], **options)
+            for term in f:
+                padded = [term[0]]
+                for values in term[1:]:
+                    full = np.zeros((len(x),) + values.shape[1:])
+                    if len(rows):
+                        full[rows] = values
+                    padded.append(full)
+                terms.append(tuple(padded))
+            names += [f"copies.{p}.{n}" for n in f.names]
+        return FeatureTerms(terms, names)

@@ -122,3 +122,26 @@ def test_routed_training_leaves_copies_without_rows_untouched_even_after_earlier
         opt.step()
     after = torch.cat([p.detach().flatten() for p in routed.copies[0].parameters()])
     assert torch.equal(before, after)  # no momentum step for a copy that got no rows
+
+
+@pytest.mark.parametrize("parameters,projection", [("all", None), ("all", 6), ("head", None)])
+def test_copy_by_copy_features_give_the_masked_sums_kernel(parameters, projection):
+    _, iso = isolated()
+    x, a = rows(np.random.default_rng(6), 3)
+    x[:, DS:] = np.repeat(np.eye(DC), 3, axis=0)[[0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, 3]]  # copy 3 gets 3 rows
+    own = iso.loss_gradient_features(x, a, parameters=parameters, projection=projection, seed=3)
+    if parameters == "head":  # every copy's head, not only the copy that runs last
+        heads = [f"copies.{p}.{len(iso.copies[p]) - 1}" for p in range(DC)]
+        assert len(own) == DC and own.names == heads, own.names
+        generic = amf.loss_gradient_features(iso, x, a, parameters=heads)
+    else:
+        generic = amf.loss_gradient_features(iso, x, a, parameters=parameters, projection=projection, seed=3)
+    from amf.gradient_features import feature_gram
+
+    if projection is None:
+        np.testing.assert_allclose(feature_gram(own, own), feature_gram(generic, generic), rtol=1e-10, atol=1e-12)
+    k = feature_gram(own, own)
+    part = iso.partition_of(x[:, DS:]).numpy()
+    assert np.all(k[part[:, None] != part[None, :]] == 0.0)
+    empty = iso.loss_gradient_features(x[:6], a[:6], parameters=parameters, projection=projection, seed=3)
+    assert len(empty) == len(own)  # copy 3 has no rows here: zero terms, the same list
