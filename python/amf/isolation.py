@@ -13,6 +13,7 @@ torch is imported here: ``import amf`` does not import this module.
 """
 import copy
 
+import numpy as np
 import torch
 
 
@@ -45,9 +46,20 @@ def mlp_policy(input_dim, action_dim, width=128, depth=2, mean=None, scale=None)
 class TaskIsolatedPolicy(torch.nn.Module):
     """P copies of a policy; each input row goes to the copy whose centre is nearest to the row's
     task vector (the input columns [task_start, task_start + dc)). With one centre per task every
-    task has its own parameters: fine-tuning on one task cannot make another forget."""
+    task has its own parameters: fine-tuning on one task cannot make another forget.
 
-    def __init__(self, policy, centres, task_start):
+    route: False (the default): every forward is the masked sum. True: a forward that cannot be
+    feature extraction -- with gradients off (inference, the log-probabilities of a selection)
+    or in train mode (fine-tuning) -- runs each row through its own copy only, P times cheaper
+    for P copies and the same function. In training, a copy with no row in the minibatch then
+    gets no gradient (None) instead of an exact zero, so Adam leaves it where it is rather than
+    moving it on its momentum from earlier steps. In eval mode with gradients
+    on, the case of amf.loss_gradient_features, it stays the masked sum, whose hooks need every
+    copy to see every row. Outputs may differ from the masked sum in the last bits (a matrix
+    product over fewer rows), so it is opt-in: studies whose published results came from the
+    masked sum keep them bit for bit."""
+
+    def __init__(self, policy, centres, task_start, route=False):
         super().__init__()
         centres = torch.as_tensor(centres, dtype=torch.float32)
         if centres.dim() != 2 or centres.shape[0] < 1:
@@ -55,6 +67,7 @@ class TaskIsolatedPolicy(torch.nn.Module):
         self.copies = torch.nn.ModuleList(copy.deepcopy(policy) for _ in range(centres.shape[0]))
         self.register_buffer("centres", centres.clone())
         self.task_start = int(task_start)
+        self.route = bool(route)
 
     def partition_of(self, tasks):
         """The copy index of each task vector (rows of tasks)."""
@@ -67,7 +80,59 @@ class TaskIsolatedPolicy(torch.nn.Module):
     def forward(self, x):
         dc = self.centres.shape[1]
         part = self.partition_of(x[..., self.task_start:self.task_start + dc].detach())
+        # Not under torch.func transforms (amf's per-sample gradients vmap the forward): a
+        # routed forward's row selection has a data-dependent shape vmap cannot batch, and there
+        # the masked sum is what the per-sample gradient needs anyway.
+        if (self.route and x.dim() == 2 and (self.training or not torch.is_grad_enabled())
+                and not torch._C._are_functorch_transforms_active()):
+            return self._routed(x, part)
         out = 0
         for p, policy in enumerate(self.copies):
             out = out + (part == p).to(x.dtype).unsqueeze(-1) * policy(x)
         return out
+
+    def _routed(self, x, part):
+        out = None
+        for p, policy in enumerate(self.copies):
+            rows = (part == p).nonzero().squeeze(1)
+            if len(rows) == 0:
+                continue
+            y = policy(x[rows])
+            if out is None:
+                out = y.new_zeros((len(x),) + y.shape[1:])
+            out = out.index_copy(0, rows, y)
+        return out
+
+    def loss_gradient_features(self, inputs, actions, **options):
+        """The loss-gradient features of amf.loss_gradient_features(self, inputs, actions,
+        **options), the same kernel, computed copy by copy on each copy's own rows: a row's
+        gradient is zero for every other copy (exactly, in the masked sum too), so those rows
+        get zero terms instead of a forward and backward pass through every copy. P times
+        cheaper for P copies, and parameters="head" means every copy's head (on the masked sum
+        it would be the head that runs last, one copy's). amf.select_batch_for_policy uses this
+        method when a policy has it. CPU features only (on_device is refused)."""
+        from .gradient_features import FeatureTerms
+        from .gradient_features import loss_gradient_features as features_of
+
+        if options.get("on_device"):
+            raise ValueError("TaskIsolatedPolicy.loss_gradient_features: on_device features are not supported")
+        x = np.asarray(inputs.detach().cpu() if torch.is_tensor(inputs) else inputs)
+        a = np.asarray(actions.detach().cpu() if torch.is_tensor(actions) else actions)
+        dc = self.centres.shape[1]
+        part = self.partition_of(x[:, self.task_start:self.task_start + dc]).cpu().numpy()
+        terms, names = [], []
+        for p, policy in enumerate(self.copies):
+            rows = np.flatnonzero(part == p)
+            # A copy without rows still contributes its (all-zero) terms, so that every call
+            # returns the same term list (candidates' and targets' features must line up).
+            f = features_of(policy, x[rows] if len(rows) else x[:1], a[rows] if len(rows) else a[:1], **options)
+            for term in f:
+                padded = [term[0]]
+                for values in term[1:]:
+                    full = np.zeros((len(x),) + values.shape[1:])
+                    if len(rows):
+                        full[rows] = values
+                    padded.append(full)
+                terms.append(tuple(padded))
+            names += [f"copies.{p}.{n}" for n in f.names]
+        return FeatureTerms(terms, names)

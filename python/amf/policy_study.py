@@ -318,12 +318,14 @@ def run_study(make_scene, cfg, out):
     returns the summary table."""
     cfg.validate()
     os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
-    with _exclusive(out):
-        return _run_study(make_scene, cfg, out)
+    with exclusive(out):
+        jobs, results = run_jobs(make_scene, cfg, out, run_job)
+        scene_tasks = make_scene().task_names
+        return write_outputs(cfg, scene_tasks, jobs, results, out)
 
 
 @contextlib.contextmanager
-def _exclusive(out):
+def exclusive(out):
     """One study per directory: two would compute the same jobs and race on their checkpoints.
     flock is released by the kernel when the holder dies, so a killed study leaves no stale lock."""
     with open(os.path.join(out, ".study.lock"), "w") as lock:
@@ -334,7 +336,11 @@ def _exclusive(out):
         yield
 
 
-def _run_study(make_scene, cfg, out):
+def run_jobs(make_scene, cfg, out, job_runner):
+    """Runs job_runner(make_scene, cfg, job, out, parent) for every job {"pretrain", "seed"} of
+    cfg (its pretrain, seeds, first_seed, workers, env and figure), over `workers` spawned
+    processes; returns (jobs, {(pretrain, seed): the runner's result}). The caller holds
+    exclusive(out). Shared with studies that have their own protocol (amf.mt_study)."""
     jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
     workers = min(cfg.workers or os.cpu_count() or 1, len(jobs))
     start = time.time()
@@ -343,12 +349,12 @@ def _run_study(make_scene, cfg, out):
           f"process(es); checkpoints in {out}/jobs", flush=True)
     if workers == 1:
         for i, job in enumerate(jobs):
-            results[(job["pretrain"], job["seed"])] = run_job(make_scene, cfg, job, out)
+            results[(job["pretrain"], job["seed"])] = job_runner(make_scene, cfg, job, out)
             print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
     else:
         ctx = multiprocessing.get_context("spawn")  # torch and MuJoCo state must not be forked
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            futures = {pool.submit(run_job, make_scene, cfg, job, out, os.getpid()): job for job in jobs}
+            futures = {pool.submit(job_runner, make_scene, cfg, job, out, os.getpid()): job for job in jobs}
             for i, f in enumerate(concurrent.futures.as_completed(futures)):
                 job = futures[f]
                 try:
@@ -358,8 +364,7 @@ def _run_study(make_scene, cfg, out):
                         other.cancel()
                     raise
                 print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
-    scene_tasks = make_scene().task_names
-    return write_outputs(cfg, scene_tasks, jobs, results, out)
+    return jobs, results
 
 
 # ---------------------------------------------------------------------------------------------

@@ -106,6 +106,11 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
         if training_loss is not None:
             return loss_gradient_features(training_loss, (x, a), a, parameters=parameters, projection=projection,
                                           seed=seed, loss=_given_losses, token_form=token_form, on_device=on_device)
+        # A policy may compute its own features (amf.isolation.TaskIsolatedPolicy: copy by copy
+        # on each copy's rows, the same kernel as the generic path for a fraction of the cost).
+        own = getattr(policy, "loss_gradient_features", None)
+        if callable(own) and not on_device:
+            return own(x, a, parameters=parameters, projection=projection, seed=seed, token_form=token_form)
         return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
                                       token_form=token_form, on_device=on_device)
 

@@ -87,3 +87,61 @@ def test_standardize_adds_no_parameters_and_bad_shapes_are_named():
         iso.partition_of(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="depth 0"):
         mlp_policy(3, 2, width=4, depth=0)
+
+
+def test_routed_forward_is_the_masked_sum_and_leaves_the_features_alone():
+    # route=True runs each row through its own copy when no features are taken (no gradients, or
+    # train mode); features (eval mode, gradients on) still come from the masked sum.
+    _, iso = isolated()
+    routed = TaskIsolatedPolicy(iso.copies[0], np.eye(DC), task_start=DS, route=True).double()
+    routed.load_state_dict(iso.state_dict())
+    routed.eval()
+    x, a = rows(np.random.default_rng(4), 3)
+    xt = torch.as_tensor(x)
+    with torch.no_grad():
+        np.testing.assert_allclose(routed(xt).numpy(), iso(xt).numpy(), rtol=1e-12, atol=1e-14)
+    routed.train()
+    np.testing.assert_allclose(routed(xt).detach().numpy(), iso(xt).detach().numpy(), rtol=1e-12, atol=1e-14)
+    routed.eval()
+    np.testing.assert_allclose(kernel(amf.loss_gradient_features(routed, x, a)),
+                               kernel(amf.loss_gradient_features(iso, x, a)), rtol=1e-12)
+
+
+def test_routed_training_leaves_copies_without_rows_untouched_even_after_earlier_steps():
+    _, iso = isolated()
+    routed = TaskIsolatedPolicy(iso.copies[0], np.eye(DC), task_start=DS, route=True).double()
+    x, a = rows(np.random.default_rng(5), 4)
+    opt = torch.optim.Adam(routed.parameters(), lr=1e-2)
+    for step in range(6):
+        mine = x[:, DS + (0 if step < 3 else 1)] == 1  # task 0, then only task 1
+        if step == 3:
+            before = torch.cat([p.detach().flatten() for p in routed.copies[0].parameters()]).clone()
+        loss = ((routed(torch.as_tensor(x[mine])) - torch.as_tensor(a[mine])) ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = torch.cat([p.detach().flatten() for p in routed.copies[0].parameters()])
+    assert torch.equal(before, after)  # no momentum step for a copy that got no rows
+
+
+@pytest.mark.parametrize("parameters,projection", [("all", None), ("all", 6), ("head", None)])
+def test_copy_by_copy_features_give_the_masked_sums_kernel(parameters, projection):
+    _, iso = isolated()
+    x, a = rows(np.random.default_rng(6), 3)
+    x[:, DS:] = np.repeat(np.eye(DC), 3, axis=0)[[0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, 3]]  # copy 3 gets 3 rows
+    own = iso.loss_gradient_features(x, a, parameters=parameters, projection=projection, seed=3)
+    if parameters == "head":  # every copy's head, not only the copy that runs last
+        heads = [f"copies.{p}.{len(iso.copies[p]) - 1}" for p in range(DC)]
+        assert len(own) == DC and own.names == heads, own.names
+        generic = amf.loss_gradient_features(iso, x, a, parameters=heads)
+    else:
+        generic = amf.loss_gradient_features(iso, x, a, parameters=parameters, projection=projection, seed=3)
+    from amf.gradient_features import feature_gram
+
+    if projection is None:
+        np.testing.assert_allclose(feature_gram(own, own), feature_gram(generic, generic), rtol=1e-10, atol=1e-12)
+    k = feature_gram(own, own)
+    part = iso.partition_of(x[:, DS:]).numpy()
+    assert np.all(k[part[:, None] != part[None, :]] == 0.0)
+    empty = iso.loss_gradient_features(x[:6], a[:6], parameters=parameters, projection=projection, seed=3)
+    assert len(empty) == len(own)  # copy 3 has no rows here: zero terms, the same list
