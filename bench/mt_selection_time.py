@@ -2,10 +2,11 @@
 phase, at growing candidate and pool sizes:
 
   log-probabilities   the policy on the pool relabelled with every candidate and target
-  pruning             amf.kept_candidate_pairs (the importance weights need the
-                      log-probabilities only; pairs below min_weight are dropped)
+  pruning             amf.kept_candidate_pairs and amf.kept_target_steps (the importance
+                      weights need the log-probabilities only; pairs below min_weight are
+                      dropped, for the candidates and for the target occupancy)
   features            loss-gradient features of the kept (candidate, trajectory) steps and of
-                      every target step (projected, whole policy; or the action head)
+                      the kept target steps (projected, whole policy; or the action head)
   criterion           amf.feature_select_batch (importance weights formed, greedy batch)
 
 The phases are those of amf.select_batch_for_policy, run here one by one with the same public
@@ -76,7 +77,7 @@ def main():
     print(f"behaviour cloning (300 steps) in {time.time() - t0:.0f} s", flush=True)
 
     rows = ["candidates,pool_demos,pool_steps,targets,parameters,logp_s,prune_s,features_s,criterion_s,total_s,"
-            "pairs,kept_pairs,feature_rows,load_average"]
+            "pairs,kept_pairs,target_points,feature_rows,load_average"]
     for D in args.pool_demos:
         pool = amf.pool_from_demonstrations([{"task": d["task"], "states": d["states"][::args.stride],
                                               "actions": d["actions"][::args.stride]} for d in demos[:D]])
@@ -85,7 +86,7 @@ def main():
             r = one_round(policy, pool, cand_all[idx], targets, args)
             line = (f"{N},{D},{len(pool['pool_states'])},{len(targets)},{args.parameters},{r['logp']:.2f},"
                     f"{r['prune']:.2f},{r['features']:.2f},{r['criterion']:.2f},{r['total']:.2f},{r['pairs']},"
-                    f"{r['kept']},{r['feature_rows']},{load_average()}")
+                    f"{r['kept']},{r['target_points']},{r['feature_rows']},{load_average()}")
             print(line, flush=True)
             rows.append(line)
             if N == args.candidates[0] and D == args.pool_demos[0]:
@@ -132,24 +133,27 @@ def one_round(policy, pool, candidates, targets, args):
     own_logp = -0.5 * ((f - A) ** 2).sum(1) / sigma ** 2 - log_norm
     t.append(time.time())
     pairs, _ = amf.kept_candidate_pairs(offsets, cand_logp, own_logp, clip=(-50.0, 50.0), min_weight=1e-6)
+    target_steps = amf.kept_target_steps(offsets, target_logp, own_logp, clip=(-50.0, 50.0), min_weight=1e-6)
     t.append(time.time())
     steps = np.concatenate([c * n + np.arange(offsets[i], offsets[i + 1]) for c, i in pairs])
     feature_rows = np.full(len(candidates) * n, -1, dtype=np.int64)
     feature_rows[steps] = np.arange(len(steps))
     xc = np.hstack([S[steps % n], candidates[steps // n]])
-    xt = np.hstack([np.tile(S, (len(targets), 1)), np.repeat(targets, n, axis=0)])
+    target_rows = np.full(len(targets) * n, -1, dtype=np.int64)
+    target_rows[target_steps] = np.arange(len(target_steps))
+    xt = np.hstack([S[target_steps % n], targets[target_steps // n]])
     kw = dict(parameters=args.parameters, projection=projection(args), seed=1, token_form="auto")
     fc = policy.loss_gradient_features(xc, A[steps % n], **kw)
-    ft = policy.loss_gradient_features(xt, np.tile(A, (len(targets), 1)), **kw)
+    ft = policy.loss_gradient_features(xt, A[target_steps % n], **kw)
     t.append(time.time())
     result = amf.feature_select_batch(offsets, cand_logp, target_logp, own_logp, fc, ft, None,
                                       batch_size=args.batch_size, noise_variance=args.noise_variance,
                                       clip=(-50.0, 50.0), min_weight=1e-6, backend="cpu",
-                                      candidate_feature_rows=feature_rows)
+                                      candidate_feature_rows=feature_rows, target_feature_rows=target_rows)
     t.append(time.time())
     return {"logp": t[1] - t[0], "prune": t[2] - t[1], "features": t[3] - t[2], "criterion": t[4] - t[3],
             "total": t[4] - t[0], "pairs": len(candidates) * len(own_tasks), "kept": len(pairs),
-            "feature_rows": len(steps) + len(xt), "batch": result["batch"]}
+            "target_points": len(target_steps), "feature_rows": len(steps) + len(xt), "batch": result["batch"]}
 
 
 if __name__ == "__main__":

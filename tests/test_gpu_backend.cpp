@@ -13,6 +13,7 @@
 
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
+#include "compact_target_features.hpp"
 #include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 
@@ -113,6 +114,27 @@ INSTANTIATE_TEST_SUITE_P(Shapes, FeatureCudaVsCpu,
                                            std::make_tuple(50, 5, 9, 2, FeatureForm::Tokens),
                                            std::make_tuple(64, 3, 6, 2, FeatureForm::Factorised),
                                            std::make_tuple(65, 3, 5, 1, FeatureForm::Factorised)));  // 65: falls back to the CPU
+
+// Target features only at the occupancy's points (target_feature_rows): the CUDA backend gathers
+// them through the same map as the CPU one.
+TEST(FeatureCudaVsCpu, SparseTargetFeatures) {
+  skip_without_device();
+  if (::testing::Test::IsSkipped()) return;
+  amf_test::OwnedFeatureProblem op(6, 7, 17, 4, FeatureForm::Factorised, 5);
+  op.problem.min_weight = 0.05;
+  op.problem.batch_size = 3;
+  const amf_test::CompactTargets compact(op.problem);
+  auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+  const auto a = amf::select_batch(op.problem, *cpu);
+  for (const auto path : kPaths) {
+    SCOPED_TRACE(path_name(path));
+    auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path, kChunkPairs[0]));
+    const auto b = amf::select_batch(compact.p, *cuda);
+    EXPECT_EQ(a.num_target_points, b.num_target_points);
+    for (std::size_t c = 0; c < a.J.size(); ++c) EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c])));
+    EXPECT_EQ(a.batch, b.batch);
+  }
+}
 
 TEST(CudaBackend, AutoDoesNotPickTheUnvalidatedBackend) {
   skip_without_device();

@@ -50,9 +50,52 @@ void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t
              "pairs amf::kept_candidate_pairs returns");
 }
 
+// With a sparse target_feature_rows: its size, its entries, and a row for every point of the
+// target occupancy.
+void check_target_feature_rows(const FeatureCriterionProblem& p, std::int64_t K, std::int64_t n) {
+  const auto& map = p.target_feature_rows;
+  const std::int64_t points = p.target_features.points();
+  if (map.size == 0) {
+    if (points != K * n)
+      fail("target_features has " + std::to_string(points) + " points, expected targets x pool steps = " +
+           std::to_string(K * n) + " (or give target_feature_rows)");
+    return;
+  }
+  if (map.size != K * n)
+    fail("target_feature_rows has " + std::to_string(map.size) + " entries, expected targets x pool steps = " +
+         std::to_string(K * n));
+  for (std::int64_t e = 0; e < map.size; ++e)
+    if (map[e] < -1 || map[e] >= points)
+      fail("target_feature_rows[" + std::to_string(e) + "] = " + std::to_string(map[e]) +
+           " is not a row of target_features (0.." + std::to_string(points - 1) + ") or -1");
+  for (const std::int64_t step : detail::target_steps(p))  // inputs validated above
+    if (map[step] < 0)
+      fail("target_feature_rows[" + std::to_string(step) + "] is -1, but target " + std::to_string(step / n) +
+           " keeps pool step " + std::to_string(step % n) +
+           ": compute the features of every step amf::kept_target_steps returns");
+}
+
+void check_pool_inputs(const FeatureCriterionProblem& p) {
+  const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
+  if (p.own_logp.rows != n) fail("own_logp has " + std::to_string(p.own_logp.rows) + " entries, the pool " + std::to_string(n) + " steps");
+  const VectorView<double> own = p.own_logp.host_vector("own_logp");
+  for (std::int64_t t = 0; t < n; ++t)
+    if (std::isnan(own[t])) fail("own_logp[" + std::to_string(t) + "] is NaN");
+}
+
 }  // namespace
 
 namespace detail {
+
+void validate_target_weight_inputs(const FeatureCriterionProblem& p) {
+  detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, false);
+  check_pool_inputs(p);
+  const std::int64_t n = p.traj_offsets[p.traj_offsets.size - 1], K = p.target_logp.rows;
+  if (K == 0) fail("the target set is empty (target_logp has 0 rows)");
+  if (p.target_logp.cols != n) fail("target_logp has " + std::to_string(p.target_logp.cols) + " columns, the pool " + std::to_string(n) + " steps");
+  finite(p.target_logp.host_matrix("target_logp"), "target_logp");
+  detail::check_target_probs(kPrefix, p.target_probs, K);
+}
 
 void validate_weight_inputs(const FeatureCriterionProblem& p) {
   detail::check_selection_settings(kPrefix, p.noise_variance, p.clip, p.min_weight, p.batch_size, false);
@@ -94,8 +137,7 @@ void validate_feature_problem(const FeatureCriterionProblem& p, bool for_batch_s
     fail(e.what());
   }
   check_candidate_feature_rows(p, N, n);
-  if (p.target_features.points() != K * n)
-    fail("target_features has " + std::to_string(p.target_features.points()) + " points, expected targets x pool steps = " + std::to_string(K * n));
+  check_target_feature_rows(p, K, n);
 }
 
 }  // namespace detail

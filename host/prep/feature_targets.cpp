@@ -44,27 +44,45 @@ RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p) {
   return weights_from_logp(p.candidate_logp.host_matrix("candidate_logp"), p.traj_offsets, own_sums(p), p.clip);
 }
 
-FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange range, int threads) {
+namespace {
+
+// Calls visit(k, t, omega) for every point of the target occupancy, in (k, t) order: the steps of
+// the trajectories min_weight keeps for each target of nonzero probability.
+template <class Visit>
+void for_each_target_point(const FeatureCriterionProblem& p, const Eigen::VectorXd& own, Visit visit) {
   const auto& off = p.traj_offsets;
-  const std::int64_t R = off.size - 1, n = off[R], K = p.target_logp.rows;
-  const Eigen::VectorXd own = own_sums(p);
-  FeatureTargets out;
-  const MatrixView<double> logp = p.candidate_logp.host_matrix("candidate_logp");
-  const MatrixView<double> range_logp(range.size() ? logp.row(range.begin) : logp.data, range.size(), logp.cols,
-                                      logp.row_stride);
-  out.candidate_weights = weights_from_logp(range_logp, off, own, p.clip);
+  const std::int64_t R = off.size - 1, K = p.target_logp.rows;
   const RowMatrix Wt = weights_from_logp(p.target_logp.host_matrix("target_logp"), off, own, p.clip);
   for (std::int64_t k = 0; k < K; ++k)
     for (std::int64_t j = 0; j < R; ++j) {
       if (!(p.target_probs[k] > 0 && keep_weight(Wt.row(k).data(), R, j, p.min_weight))) continue;
       const double w = p.target_probs[k] * Wt(k, j) / static_cast<double>(off[j + 1] - off[j]);
-      for (std::int64_t t = off[j]; t < off[j + 1]; ++t) {
-        out.rows.push_back(k * n + t);
-        out.omega.push_back(w);
-      }
+      for (std::int64_t t = off[j]; t < off[j + 1]; ++t) visit(k, t, w);
     }
+}
+
+}  // namespace
+
+FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange range, int threads) {
+  const Eigen::VectorXd own = own_sums(p);
+  FeatureTargets out;
+  const MatrixView<double> logp = p.candidate_logp.host_matrix("candidate_logp");
+  const MatrixView<double> range_logp(range.size() ? logp.row(range.begin) : logp.data, range.size(), logp.cols,
+                                      logp.row_stride);
+  out.candidate_weights = weights_from_logp(range_logp, p.traj_offsets, own, p.clip);
+  for_each_target_point(p, own, [&](std::int64_t k, std::int64_t t, double w) {
+    out.rows.push_back(target_feature_row(p, k, t));
+    out.omega.push_back(w);
+  });
   out.prior = feature_diagonal(p.target_features, out.rows, threads, "target_features");
   return out;
+}
+
+std::vector<std::int64_t> target_steps(const FeatureCriterionProblem& p) {
+  const std::int64_t n = p.target_logp.cols;
+  std::vector<std::int64_t> steps;
+  for_each_target_point(p, own_sums(p), [&](std::int64_t k, std::int64_t t, double) { steps.push_back(k * n + t); });
+  return steps;
 }
 
 std::vector<std::int64_t> candidate_rows(const FeatureCriterionProblem& p, std::int64_t c, std::int64_t i) {
@@ -80,6 +98,14 @@ std::vector<CandidatePair> kept_range_pairs(const RowMatrix& range_weights, Cand
 }
 
 }  // namespace detail
+
+std::vector<std::int64_t> kept_target_steps(const FeatureCriterionProblem& problem) {
+  FeatureCriterionProblem p = problem;
+  std::vector<std::vector<double>> storage;  // host float64 copies of float32 or CUDA log-probabilities
+  detail::resolve_weight_views(p, storage);
+  detail::validate_target_weight_inputs(p);
+  return detail::target_steps(p);
+}
 
 std::vector<CandidatePair> kept_candidate_pairs(const FeatureCriterionProblem& problem) {
   FeatureCriterionProblem p = problem;

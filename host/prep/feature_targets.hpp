@@ -37,5 +37,12 @@ RowMatrix candidate_importance_weights(const FeatureCriterionProblem& p);
 // (traj_offsets, candidate_logp, own_logp, clip, min_weight).
 void validate_weight_inputs(const FeatureCriterionProblem& p);
 
+// The same for the targets' weights (traj_offsets, target_logp, own_logp, target_probs, clip,
+// min_weight; candidate_logp may be empty).
+void validate_target_weight_inputs(const FeatureCriterionProblem& p);
+
+// The target occupancy's points as indices k n + t (kept_target_steps without the checks).
+std::vector<std::int64_t> target_steps(const FeatureCriterionProblem& p);
+
 }  // namespace detail
 }  // namespace amf

@@ -203,7 +203,8 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
                       const py::object& candidate_features, const py::object& target_features, double noise_variance,
                       std::pair<double, double> clip, double min_weight, int batch_size,
                       const std::string& backend_name, const std::string& gram_precision,
-                      const std::optional<IndexArray>& candidate_feature_rows, std::int64_t session_cache_bytes,
+                      const std::optional<IndexArray>& candidate_feature_rows,
+                      const std::optional<IndexArray>& target_feature_rows, std::int64_t session_cache_bytes,
                       const py::object& progress, double time_limit_s, const std::shared_ptr<Engine>& engine) {
   HeldArrays held;
   amf::FeatureCriterionProblem p;
@@ -219,6 +220,7 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
   p.min_weight = min_weight;
   p.batch_size = batch_size;
   if (candidate_feature_rows) p.candidate_feature_rows = vector<std::int64_t>(*candidate_feature_rows, "candidate_feature_rows");
+  if (target_feature_rows) p.target_feature_rows = vector<std::int64_t>(*target_feature_rows, "target_feature_rows");
   if (gram_precision == "float32")
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
@@ -255,7 +257,8 @@ void bind_criterion(py::module_& m) {
         py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"), py::arg("candidate_features"),
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
-        py::arg("candidate_feature_rows") = std::nullopt, py::arg("session_cache_bytes") = -1,
+        py::arg("candidate_feature_rows") = std::nullopt, py::arg("target_feature_rows") = std::nullopt,
+        py::arg("session_cache_bytes") = -1,
         py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0, py::arg("engine") = nullptr);
   py::class_<Engine, std::shared_ptr<Engine>>(m, "_Engine").def_readonly("backend", &Engine::kind);
   m.def("_make_engine", &make_engine, py::arg("backend"), py::arg("cuda_device") = 0, py::arg("cuda_stream") = 0,
@@ -284,6 +287,23 @@ void bind_criterion(py::module_& m) {
         return py::make_tuple(idx, w);
       },
       py::arg("traj_offsets"), py::arg("candidate_logp"), py::arg("own_logp"), py::arg("clip"), py::arg("min_weight"));
+  m.def(
+      "_kept_target_steps",
+      [](IndexArray traj_offsets, const py::object& target_logp, const py::object& own_logp, Array target_probs,
+         std::pair<double, double> clip, double min_weight) {
+        HeldArrays held;
+        amf::FeatureCriterionProblem p;
+        p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
+        p.target_logp = held.view(target_logp, "target_logp", "targets x pool steps", 2);
+        p.own_logp = held.view(own_logp, "own_logp", "one per pool step", 1);
+        p.target_probs = vector<double>(target_probs, "target_probs");
+        p.clip = {clip.first, clip.second};
+        p.min_weight = min_weight;
+        const std::vector<std::int64_t> steps = amf::kept_target_steps(p);
+        return py::array_t<std::int64_t>(static_cast<py::ssize_t>(steps.size()), steps.data());
+      },
+      py::arg("traj_offsets"), py::arg("target_logp"), py::arg("own_logp"), py::arg("target_probs"),
+      py::arg("clip"), py::arg("min_weight"));
 }
 
 }  // namespace amf_py

@@ -128,7 +128,7 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& problem, 
       const double w = Wt[k][j].item<double>();
       if (!(p.target_probs[k] > 0 && (w >= p.min_weight || j == largest))) continue;
       for (int64_t t = off[j]; t < off[j + 1]; ++t) {
-        zrows.push_back(k * n + t);
+        zrows.push_back(target_feature_row(p, k, t));
         omega.push_back(p.target_probs[k] * w / (off[j + 1] - off[j]));
       }
     }

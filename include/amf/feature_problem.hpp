@@ -46,6 +46,12 @@ struct FeatureCriterionProblem {
   // log-probabilities for all N n points, then features for those steps: at W-NN's N 10000,
   // n 800 and an MLP 4 x 256 the dense layout alone is 263 GB.
   VectorView<std::int64_t> candidate_feature_rows;
+  // Optional, the same for the targets: empty, or K n entries where target_feature_rows[k n + t]
+  // is the row of target_features holding the point (s_t, c'_k), or -1. The target occupancy
+  // keeps the steps of the trajectories whose importance weight for target k min_weight keeps
+  // (kept_target_steps), usually a small part of the K n points: a task-isolated policy's
+  // targets keep about their own task's trajectories.
+  VectorView<std::int64_t> target_feature_rows;
   double noise_variance = 1e-2;
   LogProbClip clip;
   int batch_size = 1;
@@ -77,6 +83,20 @@ inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std:
   const std::int64_t n = p.candidate_logp.cols;
   return p.candidate_feature_rows.size ? p.candidate_feature_rows[c * n + t] : c * n + t;
 }
+
+// Row of target_features that holds target k's point at pool step t (-1: not supplied).
+inline std::int64_t target_feature_row(const FeatureCriterionProblem& p, std::int64_t k, std::int64_t t) {
+  const std::int64_t n = p.target_logp.cols;
+  return p.target_feature_rows.size ? p.target_feature_rows[k * n + t] : k * n + t;
+}
+
+// The target points the criterion reads, as indices k n + t into the K x n (target, pool step)
+// grid, ascending: every step of the pool trajectories whose importance weight for target k
+// min_weight keeps (the largest always is), for targets with a nonzero probability. Needs
+// traj_offsets, target_logp, own_logp, target_probs, clip and min_weight only; throws
+// amf::InvalidArgument naming a bad one. Compute target features for these steps and pass
+// target_feature_rows.
+std::vector<std::int64_t> kept_target_steps(const FeatureCriterionProblem& problem);
 
 // The (candidate, pool trajectory) pairs whose steps' candidate features the criterion reads:
 // nonzero importance weights that min_weight keeps (the row's largest always is), in candidate

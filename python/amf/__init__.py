@@ -22,7 +22,7 @@ import numpy as np
 from . import _arguments
 from ._amf import __version__
 from ._amf import Error, InvalidArgument, TooLarge, bootstrap_mean_ci, cuda_device_count, mpi_world, write_study_outputs
-from ._amf import _criterion, _feature_criterion, _kept_candidate_pairs
+from ._amf import _criterion, _feature_criterion, _kept_candidate_pairs, _kept_target_steps
 from ._amf import load_demonstrations as _load_demonstrations
 from ._amf import run_study as _run_study
 from ._amf import save_demonstrations as _save_demonstrations
@@ -41,7 +41,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'amf' has no attribute {name!r}")
 
 
-__all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
+__all__ = ["criterion", "select_batch", "feature_select_batch", "kept_candidate_pairs", "kept_target_steps", "pool_from_demonstrations", "load_demonstrations", "save_demonstrations",
            "run_study", "cuda_device_count", "Error", "InvalidArgument", "TooLarge", "loss_gradient_features",
            "last_layer_embedding", "select_batch_for_policy", "mpi_world", "Engine"]
 
@@ -206,10 +206,31 @@ def kept_candidate_pairs(traj_offsets, candidate_logp, own_logp, *, clip=(-10.0,
                                  _arguments.real(min_weight, "min_weight", fn=fn))
 
 
+def kept_target_steps(traj_offsets, target_logp, own_logp, target_probs=None, *, clip=(-10.0, 10.0),
+                      min_weight=1e-6):
+    """The (target, pool step) points whose target features AMF-NN reads, as indices k * n + t.
+
+    The target occupancy keeps every step of the pool trajectories whose importance weight for
+    target k (from target_logp and own_logp, with the same clip and min_weight as
+    feature_select_batch) is kept, for targets of nonzero probability. Compute target features
+    for these steps only and pass feature_select_batch(..., target_feature_rows=...): a
+    task-isolated policy's targets keep about their own task's trajectories. Returns an int64
+    array, ascending.
+    """
+    fn = "kept_target_steps"
+    target_logp = _arguments.float_array(target_logp, "target_logp", fn=fn)
+    return _kept_target_steps(_arguments.index_array(traj_offsets, "traj_offsets", fn=fn), target_logp,
+                              _arguments.float_array(own_logp, "own_logp", fn=fn),
+                              _uniform(target_logp) if target_probs is None else
+                              _arguments.float_array(target_probs, "target_probs", fn=fn),
+                              _arguments.clip_pair(clip, "clip", fn=fn), _arguments.real(min_weight, "min_weight", fn=fn))
+
+
 def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
                          min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None,
-                         session_cache_bytes=None, progress=None, time_limit=_TIME_LIMIT, engine=None):
+                         target_feature_rows=None, session_cache_bytes=None, progress=None, time_limit=_TIME_LIMIT,
+                         engine=None):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -231,7 +252,8 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     candidate_feature_rows (optional, (N n,) int, or floats that are whole numbers): for large
     candidate sets, the row of candidate_features holding (s_t, c) at index c * n + t, or -1 where
     no features were computed; every step of every pair kept_candidate_pairs returns needs a row
-    (a missing one is named).
+    (a missing one is named). target_feature_rows (optional, (K n,)): the same for
+    target_features, whose rows then need only cover the points kept_target_steps returns.
 
     session_cache_bytes, progress, time_limit: as in select_batch().
 
@@ -255,12 +277,13 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     candidate_features, target_features = (_arguments.features(f, name, fn=fn) for f, name in (
         (candidate_features, "candidate_features"), (target_features, "target_features")))
     rows = _arguments.index_array(candidate_feature_rows, "candidate_feature_rows", fn=fn, optional=True)
+    target_rows = _arguments.index_array(target_feature_rows, "target_feature_rows", fn=fn, optional=True)
     return _feature_criterion(True, _arguments.index_array(traj_offsets, "traj_offsets", fn=fn), candidate_logp,
                               target_logp, own_logp, _uniform(target_logp) if target_probs is None else target_probs,
                               candidate_features, target_features,
                               *_arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn),
                               _arguments.text(backend, "backend", fn=fn),
-                              _arguments.text(gram_precision, "gram_precision", fn=fn), rows,
+                              _arguments.text(gram_precision, "gram_precision", fn=fn), rows, target_rows,
                               _cache_bytes(session_cache_bytes, fn), *_control(progress, time_limit, fn),
                               engine=_engine_handle(engine, fn))
 

@@ -60,7 +60,7 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     """
     import torch
 
-    from . import feature_select_batch, kept_candidate_pairs
+    from . import feature_select_batch, kept_candidate_pairs, kept_target_steps
     from .gradient_features import last_layer_embedding, loss_gradient_features
 
     fn = "select_batch_for_policy"
@@ -123,11 +123,17 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     rows = np.concatenate([c * n + np.arange(offsets[i], offsets[i + 1]) for c, i in pairs])
     feature_rows = np.full(len(C) * n, -1, dtype=np.int64)
     feature_rows[rows] = np.arange(len(rows))
-    return feature_select_batch(offsets, candidate_logp, logp(xt, at).reshape(len(T), n), own_logp,
-                                features(xc[rows], ac[rows]), features(xt, at), target_probs,
+    # The same for the targets: the occupancy keeps the steps of the trajectories whose weight
+    # for the target is kept (for a task-isolated policy, about the target's own task's).
+    target_logp = logp(xt, at).reshape(len(T), n)
+    steps = kept_target_steps(offsets, target_logp, own_logp, target_probs, clip=clip, min_weight=min_weight)
+    target_rows = np.full(len(T) * n, -1, dtype=np.int64)
+    target_rows[steps] = np.arange(len(steps))
+    return feature_select_batch(offsets, candidate_logp, target_logp, own_logp,
+                                features(xc[rows], ac[rows]), features(xt[steps], at[steps]), target_probs,
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
                                 min_weight=min_weight, backend=backend, gram_precision=gram_precision,
-                                candidate_feature_rows=feature_rows)
+                                candidate_feature_rows=feature_rows, target_feature_rows=target_rows)
 
 
 def _given_losses(losses, actions):

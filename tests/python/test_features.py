@@ -149,6 +149,39 @@ def test_features_for_kept_pairs_only_give_the_dense_results():
         amf.feature_select_batch(**args, candidate_features=compact, candidate_feature_rows=missing, **kw)
 
 
+def test_target_features_for_kept_steps_only_give_the_dense_results():
+    # kept_target_steps names the target occupancy's points from the log-probabilities; target
+    # features for those points only (reversed, through target_feature_rows) give the same result.
+    args, rng = problem(3)
+    del args["target_probs"]
+    n = args["traj_offsets"][-1]
+    layers_c, layers_t = factorised_layers(rng, 5 * n), factorised_layers(rng, 3 * n)
+    kw = dict(candidate_features=layers_c, batch_size=2, noise_variance=0.3, clip=(-4, 4), min_weight=0.05,
+              backend="cpu")
+    probs = np.array([0.5, 0.0, 0.5])
+    dense = amf.feature_select_batch(**args, target_features=layers_t, target_probs=probs, **kw)
+    steps = amf.kept_target_steps(args["traj_offsets"], args["target_logp"], args["own_logp"], probs, clip=(-4, 4),
+                                  min_weight=0.05)
+    assert steps.dtype == np.int64 and np.all(np.diff(steps) > 0)
+    assert len(steps) == dense["num_target_points"] < 3 * n
+    assert not np.any(steps // n == 1)  # the target of probability 0 keeps nothing
+    rows = steps[::-1]
+    target_rows = np.full(3 * n, -1, dtype=np.int64)
+    target_rows[rows] = np.arange(len(rows))
+    compact = [(kind, h[rows], d[rows]) for kind, h, d in layers_t]
+    sparse = amf.feature_select_batch(**args, target_features=compact, target_probs=probs,
+                                      target_feature_rows=target_rows, **kw)
+    for key in ("J", "info_gain", "batch", "batch_J", "pseudo_demo_trajectory"):
+        np.testing.assert_array_equal(sparse[key], dense[key])
+    missing = target_rows.copy()
+    missing[rows[-1]] = -1
+    with pytest.raises(ValueError, match=r"target_feature_rows\[\d+\] is -1, but target \d+ keeps pool step"):
+        amf.feature_select_batch(**args, target_features=compact, target_probs=probs, target_feature_rows=missing,
+                                 **kw)
+    with pytest.raises(ValueError, match=r"or give target_feature_rows"):
+        amf.feature_select_batch(**args, target_features=compact, target_probs=probs, **kw)
+
+
 def test_incremental_conditioning_budget_gives_the_recomputed_batch():
     # session_cache_bytes: the default keeps the first pass's blocks and updates them per pick;
     # 0 recomputes every step. Same picks, the picks' J within 1e-10.
