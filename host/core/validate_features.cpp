@@ -75,6 +75,24 @@ void check_target_feature_rows(const FeatureCriterionProblem& p, std::int64_t K,
            ": compute the features of every step amf::kept_target_steps returns");
 }
 
+// Groups: both or neither, one per candidate and one per target, each >= 0.
+void check_groups(const FeatureCriterionProblem& p, std::int64_t N, std::int64_t K) {
+  if (p.candidate_groups.size == 0 && p.target_groups.size == 0) return;
+  if (p.candidate_groups.size == 0 || p.target_groups.size == 0)
+    fail(std::string(p.candidate_groups.size ? "candidate_groups is given but target_groups is not"
+                                             : "target_groups is given but candidate_groups is not") +
+         " (give both, or neither)");
+  auto check = [&](const VectorView<std::int64_t>& g, std::int64_t count, const char* field, const char* what) {
+    if (g.size != count)
+      fail(std::string(field) + " has " + std::to_string(g.size) + " entries, expected one per " + what + " = " +
+           std::to_string(count));
+    for (std::int64_t e = 0; e < g.size; ++e)
+      if (g[e] < 0) fail(std::string(field) + "[" + std::to_string(e) + "] = " + std::to_string(g[e]) + " is negative");
+  };
+  check(p.candidate_groups, N, "candidate_groups", "candidate");
+  check(p.target_groups, K, "target_groups", "target");
+}
+
 void check_pool_inputs(const FeatureCriterionProblem& p) {
   const std::int64_t R = detail::check_traj_offsets(kPrefix, p.traj_offsets), n = p.traj_offsets[R];
   if (p.own_logp.rows != n) fail("own_logp has " + std::to_string(p.own_logp.rows) + " entries, the pool " + std::to_string(n) + " steps");
@@ -138,6 +156,7 @@ void validate_feature_problem(const FeatureCriterionProblem& p, bool for_batch_s
   }
   check_candidate_feature_rows(p, N, n);
   check_target_feature_rows(p, K, n);
+  check_groups(p, N, K);
 }
 
 }  // namespace detail

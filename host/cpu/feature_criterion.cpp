@@ -66,10 +66,22 @@ struct BlockScratch {
 
 using Pair = CandidatePair;
 
+// With groups (FeatureCriterionProblem::candidate_groups): zeroes the entries of a rows x cols
+// block (row stride ld) whose row and column groups differ, the kernel between groups being 0.
+// Every Gram block between points of different candidates or targets passes through here, so the
+// compact per-group features give the padded layout's criterion.
+void mask_groups(double* block, Eigen::Index ld, const std::int64_t* row_groups, Eigen::Index rows,
+                 const std::int64_t* col_groups, Eigen::Index cols) {
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j)
+      if (row_groups[i] != col_groups[j]) block[i * ld + j] = 0.0;
+}
+
 // What one pass conditions on: this batch's picks X_p, with Lp Lp^T = k(X_p, X_p) + sigma^2 I and
 // UZ = Lp^-1 k(X_p, Z), and the target variances given the picks.
 struct Conditioning {
   PackedRows<double> points;
+  std::vector<std::int64_t> groups;  // of the points (all 0 without groups)
   Eigen::MatrixXd factor;
   RowMatrix UZ;
   Eigen::VectorXd prior;
@@ -81,21 +93,25 @@ class FeaturePass {
  public:
   FeaturePass(const FeatureCriterionProblem& p, const FeatureTargets& targets, const PackedLayout& layout,
               int threads)
-      : p_(p), targets_(targets), layout_(layout), threads_(threads),
+      : p_(p), targets_(targets), layout_(layout), threads_(threads), grouped_(has_groups(p)),
         M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {}
 
-  Conditioning condition(const std::vector<std::int64_t>& picked_rows) const {
+  // picked_groups: the group of each picked row.
+  Conditioning condition(const std::vector<std::int64_t>& picked_rows,
+                         const std::vector<std::int64_t>& picked_groups) const {
     Conditioning cond;
     const auto m = static_cast<Eigen::Index>(picked_rows.size());
     if (m == 0) {
       cond.prior = targets_.prior;
       return cond;
     }
+    cond.groups = picked_groups;
     pack_rows(p_.candidate_features, layout_, picked_rows.data(), m, cond.points, "candidate_features");
     GramScratch<double> scratch;
     Eigen::MatrixXd Kpp(m, m);
     RowMatrix K(m, m);
     packed_gram(layout_, cond.points, 0, m, cond.points, 0, m, K.data(), m, scratch);
+    if (grouped_) mask_groups(K.data(), m, cond.groups.data(), m, cond.groups.data(), m);
     Kpp = K;
     Kpp.diagonal().array() += p_.noise_variance;
     cond.factor = robust_cholesky(Kpp, "the conditioning Gram of this batch's picks");
@@ -105,6 +121,7 @@ class FeaturePass {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
       pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       packed_gram(layout_, XpS.get(), 0, m, s.Zb, 0, mb, cond.UZ.data() + z0, M_, s.gram);
+      if (grouped_) mask_groups(cond.UZ.data() + z0, M_, cond.groups.data(), m, targets_.groups.data() + z0, mb);
       Tile U(cond.UZ.data() + z0, m, mb, Eigen::OuterStride<>(M_));
       cond.factor.triangularView<Eigen::Lower>().solveInPlace(U);
     });
@@ -117,13 +134,18 @@ class FeaturePass {
   // With `keep` (a cache whose pairs are `pairs`, stacked in order; only with no pick yet), the
   // pass also copies every pair's k(X, X) and k(X, Z) into it as it computes them, and `stacked`
   // gets the candidate feature rows of the stacked steps.
+  // stacked_groups gets their groups.
   void score(const std::vector<Pair>& pairs, std::int64_t first, const Conditioning& cond, std::vector<double>& J,
              std::vector<double>& gain, std::atomic<int>& jittered, CrossCovarianceCache* keep = nullptr,
-             std::vector<std::int64_t>* stacked = nullptr) const {
+             std::vector<std::int64_t>* stacked = nullptr, std::vector<std::int64_t>* stacked_groups = nullptr) const {
     if (keep && cond.size() > 0) throw Error("AMF-NN session: blocks are kept from a pass with no pick only");
     for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
                               const std::vector<Eigen::Index>& first_row) {
       if (stacked) stacked->insert(stacked->end(), rows.begin(), rows.end());
+      if (stacked_groups)
+        for (std::size_t q = g0; q < g1; ++q)
+          stacked_groups->insert(stacked_groups->end(), first_row[q - g0 + 1] - first_row[q - g0],
+                                 candidate_group(p_, pairs[q].candidate));
       score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered, keep);
     });
   }
@@ -131,15 +153,17 @@ class FeaturePass {
   // A pick's rows of the picks' factor ([Bt Ck]) and of the targets' projection (W).
   struct PickRows {
     PackedRows<double> points;
+    std::vector<std::int64_t> groups;
     Eigen::MatrixXd Bt, Ck;
     RowMatrix W;
   };
 
   // Conditions `cond` on one more pick (feature rows `rows`) by block Cholesky extension, in
   // float64, and returns the pick's rows for the cache's update.
-  PickRows extend(Conditioning& cond, const std::vector<std::int64_t>& rows) const {
+  PickRows extend(Conditioning& cond, const std::vector<std::int64_t>& rows, std::int64_t group) const {
     const Eigen::Index m = cond.size(), TP = static_cast<Eigen::Index>(rows.size());
     PickRows pick;
+    pick.groups.assign(TP, group);
     pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points, "candidate_features");
     GramScratch<double> scratch;
     RowMatrix K(TP, TP);
@@ -148,6 +172,7 @@ class FeaturePass {
     if (m > 0) {
       RowMatrix Kmp(m, TP);
       packed_gram(layout_, cond.points, 0, m, pick.points, 0, TP, Kmp.data(), TP, scratch);
+      if (grouped_) mask_groups(Kmp.data(), TP, cond.groups.data(), m, pick.groups.data(), TP);
       B = Kmp;
       cond.factor.triangularView<Eigen::Lower>().solveInPlace(B);
     }
@@ -161,6 +186,7 @@ class FeaturePass {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
       pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       packed_gram(layout_, pick.points, 0, TP, s.Zb, 0, mb, pick.W.data() + z0, M_, s.gram);
+      if (grouped_) mask_groups(pick.W.data() + z0, M_, pick.groups.data(), TP, targets_.groups.data() + z0, mb);
     });
     if (m > 0) pick.W.noalias() -= pick.Bt * cond.UZ;
     pick.Ck.template triangularView<Eigen::Lower>().solveInPlace(pick.W);
@@ -174,12 +200,13 @@ class FeaturePass {
   // cond's prior variances follow (its m counts the picks so far); the rest of cond is left for
   // extend() to rebuild should a later pick come without blocks.
   PickRows extend_from_blocks(Conditioning& cond, Eigen::Index m, const std::vector<std::int64_t>& rows,
-                              const std::vector<double>& blocks) const {
+                              const std::vector<double>& blocks, std::int64_t group) const {
     const Eigen::Index TP = static_cast<Eigen::Index>(rows.size());
     if (static_cast<Eigen::Index>(blocks.size()) != TP * (TP + M_ + m))
       throw Error("AMF-NN session: a pick's shared blocks have " + std::to_string(blocks.size()) + " values, not " +
                   std::to_string(TP * (TP + M_ + m)) + " (sessions of different problems?)");
     PickRows pick;
+    pick.groups.assign(TP, group);
     pack_rows(p_.candidate_features, layout_, rows.data(), TP, pick.points, "candidate_features");
     Eigen::MatrixXd schur = Eigen::Map<const RowMatrix>(blocks.data(), TP, TP);
     schur.diagonal().array() += p_.noise_variance;
@@ -203,6 +230,7 @@ class FeaturePass {
     points.topRows(m) = cond.points.topRows(m);
     points.bottomRows(TP) = pick.points;
     cond.points = std::move(points);
+    cond.groups.insert(cond.groups.end(), pick.groups.begin(), pick.groups.end());
     Eigen::MatrixXd factor = Eigen::MatrixXd::Zero(m + TP, m + TP);
     if (m > 0) factor.topLeftCorner(m, m) = cond.factor;
     factor.bottomLeftCorner(TP, m) = pick.Bt;
@@ -242,6 +270,10 @@ class FeaturePass {
     const Eigen::Index m = cond.size();
     PackedRows<double> X;
     pack_rows(p_.candidate_features, layout_, rows.data(), rg, X, "candidate_features");
+    std::vector<std::int64_t> row_groups;  // the group of each row (its pair's candidate's)
+    if (grouped_)
+      for (std::int64_t q = 0; q < P; ++q)
+        row_groups.insert(row_groups.end(), first[q + 1] - first[q], candidate_group(p_, pairs[g0 + q].candidate));
 
     // Per pair: UX = Lp^-1 k(X_p, X) and the factor of k_D(X, X) + sigma^2 I.
     std::vector<RowMatrix> factors(P), UX(P);
@@ -253,6 +285,7 @@ class FeaturePass {
       if (m > 0) {
         UX[q].resize(m, T);
         packed_gram(layout_, cond.points, 0, m, X, r0, T, UX[q].data(), T, scratch);
+        if (grouped_) mask_groups(UX[q].data(), T, cond.groups.data(), m, row_groups.data() + r0, T);
         cond.factor.triangularView<Eigen::Lower>().solveInPlace(UX[q]);
         G.noalias() -= UX[q].transpose() * UX[q];
       }
@@ -272,6 +305,7 @@ class FeaturePass {
       RowMatrix& C = s.C;
       C.resize(rg, mb);
       packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
+      if (grouped_) mask_groups(C.data(), mb, row_groups.data(), rg, targets_.groups.data() + z0, mb);
       if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)) = C;
       for (std::int64_t q = 0; q < P; ++q) {
         const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
@@ -302,6 +336,7 @@ class FeaturePass {
   const FeatureTargets& targets_;
   const PackedLayout& layout_;
   int threads_;
+  bool grouped_;
   Eigen::Index M_, blocks_;
 };
 
@@ -334,12 +369,12 @@ class CpuFeatureSession final : public SelectionSession {
       out = cache_->score(picks_.prior, targets_.omega, pass_.floor(), p_.noise_variance, range().begin,
                           range().size(), jittered, threads_, with_info_gain);
     } else {
-      const Conditioning cond = pass_.condition(picked_rows_);
+      const Conditioning cond = pass_.condition(picked_rows_, picked_groups_);
       out.J.assign(range().size(), 0.0);
       out.info_gain.assign(range().size(), 0.0);
       // The first pass of an incremental session keeps its blocks as it computes them.
       pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered, first_kept ? cache_.get() : nullptr,
-                  first_kept ? &stacked_ : nullptr);
+                  first_kept ? &stacked_ : nullptr, first_kept && has_groups(p_) ? &stacked_groups_ : nullptr);
     }
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
     return out;
@@ -357,11 +392,14 @@ class CpuFeatureSession final : public SelectionSession {
  protected:
   void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& blocks) override {
     const auto rows = candidate_rows(p_, candidate, trajectory);
+    const std::int64_t group = candidate_group(p_, candidate);
     picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
     const auto TP = static_cast<Eigen::Index>(rows.size());
+    picked_groups_.insert(picked_groups_.end(), TP, group);
     if (cache_ && !cache_fits_after_pick(cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_, "AMF-NN")) {
       cache_.reset();
       stacked_.clear();
+      stacked_groups_.clear();
     }
     if (!cache_) return;
     const Eigen::Index m = cache_->pick_points();
@@ -369,23 +407,28 @@ class CpuFeatureSession final : public SelectionSession {
       // Earlier picks came with blocks, so only their prior variances were kept: condition on
       // them afresh, keeping the prior variances the updates produced.
       const std::vector<std::int64_t> earlier(picked_rows_.begin(), picked_rows_.end() - TP);
+      const std::vector<std::int64_t> earlier_groups(picked_groups_.begin(), picked_groups_.end() - TP);
       Eigen::VectorXd prior = std::move(picks_.prior);
-      picks_ = pass_.condition(earlier);
+      picks_ = pass_.condition(earlier, earlier_groups);
       picks_.prior = std::move(prior);
     }
-    const auto pick = blocks.empty() ? pass_.extend(picks_, rows) : pass_.extend_from_blocks(picks_, m, rows, blocks);
+    const auto pick =
+        blocks.empty() ? pass_.extend(picks_, rows, group) : pass_.extend_from_blocks(picks_, m, rows, blocks, group);
     cache_->condition(pick.Bt, pick.Ck, pick.W, [&](Eigen::Index r0, Eigen::Index n, Eigen::MatrixXd& out) {
       PackedRows<double> X;
       pack_rows(p_.candidate_features, layout_, stacked_.data() + r0, n, X, "candidate_features");
       RowMatrix K(n, TP);
       GramScratch<double> scratch;
       packed_gram(layout_, X, 0, n, pick.points, 0, TP, K.data(), TP, scratch);
+      if (!stacked_groups_.empty()) mask_groups(K.data(), TP, stacked_groups_.data() + r0, n, pick.groups.data(), TP);
       out = K;
     }, threads_);
   }
 
  private:
-  std::int64_t stacked_bytes() const { return static_cast<std::int64_t>(sizeof(std::int64_t) * stacked_.size()); }
+  std::int64_t stacked_bytes() const {
+    return static_cast<std::int64_t>(sizeof(std::int64_t) * (stacked_.size() + stacked_groups_.size()));
+  }
 
   // Decides whether the first pass keeps its blocks (they fit the budget) and makes the cache.
   bool start_cache() {
@@ -413,6 +456,8 @@ class CpuFeatureSession final : public SelectionSession {
   bool cache_decided_ = false;             // the first pass has chosen cache or recompute
   std::unique_ptr<CrossCovarianceCache> cache_;  // null: recompute every pass
   std::vector<std::int64_t> stacked_;      // candidate feature rows of the cache's stacked steps
+  std::vector<std::int64_t> stacked_groups_;  // and their groups (with groups only)
+  std::vector<std::int64_t> picked_groups_;   // the group of each of picked_rows_
   Conditioning picks_;                     // the picks, grown by extension (cache only)
 };
 

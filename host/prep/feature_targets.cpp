@@ -73,6 +73,7 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange 
   for_each_target_point(p, own, [&](std::int64_t k, std::int64_t t, double w) {
     out.rows.push_back(target_feature_row(p, k, t));
     out.omega.push_back(w);
+    out.groups.push_back(target_group(p, k));
   });
   out.prior = feature_diagonal(p.target_features, out.rows, threads, "target_features");
   return out;

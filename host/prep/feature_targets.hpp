@@ -17,6 +17,7 @@ struct FeatureTargets {
   RowMatrix candidate_weights;     // range x R: the weights of a session's candidates
   std::vector<std::int64_t> rows;  // target occupancy: rows of target_features
   std::vector<double> omega;       // and their weights
+  std::vector<std::int64_t> groups;  // and their groups (FeatureCriterionProblem::target_groups; 0 without)
   Eigen::VectorXd prior;           // k(z, z) for those rows
 };
 

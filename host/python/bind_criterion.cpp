@@ -204,7 +204,9 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
                       std::pair<double, double> clip, double min_weight, int batch_size,
                       const std::string& backend_name, const std::string& gram_precision,
                       const std::optional<IndexArray>& candidate_feature_rows,
-                      const std::optional<IndexArray>& target_feature_rows, std::int64_t session_cache_bytes,
+                      const std::optional<IndexArray>& target_feature_rows,
+                      const std::optional<IndexArray>& candidate_groups, const std::optional<IndexArray>& target_groups,
+                      std::int64_t session_cache_bytes,
                       const py::object& progress, double time_limit_s, const std::shared_ptr<Engine>& engine) {
   HeldArrays held;
   amf::FeatureCriterionProblem p;
@@ -221,6 +223,8 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
   p.batch_size = batch_size;
   if (candidate_feature_rows) p.candidate_feature_rows = vector<std::int64_t>(*candidate_feature_rows, "candidate_feature_rows");
   if (target_feature_rows) p.target_feature_rows = vector<std::int64_t>(*target_feature_rows, "target_feature_rows");
+  if (candidate_groups) p.candidate_groups = vector<std::int64_t>(*candidate_groups, "candidate_groups");
+  if (target_groups) p.target_groups = vector<std::int64_t>(*target_groups, "target_groups");
   if (gram_precision == "float32")
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
@@ -258,6 +262,7 @@ void bind_criterion(py::module_& m) {
         py::arg("target_features"), py::arg("noise_variance"), py::arg("clip"), py::arg("min_weight"),
         py::arg("batch_size"), py::arg("backend"), py::arg("gram_precision") = "float64",
         py::arg("candidate_feature_rows") = std::nullopt, py::arg("target_feature_rows") = std::nullopt,
+        py::arg("candidate_groups") = std::nullopt, py::arg("target_groups") = std::nullopt,
         py::arg("session_cache_bytes") = -1,
         py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0, py::arg("engine") = nullptr);
   py::class_<Engine, std::shared_ptr<Engine>>(m, "_Engine").def_readonly("backend", &Engine::kind);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "amf/error.hpp"
 #include "amf/torch/torch_criterion.hpp"
 
 namespace amf {
@@ -106,6 +107,9 @@ CriterionResult torch_feature_criterion(const FeatureCriterionProblem& problem, 
   resolve_views(problem, /*keep_device_features=*/false, resolved);
   const FeatureCriterionProblem& p = resolved.problem;
   validate(p, select);
+  if (has_groups(p))
+    throw InvalidArgument("torch_feature_criterion: candidate_groups / target_groups are not supported by this "
+                          "reference (pad each group's terms to every row instead: the same criterion)");
   torch::NoGradGuard no_grad;
   const torch::Device dev(device_name);
   const int64_t R = p.traj_offsets.size - 1, n = p.traj_offsets[R], N = p.candidate_logp.rows, K = p.target_logp.rows;

@@ -52,6 +52,17 @@ struct FeatureCriterionProblem {
   // (kept_target_steps), usually a small part of the K n points: a task-isolated policy's
   // targets keep about their own task's trajectories.
   VectorView<std::int64_t> target_feature_rows;
+  // Optional, for policies whose tasks own disjoint parameters (parameter isolation: one copy of
+  // the policy per group of tasks): both empty, or candidate_groups N entries and target_groups K,
+  // each >= 0. The kernel between points of different groups is then exactly 0, so the features
+  // need only each group's own terms: every copy's terms in one list, a point's row holding those
+  // of its own copy (with one term list shared by P copies of the same architecture this is P
+  // times less memory and Gram work than padding every copy's terms to every row with zeros,
+  // which gives the same criterion). The points of candidate c (every pool step relabelled with
+  // c) are in group candidate_groups[c], those of target k in target_groups[k]. Sessions with
+  // groups run on the CPU (the CUDA backend hands them to its CPU session and says so).
+  VectorView<std::int64_t> candidate_groups;
+  VectorView<std::int64_t> target_groups;
   double noise_variance = 1e-2;
   LogProbClip clip;
   int batch_size = 1;
@@ -83,6 +94,15 @@ inline std::int64_t candidate_feature_row(const FeatureCriterionProblem& p, std:
   const std::int64_t n = p.candidate_logp.cols;
   return p.candidate_feature_rows.size ? p.candidate_feature_rows[c * n + t] : c * n + t;
 }
+
+// The group of candidate c's and of target k's points (0 without groups).
+inline std::int64_t candidate_group(const FeatureCriterionProblem& p, std::int64_t c) {
+  return p.candidate_groups.size ? p.candidate_groups[c] : 0;
+}
+inline std::int64_t target_group(const FeatureCriterionProblem& p, std::int64_t k) {
+  return p.target_groups.size ? p.target_groups[k] : 0;
+}
+inline bool has_groups(const FeatureCriterionProblem& p) { return p.candidate_groups.size > 0; }
 
 // Row of target_features that holds target k's point at pool step t (-1: not supplied).
 inline std::int64_t target_feature_row(const FeatureCriterionProblem& p, std::int64_t k, std::int64_t t) {

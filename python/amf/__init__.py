@@ -229,8 +229,8 @@ def kept_target_steps(traj_offsets, target_logp, own_logp, target_probs=None, *,
 def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, candidate_features, target_features,
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
                          min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None,
-                         target_feature_rows=None, session_cache_bytes=None, progress=None, time_limit=_TIME_LIMIT,
-                         engine=None):
+                         target_feature_rows=None, candidate_groups=None, target_groups=None, session_cache_bytes=None,
+                         progress=None, time_limit=_TIME_LIMIT, engine=None):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -255,6 +255,13 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     (a missing one is named). target_feature_rows (optional, (K n,)): the same for
     target_features, whose rows then need only cover the points kept_target_steps returns.
 
+    candidate_groups (N,) and target_groups (K,) (optional, both or neither, ints >= 0): for a
+    policy whose tasks own disjoint parameters (parameter isolation, one copy per group): the
+    kernel between points of different groups is then exactly 0, so each row of the features
+    need only hold its own copy's terms, one term list for all copies (the padded layout, every
+    copy's terms on every row with zeros outside the copy, gives the same criterion at P times
+    the memory and Gram work for P copies). Runs on the CPU session.
+
     session_cache_bytes, progress, time_limit: as in select_batch().
 
     Arrays are read where they lie, without a copy: numpy arrays and CPU tensors of float32 or
@@ -278,12 +285,14 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
         (candidate_features, "candidate_features"), (target_features, "target_features")))
     rows = _arguments.index_array(candidate_feature_rows, "candidate_feature_rows", fn=fn, optional=True)
     target_rows = _arguments.index_array(target_feature_rows, "target_feature_rows", fn=fn, optional=True)
+    groups = [_arguments.index_array(g, name, fn=fn, optional=True)
+              for g, name in ((candidate_groups, "candidate_groups"), (target_groups, "target_groups"))]
     return _feature_criterion(True, _arguments.index_array(traj_offsets, "traj_offsets", fn=fn), candidate_logp,
                               target_logp, own_logp, _uniform(target_logp) if target_probs is None else target_probs,
                               candidate_features, target_features,
                               *_arguments.selection_settings(noise_variance, clip, min_weight, batch_size, fn=fn),
                               _arguments.text(backend, "backend", fn=fn),
-                              _arguments.text(gram_precision, "gram_precision", fn=fn), rows, target_rows,
+                              _arguments.text(gram_precision, "gram_precision", fn=fn), rows, target_rows, *groups,
                               _cache_bytes(session_cache_bytes, fn), *_control(progress, time_limit, fn),
                               engine=_engine_handle(engine, fn))
 

@@ -103,14 +103,27 @@ class TaskIsolatedPolicy(torch.nn.Module):
             out = out.index_copy(0, rows, y)
         return out
 
-    def loss_gradient_features(self, inputs, actions, **options):
+    def feature_groups(self, inputs):
+        """The group of each input row (state and task, as forward takes it) for
+        amf.feature_select_batch's candidate_groups and target_groups: the copy it routes to.
+        Points of different copies share no parameter, so their loss-gradient kernel is exactly 0."""
+        x = inputs.detach().cpu() if torch.is_tensor(inputs) else torch.as_tensor(np.asarray(inputs))
+        dc = self.centres.shape[1]
+        return self.partition_of(x[:, self.task_start:self.task_start + dc]).cpu().numpy().astype(np.int64)
+
+    def loss_gradient_features(self, inputs, actions, *, groups=False, **options):
         """The loss-gradient features of amf.loss_gradient_features(self, inputs, actions,
         **options), the same kernel, computed copy by copy on each copy's own rows: a row's
         gradient is zero for every other copy (exactly, in the masked sum too), so those rows
-        get zero terms instead of a forward and backward pass through every copy. P times
-        cheaper for P copies, and parameters="head" means every copy's head (on the masked sum
-        it would be the head that runs last, one copy's). amf.select_batch_for_policy uses this
-        method when a policy has it. CPU features only (on_device is refused)."""
+        get no forward and backward pass through the other copies. P times cheaper for P
+        copies, and parameters="head" means every copy's head (on the masked sum it would be the
+        head that runs last, one copy's). CPU features only (on_device is refused).
+
+        groups=False: every copy's terms on every row, zero outside the copy (P times the terms
+        of one copy). groups=True: one term list, each row holding its own copy's terms, for
+        amf.feature_select_batch with candidate_groups / target_groups from feature_groups() (the
+        same criterion, P times less memory and Gram work). amf.select_batch_for_policy uses the
+        latter."""
         from .gradient_features import FeatureTerms
         from .gradient_features import loss_gradient_features as features_of
 
@@ -120,6 +133,8 @@ class TaskIsolatedPolicy(torch.nn.Module):
         a = np.asarray(actions.detach().cpu() if torch.is_tensor(actions) else actions)
         dc = self.centres.shape[1]
         part = self.partition_of(x[:, self.task_start:self.task_start + dc]).cpu().numpy()
+        if groups:
+            return self._grouped_features(x, a, part, features_of, FeatureTerms, options)
         terms, names = [], []
         for p, policy in enumerate(self.copies):
             rows = np.flatnonzero(part == p)
@@ -136,3 +151,26 @@ class TaskIsolatedPolicy(torch.nn.Module):
                 terms.append(tuple(padded))
             names += [f"copies.{p}.{n}" for n in f.names]
         return FeatureTerms(terms, names)
+
+    def _grouped_features(self, x, a, part, features_of, FeatureTerms, options):
+        """One term list; row r holds the terms of copy part[r] (copies without rows cost nothing)."""
+        stacked, names = None, None
+        for p, policy in enumerate(self.copies):
+            rows = np.flatnonzero(part == p)
+            if not len(rows):
+                continue
+            f = features_of(policy, x[rows], a[rows], **options)
+            if stacked is None:
+                names = list(f.names)
+                stacked = [[term[0]] + [np.zeros((len(x),) + v.shape[1:], dtype=v.dtype) for v in term[1:]]
+                           for term in f]
+            shapes = [(t[0],) + tuple(v.shape[1:] for v in t[1:]) for t in f]
+            expected = [(t[0],) + tuple(v.shape[1:] for v in t[1:]) for t in stacked]
+            if shapes != expected:
+                raise ValueError("TaskIsolatedPolicy.loss_gradient_features(groups=True): copy "
+                                 f"{p}'s feature terms differ in form from the first copy's ({shapes} vs {expected}); "
+                                 "use groups=False")
+            for target, term in zip(stacked, f):
+                for full, values in zip(target[1:], term[1:]):
+                    full[rows] = values
+        return FeatureTerms([tuple(t) for t in stacked], names)

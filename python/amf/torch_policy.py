@@ -107,14 +107,20 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
             return loss_gradient_features(training_loss, (x, a), a, parameters=parameters, projection=projection,
                                           seed=seed, loss=_given_losses, token_form=token_form, on_device=on_device)
         # A policy may compute its own features (amf.isolation.TaskIsolatedPolicy: copy by copy
-        # on each copy's rows, the same kernel as the generic path for a fraction of the cost).
-        own = getattr(policy, "loss_gradient_features", None)
-        if callable(own) and not on_device:
-            return own(x, a, parameters=parameters, projection=projection, seed=seed, token_form=token_form)
+        # on each copy's rows, the same kernel as the generic path for a fraction of the cost,
+        # each row holding its own copy's terms, with the groups below).
+        if own_features:
+            return policy.loss_gradient_features(x, a, parameters=parameters, projection=projection, seed=seed,
+                                                 token_form=token_form, groups=True)
         return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
                                       token_form=token_form, on_device=on_device)
 
+    own_features = (embedding != "last-layer" and training_loss is None and not on_device
+                    and callable(getattr(policy, "loss_gradient_features", None))
+                    and callable(getattr(policy, "feature_groups", None)))
     xc, xt = relabel(C), relabel(T)
+    # The copy each candidate's and target's points route to (from their first relabelled step).
+    groups = (policy.feature_groups(xc[::n]), policy.feature_groups(xt[::n])) if own_features else (None, None)
     ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
     candidate_logp, own_logp = logp(xc, ac).reshape(len(C), n), logp(np.hstack([S, own]), A)
     # Features only for the steps of the (candidate, trajectory) pairs the criterion keeps: the
@@ -133,7 +139,8 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
                                 features(xc[rows], ac[rows]), features(xt[steps], at[steps]), target_probs,
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
                                 min_weight=min_weight, backend=backend, gram_precision=gram_precision,
-                                candidate_feature_rows=feature_rows, target_feature_rows=target_rows)
+                                candidate_feature_rows=feature_rows, target_feature_rows=target_rows,
+                                candidate_groups=groups[0], target_groups=groups[1])
 
 
 def _given_losses(losses, actions):

@@ -145,3 +145,43 @@ def test_copy_by_copy_features_give_the_masked_sums_kernel(parameters, projectio
     assert np.all(k[part[:, None] != part[None, :]] == 0.0)
     empty = iso.loss_gradient_features(x[:6], a[:6], parameters=parameters, projection=projection, seed=3)
     assert len(empty) == len(own)  # copy 3 has no rows here: zero terms, the same list
+
+
+@pytest.mark.parametrize("parameters,projection", [("all", None), ("all", 6), ("head", None)])
+def test_grouped_features_give_the_padded_layouts_kernel_and_selection(parameters, projection):
+    # groups=True: one term list, each row its own copy's terms; masked by the groups (the
+    # kernel between copies is 0) it is the padded layout's kernel, and feature_select_batch with
+    # candidate_groups / target_groups gives the padded selection.
+    from amf.gradient_features import feature_gram
+
+    _, iso = isolated()
+    x, a = rows(np.random.default_rng(7), 3)
+    kw = dict(parameters=parameters, projection=projection, seed=3)
+    padded = iso.loss_gradient_features(x, a, **kw)
+    grouped = iso.loss_gradient_features(x, a, groups=True, **kw)
+    assert len(padded) == DC * len(grouped)
+    group = iso.feature_groups(x)
+    assert group.dtype == np.int64 and list(group) == list(np.repeat(np.arange(DC), 3))
+    same = group[:, None] == group[None, :]
+    np.testing.assert_allclose(feature_gram(grouped, grouped) * same, feature_gram(padded, padded), rtol=1e-12,
+                               atol=1e-14)
+
+    # A selection: 4 candidates (one per copy), 4 targets, pool of 3 trajectories of 4 steps.
+    rng = np.random.default_rng(8)
+    n, tasks = 12, np.eye(DC)
+    S, A = rng.normal(size=(n, DS)), rng.normal(size=(n, DA))
+    xs = np.vstack([np.hstack([S, np.tile(t, (n, 1))]) for t in tasks])
+    acts = np.tile(A, (DC, 1))
+    logp = rng.normal(size=(DC, n))
+    args = dict(traj_offsets=np.array([0, 4, 8, 12]), candidate_logp=logp, target_logp=logp[::-1].copy(),
+                own_logp=rng.normal(size=n), batch_size=3, noise_variance=0.5, backend="cpu")
+    dense = amf.feature_select_batch(candidate_features=iso.loss_gradient_features(xs, acts, **kw),
+                                     target_features=iso.loss_gradient_features(xs, acts, **kw), **args)
+    g = iso.feature_groups(xs[::n])
+    compact = iso.loss_gradient_features(xs, acts, groups=True, **kw)
+    sparse = amf.feature_select_batch(candidate_features=compact, target_features=compact, candidate_groups=g,
+                                      target_groups=g, **args)
+    np.testing.assert_allclose(sparse["J"], dense["J"], rtol=1e-12)
+    np.testing.assert_array_equal(sparse["batch"], dense["batch"])
+    with pytest.raises(ValueError, match="candidate_groups is given but target_groups is not"):
+        amf.feature_select_batch(candidate_features=compact, target_features=compact, candidate_groups=g, **args)
