@@ -6,7 +6,8 @@ phase, at growing candidate and pool sizes:
                       weights need the log-probabilities only; pairs below min_weight are
                       dropped, for the candidates and for the target occupancy)
   features            loss-gradient features of the kept (candidate, trajectory) steps and of
-                      the kept target steps (projected, whole policy; or the action head)
+                      the kept target steps (projected, whole policy; or the action head), each
+                      row holding its own copy's terms (feature groups; --padded: every copy's)
   criterion           amf.feature_select_batch (importance weights formed, greedy batch)
 
 The phases are those of amf.select_batch_for_policy, run here one by one with the same public
@@ -39,6 +40,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=5)
     ap.add_argument("--noise-variance", type=float, default=10.0)
     ap.add_argument("--out", default=None, help="CSV of the measurements (default: print only)")
+    ap.add_argument("--padded", action="store_true",
+                    help="every copy's terms on every row (the layout before feature groups), for comparison")
     args = ap.parse_args()
 
     import torch
@@ -84,7 +87,7 @@ def main():
         for N in args.candidates:
             idx = np.concatenate([e * per_env + np.arange(N // 50) for e in range(50)])
             r = one_round(policy, pool, cand_all[idx], targets, args)
-            line = (f"{N},{D},{len(pool['pool_states'])},{len(targets)},{args.parameters},{r['logp']:.2f},"
+            line = (f"{N},{D},{len(pool['pool_states'])},{len(targets)},{args.parameters}{'-padded' if args.padded else ''},{r['logp']:.2f},"
                     f"{r['prune']:.2f},{r['features']:.2f},{r['criterion']:.2f},{r['total']:.2f},{r['pairs']},"
                     f"{r['kept']},{r['target_points']},{r['feature_rows']},{load_average()}")
             print(line, flush=True)
@@ -142,14 +145,18 @@ def one_round(policy, pool, candidates, targets, args):
     target_rows = np.full(len(targets) * n, -1, dtype=np.int64)
     target_rows[target_steps] = np.arange(len(target_steps))
     xt = np.hstack([S[target_steps % n], targets[target_steps // n]])
-    kw = dict(parameters=args.parameters, projection=projection(args), seed=1, token_form="auto")
+    kw = dict(parameters=args.parameters, projection=projection(args), seed=1, token_form="auto",
+              groups=not args.padded)
     fc = policy.loss_gradient_features(xc, A[steps % n], **kw)
     ft = policy.loss_gradient_features(xt, A[target_steps % n], **kw)
+    first = lambda tasks: np.hstack([S[:1].repeat(len(tasks), 0), tasks])  # noqa: E731 (a row per task)
+    groups = {} if args.padded else dict(candidate_groups=policy.feature_groups(first(candidates)),
+                                         target_groups=policy.feature_groups(first(targets)))
     t.append(time.time())
     result = amf.feature_select_batch(offsets, cand_logp, target_logp, own_logp, fc, ft, None,
                                       batch_size=args.batch_size, noise_variance=args.noise_variance,
                                       clip=(-50.0, 50.0), min_weight=1e-6, backend="cpu",
-                                      candidate_feature_rows=feature_rows, target_feature_rows=target_rows)
+                                      candidate_feature_rows=feature_rows, target_feature_rows=target_rows, **groups)
     t.append(time.time())
     return {"logp": t[1] - t[0], "prune": t[2] - t[1], "features": t[3] - t[2], "criterion": t[4] - t[3],
             "total": t[4] - t[0], "pairs": len(candidates) * len(own_tasks), "kept": len(pairs),

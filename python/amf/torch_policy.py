@@ -78,8 +78,8 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     C, T = (_task_rows(x, name, tasks.shape[1], fn) for x, name in ((candidates, "candidates"), (targets, "targets")))
     n, da = A.shape
 
-    def relabel(tasks):  # rows task * n + t
-        return np.hstack([np.tile(S, (len(tasks), 1)), np.repeat(tasks, n, axis=0)])
+    def relabel(tasks, points):  # the inputs of points task * n + t: pool step t relabelled with the task
+        return np.hstack([S[points % n], tasks[points // n]])
 
     dtype, device = next(policy.parameters()).dtype, next(policy.parameters()).device
     log_norm = 0.5 * da * math.log(2 * math.pi * sigma_pi ** 2)
@@ -118,11 +118,21 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     own_features = (embedding != "last-layer" and training_loss is None and not on_device
                     and callable(getattr(policy, "loss_gradient_features", None))
                     and callable(getattr(policy, "feature_groups", None)))
-    xc, xt = relabel(C), relabel(T)
+    def logp_relabelled(tasks):
+        # (tasks, n), a chunk of relabelled rows at a time: the whole relabelled pool (candidates
+        # x pool steps x inputs, 16 GB at 2000 candidates, 10,000 steps and 100 inputs) is never
+        # formed. The chunks are logp's own, so the values do not depend on this.
+        total = len(tasks) * n
+        out = np.empty(total)
+        for start in range(0, total, LOGP_ROWS):
+            points = np.arange(start, min(start + LOGP_ROWS, total))
+            out[points] = logp(relabel(tasks, points), A[points % n])
+        return out.reshape(len(tasks), n)
+
     # The copy each candidate's and target's points route to (from their first relabelled step).
-    groups = (policy.feature_groups(xc[::n]), policy.feature_groups(xt[::n])) if own_features else (None, None)
-    ac, at = np.tile(A, (len(C), 1)), np.tile(A, (len(T), 1))
-    candidate_logp, own_logp = logp(xc, ac).reshape(len(C), n), logp(np.hstack([S, own]), A)
+    groups = ((policy.feature_groups(relabel(C, np.arange(len(C)) * n)),
+               policy.feature_groups(relabel(T, np.arange(len(T)) * n))) if own_features else (None, None))
+    candidate_logp, own_logp = logp_relabelled(C), logp(np.hstack([S, own]), A)
     # Features only for the steps of the (candidate, trajectory) pairs the criterion keeps: the
     # importance weights need the log-probabilities alone, and most pairs are pruned.
     pairs, _ = kept_candidate_pairs(offsets, candidate_logp, own_logp, clip=clip, min_weight=min_weight)
@@ -131,12 +141,13 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
     feature_rows[rows] = np.arange(len(rows))
     # The same for the targets: the occupancy keeps the steps of the trajectories whose weight
     # for the target is kept (for a task-isolated policy, about the target's own task's).
-    target_logp = logp(xt, at).reshape(len(T), n)
+    target_logp = logp_relabelled(T)
     steps = kept_target_steps(offsets, target_logp, own_logp, target_probs, clip=clip, min_weight=min_weight)
     target_rows = np.full(len(T) * n, -1, dtype=np.int64)
     target_rows[steps] = np.arange(len(steps))
     return feature_select_batch(offsets, candidate_logp, target_logp, own_logp,
-                                features(xc[rows], ac[rows]), features(xt[steps], at[steps]), target_probs,
+                                features(relabel(C, rows), A[rows % n]), features(relabel(T, steps), A[steps % n]),
+                                target_probs,
                                 batch_size=batch_size, noise_variance=noise_variance, clip=clip,
                                 min_weight=min_weight, backend=backend, gram_precision=gram_precision,
                                 candidate_feature_rows=feature_rows, target_feature_rows=target_rows,
