@@ -22,24 +22,34 @@ void finite(const MatrixView<double>& m, const char* field) {
         fail(std::string(field) + "[" + std::to_string(r) + "][" + std::to_string(c) + "] is NaN");
 }
 
-// With a sparse candidate_feature_rows: its size, its entries, and a row for every step of every
-// kept pair (the pairs' weights come from the log-probabilities, already validated).
-void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t N, std::int64_t n) {
-  const auto& map = p.candidate_feature_rows;
-  const std::int64_t points = p.candidate_features.points();
+// A feature set with an optional row map (candidate_feature_rows, target_feature_rows): without
+// the map the set has `count` points (tasks x pool steps); with it the map has `count` entries,
+// each a row of the set or -1. Returns whether a map is given.
+bool check_row_map(const VectorView<std::int64_t>& map, const FeatureSet& set, std::int64_t count,
+                   const std::string& side) {
+  const std::int64_t points = set.points();
+  const std::string features = side + "_features", rows = side + "_feature_rows";
   if (map.size == 0) {
-    if (points != N * n)
-      fail("candidate_features has " + std::to_string(points) + " points, expected candidates x pool steps = " +
-           std::to_string(N * n) + " (or give candidate_feature_rows)");
-    return;
+    if (points != count)
+      fail(features + " has " + std::to_string(points) + " points, expected " + side + "s x pool steps = " +
+           std::to_string(count) + " (or give " + rows + ")");
+    return false;
   }
-  if (map.size != N * n)
-    fail("candidate_feature_rows has " + std::to_string(map.size) + " entries, expected candidates x pool steps = " +
-         std::to_string(N * n));
+  if (map.size != count)
+    fail(rows + " has " + std::to_string(map.size) + " entries, expected " + side + "s x pool steps = " +
+         std::to_string(count));
   for (std::int64_t e = 0; e < map.size; ++e)
     if (map[e] < -1 || map[e] >= points)
-      fail("candidate_feature_rows[" + std::to_string(e) + "] = " + std::to_string(map[e]) +
-           " is not a row of candidate_features (0.." + std::to_string(points - 1) + ") or -1");
+      fail(rows + "[" + std::to_string(e) + "] = " + std::to_string(map[e]) + " is not a row of " + features +
+           " (0.." + std::to_string(points - 1) + ") or -1");
+  return true;
+}
+
+// With a sparse candidate_feature_rows: a row for every step of every kept pair (the pairs'
+// weights come from the log-probabilities, already validated).
+void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t N, std::int64_t n) {
+  if (!check_row_map(p.candidate_feature_rows, p.candidate_features, N * n, "candidate")) return;
+  const auto& map = p.candidate_feature_rows;
   const detail::RowMatrix W = detail::candidate_importance_weights(p);  // inputs validated above
   for (const CandidatePair& q : detail::kept_pairs(W.data(), W.rows(), W.cols(), p.min_weight))
     for (std::int64_t t = p.traj_offsets[q.trajectory]; t < p.traj_offsets[q.trajectory + 1]; ++t)
@@ -50,24 +60,10 @@ void check_candidate_feature_rows(const FeatureCriterionProblem& p, std::int64_t
              "pairs amf::kept_candidate_pairs returns");
 }
 
-// With a sparse target_feature_rows: its size, its entries, and a row for every point of the
-// target occupancy.
+// With a sparse target_feature_rows: a row for every point of the target occupancy.
 void check_target_feature_rows(const FeatureCriterionProblem& p, std::int64_t K, std::int64_t n) {
+  if (!check_row_map(p.target_feature_rows, p.target_features, K * n, "target")) return;
   const auto& map = p.target_feature_rows;
-  const std::int64_t points = p.target_features.points();
-  if (map.size == 0) {
-    if (points != K * n)
-      fail("target_features has " + std::to_string(points) + " points, expected targets x pool steps = " +
-           std::to_string(K * n) + " (or give target_feature_rows)");
-    return;
-  }
-  if (map.size != K * n)
-    fail("target_feature_rows has " + std::to_string(map.size) + " entries, expected targets x pool steps = " +
-         std::to_string(K * n));
-  for (std::int64_t e = 0; e < map.size; ++e)
-    if (map[e] < -1 || map[e] >= points)
-      fail("target_feature_rows[" + std::to_string(e) + "] = " + std::to_string(map[e]) +
-           " is not a row of target_features (0.." + std::to_string(points - 1) + ") or -1");
   for (const std::int64_t step : detail::target_steps(p))  // inputs validated above
     if (map[step] < 0)
       fail("target_feature_rows[" + std::to_string(step) + "] is -1, but target " + std::to_string(step / n) +
