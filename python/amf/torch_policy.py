@@ -110,14 +110,16 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
         # on each copy's rows, the same kernel as the generic path for a fraction of the cost,
         # each row holding its own copy's terms, with the groups below).
         if own_features:
+            grouping = {"groups": True} if grouped else {}
             return policy.loss_gradient_features(x, a, parameters=parameters, projection=projection, seed=seed,
-                                                 token_form=token_form, groups=True)
+                                                 token_form=token_form, **grouping)
         return loss_gradient_features(policy, x, a, parameters=parameters, projection=projection, seed=seed,
                                       token_form=token_form, on_device=on_device)
 
     own_features = (embedding != "last-layer" and training_loss is None and not on_device
-                    and callable(getattr(policy, "loss_gradient_features", None))
-                    and callable(getattr(policy, "feature_groups", None)))
+                    and callable(getattr(policy, "loss_gradient_features", None)))
+    grouped = own_features and callable(getattr(policy, "feature_groups", None))
+
     def logp_relabelled(tasks):
         # (tasks, n), a chunk of relabelled rows at a time: the whole relabelled pool (candidates
         # x pool steps x inputs, 16 GB at 2000 candidates, 10,000 steps and 100 inputs) is never
@@ -131,7 +133,7 @@ def select_batch_for_policy(policy, pool, candidates, targets, target_probs=None
 
     # The copy each candidate's and target's points route to (from their first relabelled step).
     groups = ((policy.feature_groups(relabel(C, np.arange(len(C)) * n)),
-               policy.feature_groups(relabel(T, np.arange(len(T)) * n))) if own_features else (None, None))
+               policy.feature_groups(relabel(T, np.arange(len(T)) * n))) if grouped else (None, None))
     candidate_logp, own_logp = logp_relabelled(C), logp(np.hstack([S, own]), A)
     # Features only for the steps of the (candidate, trajectory) pairs the criterion keeps: the
     # importance weights need the log-probabilities alone, and most pairs are pruned.
