@@ -163,8 +163,16 @@ def test_image_policy_selection_end_to_end_on_rendered_frames():
 
     with CupFaucetFrames(FRAME, FRAME) as camera:
         pool = frame_pool(integrator_pool(ANGLES, 6), camera)
-    torch.manual_seed(0)
-    policy = fit(ImagePolicy(2, 2, FRAME, FRAME, channels=(8, 16, 16), hidden=32), pool, KNOWN, steps=200, lr=3e-3)
+    # The fitted policy depends on torch's thread count (float32 reductions), and the studies
+    # tested before this set it to 1 for the rest of the process: fit with a fixed count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        torch.manual_seed(0)
+        policy = fit(ImagePolicy(2, 2, FRAME, FRAME, channels=(8, 16, 16), hidden=32), pool, KNOWN, steps=200,
+                     lr=3e-3)
+    finally:
+        torch.set_num_threads(threads)
     expect_failed_tasks_first(run_twice(policy, selection_problem(pool, ANGLES)))
 
 
