@@ -3,6 +3,7 @@
 // than candidates. argv[1] names the backend ("cpu" by default; "cuda" exits 77 = skipped where
 // no device is visible). Exits non-zero (on every rank) on any difference.
 #include <cstdio>
+#include <vector>
 #include <string>
 
 #include "amf/backend.hpp"
@@ -53,6 +54,16 @@ int main(int argc, char** argv) {
       const auto dist = amf::select_batch_distributed(op.problem, *backend, MPI_COMM_WORLD);
       check(dist, amf::select_batch(op.problem, *backend), factorised ? "AMF-NN factorised" : "AMF-NN embedding", N);
     }
+    // Feature groups (parameter isolation): picks on one rank condition only their own group's
+    // candidates on every rank, through the blocks its owner shares.
+    amf_test::OwnedFeatureProblem op(5, 4, N, 3, true, 11 + N);
+    op.problem.batch_size = 3;
+    std::vector<std::int64_t> candidate_groups, target_groups{0, 1, 1};
+    for (int c = 0; c < N; ++c) candidate_groups.push_back(c % 2);
+    op.problem.candidate_groups = amf::VectorView<std::int64_t>(candidate_groups);
+    op.problem.target_groups = amf::VectorView<std::int64_t>(target_groups);
+    const auto dist = amf::select_batch_distributed(op.problem, *backend, MPI_COMM_WORLD);
+    check(dist, amf::select_batch(op.problem, *backend), "AMF-NN with groups", N);
   }
   int worst = 0;
   MPI_Allreduce(&failures, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
