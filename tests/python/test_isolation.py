@@ -185,3 +185,30 @@ def test_grouped_features_give_the_padded_layouts_kernel_and_selection(parameter
     np.testing.assert_array_equal(sparse["batch"], dense["batch"])
     with pytest.raises(ValueError, match="candidate_groups is given but target_groups is not"):
         amf.feature_select_batch(candidate_features=compact, target_features=compact, candidate_groups=g, **args)
+
+
+def test_select_batch_for_policy_with_groups_equals_the_padded_layout():
+    # select_batch_for_policy uses feature groups for a policy with feature_groups; the same
+    # policy without that method gets the padded features: the same J (1e-10) and batch.
+    _, iso = isolated(seed=2)
+
+    class Padded(torch.nn.Module):  # the isolated policy, its features padded (no feature_groups)
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return self.inner(x)
+
+        def loss_gradient_features(self, x, a, **options):
+            return self.inner.loss_gradient_features(x, a, **options)
+
+    rng = np.random.default_rng(9)
+    tasks = np.eye(DC)
+    pool = amf.pool_from_demonstrations([{"task": tasks[i % DC], "states": rng.normal(size=(5, DS)),
+                                          "actions": rng.normal(size=(5, DA))} for i in range(6)])
+    kw = dict(batch_size=3, noise_variance=0.5, sigma_pi=1.0, backend="cpu", projection=6, seed=1)
+    grouped = amf.select_batch_for_policy(iso, pool, tasks, tasks, **kw)
+    padded = amf.select_batch_for_policy(Padded(iso), pool, tasks, tasks, **kw)
+    np.testing.assert_allclose(grouped["J"], padded["J"], rtol=1e-10)
+    np.testing.assert_array_equal(grouped["batch"], padded["batch"])
