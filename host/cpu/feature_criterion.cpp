@@ -426,9 +426,11 @@ class CpuFeatureSession final : public SelectionSession {
   }
 
  private:
-  std::int64_t stacked_bytes() const {
-    return static_cast<std::int64_t>(sizeof(std::int64_t) * (stacked_.size() + stacked_groups_.size()));
+  // The cache's stacked steps cost their feature row, and with groups their group too.
+  std::int64_t stacked_step_bytes() const {
+    return static_cast<std::int64_t>(sizeof(std::int64_t)) * (has_groups(p_) ? 2 : 1);
   }
+  std::int64_t stacked_bytes() const { return stacked_step_bytes() * static_cast<std::int64_t>(stacked_.size()); }
 
   // Decides whether the first pass keeps its blocks (they fit the budget) and makes the cache.
   bool start_cache() {
@@ -438,7 +440,7 @@ class CpuFeatureSession final : public SelectionSession {
     const auto M = static_cast<Eigen::Index>(targets_.rows.size());
     const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
     const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
-                               static_cast<std::int64_t>(sizeof(std::int64_t)) * rows;
+                               stacked_step_bytes() * rows;
     if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-NN", pairs_.size())) return false;
     cache_ = std::make_unique<CrossCovarianceCache>(pairs_, steps, M);
     picks_.prior = targets_.prior;

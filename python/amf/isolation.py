@@ -131,10 +131,9 @@ class TaskIsolatedPolicy(torch.nn.Module):
             raise ValueError("TaskIsolatedPolicy.loss_gradient_features: on_device features are not supported")
         x = np.asarray(inputs.detach().cpu() if torch.is_tensor(inputs) else inputs)
         a = np.asarray(actions.detach().cpu() if torch.is_tensor(actions) else actions)
-        dc = self.centres.shape[1]
-        part = self.partition_of(x[:, self.task_start:self.task_start + dc]).cpu().numpy()
+        part = self.feature_groups(x)
         if groups:
-            return self._grouped_features(x, a, part, features_of, FeatureTerms, options)
+            return self._grouped_features(x, a, part, options)
         terms, names = [], []
         for p, policy in enumerate(self.copies):
             rows = np.flatnonzero(part == p)
@@ -152,20 +151,25 @@ class TaskIsolatedPolicy(torch.nn.Module):
             names += [f"copies.{p}.{n}" for n in f.names]
         return FeatureTerms(terms, names)
 
-    def _grouped_features(self, x, a, part, features_of, FeatureTerms, options):
+    def _grouped_features(self, x, a, part, options):
         """One term list; row r holds the terms of copy part[r] (copies without rows cost nothing)."""
-        stacked, names = None, None
+        from .gradient_features import FeatureTerms
+        from .gradient_features import loss_gradient_features as features_of
+
+        def form(terms):  # each term's kind and per-row shapes
+            return [(t[0],) + tuple(v.shape[1:] for v in t[1:]) for t in terms]
+
+        stacked, names, expected = None, None, None
         for p, policy in enumerate(self.copies):
             rows = np.flatnonzero(part == p)
             if not len(rows):
                 continue
             f = features_of(policy, x[rows], a[rows], **options)
+            shapes = form(f)
             if stacked is None:
-                names = list(f.names)
+                names, expected = list(f.names), shapes
                 stacked = [[term[0]] + [np.zeros((len(x),) + v.shape[1:], dtype=v.dtype) for v in term[1:]]
                            for term in f]
-            shapes = [(t[0],) + tuple(v.shape[1:] for v in t[1:]) for t in f]
-            expected = [(t[0],) + tuple(v.shape[1:] for v in t[1:]) for t in stacked]
             if shapes != expected:
                 raise ValueError("TaskIsolatedPolicy.loss_gradient_features(groups=True): copy "
                                  f"{p}'s feature terms differ in form from the first copy's ({shapes} vs {expected}); "
