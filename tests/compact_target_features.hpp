@@ -25,20 +25,7 @@ struct CompactTargets {
     rows = static_cast<std::int64_t>(order.size());
     map.assign(K * n, -1);
     for (std::int64_t r = 0; r < rows; ++r) map[order[r]] = r;
-    mats.reserve(16);
-    auto take = [&](const amf::ArrayView& view) {
-      const amf::MatrixView<double> v = view.host_matrix("dense features");
-      Mat m(rows, v.cols);
-      for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t j = 0; j < v.cols; ++j) m(r, j) = v(order[r], j);
-      mats.push_back(std::move(m));
-      return amf::MatrixView<double>{mats.back().data(), mats.back().rows(), mats.back().cols()};
-    };
-    amf::FeatureSet f;
-    if (dense.target_features.layers.empty()) f.embedding = take(dense.target_features.embedding);
-    for (const auto& layer : dense.target_features.layers)
-      f.layers.push_back({layer.kind, take(layer.inputs), take(layer.signals), 1, true});
-    p.target_features = f;
+    p.target_features = select_rows(dense.target_features, order, mats);
     p.target_feature_rows = amf::VectorView<std::int64_t>(map);
   }
 };

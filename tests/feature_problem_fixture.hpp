@@ -103,4 +103,25 @@ class OwnedFeatureProblem {
   std::vector<Mat> keep_;
 };
 
+// The rows `order` of a host feature set, in that order, as a new set whose matrices `storage`
+// keeps (their heap data stays put when storage grows): the compact layouts that
+// candidate_feature_rows and target_feature_rows address.
+inline amf::FeatureSet select_rows(const amf::FeatureSet& set, const std::vector<std::int64_t>& order,
+                                   std::vector<OwnedFeatureProblem::Mat>& storage) {
+  const auto rows = static_cast<Eigen::Index>(order.size());
+  auto take = [&](const amf::ArrayView& view) {
+    const amf::MatrixView<double> v = view.host_matrix("dense features");
+    OwnedFeatureProblem::Mat m(rows, v.cols);
+    for (Eigen::Index r = 0; r < rows; ++r)
+      for (std::int64_t j = 0; j < v.cols; ++j) m(r, j) = v(order[r], j);
+    storage.push_back(std::move(m));
+    return amf::MatrixView<double>{storage.back().data(), storage.back().rows(), storage.back().cols()};
+  };
+  amf::FeatureSet f;
+  if (set.has_embedding()) f.embedding = take(set.embedding);
+  for (const auto& layer : set.layers)
+    f.layers.push_back({layer.kind, take(layer.inputs), take(layer.signals), layer.tokens, layer.bias});
+  return f;
+}
+
 }  // namespace amf_test

@@ -34,19 +34,7 @@ struct Compact {
     rows = static_cast<std::int64_t>(full.size());
     map.assign(N * n, -1);
     for (std::int64_t k = 0; k < rows; ++k) map[full[k]] = k;
-    mats.reserve(16);
-    auto take = [&](const amf::ArrayView& view) {
-      const amf::MatrixView<double> v = view.host_matrix("dense features");
-      Mat m(rows, v.cols);
-      for (std::int64_t k = 0; k < rows; ++k)
-        for (std::int64_t j = 0; j < v.cols; ++j) m(k, j) = v(full[k], j);
-      mats.push_back(std::move(m));
-      return amf::MatrixView<double>{mats.back().data(), mats.back().rows(), mats.back().cols()};
-    };
-    amf::FeatureSet f;
-    if (dense.candidate_features.layers.empty()) f.embedding = take(dense.candidate_features.embedding);
-    for (const auto& layer : dense.candidate_features.layers) f.layers.push_back({layer.kind, take(layer.inputs), take(layer.signals), 1, true});
-    p.candidate_features = f;
+    p.candidate_features = amf_test::select_rows(dense.candidate_features, full, mats);
     p.candidate_feature_rows = amf::VectorView<std::int64_t>(map);
   }
 };
