@@ -9,7 +9,8 @@
 // from the inputs (any number of factor products, each a GEMM over the feature width on the FP64
 // tensor cores, fed by the cp.async pipeline of fused_staging.cuh: two per Linear layer, two per
 // token pair of a Linear layer on token sequences; plus an RBF kernel evaluated in place), every
-// column is solved against its pair's factor by the whole block
+// column (zeroed between feature groups when the pairs and targets carry groups) is solved
+// against its pair's factor by the whole block
 // (block_forward_solve.cuh), and omega_z log v(z | X) and the information gain are accumulated.
 // The pairs x T x M cross-covariance never reaches global memory. Tile sizes and the
 // shared-memory layout: fused_tiling.cuh.
@@ -172,6 +173,15 @@ AMF_HD void fused_criterion_block(const FusedCriterionArgs& a, std::int64_t bloc
           C[r * kCLd + zz] += tile::rbf_state_task(k.points + (q0 * T + r) * dim, k.targets + (z0 + zz) * dim,
                                                    k.state_dim, k.task_dim, k.neg_half_inv_ls2_state,
                                                    k.neg_half_inv_ls2_task, k.signal_variance);
+      block_sync();
+    }
+    if (a.pair_groups != nullptr) {  // the kernel between groups is 0: thread t takes column t % 64
+      const int zz = th.index % kTargetTile;
+      if (zz < cols_valid) {
+        const std::int64_t target_group = a.target_groups[z0 + zz];
+        for (int r = th.index / kTargetTile; r < rows; r += th.count / kTargetTile)
+          if (a.pair_groups[q0 + r / T] != target_group) C[r * kCLd + zz] = 0.0;
+      }
       block_sync();
     }
     const double explained = block_forward_solve<kTargetTile>(C, kCLd, L, T, pairs, jitter, cols_valid, th);

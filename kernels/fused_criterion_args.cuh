@@ -58,6 +58,10 @@ struct FusedCriterionArgs {
   double* J = nullptr;       // P: sum_z omega_z log v(z | X_q)
   double* gain = nullptr;    // P: sum_z omega_z log(prior_z / v) / 2
   double* jitter = nullptr;  // P: jitter the factor needed, -1 when none worked
+  // Feature groups (parameter isolation), both or neither: C(x_a, z) is 0 where pair_groups[q]
+  // (the group of pair q's candidate) differs from target_groups[z], whatever the terms give.
+  const std::int64_t* pair_groups = nullptr;    // P
+  const std::int64_t* target_groups = nullptr;  // M
 };
 
 // Args with the pairs' Grams, the targets' prior variances and weights, the log floor and the

@@ -61,11 +61,15 @@ struct GroupedProblem {
   amf::FeatureCriterionProblem grouped, padded;
   std::unique_ptr<PaddedFeatures> pc, pt;
 
-  GroupedProblem(FeatureForm form, int batch, unsigned seed = 3) : op(6, 5, 9, 4, form, seed) {
-    const std::int64_t N = op.problem.candidate_logp.rows, K = op.problem.target_logp.rows;
+  // Groups interleave (candidate c in c % 3) or, with `consecutive`, take consecutive candidates
+  // and targets (c / 3, k / 3 for 9 of each), the layout a task-isolated policy's tasks usually have.
+  GroupedProblem(FeatureForm form, int batch, unsigned seed = 3, int R = 6, int T = 5, int K = 4,
+                 bool consecutive = false)
+      : op(R, T, 9, K, form, seed) {
+    const std::int64_t N = op.problem.candidate_logp.rows;
     const std::int64_t n = op.problem.candidate_logp.cols;
-    for (std::int64_t c = 0; c < N; ++c) candidate_groups.push_back(c % kGroups);
-    for (std::int64_t k = 0; k < K; ++k) target_groups.push_back((k + 1) % kGroups);
+    for (std::int64_t c = 0; c < N; ++c) candidate_groups.push_back(consecutive ? c * kGroups / N : c % kGroups);
+    for (std::int64_t k = 0; k < K; ++k) target_groups.push_back(consecutive ? k * kGroups / K : (k + 1) % kGroups);
     for (std::int64_t e = 0; e < N * n; ++e) candidate_rows_group.push_back(candidate_groups[e / n]);
     for (std::int64_t e = 0; e < K * n; ++e) target_rows_group.push_back(target_groups[e / n]);
     op.problem.batch_size = batch;
@@ -119,6 +123,26 @@ INSTANTIATE_TEST_SUITE_P(Forms, FeatureGroups,
                            return std::string(info.param == FeatureForm::Factorised ? "factorised"
                                               : info.param == FeatureForm::Embedding ? "embedding" : "tokens");
                          });
+
+// Many target points (several blocks of 128 on the CPU, each mostly of one group, the points
+// being ordered by group) and candidates of a group side by side: most (pair, block) terms are
+// then taken as "nothing explained" without a Gram. Same criterion as the padded layout.
+TEST(FeatureGroups, SkippedBlocksOfOtherGroupsGiveThePaddedCriterion) {
+  for (const std::int64_t cache : {std::int64_t{-1}, std::int64_t{0}}) {
+    SCOPED_TRACE(cache ? "kept blocks" : "recomputing");
+    for (const bool consecutive : {true, false}) {
+      SCOPED_TRACE(consecutive ? "consecutive groups" : "interleaved groups");
+      GroupedProblem gp(FeatureForm::Factorised, 3, 5, 36, 8, 9, consecutive);
+      gp.grouped.min_weight = gp.padded.min_weight = 0.01;
+      amf::BackendOptions options;
+      options.session_cache_bytes = cache;
+      auto cpu = amf::make_backend(amf::BackendKind::Cpu, options);
+      const auto grouped = amf::select_batch(gp.grouped, *cpu);
+      EXPECT_GT(grouped.num_target_points, 2 * 128);  // 3 blocks or more
+      expect_same(grouped, amf::select_batch(gp.padded, *cpu));
+    }
+  }
+}
 
 TEST(FeatureGroups, WorkWithSparseTargetRows) {
   GroupedProblem gp(FeatureForm::Factorised, 3);

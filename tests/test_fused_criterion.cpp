@@ -113,8 +113,16 @@ Matrix kernel(const Points& a, const Points& b, const KernelParams& kp) {
 struct Case {
   int P, T;
   std::int64_t M;
-  int picks;  // conditioning points (0: no conditioning term)
+  int picks;       // conditioning points (0: no conditioning term)
+  int groups = 0;  // feature groups of pairs, targets and picks (0: none)
 };
+
+// Zeroes K(i, j) where row_groups[i] != col_groups[j]: the kernel between feature groups.
+void mask_groups(Matrix& K, const std::vector<std::int64_t>& row_groups, const std::vector<std::int64_t>& col_groups) {
+  for (Eigen::Index i = 0; i < K.rows(); ++i)
+    for (Eigen::Index j = 0; j < K.cols(); ++j)
+      if (row_groups[i] != col_groups[j]) K(i, j) = 0.0;
+}
 
 class FusedCriterion : public ::testing::TestWithParam<Case> {};
 
@@ -127,17 +135,34 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
   const KernelParams kp;
   const double s2 = 0.05;
 
+  // With groups, every kernel value between points of different groups is 0 (the CUDA backend
+  // masks the picks' Grams before the kernel; the kernel masks its own tiles): pair q's rows
+  // are in group q % groups, target z in (z / 3) % groups, pick i in i % groups.
+  std::vector<std::int64_t> pair_groups, row_groups, target_groups, pick_groups;
+  if (cs.groups > 0) {
+    for (int q = 0; q < P; ++q) pair_groups.push_back(q % cs.groups);
+    for (int r = 0; r < P * T; ++r) row_groups.push_back(pair_groups[r / T]);
+    for (std::int64_t z = 0; z < M; ++z) target_groups.push_back((z / 3) % cs.groups);
+    for (int i = 0; i < m; ++i) pick_groups.push_back(i % cs.groups);
+  }
+  auto gram = [&](const Points& a, const std::vector<std::int64_t>& ga, const Points& b,
+                  const std::vector<std::int64_t>& gb) {
+    Matrix K = kernel(a, b, kp);
+    if (cs.groups > 0) mask_groups(K, ga, gb);
+    return K;
+  };
+
   // Conditioning on the picks: k_D(x, y) = k(x, y) - u(x) . u(y), u = Lp^-1 k(picks, .).
   Matrix Ux(m, P * T), Uz(m, M);
   if (m > 0) {
-    Matrix Kp = kernel(picks, picks, kp);
+    Matrix Kp = gram(picks, pick_groups, picks, pick_groups);
     Kp.diagonal().array() += s2;
     const Eigen::LLT<Matrix> llt(Kp);
-    Ux = llt.matrixL().solve(kernel(picks, cand, kp));
-    Uz = llt.matrixL().solve(kernel(picks, targets, kp));
+    Ux = llt.matrixL().solve(gram(picks, pick_groups, cand, row_groups));
+    Uz = llt.matrixL().solve(gram(picks, pick_groups, targets, target_groups));
   }
-  const Matrix Kxx = kernel(cand, cand, kp) - Ux.transpose() * Ux;
-  const Matrix Kxz = kernel(cand, targets, kp) - Ux.transpose() * Uz;
+  const Matrix Kxx = kernel(cand, cand, kp) - Ux.transpose() * Ux;  // within a pair: one group
+  const Matrix Kxz = gram(cand, row_groups, targets, target_groups) - Ux.transpose() * Uz;
   const Matrix Kzz = kernel(targets, targets, kp) - Uz.transpose() * Uz;
   std::vector<double> prior(M), omega(M);
   std::uniform_real_distribution<double> u(0.1, 1.0);
@@ -173,6 +198,10 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
   const Matrix UxT = Ux.transpose(), UzT = Uz.transpose();  // column-major: row-major m-wide rows
   RowMatrix UxRows = UxT, UzRows = UzT;
   if (m > 0) args.terms[args.num_terms++] = {StreamTermKind::Product, -1.0, factor(UxRows, UzRows), {}};
+  if (cs.groups > 0) {
+    args.pair_groups = pair_groups.data();
+    args.target_groups = target_groups.data();
+  }
   run_fused_on_cpu(args);
 
   for (int q = 0; q < P; ++q) {
@@ -191,6 +220,12 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
     EXPECT_NEAR(J[q], ref_j, 1e-10 * (1 + std::abs(ref_j))) << "pair " << q;
     EXPECT_NEAR(gain[q], ref_g, 1e-10 * (1 + std::abs(ref_g))) << "pair " << q;
     EXPECT_GT(gain[q], 0.0) << "observing a pair's own steps explains some target variance";
+    if (cs.groups > 0) {  // the mask is what the textbook's is: the unmasked kernel gives another J
+      const Matrix Vall = llt.matrixL().solve((kernel(cand, targets, kp) - Ux.transpose() * Uz).middleRows(q * T, T));
+      double unmasked = 0;
+      for (std::int64_t z = 0; z < M; ++z) unmasked += omega[z] * std::log(std::max(prior[z] - Vall.col(z).squaredNorm(), floor));
+      EXPECT_GT(std::abs(unmasked - ref_j), 1e-6 * (1 + std::abs(ref_j))) << "pair " << q;
+    }
   }
   expect_schedule_independent(args, J, gain, jitter);
 }
@@ -201,11 +236,14 @@ TEST_P(FusedCriterion, MatchesTextbookFloat64) {
 INSTANTIATE_TEST_SUITE_P(Shapes, FusedCriterion,
                          ::testing::Values(Case{1, 1, 1, 0}, Case{3, 7, 37, 2}, Case{9, 7, 64, 0},
                                            Case{5, 50, 70, 3}, Case{3, 64, 33, 1}, Case{2, 64, 140, 2},
-                                           Case{17, 16, 129, 4}),
+                                           Case{17, 16, 129, 4},
+                                           // feature groups (parameter isolation): tiles masked in the kernel
+                                           Case{9, 7, 70, 4, 3}, Case{6, 12, 37, 0, 2}, Case{2, 64, 140, 3, 2}),
                          [](const auto& info) {
                            const Case& c = info.param;
                            return "P" + std::to_string(c.P) + "_T" + std::to_string(c.T) + "_M" +
-                                  std::to_string(c.M) + "_picks" + std::to_string(c.picks);
+                                  std::to_string(c.M) + "_picks" + std::to_string(c.picks) +
+                                  (c.groups ? "_groups" + std::to_string(c.groups) : std::string());
                          });
 
 // A singular pair's Gram gets jitter (same escalation as tile::cholesky_with_jitter); a NaN one

@@ -136,6 +136,33 @@ TEST(FeatureCudaVsCpu, SparseTargetFeatures) {
   }
 }
 
+// Feature groups (parameter isolation): the CUDA backend masks the Grams between groups on the
+// device (group_mask.cu, and the fused kernel's own tiles) where the CPU session masks them on
+// the host; greedy batches of 3, so the picks' conditioning is masked too.
+TEST(FeatureCudaVsCpu, FeatureGroups) {
+  skip_without_device();
+  if (::testing::Test::IsSkipped()) return;
+  for (const auto form : {FeatureForm::Factorised, FeatureForm::Tokens}) {
+    amf_test::OwnedFeatureProblem op(6, 7, 17, 4, form, 5);
+    op.problem.min_weight = 0.05;
+    op.problem.batch_size = 3;
+    std::vector<std::int64_t> candidate_groups, target_groups;
+    for (std::int64_t c = 0; c < op.problem.candidate_logp.rows; ++c) candidate_groups.push_back(c % 3);
+    for (std::int64_t k = 0; k < op.problem.target_logp.rows; ++k) target_groups.push_back((k + 1) % 3);
+    op.problem.candidate_groups = amf::VectorView<std::int64_t>(candidate_groups);
+    op.problem.target_groups = amf::VectorView<std::int64_t>(target_groups);
+    auto cpu = amf::make_backend(amf::BackendKind::Cpu);
+    const auto a = amf::select_batch(op.problem, *cpu);
+    for (const auto path : kPaths) {
+      SCOPED_TRACE(std::string(path_name(path)) + ", " + amf_test::form_name(form));
+      auto cuda = amf::make_backend(amf::BackendKind::Cuda, cuda_options(path, kChunkPairs[0]));
+      const auto b = amf::select_batch(op.problem, *cuda);
+      for (std::size_t c = 0; c < a.J.size(); ++c) EXPECT_NEAR(b.J[c], a.J[c], 1e-9 * (1 + std::abs(a.J[c])));
+      EXPECT_EQ(a.batch, b.batch);
+    }
+  }
+}
+
 TEST(CudaBackend, AutoDoesNotPickTheUnvalidatedBackend) {
   skip_without_device();
   if (::testing::Test::IsSkipped()) return;

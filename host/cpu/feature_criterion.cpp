@@ -94,7 +94,16 @@ class FeaturePass {
   FeaturePass(const FeatureCriterionProblem& p, const FeatureTargets& targets, const PackedLayout& layout,
               int threads)
       : p_(p), targets_(targets), layout_(layout), threads_(threads), grouped_(has_groups(p)),
-        M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {}
+        M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {
+    if (grouped_)
+      for (Eigen::Index b = 0; b < blocks_; ++b) {
+        const auto first = targets.groups.begin() + b * kTargetBlock;
+        std::vector<std::int64_t> groups(first, first + std::min(kTargetBlock, M_ - b * kTargetBlock));
+        std::sort(groups.begin(), groups.end());
+        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+        block_groups_.push_back(std::move(groups));
+      }
+  }
 
   // picked_groups: the group of each picked row.
   Conditioning condition(const std::vector<std::int64_t>& picked_rows,
@@ -139,6 +148,20 @@ class FeaturePass {
              std::vector<double>& gain, std::atomic<int>& jittered, CrossCovarianceCache* keep = nullptr,
              std::vector<std::int64_t>* stacked = nullptr, std::vector<std::int64_t>* stacked_groups = nullptr) const {
     if (keep && cond.size() > 0) throw Error("AMF-NN session: blocks are kept from a pass with no pick only");
+    // With groups, a pair explains nothing of a target block without its group (the kernel to all
+    // of it is 0, under the picks too): the block's sums with nothing explained, once per pass.
+    Unexplained unexplained;
+    if (grouped_) {
+      unexplained.J.assign(blocks_, 0.0);
+      unexplained.gain.assign(blocks_, 0.0);
+      const double floor = this->floor();
+      const Eigen::ArrayXd nothing = Eigen::ArrayXd::Zero(kTargetBlock);
+      for (Eigen::Index b = 0; b < blocks_; ++b) {
+        const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+        add_log_variance_sums(cond.prior.data() + z0, nothing.data(), targets_.omega.data() + z0, mb, floor,
+                              &unexplained.J[b], &unexplained.gain[b]);
+      }
+    }
     for_each_group(pairs, [&](std::size_t g0, std::size_t g1, const std::vector<std::int64_t>& rows,
                               const std::vector<Eigen::Index>& first_row) {
       if (stacked) stacked->insert(stacked->end(), rows.begin(), rows.end());
@@ -146,7 +169,7 @@ class FeaturePass {
         for (std::size_t q = g0; q < g1; ++q)
           stacked_groups->insert(stacked_groups->end(), first_row[q - g0 + 1] - first_row[q - g0],
                                  candidate_group(p_, pairs[q].candidate));
-      score_group(pairs, g0, g1, rows, first_row, first, cond, J, gain, jittered, keep);
+      score_group(pairs, g0, g1, rows, first_row, first, cond, unexplained, J, gain, jittered, keep);
     });
   }
 
@@ -261,19 +284,27 @@ class FeaturePass {
     }
   }
 
+  // Per target block, its sums when a pair explains none of it (with groups only).
+  struct Unexplained {
+    std::vector<double> J, gain;
+  };
+
   void score_group(const std::vector<Pair>& pairs, std::size_t g0, std::size_t g1,
                    const std::vector<std::int64_t>& rows, const std::vector<Eigen::Index>& first,
-                   std::int64_t first_candidate, const Conditioning& cond, std::vector<double>& J, std::vector<double>& gain,
-                   std::atomic<int>& jittered, CrossCovarianceCache* keep) const {
+                   std::int64_t first_candidate, const Conditioning& cond, const Unexplained& unexplained,
+                   std::vector<double>& J, std::vector<double>& gain, std::atomic<int>& jittered,
+                   CrossCovarianceCache* keep) const {
     const auto P = static_cast<std::int64_t>(g1 - g0);
     const auto rg = static_cast<Eigen::Index>(rows.size());
     const Eigen::Index m = cond.size();
     PackedRows<double> X;
     pack_rows(p_.candidate_features, layout_, rows.data(), rg, X, "candidate_features");
-    std::vector<std::int64_t> row_groups;  // the group of each row (its pair's candidate's)
+    std::vector<std::int64_t> row_groups, pair_groups;  // the group of each row and pair (its candidate's)
     if (grouped_)
-      for (std::int64_t q = 0; q < P; ++q)
-        row_groups.insert(row_groups.end(), first[q + 1] - first[q], candidate_group(p_, pairs[g0 + q].candidate));
+      for (std::int64_t q = 0; q < P; ++q) {
+        pair_groups.push_back(candidate_group(p_, pairs[g0 + q].candidate));
+        row_groups.insert(row_groups.end(), first[q + 1] - first[q], pair_groups.back());
+      }
 
     // Per pair: UX = Lp^-1 k(X_p, X) and the factor of k_D(X, X) + sigma^2 I.
     std::vector<RowMatrix> factors(P), UX(P);
@@ -301,6 +332,22 @@ class FeaturePass {
     std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
     parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
+      // With groups: which pairs share a group with some target of the block. The others'
+      // cross-covariance with it is exactly 0 (masked, and so is their part of the picks'
+      // correction), so their sums are the block's unexplained ones, bit for bit, with no Gram.
+      auto explains = [&](std::int64_t q) {
+        return !grouped_ || std::binary_search(block_groups_[b].begin(), block_groups_[b].end(), pair_groups[q]);
+      };
+      std::int64_t explaining = 0;
+      for (std::int64_t q = 0; q < P; ++q) explaining += explains(q);
+      if (explaining == 0) {
+        if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)).setZero();
+        for (std::int64_t q = 0; q < P; ++q) {
+          part_J[q * blocks_ + b] = unexplained.J[b];
+          part_gain[q * blocks_ + b] = unexplained.gain[b];
+        }
+        return;
+      }
       pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
       RowMatrix& C = s.C;
       C.resize(rg, mb);
@@ -308,6 +355,11 @@ class FeaturePass {
       if (grouped_) mask_groups(C.data(), mb, row_groups.data(), rg, targets_.groups.data() + z0, mb);
       if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)) = C;
       for (std::int64_t q = 0; q < P; ++q) {
+        if (!explains(q)) {
+          part_J[q * blocks_ + b] = unexplained.J[b];
+          part_gain[q * blocks_ + b] = unexplained.gain[b];
+          continue;
+        }
         const Eigen::Index r0 = first[q], T = first[q + 1] - first[q];
         Tile Cq(C.data() + r0 * mb, T, mb, Eigen::OuterStride<>(mb));
         if (m > 0) Cq.noalias() -= UX[q].transpose() * cond.UZ.middleCols(z0, mb);
@@ -338,6 +390,7 @@ class FeaturePass {
   int threads_;
   bool grouped_;
   Eigen::Index M_, blocks_;
+  std::vector<std::vector<std::int64_t>> block_groups_;  // with groups: each target block's groups, sorted
 };
 
 // One AMF-NN selection on the CPU over a range of candidates. When the first pass's blocks fit

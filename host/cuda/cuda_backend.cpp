@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/feature_criterion.hpp"
@@ -58,17 +57,8 @@ std::unique_ptr<SelectionSession> CudaBackend::open_validated(const CriterionPro
 }
 
 std::unique_ptr<SelectionSession> CudaBackend::open_validated(const FeatureCriterionProblem& p, CandidateRange range) {
-  const bool grouped = has_groups(p);
-  if (grouped || beyond_tile_limit(longest_trajectory(p.traj_offsets))) {
-    // Groups (parameter isolation) run on the CPU session for now: the CUDA kernels have no
-    // group mask. The CPU session reads host float64: CUDA candidate features are copied back.
-    if (grouped) {
-      static std::once_flag said;
-      std::call_once(said, [] {
-        spdlog::info("amf: feature problems with candidate_groups run on the CPU session (the CUDA kernels have "
-                     "no group mask yet)");
-      });
-    }
+  if (beyond_tile_limit(longest_trajectory(p.traj_offsets))) {
+    // The CPU session reads host float64: CUDA candidate features are copied back.
     auto host = std::make_shared<ResolvedFeatureProblem>();
     resolve_views(p, /*keep_device_features=*/false, *host);
     auto session = detail::open_feature_session_cpu(host->problem, range, impl_->cpu_threads, impl_->cpu_cache_budget);

@@ -18,6 +18,7 @@
 #include "feature_kernels.cuh"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
+#include "group_mask.cuh"
 #include "pair_reductions.cuh"
 #include "prior_update.cuh"
 #include "prep/pair_chunks.hpp"
@@ -43,7 +44,9 @@ int gather_threads() { return static_cast<int>(std::clamp(std::thread::hardware_
 // gathered into pinned memory and copied on the copy stream while chunk k - 1's kernels run
 // (FeatureStagingSlot); every chunk's J, gain and jitter stay on the device until the pass's
 // per-candidate weighted sums (CUB), so nothing synchronises between chunks. Buffers are sized
-// for the largest chunk once and reused.
+// for the largest chunk once and reused. With feature groups (parameter isolation) every Gram
+// between points of different groups is zeroed after it is built (group_mask.cuh; the fused
+// kernel masks its own tiles), the entries the CPU session masks.
 class CudaFeatureSession final : public SelectionSession {
  public:
   CudaFeatureSession(const FeatureCriterionProblem& p, CandidateRange range, const CudaContext& ctx,
@@ -86,7 +89,16 @@ class CudaFeatureSession final : public SelectionSession {
     }
     pairs_ = kept_range_pairs(targets_.candidate_weights, range, p.min_weight);
     sort_pairs_by_length(pairs_, p.traj_offsets.data);
+    if (grouped_) {  // the group of each pair (length order) and of each target point
+      std::vector<std::int64_t> pair_groups(pairs_.size());
+      for (std::size_t q = 0; q < pairs_.size(); ++q) pair_groups[q] = candidate_group(p, pairs_[q].candidate);
+      dPairGroups_ = DeviceBuffer<std::int64_t>(pairs_.size());
+      dTargetGroups_ = DeviceBuffer<std::int64_t>(M_);
+      upload(dPairGroups_, pair_groups.data(), pair_groups.size(), s);
+      upload(dTargetGroups_, targets_.groups.data(), M_, s);
+    }
     // The pass's weighted sums per candidate, in candidate order (the pairs are in length order).
+    // Synchronises, so the host vectors uploaded above may go.
     scores_.prepare(pairs_, range.begin, range.size(), s);
   }
 
@@ -99,6 +111,7 @@ class CudaFeatureSession final : public SelectionSession {
   void condition_pick(std::int64_t candidate, std::int64_t trajectory, const std::vector<double>& /*blocks*/) override {
     const auto rows = candidate_rows(p_, candidate, trajectory);
     picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
+    picked_groups_.insert(picked_groups_.end(), rows.size(), candidate_group(p_, candidate));
   }
 
   PassScores score_pass(bool /*with_info_gain: both come from the same kernel*/) override {
@@ -116,11 +129,16 @@ class CudaFeatureSession final : public SelectionSession {
       Xp = upload_features(gather_features(p_.candidate_features, picked_rows_, "candidate_features"), s);
     }
     DeviceBuffer<double> dLp(m * m), dUZ(m * M), dNorms(m > 0 ? M : 0);  // freed after the pass's last sync
+    const bool grouped = grouped_;
+    DeviceBuffer<std::int64_t> dPickGroups(grouped ? m : 0);
     if (m > 0) {
+      if (grouped) upload(dPickGroups, picked_groups_.data(), m, s);  // read by the kernels below, before potrf syncs
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Xp, 0, 0, m}, 1, dLp.get());
+      if (grouped) kernels::mask_between_groups(dLp.get(), m, m, m, dPickGroups.get(), dPickGroups.get(), 1, s);
       kernels::add_diagonal(dLp.get(), m, m, s2, s);
       potrf(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), "the conditioning Gram of this batch's picks");
       batched_feature_gram(ctx_, {Xp, 0, 0, m}, {Z_, 0, 0, M}, 1, dUZ.get());
+      if (grouped) kernels::mask_between_groups(dUZ.get(), m, M, m, dPickGroups.get(), dTargetGroups_.get(), 1, s);
       lower_solve(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUZ.get(), M);
       kernels::column_squared_norms(dUZ.get(), m, M, dNorms.get(), s);
       kernels::subtract(dPriorBase_.get(), dNorms.get(), M, dPrior_.get(), s);
@@ -159,6 +177,8 @@ class CudaFeatureSession final : public SelectionSession {
       FeatureStagingSlot& slot = *slots_[k % 2];
       const DeviceFeatures& X = slot.stage(p_.candidate_features, rows, threads, "candidate_features", device_rows_.get());
       double *J = scores_.J(chunk.begin), *gain = scores_.gain(chunk.begin), *jitter = scores_.jitter(chunk.begin);
+      const std::int64_t* chunk_groups = grouped ? dPairGroups_.get() + chunk.begin : nullptr;
+      // A pair's own Gram needs no mask: all its rows are its candidate's group.
       batched_feature_gram(ctx_, {X, 0, T, T}, {X, 0, T, T}, P, dG_.get(), &workspace_);
       if (!fused_) batched_feature_gram(ctx_, {X, 0, T, T}, {Z_, 0, 0, M}, P, dC_.get(), &workspace_);
       const double minus_one = -1.0, one = 1.0;
@@ -166,6 +186,8 @@ class CudaFeatureSession final : public SelectionSession {
         // G_q -= U_q^T U_q (and on the materialised path C_q -= U_q^T U_Z) with
         // U = Lp^-1 k(Xp, X) (m x P T).
         batched_feature_gram(ctx_, {Xp, 0, 0, m}, {X, 0, 0, P * T}, 1, dUX_.get(), &workspace_);
+        if (grouped)
+          kernels::mask_between_groups(dUX_.get(), m, P * T, m, dPickGroups.get(), chunk_groups, T, s);
         lower_solve(ctx_, dLp.get(), static_cast<int>(m), static_cast<int>(m), dUX_.get(), P * T);
         AMF_CUBLAS_TRY(cublasDgemmStridedBatched(ctx_.blas(), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(T),
                                                  static_cast<int>(T), static_cast<int>(m), &minus_one, dUX_.get(),
@@ -188,8 +210,11 @@ class CudaFeatureSession final : public SelectionSession {
                                     {dUX_.get(), m * T, m, dUZ.get(), m, static_cast<int>(m)}, {}});
         std::copy(terms.begin(), terms.end(), args.terms);
         args.num_terms = static_cast<int>(terms.size());
+        args.pair_groups = chunk_groups;
+        args.target_groups = grouped ? dTargetGroups_.get() : nullptr;
         kernels::fused_criterion(args, s);
       } else {
+        if (grouped) kernels::mask_pair_blocks(dC_.get(), P, static_cast<int>(T), M, chunk_groups, dTargetGroups_.get(), s);
         kernels::criterion_tiles(dG_.get(), dC_.get(), P, static_cast<int>(T), M, dPrior_.get(), dOmega_.get(),
                                  floor_, J, gain, jitter, s);
       }
@@ -226,6 +251,10 @@ class CudaFeatureSession final : public SelectionSession {
   bool fused_ = true;
   std::vector<CandidatePair> pairs_;
   std::vector<std::int64_t> picked_rows_;
+  std::vector<std::int64_t> picked_groups_;  // the group of each picked row (read with groups only)
+  const bool grouped_ = has_groups(p_);
+  // With feature groups: the group of each pair (length order) and of each target point.
+  DeviceBuffer<std::int64_t> dPairGroups_, dTargetGroups_;
   std::array<std::unique_ptr<FeatureStagingSlot>, 2> slots_{std::make_unique<FeatureStagingSlot>(ctx_, 0),
                                                             std::make_unique<FeatureStagingSlot>(ctx_, 1)};
   GramWorkspace workspace_;

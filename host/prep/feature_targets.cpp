@@ -1,7 +1,10 @@
 #include "prep/feature_targets.hpp"
 
-#include "core/resolve_views.hpp"
+#include <algorithm>
+#include <numeric>
+#include <type_traits>
 
+#include "core/resolve_views.hpp"
 #include "prep/importance_weights.hpp"
 #include "prep/target_occupancy.hpp"
 #include "gp/feature_gram.hpp"
@@ -75,6 +78,23 @@ FeatureTargets feature_targets(const FeatureCriterionProblem& p, CandidateRange 
     out.omega.push_back(w);
     out.groups.push_back(target_group(p, k));
   });
+  if (has_groups(p)) {
+    // Points of one group side by side (stable, so within a group the occupancy's order): a
+    // criterion's target blocks then mostly hold one group, and a block of groups a pair does
+    // not belong to needs no Gram (host/cpu/feature_criterion.cpp).
+    std::vector<std::size_t> order(out.rows.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return out.groups[a] < out.groups[b]; });
+    auto permuted = [&](const auto& v) {
+      std::decay_t<decltype(v)> w(v.size());
+      for (std::size_t i = 0; i < order.size(); ++i) w[i] = v[order[i]];
+      return w;
+    };
+    out.rows = permuted(out.rows);
+    out.omega = permuted(out.omega);
+    out.groups = permuted(out.groups);
+  }
   out.prior = feature_diagonal(p.target_features, out.rows, threads, "target_features");
   return out;
 }

@@ -17,7 +17,8 @@ struct FeatureTargets {
   RowMatrix candidate_weights;     // range x R: the weights of a session's candidates
   std::vector<std::int64_t> rows;  // target occupancy: rows of target_features
   std::vector<double> omega;       // and their weights
-  std::vector<std::int64_t> groups;  // and their groups (FeatureCriterionProblem::target_groups; 0 without)
+  std::vector<std::int64_t> groups;  // and their groups (FeatureCriterionProblem::target_groups; 0 without;
+                                     // with groups the points are ordered by group)
   Eigen::VectorXd prior;           // k(z, z) for those rows
 };
 

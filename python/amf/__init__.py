@@ -260,7 +260,7 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     kernel between points of different groups is then exactly 0, so each row of the features
     need only hold its own copy's terms, one term list for all copies (the padded layout, every
     copy's terms on every row with zeros outside the copy, gives the same criterion at P times
-    the memory and Gram work for P copies). Runs on the CPU session.
+    the memory and Gram work for P copies). Every backend masks the Grams between groups.
 
     session_cache_bytes, progress, time_limit: as in select_batch().
 
