@@ -33,17 +33,26 @@ def save(fig, out, name):
 def style(arm, index):
     if arm == "uniform":
         return dict(color="#1f77b4", ls="-")
-    if arm.startswith("uniform"):
-        return dict(color="#1f77b4", ls="--")
+    if arm.startswith("uniform"):  # variants of uniform: the same colour, a dash pattern each
+        return dict(color="#1f77b4", ls=["--", ":", "-."][index % 3])
     palette = ["#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#8c564b", "#e377c2", "#7f7f7f"]
     return dict(color=palette[index % len(palette)], ls="-")
+
+
+def record_pretrains(config, rows):
+    """The pre-training keys the records use, in the configuration's order. A study that records
+    one key per (pre-training, batch size) (amf.mt_study: "skewed b=5") has them by batch size."""
+    present = {r["pretrain"] for r in rows}
+    keys = [p for p in config["pretrain"] if p in present]
+    keys += [f"{p} b={b}" for p in config["pretrain"] for b in config.get("batch_sizes", ()) if f"{p} b={b}" in present]
+    return keys or sorted(present)
 
 
 def main(out):
     summary = read_csv(f"{out}/summary_curves.csv")
     config = json.load(open(f"{out}/summary.json"))["config"]
     arms = [a["label"] for a in config["arms"]]
-    pretrains = config["pretrain"]
+    pretrains = record_pretrains(config, summary)
     title = f'{config["env"]} {config["figure"]}'
 
     fig, axes = plt.subplots(1, len(pretrains), figsize=(5.2 * len(pretrains), 3.8), squeeze=False, sharey=True)

@@ -39,7 +39,7 @@ def plot(out):
     arms = [a["label"] for a in config["arms"]]
     top = max([g.max() for g in counts.values()] + [1])
     fig, axes = plt.subplots(len(keys), len(arms), figsize=(2.6 * len(arms), 0.25 * len(envs) * len(keys) + 1.5),
-                             squeeze=False)
+                             squeeze=False, gridspec_kw={"hspace": 0.45})
     for row, key in zip(axes, keys):
         for ax, arm in zip(row, arms):
             grid = counts.get((key, arm), np.zeros((len(envs), config["placements"])))

@@ -88,6 +88,12 @@ def test_tiny_study_end_to_end_and_resume(tmp_path):
     assert len(times) == len(arms) and all(float(t["selection_s"]) >= 0 for t in times)
     for name in ("success_curves", "auc", "picks"):
         assert os.path.getsize(os.path.join(out, f"{name}.png")) > 1000
+    # The curves are drawn per record key ("skewed b=2"), not per configured pre-training
+    # ("skewed", which no record carries: the panels came out empty once).
+    from amf.plot_nn_study import record_pretrains
+
+    summary_rows = list(csv.DictReader(open(os.path.join(out, "summary_curves.csv"))))
+    assert record_pretrains(summary["config"], summary_rows) == ["skewed b=2"]
     before = open(os.path.join(out, "curves.csv")).read()
     rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
