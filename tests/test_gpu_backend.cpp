@@ -137,7 +137,7 @@ TEST(FeatureCudaVsCpu, SparseTargetFeatures) {
 }
 
 // Feature groups (parameter isolation): the CUDA backend masks the Grams between groups on the
-// device (group_mask.cu, and the fused kernel's own tiles) where the CPU session masks them on
+// device (feature_kernels.cu, and the fused kernel's own tiles) where the CPU session masks them on
 // the host; greedy batches of 3, so the picks' conditioning is masked too.
 TEST(FeatureCudaVsCpu, FeatureGroups) {
   skip_without_device();

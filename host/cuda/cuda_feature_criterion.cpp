@@ -18,7 +18,6 @@
 #include "feature_kernels.cuh"
 #include "fused_launch.cuh"
 #include "gp_kernels.cuh"
-#include "group_mask.cuh"
 #include "pair_reductions.cuh"
 #include "prior_update.cuh"
 #include "prep/pair_chunks.hpp"
@@ -45,7 +44,7 @@ int gather_threads() { return static_cast<int>(std::clamp(std::thread::hardware_
 // (FeatureStagingSlot); every chunk's J, gain and jitter stay on the device until the pass's
 // per-candidate weighted sums (CUB), so nothing synchronises between chunks. Buffers are sized
 // for the largest chunk once and reused. With feature groups (parameter isolation) every Gram
-// between points of different groups is zeroed after it is built (group_mask.cuh; the fused
+// between points of different groups is zeroed after it is built (feature_kernels.cuh; the fused
 // kernel masks its own tiles), the entries the CPU session masks.
 class CudaFeatureSession final : public SelectionSession {
  public:
