@@ -94,16 +94,7 @@ class FeaturePass {
   FeaturePass(const FeatureCriterionProblem& p, const FeatureTargets& targets, const PackedLayout& layout,
               int threads)
       : p_(p), targets_(targets), layout_(layout), threads_(threads), grouped_(has_groups(p)),
-        M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {
-    if (grouped_)
-      for (Eigen::Index b = 0; b < blocks_; ++b) {
-        const auto first = targets.groups.begin() + b * kTargetBlock;
-        std::vector<std::int64_t> groups(first, first + std::min(kTargetBlock, M_ - b * kTargetBlock));
-        std::sort(groups.begin(), groups.end());
-        groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
-        block_groups_.push_back(std::move(groups));
-      }
-  }
+        M_(static_cast<Eigen::Index>(targets.rows.size())), blocks_((M_ + kTargetBlock - 1) / kTargetBlock) {}
 
   // picked_groups: the group of each picked row.
   Conditioning condition(const std::vector<std::int64_t>& picked_rows,
@@ -332,28 +323,29 @@ class FeaturePass {
     std::vector<double> part_J(P * blocks_), part_gain(P * blocks_);
     parallel_for_with<BlockScratch<S>>(blocks_, threads_, [&](BlockScratch<S>& s, std::int64_t b) {
       const Eigen::Index z0 = b * kTargetBlock, mb = std::min(kTargetBlock, M_ - z0);
-      // With groups: which pairs share a group with some target of the block. The others'
-      // cross-covariance with it is exactly 0 (masked, and so is their part of the picks'
-      // correction), so their sums are the block's unexplained ones, bit for bit, with no Gram.
+      // With groups: which pairs share a group with some target of the block (the points are in
+      // group order, feature_targets). The others' cross-covariance with it is exactly 0 (masked,
+      // and so is their part of the picks' correction), so their sums are the block's unexplained
+      // ones, bit for bit, with no Gram; a block no pair of the batch needs is not formed at all.
+      const auto block_groups = targets_.groups.begin() + z0;
       auto explains = [&](std::int64_t q) {
-        return !grouped_ || std::binary_search(block_groups_[b].begin(), block_groups_[b].end(), pair_groups[q]);
+        return !grouped_ || std::binary_search(block_groups, block_groups + mb, pair_groups[q]);
       };
-      std::int64_t explaining = 0;
-      for (std::int64_t q = 0; q < P; ++q) explaining += explains(q);
-      if (explaining == 0) {
-        if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)).setZero();
-        for (std::int64_t q = 0; q < P; ++q) {
-          part_J[q * blocks_ + b] = unexplained.J[b];
-          part_gain[q * blocks_ + b] = unexplained.gain[b];
-        }
-        return;
-      }
-      pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
+      bool needed = false;
+      for (std::int64_t q = 0; q < P && !needed; ++q) needed = explains(q);
+      auto kept = [&] {
+        return Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_));
+      };
       RowMatrix& C = s.C;
-      C.resize(rg, mb);
-      packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
-      if (grouped_) mask_groups(C.data(), mb, row_groups.data(), rg, targets_.groups.data() + z0, mb);
-      if (keep) Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_)) = C;
+      if (needed) {
+        pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
+        C.resize(rg, mb);
+        packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
+        if (grouped_) mask_groups(C.data(), mb, row_groups.data(), rg, targets_.groups.data() + z0, mb);
+        if (keep) kept() = C;
+      } else if (keep) {
+        kept().setZero();  // what the mask leaves of the block
+      }
       for (std::int64_t q = 0; q < P; ++q) {
         if (!explains(q)) {
           part_J[q * blocks_ + b] = unexplained.J[b];
@@ -390,7 +382,6 @@ class FeaturePass {
   int threads_;
   bool grouped_;
   Eigen::Index M_, blocks_;
-  std::vector<std::vector<std::int64_t>> block_groups_;  // with groups: each target block's groups, sorted
 };
 
 // One AMF-NN selection on the CPU over a range of candidates. When the first pass's blocks fit
