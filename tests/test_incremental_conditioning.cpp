@@ -159,6 +159,47 @@ TEST(IncrementalConditioning, OutgrowingTheBudgetFallsBackToRecomputation) {
   EXPECT_FALSE(none->incremental());
 }
 
+// AMF-NN with a budget for some of the kept pairs only: the session keeps the blocks of as many as
+// fit (in pair order) and recomputes the rest every pass. Every step must score as a session that
+// recomputes everything, with picks from both parts (a pick from the kept part brings its blocks,
+// one from the recomputed part none), for each feature form.
+TEST(IncrementalConditioning, PartlyKeptBlocksEqualRecomputation) {
+  using amf_test::FeatureForm;
+  for (const FeatureForm form : {FeatureForm::Factorised, FeatureForm::Embedding, FeatureForm::Tokens}) {
+    SCOPED_TRACE(amf_test::form_name(form));
+    amf_test::OwnedFeatureProblem op(6, 5, 16, 3, form);
+    auto probe = cpu(-1)->open_session(op.problem);
+    probe->score();
+    ASSERT_TRUE(probe->incremental());
+    const std::int64_t whole = probe->kept_bytes();
+    bool kept_pick = false, recomputed_pick = false;
+    for (const double share : {0.3, 0.6, 0.9}) {
+      SCOPED_TRACE(share);
+      const auto budget = static_cast<std::int64_t>(share * static_cast<double>(whole));
+      auto partial = cpu(budget), fresh = cpu(0);
+      auto a = partial->open_session(op.problem), b = fresh->open_session(op.problem);
+      const amf::MatrixView<double> w = b->weights();
+      for (int step = 0; step < 6; ++step) {
+        const amf::PassScores sa = a->score(true), sb = b->score(true);
+        ASSERT_TRUE(a->incremental());
+        EXPECT_GT(a->kept_bytes(), 0);
+        EXPECT_LT(a->kept_bytes(), whole);
+        EXPECT_LE(a->kept_bytes(), budget);
+        expect_close(sa.J, sb.J, "J", step);
+        expect_close(sa.info_gain, sb.info_gain, "information gain", step);
+        const auto best = std::min_element(sb.J.begin(), sb.J.end()) - sb.J.begin();
+        const double* row = w.row(best);
+        const std::int64_t pseudo = std::max_element(row, row + w.cols) - row;
+        (a->pick_blocks(best, pseudo).empty() ? recomputed_pick : kept_pick) = true;
+        a->condition_on(best, pseudo);
+        b->condition_on(best, pseudo);
+      }
+    }
+    EXPECT_TRUE(kept_pick) << "no pick came from the kept pairs";
+    EXPECT_TRUE(recomputed_pick) << "no pick came from the recomputed pairs";
+  }
+}
+
 TEST(IncrementalConditioning, ThreadCountDoesNotChangeTheBits) {
   const auto gp = gp_problem();
   amf_test::OwnedFeatureProblem nn(6, 5, 16, 3, true);

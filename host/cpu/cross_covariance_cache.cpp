@@ -50,10 +50,49 @@ std::int64_t CrossCovarianceCache::first_pass_bytes(const std::vector<Eigen::Ind
   return static_cast<std::int64_t>(sizeof(double)) * (rows * M + gram);
 }
 
+std::size_t CrossCovarianceCache::pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M,
+                                               std::int64_t row_bytes, std::int64_t budget) {
+  std::int64_t bytes = 0;
+  for (std::size_t q = 0; q < steps.size(); ++q) {
+    const std::int64_t T = steps[q];
+    bytes += static_cast<std::int64_t>(sizeof(double)) * (T * M + T * T) + row_bytes * T;
+    if (bytes > budget) return q;
+  }
+  return steps.size();
+}
+
 std::int64_t CrossCovarianceCache::bytes_after_pick(Eigen::Index pick_steps) const {
   return static_cast<std::int64_t>(sizeof(double)) *
          (static_cast<std::int64_t>(C_.size()) + static_cast<std::int64_t>(G_.size()) +
           static_cast<std::int64_t>(V_.rows()) * (V_.cols() + pick_steps));
+}
+
+void CrossCovarianceCache::keep_first(std::size_t kept) {
+  if (kept >= pairs_.size()) return;
+  const Eigen::Index rows = kept > 0 ? pairs_[kept - 1].first_row + pairs_[kept - 1].steps : 0;
+  const std::int64_t gram = kept > 0 ? pairs_[kept - 1].gram_offset + pairs_[kept - 1].steps * pairs_[kept - 1].steps : 0;
+  pairs_.resize(kept);
+  while (!groups_.empty() && groups_.back().first >= kept) groups_.pop_back();
+  if (!groups_.empty()) groups_.back().second = std::min(groups_.back().second, kept);
+  // Copies rather than conservativeResize, so that the memory is given back.
+  RowMatrix C = C_.topRows(rows);
+  C_.swap(C);
+  Eigen::MatrixXd V = V_.topRows(rows);
+  V_.swap(V);
+  std::vector<double>(G_.begin(), G_.begin() + gram).swap(G_);
+}
+
+std::size_t CrossCovarianceCache::pairs_fitting_after_pick(Eigen::Index pick_steps, std::int64_t other_row_bytes,
+                                                          std::int64_t budget) const {
+  const std::int64_t per_row = static_cast<std::int64_t>(sizeof(double)) * (C_.cols() + V_.cols() + pick_steps) +
+                               other_row_bytes;
+  std::int64_t bytes = 0;
+  for (std::size_t q = 0; q < pairs_.size(); ++q) {
+    const std::int64_t T = pairs_[q].steps;
+    bytes += per_row * T + static_cast<std::int64_t>(sizeof(double)) * T * T;
+    if (bytes > budget) return q;
+  }
+  return pairs_.size();
 }
 
 std::optional<std::size_t> CrossCovarianceCache::find(std::int64_t candidate, std::int64_t trajectory) const {
@@ -168,6 +207,26 @@ bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* 
                "MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
                criterion, pairs, mib(bytes), mib(budget));
   return false;
+}
+
+bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t budget,
+                       const char* criterion) {
+  if (budget == 0) return false;  // turned off: nothing to say
+  if (kept == pairs) {
+    spdlog::info("amf: {} session keeps the first pass's blocks of {} kept pairs ({:.1f} MiB of its {:.1f} MiB "
+                 "budget); picks update them in place",
+                 criterion, pairs, mib(kept_bytes), mib(budget));
+  } else if (kept > 0) {
+    spdlog::info("amf: {} session keeps the first pass's blocks of {} of its {} kept pairs ({:.1f} MiB, all would "
+                 "be over its {:.1f} MiB budget, BackendOptions::session_cache_bytes); picks update them in place, "
+                 "the other {} pairs are recomputed at every greedy step",
+                 criterion, kept, pairs, mib(kept_bytes), mib(budget), pairs - kept);
+  } else {
+    spdlog::info("amf: {} session: the first pass's blocks of even one of its {} kept pairs would be over its "
+                 "{:.1f} MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
+                 criterion, pairs, mib(budget));
+  }
+  return kept > 0;
 }
 
 bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion) {

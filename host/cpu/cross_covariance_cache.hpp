@@ -50,9 +50,24 @@ class CrossCovarianceCache {
 
   // Bytes the first pass's blocks take (cross-covariances and Grams), before any pick.
   static std::int64_t first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M);
+  // The longest prefix of the kept pairs (steps[q] each, in order) whose first pass's blocks fit
+  // `budget` together with row_bytes more per stacked step (what a session keeps beside the blocks,
+  // and room for the rows that the picks it expects will add).
+  static std::size_t pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M, std::int64_t row_bytes,
+                                  std::int64_t budget);
   // Bytes held after conditioning on a pick of pick_steps more points.
   std::int64_t bytes_after_pick(Eigen::Index pick_steps) const;
   std::int64_t bytes() const { return bytes_after_pick(0); }
+
+  // Drops the blocks of every pair from the kept-th on (the caller recomputes those pairs from
+  // then on), releasing their memory.
+  void keep_first(std::size_t kept);
+  // How many of the first pairs can stay after a pick of pick_steps more points within budget
+  // (other_row_bytes more per stacked step being kept beside the blocks).
+  std::size_t pairs_fitting_after_pick(Eigen::Index pick_steps, std::int64_t other_row_bytes,
+                                       std::int64_t budget) const;
+  std::size_t size() const { return pairs_.size(); }
+  Eigen::Index rows() const { return C_.rows(); }
 
   Eigen::Index pick_points() const { return V_.cols(); }  // m: points of the picks conditioned on so far
   const Pair& pair(std::size_t q) const { return pairs_[q]; }
@@ -101,6 +116,10 @@ std::int64_t resolve_session_budget(std::int64_t option_bytes);
 // Whether a session keeps (or goes on keeping) `bytes` of blocks under `budget`; says which in
 // the log (once when the first pass decides, and when a pick outgrows the budget).
 bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs);
+// The same for a session that keeps the blocks of the first `kept` of its `pairs` kept pairs
+// (CrossCovarianceCache::pairs_within) and recomputes the others every pass; false when it keeps none.
+bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t budget,
+                       const char* criterion);
 bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion);
 
 }  // namespace detail

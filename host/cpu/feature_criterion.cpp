@@ -409,17 +409,26 @@ class CpuFeatureSession final : public SelectionSession {
     const bool first_kept = !cache_decided_ && picked_rows_.empty() && picks_expected() > 0 && start_cache();
     std::atomic<int> jittered{0};
     PassScores out;
+    out.J.assign(range().size(), 0.0);
+    out.info_gain.assign(range().size(), 0.0);
     if (cache_ && !first_kept) {
       out = cache_->score(picks_.prior, targets_.omega, pass_.floor(), p_.noise_variance, range().begin,
                           range().size(), jittered, threads_, with_info_gain);
-    } else {
-      const Conditioning cond = pass_.condition(picked_rows_, picked_groups_);
-      out.J.assign(range().size(), 0.0);
-      out.info_gain.assign(range().size(), 0.0);
+      if (out.info_gain.empty()) out.info_gain.assign(range().size(), 0.0);
+    } else if (first_kept) {
       // The first pass of an incremental session keeps its blocks as it computes them.
-      pass_.score(pairs_, range().begin, cond, out.J, out.info_gain, jittered, first_kept ? cache_.get() : nullptr,
-                  first_kept ? &stacked_ : nullptr, first_kept && has_groups(p_) ? &stacked_groups_ : nullptr);
+      const Conditioning none = pass_.condition({}, {});
+      pass_.score(kept_pairs_, range().begin, none, out.J, out.info_gain, jittered, cache_.get(), &stacked_,
+                  has_groups(p_) ? &stacked_groups_ : nullptr);
     }
+    // The pairs whose blocks are not kept (all of them without a cache): conditioned on this
+    // batch's picks afresh, their sums added after the kept pairs' ones.
+    const std::vector<Pair>& recomputed = cache_ ? recomputed_pairs_ : pairs_;
+    if (!recomputed.empty()) {
+      const Conditioning cond = pass_.condition(picked_rows_, picked_groups_);
+      pass_.score(recomputed, range().begin, cond, out.J, out.info_gain, jittered);
+    }
+    if (cache_ && !with_info_gain) out.info_gain.clear();  // partial sums only: not asked for
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
     return out;
   }
@@ -440,11 +449,7 @@ class CpuFeatureSession final : public SelectionSession {
     picked_rows_.insert(picked_rows_.end(), rows.begin(), rows.end());
     const auto TP = static_cast<Eigen::Index>(rows.size());
     picked_groups_.insert(picked_groups_.end(), TP, group);
-    if (cache_ && !cache_fits_after_pick(cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_, "AMF-NN")) {
-      cache_.reset();
-      stacked_.clear();
-      stacked_groups_.clear();
-    }
+    if (cache_ && cache_->bytes_after_pick(TP) + stacked_bytes() > cache_budget_) keep_fewer_pairs(TP);
     if (!cache_) return;
     const Eigen::Index m = cache_->pick_points();
     if (blocks.empty() && picks_.size() < m) {
@@ -476,17 +481,57 @@ class CpuFeatureSession final : public SelectionSession {
   }
   std::int64_t stacked_bytes() const { return stacked_step_bytes() * static_cast<std::int64_t>(stacked_.size()); }
 
-  // Decides whether the first pass keeps its blocks (they fit the budget) and makes the cache.
+  // Before a pick of TP points that would outgrow the budget (more picks than expected): drops the
+  // blocks of the last kept pairs, which are recomputed from then on, or all of them.
+  void keep_fewer_pairs(Eigen::Index TP) {
+    const std::size_t before = cache_->size();
+    const std::size_t kept = cache_->pairs_fitting_after_pick(TP, stacked_step_bytes(), cache_budget_);
+    if (kept == 0) {
+      cache_fits_after_pick(cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_, "AMF-NN");  // says so
+      cache_.reset();
+      stacked_.clear();
+      stacked_groups_.clear();
+      kept_pairs_.clear();
+      recomputed_pairs_.clear();
+      return;
+    }
+    spdlog::info("amf: AMF-NN session: with this pick the kept blocks would be over the {:.1f} MiB budget; it keeps "
+                 "those of {} of its {} kept pairs and recomputes the others",
+                 static_cast<double>(cache_budget_) / (1024.0 * 1024.0), kept, before);
+    cache_->keep_first(kept);
+    const auto rows = static_cast<std::size_t>(cache_->rows());
+    stacked_.resize(rows);
+    if (!stacked_groups_.empty()) stacked_groups_.resize(rows);
+    recomputed_pairs_.insert(recomputed_pairs_.begin(), kept_pairs_.begin() + static_cast<std::ptrdiff_t>(kept),
+                             kept_pairs_.end());
+    kept_pairs_.resize(kept);
+  }
+
+  // Decides which pairs' blocks the first pass keeps: all of them when they fit the budget, else
+  // the longest prefix of the kept pairs that does (the rest are recomputed at every pass, so a
+  // budget a little short of the whole costs a little, not every pass in full). The budget also
+  // holds the stacked steps' rows and groups, and the rows the expected picks add (at most the
+  // longest trajectory's steps each), so that no pick outgrows it.
   bool start_cache() {
     cache_decided_ = true;
     std::vector<Eigen::Index> steps;
+    Eigen::Index longest = 0;
     for (const auto& q : pairs_) steps.push_back(p_.traj_offsets[q.trajectory + 1] - p_.traj_offsets[q.trajectory]);
+    for (std::int64_t j = 0; j + 1 < p_.traj_offsets.size; ++j)
+      longest = std::max<Eigen::Index>(longest, p_.traj_offsets[j + 1] - p_.traj_offsets[j]);
     const auto M = static_cast<Eigen::Index>(targets_.rows.size());
+    const std::int64_t row_bytes =
+        stacked_step_bytes() + static_cast<std::int64_t>(sizeof(double)) * picks_expected() * longest;
+    const std::size_t kept = cache_budget_ > 0
+                                 ? CrossCovarianceCache::pairs_within(steps, M, row_bytes, cache_budget_)
+                                 : 0;
+    steps.resize(kept);
     const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
-    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
-                               stacked_step_bytes() * rows;
-    if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-NN", pairs_.size())) return false;
-    cache_ = std::make_unique<CrossCovarianceCache>(pairs_, steps, M);
+    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) + stacked_step_bytes() * rows;
+    if (!cache_keeps_pairs(kept, pairs_.size(), bytes, cache_budget_, "AMF-NN")) return false;
+    kept_pairs_.assign(pairs_.begin(), pairs_.begin() + static_cast<std::ptrdiff_t>(kept));
+    recomputed_pairs_.assign(pairs_.begin() + static_cast<std::ptrdiff_t>(kept), pairs_.end());
+    cache_ = std::make_unique<CrossCovarianceCache>(kept_pairs_, steps, M);
     picks_.prior = targets_.prior;
     return true;
   }
@@ -501,6 +546,8 @@ class CpuFeatureSession final : public SelectionSession {
   std::vector<std::int64_t> picked_rows_;  // rows of candidate_features of this batch's pseudo-demonstrations
   bool cache_decided_ = false;             // the first pass has chosen cache or recompute
   std::unique_ptr<CrossCovarianceCache> cache_;  // null: recompute every pass
+  std::vector<Pair> kept_pairs_;           // pairs_ split: the first ones, whose blocks cache_ keeps,
+  std::vector<Pair> recomputed_pairs_;     // and the rest, recomputed every pass (with a cache only)
   std::vector<std::int64_t> stacked_;      // candidate feature rows of the cache's stacked steps
   std::vector<std::int64_t> stacked_groups_;  // and their groups (with groups only)
   std::vector<std::int64_t> picked_groups_;   // the group of each of picked_rows_
