@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 from . import pool_from_demonstrations, write_study_outputs
-from .policy_study import _load_job, _seed, _Trainer, _write_atomic, exclusive, run_jobs, top_tasks
+from .policy_study import _load_job, _seed, _Trainer, _write_atomic, exclusive, job_key, run_jobs, top_tasks
 
 ARMS = {  # selector name -> (label, isolation)
     "amf-all": ("amf all", True),
@@ -284,23 +284,38 @@ def _run_arm(scene, cfg, arm, B, pretrained, warm, initial_success, job, job_see
 
 
 def _job_path(out, job):
-    return os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
+    return os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}_b{job['batch']}.json")
+
+
+def mt_jobs(cfg):
+    """One job per (pre-training, seed, batch size): a job pre-trains its policy (the same for
+    every batch size of a seed: the seeds do not depend on it) and runs every arm at its batch
+    size. Smaller batches first: they select more rounds and take longest, so the workers end
+    together instead of one finishing a long job alone."""
+    return [{"pretrain": p, "seed": s, "batch": B} for B in sorted(cfg.batch_sizes) for p in cfg.pretrain
+            for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
 
 
 def run_mt_job(make_scene, cfg, job, out, parent=None):
-    """Runs (or resumes) one job, checkpointing every finished (arm, batch size); returns
-    {record pre-training key: {arm label: {"rounds", "picks"}}}."""
+    """Runs (or resumes) one job of mt_jobs, checkpointing every finished arm; returns
+    {arm label: {"rounds", "picks"}}."""
     import torch
 
     torch.set_num_threads(1)  # jobs fill the cores; results must not depend on the thread count
     fingerprint = cfg.fingerprint()
     path = _job_path(out, job) if out else None
     saved = _load_job(path, fingerprint) if path else {}  # {"<label> b=B": arm result}
-    todo = [(arm, B) for B in cfg.batch_sizes for arm in cfg.arms() if f"{arm['label']} b={B}" not in saved]
+    B = job["batch"]
+    if path and not saved:
+        # A checkpoint of the layout before jobs were split by batch size (one file per seed for
+        # every batch size): its finished arms at this batch size are kept, not run again.
+        whole_seed = os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
+        if os.path.exists(whole_seed):
+            saved = {k: v for k, v in _load_job(whole_seed, fingerprint).items() if k.endswith(f" b={B}")}
+    todo = [(arm, B) for arm in cfg.arms() if f"{arm['label']} b={B}" not in saved]
     if todo:
         _run_missing(make_scene, cfg, job, todo, saved, path, fingerprint, parent)
-    return {f"{job['pretrain']} b={B}": {arm["label"]: saved[f"{arm['label']} b={B}"] for arm in cfg.arms()}
-            for B in cfg.batch_sizes}
+    return {arm["label"]: saved[f"{arm['label']} b={B}"] for arm in cfg.arms()}
 
 
 def _run_missing(make_scene, cfg, job, todo, saved, path, fingerprint, parent):
@@ -342,15 +357,15 @@ def run_mt_study(make_scene, cfg, out):
     cfg.validate()
     os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
     with exclusive(out):
-        jobs, results = run_jobs(make_scene, cfg, out, run_mt_job)
+        jobs, results = run_jobs(make_scene, cfg, out, run_mt_job, jobs=mt_jobs(cfg))
         scene = make_scene()
         return write_mt_outputs(cfg, scene.env_names, jobs, results, out)
 
 
 def write_mt_outputs(cfg, env_names, jobs, results, out):
     labels = [a["label"] for a in cfg.arms()]
-    arms = [results[(job["pretrain"], job["seed"])][f"{job['pretrain']} b={B}"][label]
-            for job in jobs for B in cfg.batch_sizes for label in labels]
+    arms = [results[job_key({"pretrain": p, "seed": s, "batch": B})][label] for p in cfg.pretrain
+            for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds) for B in cfg.batch_sizes for label in labels]
     spec = {"env": cfg.env, "figure": cfg.figure, "task_names": list(env_names), "pretrain": cfg.record_pretrain(),
             "arm_labels": labels, "budget": cfg.budget, "seeds": cfg.seeds,
             "bootstrap_resamples": cfg.bootstrap_resamples, "confidence": cfg.confidence, "interval": cfg.interval,

@@ -336,12 +336,19 @@ def exclusive(out):
         yield
 
 
-def run_jobs(make_scene, cfg, out, job_runner):
-    """Runs job_runner(make_scene, cfg, job, out, parent) for every job {"pretrain", "seed"} of
-    cfg (its pretrain, seeds, first_seed, workers, env and figure), over `workers` spawned
-    processes; returns (jobs, {(pretrain, seed): the runner's result}). The caller holds
-    exclusive(out). Shared with studies that have their own protocol (amf.mt_study)."""
-    jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
+def job_key(job):
+    """A job's key in run_jobs' results: its values in key order, e.g. (pretrain, seed)."""
+    return tuple(job.values())
+
+
+def run_jobs(make_scene, cfg, out, job_runner, jobs=None):
+    """Runs job_runner(make_scene, cfg, job, out, parent) for every job over `workers` spawned
+    processes (cfg.workers; cfg's pretrain, seeds, first_seed, env and figure too); returns
+    (jobs, {job_key(job): the runner's result}). The jobs are {"pretrain", "seed"} for every
+    pre-training and seed of cfg unless given (a study with its own protocol, amf.mt_study, adds
+    keys); workers take them in order. The caller holds exclusive(out)."""
+    if jobs is None:
+        jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
     workers = min(cfg.workers or os.cpu_count() or 1, len(jobs))
     start = time.time()
     results = {}
@@ -349,7 +356,7 @@ def run_jobs(make_scene, cfg, out, job_runner):
           f"process(es); checkpoints in {out}/jobs", flush=True)
     if workers == 1:
         for i, job in enumerate(jobs):
-            results[(job["pretrain"], job["seed"])] = job_runner(make_scene, cfg, job, out)
+            results[job_key(job)] = job_runner(make_scene, cfg, job, out)
             print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
     else:
         ctx = multiprocessing.get_context("spawn")  # torch and MuJoCo state must not be forked
@@ -358,7 +365,7 @@ def run_jobs(make_scene, cfg, out, job_runner):
             for i, f in enumerate(concurrent.futures.as_completed(futures)):
                 job = futures[f]
                 try:
-                    results[(job["pretrain"], job["seed"])] = f.result()
+                    results[job_key(job)] = f.result()
                 except BaseException:
                     for other in futures:  # fail now, not after every other job has run
                         other.cancel()
@@ -373,7 +380,7 @@ def run_jobs(make_scene, cfg, out, job_runner):
 
 def write_outputs(cfg, task_names, jobs, results, out):
     arms = [a["label"] for a in cfg.arms()]
-    per_job = [results[(job["pretrain"], job["seed"])][a] for job in jobs for a in arms]
+    per_job = [results[job_key(job)][a] for job in jobs for a in arms]
     spec = {"env": cfg.env, "figure": cfg.figure, "task_names": list(task_names), "pretrain": list(cfg.pretrain),
             "arm_labels": arms, "budget": cfg.budget, "seeds": cfg.seeds,
             "bootstrap_resamples": cfg.bootstrap_resamples, "confidence": cfg.confidence, "interval": cfg.interval,

@@ -99,6 +99,14 @@ def test_tiny_study_end_to_end_and_resume(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert not re.search(r"done in \d+ s \(final", rerun.stdout)  # every arm came from its checkpoint
     assert open(os.path.join(out, "curves.csv")).read() == before
+    # A checkpoint of the earlier layout (one file per seed, every batch size) is resumed too.
+    jobs = os.path.join(out, "jobs")
+    assert os.listdir(jobs) == ["job_skewed_seed0_b2.json"]
+    os.rename(os.path.join(jobs, "job_skewed_seed0_b2.json"), os.path.join(jobs, "job_skewed_seed0.json"))
+    rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert not re.search(r"done in \d+ s \(final", rerun.stdout)
+    assert open(os.path.join(out, "curves.csv")).read() == before
 
 
 def test_bad_option_is_named(tmp_path):
