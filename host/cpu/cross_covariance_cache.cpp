@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "amf/error.hpp"
 #include "core/system_memory.hpp"
@@ -19,16 +20,32 @@ constexpr Eigen::Index kGroupRows = 256;  // stacked rows per parallel task of a
 
 }  // namespace
 
+namespace {
+
+Eigen::Index columns_of(const std::vector<CrossCovarianceCache::Columns>& columns, std::size_t q, Eigen::Index M) {
+  return columns.empty() ? M : columns[q].second;
+}
+
+}  // namespace
+
 CrossCovarianceCache::CrossCovarianceCache(const std::vector<CandidatePair>& pairs,
-                                           const std::vector<Eigen::Index>& steps, Eigen::Index M) {
-  if (pairs.size() != steps.size()) throw Error("cross-covariance cache: one length per kept pair expected");
+                                           const std::vector<Eigen::Index>& steps, Eigen::Index M,
+                                           const std::vector<Columns>& columns)
+    : M_(M) {
+  if (pairs.size() != steps.size() || !(columns.empty() || columns.size() == pairs.size()))
+    throw Error("cross-covariance cache: one length (and column range) per kept pair expected");
   pairs_.reserve(pairs.size());
   Eigen::Index row = 0;
-  std::int64_t gram = 0;
+  std::int64_t gram = 0, cross = 0;
   for (std::size_t q = 0; q < pairs.size(); ++q) {
-    pairs_.push_back(Pair{pairs[q].candidate, pairs[q].trajectory, pairs[q].weight, row, steps[q], gram});
+    const Columns c = columns.empty() ? Columns{0, M} : columns[q];
+    if (c.first < 0 || c.second < 0 || c.first + c.second > M)
+      throw Error("cross-covariance cache: a pair's target columns are outside the targets");
+    pairs_.push_back(Pair{pairs[q].candidate, pairs[q].trajectory, pairs[q].weight, row, steps[q], gram, cross,
+                          c.first, c.second});
     row += steps[q];
     gram += static_cast<std::int64_t>(steps[q]) * steps[q];
+    cross += static_cast<std::int64_t>(steps[q]) * c.second;
   }
   for (std::size_t q0 = 0; q0 < pairs_.size();) {
     std::size_t q1 = q0 + 1;
@@ -36,26 +53,29 @@ CrossCovarianceCache::CrossCovarianceCache(const std::vector<CandidatePair>& pai
     groups_.emplace_back(q0, q1);
     q0 = q1;
   }
-  C_.resize(row, M);
+  C_.assign(static_cast<std::size_t>(cross), 0.0);
   V_.resize(row, 0);
   G_.assign(static_cast<std::size_t>(gram), 0.0);
 }
 
-std::int64_t CrossCovarianceCache::first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M) {
-  std::int64_t rows = 0, gram = 0;
-  for (const Eigen::Index T : steps) {
-    rows += T;
-    gram += static_cast<std::int64_t>(T) * T;
+std::int64_t CrossCovarianceCache::first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M,
+                                                    const std::vector<Columns>& columns) {
+  std::int64_t cross = 0, gram = 0;
+  for (std::size_t q = 0; q < steps.size(); ++q) {
+    const std::int64_t T = steps[q];
+    cross += T * columns_of(columns, q, M);
+    gram += T * T;
   }
-  return static_cast<std::int64_t>(sizeof(double)) * (rows * M + gram);
+  return static_cast<std::int64_t>(sizeof(double)) * (cross + gram);
 }
 
 std::size_t CrossCovarianceCache::pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M,
-                                               std::int64_t row_bytes, std::int64_t budget) {
+                                               const std::vector<Columns>& columns, std::int64_t row_bytes,
+                                               std::int64_t budget) {
   std::int64_t bytes = 0;
   for (std::size_t q = 0; q < steps.size(); ++q) {
     const std::int64_t T = steps[q];
-    bytes += static_cast<std::int64_t>(sizeof(double)) * (T * M + T * T) + row_bytes * T;
+    bytes += static_cast<std::int64_t>(sizeof(double)) * (T * columns_of(columns, q, M) + T * T) + row_bytes * T;
     if (bytes > budget) return q;
   }
   return steps.size();
@@ -70,13 +90,14 @@ std::int64_t CrossCovarianceCache::bytes_after_pick(Eigen::Index pick_steps) con
 void CrossCovarianceCache::keep_first(std::size_t kept) {
   if (kept >= pairs_.size()) return;
   const Eigen::Index rows = kept > 0 ? pairs_[kept - 1].first_row + pairs_[kept - 1].steps : 0;
-  const std::int64_t gram = kept > 0 ? pairs_[kept - 1].gram_offset + pairs_[kept - 1].steps * pairs_[kept - 1].steps : 0;
+  const Pair* last = kept > 0 ? &pairs_[kept - 1] : nullptr;
+  const std::int64_t gram = last ? last->gram_offset + last->steps * last->steps : 0;
+  const std::int64_t cross = last ? last->cross_offset + last->steps * last->cols : 0;
   pairs_.resize(kept);
   while (!groups_.empty() && groups_.back().first >= kept) groups_.pop_back();
   if (!groups_.empty()) groups_.back().second = std::min(groups_.back().second, kept);
-  // Copies rather than conservativeResize, so that the memory is given back.
-  RowMatrix C = C_.topRows(rows);
-  C_.swap(C);
+  // Copies rather than resizing in place, so that the memory is given back.
+  std::vector<double>(C_.begin(), C_.begin() + cross).swap(C_);
   Eigen::MatrixXd V = V_.topRows(rows);
   V_.swap(V);
   std::vector<double>(G_.begin(), G_.begin() + gram).swap(G_);
@@ -84,12 +105,11 @@ void CrossCovarianceCache::keep_first(std::size_t kept) {
 
 std::size_t CrossCovarianceCache::pairs_fitting_after_pick(Eigen::Index pick_steps, std::int64_t other_row_bytes,
                                                           std::int64_t budget) const {
-  const std::int64_t per_row = static_cast<std::int64_t>(sizeof(double)) * (C_.cols() + V_.cols() + pick_steps) +
-                               other_row_bytes;
+  const std::int64_t per_row = static_cast<std::int64_t>(sizeof(double)) * (V_.cols() + pick_steps) + other_row_bytes;
   std::int64_t bytes = 0;
   for (std::size_t q = 0; q < pairs_.size(); ++q) {
     const std::int64_t T = pairs_[q].steps;
-    bytes += per_row * T + static_cast<std::int64_t>(sizeof(double)) * T * T;
+    bytes += per_row * T + static_cast<std::int64_t>(sizeof(double)) * T * (T + pairs_[q].cols);
     if (bytes > budget) return q;
   }
   return pairs_.size();
@@ -107,10 +127,11 @@ std::optional<std::size_t> CrossCovarianceCache::find(std::int64_t candidate, st
 
 std::vector<double> CrossCovarianceCache::pair_blocks(std::size_t q) const {
   const Pair& p = pairs_[q];
-  const Eigen::Index T = p.steps, M = C_.cols(), m = V_.cols();
-  std::vector<double> out(static_cast<std::size_t>(T * (T + M + m)));
+  const Eigen::Index T = p.steps, M = M_, m = V_.cols();
+  std::vector<double> out(static_cast<std::size_t>(T * (T + M + m)), 0.0);
   std::copy_n(G_.data() + p.gram_offset, T * T, out.data());
-  std::copy_n(C_.data() + p.first_row * M, T * M, out.data() + T * T);
+  Eigen::Map<RowMatrix>(out.data() + T * T, T, M).middleCols(p.col0, p.cols) =
+      Eigen::Map<const RowMatrix>(C_.data() + p.cross_offset, T, p.cols);
   Eigen::Map<RowMatrix>(out.data() + T * (T + M), T, m) = V_.middleRows(p.first_row, T);
   return out;
 }
@@ -118,7 +139,7 @@ std::vector<double> CrossCovarianceCache::pair_blocks(std::size_t q) const {
 void CrossCovarianceCache::condition(const Eigen::MatrixXd& Bt, const Eigen::MatrixXd& Ck, const RowMatrix& W,
                                      const BaseCrossCovariance& base_cross, int threads) {
   const Eigen::Index m = V_.cols(), TP = Ck.rows();
-  if (Bt.rows() != TP || Bt.cols() != m || W.rows() != TP || W.cols() != C_.cols())
+  if (Bt.rows() != TP || Bt.cols() != m || W.rows() != TP || W.cols() != M_)
     throw Error("cross-covariance cache: a pick's factor rows do not match the cache");
   V_.conservativeResize(Eigen::NoChange, m + TP);
   const auto upper = Ck.transpose().triangularView<Eigen::Upper>();
@@ -130,9 +151,15 @@ void CrossCovarianceCache::condition(const Eigen::MatrixXd& Bt, const Eigen::Mat
     base_cross(r0, n, v);
     if (m > 0) v.noalias() -= V_.block(r0, 0, n, m) * Bt.transpose();
     upper.solveInPlace<Eigen::OnTheRight>(v);
-    C_.middleRows(r0, n).noalias() -= v * W;
+    // Pairs that keep every column lie in C_ as consecutive rows of M: one GEMM for the group.
+    const bool all_columns = std::all_of(pairs_.begin() + q0, pairs_.begin() + q1,
+                                         [&](const Pair& p) { return p.col0 == 0 && p.cols == M_; });
+    if (all_columns)
+      Eigen::Map<RowMatrix>(C_.data() + pairs_[q0].cross_offset, n, M_).noalias() -= v * W;
     for (std::size_t q = q0; q < q1; ++q) {
       const auto vq = v.middleRows(pairs_[q].first_row - r0, pairs_[q].steps);
+      if (!all_columns && pairs_[q].cols > 0)
+        cross(q).noalias() -= vq * W.middleCols(pairs_[q].col0, pairs_[q].cols);
       gram(q).noalias() -= vq * vq.transpose();
     }
     V_.block(r0, m, n, TP) = v;
@@ -142,7 +169,19 @@ void CrossCovarianceCache::condition(const Eigen::MatrixXd& Bt, const Eigen::Mat
 PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::vector<double>& omega, double floor,
                                        double noise, std::int64_t first_candidate, std::int64_t range_size,
                                        std::atomic<int>& jittered, int threads, bool with_gain) const {
-  const Eigen::Index M = C_.cols();
+  // Pairs that keep a range of columns explain nothing of the others: per distinct range, the
+  // sum of sum_z omega_z log v_z over the columns outside it (their gain terms are 0).
+  std::map<Columns, double> outside;
+  for (const Pair& p : pairs_)
+    if (p.cols < M_) outside.emplace(Columns{p.col0, p.cols}, 0.0);
+  if (!outside.empty()) {
+    const Eigen::ArrayXd nothing = Eigen::ArrayXd::Zero(M_);
+    for (auto& [c, sum] : outside) {
+      add_log_variance_sums(prior.data(), nothing.data(), omega.data(), c.first, floor, &sum, nullptr);
+      const Eigen::Index end = c.first + c.second;
+      add_log_variance_sums(prior.data() + end, nothing.data(), omega.data() + end, M_ - end, floor, &sum, nullptr);
+    }
+  }
   std::vector<double> pair_J(pairs_.size()), pair_gain(pairs_.size());
   struct Scratch {
     RowMatrix G, L, S;
@@ -151,21 +190,25 @@ PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::
   auto score_pair_at = [&](Scratch& s, std::size_t q) {
     const Pair& p = pairs_[q];
     const Eigen::Index T = p.steps;
-    const double g1 = G_[p.gram_offset] + noise;
-    if (T == 1 && g1 > 0 && std::isfinite(g1)) {
-      // One step (activeft's setting): explained_z = C_z^2 / (k(x, x) + sigma^2), no factor.
-      s.sq = C_.row(p.first_row).array().square() / g1;
-    } else {
-      s.G = Eigen::Map<const RowMatrix>(G_.data() + p.gram_offset, T, T);
-      s.G.diagonal().array() += noise;
-      s.L.resize(T, T);
-      if (factor_conditional_gram(s.G.data(), s.L.data(), static_cast<int>(T)) > 0) ++jittered;
-      s.S = C_.middleRows(p.first_row, T);
-      s.L.triangularView<Eigen::Lower>().solveInPlace(s.S);
-      squared_column_norms(s.S, s.sq);
+    double j_sum = p.cols < M_ ? outside.at(Columns{p.col0, p.cols}) : 0.0, g_sum = 0;
+    if (p.cols > 0) {
+      const Eigen::Map<const RowMatrix> C(C_.data() + p.cross_offset, T, p.cols);
+      const double g1 = G_[p.gram_offset] + noise;
+      if (T == 1 && g1 > 0 && std::isfinite(g1)) {
+        // One step (activeft's setting): explained_z = C_z^2 / (k(x, x) + sigma^2), no factor.
+        s.sq = C.row(0).array().square() / g1;
+      } else {
+        s.G = Eigen::Map<const RowMatrix>(G_.data() + p.gram_offset, T, T);
+        s.G.diagonal().array() += noise;
+        s.L.resize(T, T);
+        if (factor_conditional_gram(s.G.data(), s.L.data(), static_cast<int>(T)) > 0) ++jittered;
+        s.S = C;
+        s.L.triangularView<Eigen::Lower>().solveInPlace(s.S);
+        squared_column_norms(s.S, s.sq);
+      }
+      add_log_variance_sums(prior.data() + p.col0, s.sq.data(), omega.data() + p.col0, p.cols, floor, &j_sum,
+                            with_gain ? &g_sum : nullptr);
     }
-    double j_sum = 0, g_sum = 0;
-    add_log_variance_sums(prior.data(), s.sq.data(), omega.data(), M, floor, &j_sum, with_gain ? &g_sum : nullptr);
     pair_J[q] = p.weight * j_sum;
     pair_gain[q] = p.weight * g_sum;
   };

@@ -12,8 +12,14 @@
 // after a pick only factors each T x T Gram and solves against the kept block.
 //
 // Steps of all kept pairs are stacked as rows (pair q owns rows [first_row, first_row + steps)),
-// so the correction is a few large GEMMs over row groups, in parallel. Scores are summed per pair
-// then per candidate in pair order: the same bits for any thread count.
+// so the correction is a few GEMMs over row groups, in parallel. Scores are summed per pair then
+// per candidate in pair order: the same bits for any thread count.
+//
+// A pair may keep only a range of target columns, [col0, col0 + cols), when its cross-covariance
+// is zero outside it at every step (AMF-NN with feature groups: the target points are ordered by
+// group, and a pair's kernel to other groups' points is 0 before and after any pick). Its sums
+// over the other points are then those of nothing explained, summed from the prior variances
+// alone; with 50 groups that keeps about 1/50 of the blocks.
 #include <Eigen/Dense>
 #include <atomic>
 #include <cstdint>
@@ -41,20 +47,26 @@ class CrossCovarianceCache {
     double weight;           // w_i(c)
     Eigen::Index first_row;  // of the stacked steps
     Eigen::Index steps;
-    std::int64_t gram_offset;  // into the packed T x T Grams
+    std::int64_t gram_offset;   // into the packed T x T Grams
+    std::int64_t cross_offset;  // into the packed T x cols cross-covariances
+    Eigen::Index col0, cols;    // the target columns kept
   };
+  using Columns = std::pair<Eigen::Index, Eigen::Index>;  // first target column, count
 
-  // pairs: the kept pairs in candidate order; steps[q]: pair q's trajectory length; M targets.
+  // pairs: the kept pairs in candidate order; steps[q]: pair q's trajectory length; M targets;
+  // columns[q]: pair q's kept target columns (empty: all M for every pair).
   CrossCovarianceCache(const std::vector<CandidatePair>& pairs, const std::vector<Eigen::Index>& steps,
-                       Eigen::Index M);
+                       Eigen::Index M, const std::vector<Columns>& columns = {});
 
-  // Bytes the first pass's blocks take (cross-covariances and Grams), before any pick.
-  static std::int64_t first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M);
+  // Bytes the first pass's blocks take (cross-covariances and Grams), before any pick; columns
+  // as for the constructor.
+  static std::int64_t first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M,
+                                       const std::vector<Columns>& columns = {});
   // The longest prefix of the kept pairs (steps[q] each, in order) whose first pass's blocks fit
   // `budget` together with row_bytes more per stacked step (what a session keeps beside the blocks,
   // and room for the rows that the picks it expects will add).
-  static std::size_t pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M, std::int64_t row_bytes,
-                                  std::int64_t budget);
+  static std::size_t pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M,
+                                  const std::vector<Columns>& columns, std::int64_t row_bytes, std::int64_t budget);
   // Bytes held after conditioning on a pick of pick_steps more points.
   std::int64_t bytes_after_pick(Eigen::Index pick_steps) const;
   std::int64_t bytes() const { return bytes_after_pick(0); }
@@ -67,17 +79,16 @@ class CrossCovarianceCache {
   std::size_t pairs_fitting_after_pick(Eigen::Index pick_steps, std::int64_t other_row_bytes,
                                        std::int64_t budget) const;
   std::size_t size() const { return pairs_.size(); }
-  Eigen::Index rows() const { return C_.rows(); }
+  Eigen::Index rows() const { return V_.rows(); }
 
   Eigen::Index pick_points() const { return V_.cols(); }  // m: points of the picks conditioned on so far
   const Pair& pair(std::size_t q) const { return pairs_[q]; }
 
-  // Filled by the first pass: k_D(X, Z) of pair q (steps x M, row-major) and k_D(X, X) without
-  // the noise (steps x steps).
+  // Filled by the first pass: k_D(X, Z) of pair q on its kept target columns (steps x cols,
+  // row-major) and k_D(X, X) without the noise (steps x steps).
   Eigen::Map<RowMatrix> cross(std::size_t q) {
-    return Eigen::Map<RowMatrix>(C_.data() + pairs_[q].first_row * C_.cols(), pairs_[q].steps, C_.cols());
+    return Eigen::Map<RowMatrix>(C_.data() + pairs_[q].cross_offset, pairs_[q].steps, pairs_[q].cols);
   }
-  double* cross_rows(Eigen::Index row) { return C_.data() + row * C_.cols(); }  // ld M
   Eigen::Map<RowMatrix> gram(std::size_t q) {
     return Eigen::Map<RowMatrix>(G_.data() + pairs_[q].gram_offset, pairs_[q].steps, pairs_[q].steps);
   }
@@ -85,8 +96,8 @@ class CrossCovarianceCache {
   // The kept pair (candidate, trajectory), if it is one.
   std::optional<std::size_t> find(std::int64_t candidate, std::int64_t trajectory) const;
   // Pair q's current blocks as one array, what conditioning on it as a pick needs: its Gram
-  // (steps x steps), its cross-covariance with the targets (steps x M) and its rows for the
-  // earlier picks (steps x m), each row-major.
+  // (steps x steps), its cross-covariance with all M targets (steps x M, zero outside its kept
+  // columns) and its rows for the earlier picks (steps x m), each row-major.
   std::vector<double> pair_blocks(std::size_t q) const;
   // Conditions every kept block on one more pick: Bt (T_P x m) and Ck (T_P x T_P, lower) are its
   // rows of the picks' factor (m = pick points before it), W (T_P x M) its rows of the targets'
@@ -104,8 +115,9 @@ class CrossCovarianceCache {
  private:
   std::vector<Pair> pairs_;
   std::vector<std::pair<std::size_t, std::size_t>> groups_;  // pair ranges of about kGroupRows rows
-  RowMatrix C_;         // rows x M
-  Eigen::MatrixXd V_;   // rows x (pick points so far): the picks' rows of each step's projection
+  Eigen::Index M_;
+  std::vector<double> C_;  // the pairs' steps x cols blocks, packed
+  Eigen::MatrixXd V_;      // rows x (pick points so far): the picks' rows of each step's projection
   std::vector<double> G_;
 };
 

@@ -333,18 +333,22 @@ class FeaturePass {
       };
       bool needed = false;
       for (std::int64_t q = 0; q < P && !needed; ++q) needed = explains(q);
-      auto kept = [&] {
-        return Tile(keep->cross_rows(keep->pair(g0).first_row) + z0, rg, mb, Eigen::OuterStride<>(M_));
-      };
       RowMatrix& C = s.C;
       if (needed) {
         pack_rows(p_.target_features, layout_, targets_.rows.data() + z0, mb, s.Zb, "target_features");
         C.resize(rg, mb);
         packed_gram(layout_, XS.get(), 0, rg, s.Zb, 0, mb, C.data(), mb, s.gram);
         if (grouped_) mask_groups(C.data(), mb, row_groups.data(), rg, targets_.groups.data() + z0, mb);
-        if (keep) kept() = C;
-      } else if (keep) {
-        kept().setZero();  // what the mask leaves of the block
+        // Each pair keeps the block's columns within its own (its group's points with groups;
+        // the rest of a block is what the mask zeroed, and the cache starts at 0).
+        if (keep)
+          for (std::int64_t q = 0; q < P; ++q) {
+            const auto& kept = keep->pair(g0 + q);
+            const Eigen::Index lo = std::max(z0, kept.col0), hi = std::min(z0 + mb, kept.col0 + kept.cols);
+            if (lo < hi)
+              keep->cross(g0 + q).middleCols(lo - kept.col0, hi - lo) =
+                  C.block(first[q], lo - z0, first[q + 1] - first[q], hi - lo);
+          }
       }
       for (std::int64_t q = 0; q < P; ++q) {
         if (!explains(q)) {
@@ -522,16 +526,25 @@ class CpuFeatureSession final : public SelectionSession {
     const auto M = static_cast<Eigen::Index>(targets_.rows.size());
     const std::int64_t row_bytes =
         stacked_step_bytes() + static_cast<std::int64_t>(sizeof(double)) * picks_expected() * longest;
+    // With groups a pair's cross-covariance is 0 outside its group's target points, which are
+    // consecutive (feature_targets orders them by group): it keeps those columns only.
+    std::vector<CrossCovarianceCache::Columns> columns;
+    if (has_groups(p_))
+      for (const auto& q : pairs_) {
+        const auto [b, e] = std::equal_range(targets_.groups.begin(), targets_.groups.end(), candidate_group(p_, q.candidate));
+        columns.emplace_back(b - targets_.groups.begin(), e - b);
+      }
     const std::size_t kept = cache_budget_ > 0
-                                 ? CrossCovarianceCache::pairs_within(steps, M, row_bytes, cache_budget_)
+                                 ? CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes, cache_budget_)
                                  : 0;
     steps.resize(kept);
+    if (!columns.empty()) columns.resize(kept);
     const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
-    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) + stacked_step_bytes() * rows;
+    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M, columns) + stacked_step_bytes() * rows;
     if (!cache_keeps_pairs(kept, pairs_.size(), bytes, cache_budget_, "AMF-NN")) return false;
     kept_pairs_.assign(pairs_.begin(), pairs_.begin() + static_cast<std::ptrdiff_t>(kept));
     recomputed_pairs_.assign(pairs_.begin() + static_cast<std::ptrdiff_t>(kept), pairs_.end());
-    cache_ = std::make_unique<CrossCovarianceCache>(kept_pairs_, steps, M);
+    cache_ = std::make_unique<CrossCovarianceCache>(kept_pairs_, steps, M, columns);
     picks_.prior = targets_.prior;
     return true;
   }
