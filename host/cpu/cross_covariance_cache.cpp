@@ -252,18 +252,18 @@ bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* 
   return false;
 }
 
-bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t budget,
-                       const char* criterion) {
+bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
+                       std::int64_t budget, const char* criterion) {
   if (budget == 0) return false;  // turned off: nothing to say
   if (kept == pairs) {
     spdlog::info("amf: {} session keeps the first pass's blocks of {} kept pairs ({:.1f} MiB of its {:.1f} MiB "
                  "budget); picks update them in place",
                  criterion, pairs, mib(kept_bytes), mib(budget));
   } else if (kept > 0) {
-    spdlog::info("amf: {} session keeps the first pass's blocks of {} of its {} kept pairs ({:.1f} MiB, all would "
-                 "be over its {:.1f} MiB budget, BackendOptions::session_cache_bytes); picks update them in place, "
-                 "the other {} pairs are recomputed at every greedy step",
-                 criterion, kept, pairs, mib(kept_bytes), mib(budget), pairs - kept);
+    spdlog::info("amf: {} session keeps the first pass's blocks of {} of its {} kept pairs ({:.1f} MiB; all would "
+                 "take {:.1f} MiB, over its {:.1f} MiB budget, BackendOptions::session_cache_bytes); picks update "
+                 "them in place, the other {} pairs are recomputed at every greedy step",
+                 criterion, kept, pairs, mib(kept_bytes), mib(all_bytes), mib(budget), pairs - kept);
   } else {
     spdlog::info("amf: {} session: the first pass's blocks of even one of its {} kept pairs would be over its "
                  "{:.1f} MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",

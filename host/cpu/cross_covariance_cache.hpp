@@ -129,9 +129,10 @@ std::int64_t resolve_session_budget(std::int64_t option_bytes);
 // the log (once when the first pass decides, and when a pick outgrows the budget).
 bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs);
 // The same for a session that keeps the blocks of the first `kept` of its `pairs` kept pairs
-// (CrossCovarianceCache::pairs_within) and recomputes the others every pass; false when it keeps none.
-bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t budget,
-                       const char* criterion);
+// (CrossCovarianceCache::pairs_within; kept_bytes, of all_bytes for all of them) and recomputes
+// the others every pass; false when it keeps none.
+bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
+                       std::int64_t budget, const char* criterion);
 bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion);
 
 }  // namespace detail

@@ -537,11 +537,15 @@ class CpuFeatureSession final : public SelectionSession {
     const std::size_t kept = cache_budget_ > 0
                                  ? CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes, cache_budget_)
                                  : 0;
+    auto bytes_of = [&](const std::vector<Eigen::Index>& s, const std::vector<CrossCovarianceCache::Columns>& c) {
+      const std::int64_t rows = std::accumulate(s.begin(), s.end(), std::int64_t{0});
+      return CrossCovarianceCache::first_pass_bytes(s, M, c) + stacked_step_bytes() * rows;
+    };
+    const std::int64_t all_bytes = bytes_of(steps, columns);
     steps.resize(kept);
     if (!columns.empty()) columns.resize(kept);
-    const std::int64_t rows = std::accumulate(steps.begin(), steps.end(), std::int64_t{0});
-    const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M, columns) + stacked_step_bytes() * rows;
-    if (!cache_keeps_pairs(kept, pairs_.size(), bytes, cache_budget_, "AMF-NN")) return false;
+    if (!cache_keeps_pairs(kept, pairs_.size(), bytes_of(steps, columns), all_bytes, cache_budget_, "AMF-NN"))
+      return false;
     kept_pairs_.assign(pairs_.begin(), pairs_.begin() + static_cast<std::ptrdiff_t>(kept));
     recomputed_pairs_.assign(pairs_.begin() + static_cast<std::ptrdiff_t>(kept), pairs_.end());
     cache_ = std::make_unique<CrossCovarianceCache>(kept_pairs_, steps, M, columns);
