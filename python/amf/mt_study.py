@@ -83,6 +83,10 @@ class MtStudyConfig:
     selection_stride: int = 4
     clip: tuple = (-50.0, 50.0)
     min_weight: float = 1e-6
+    # The candidate-target Gram GEMMs of AMF-NN's criterion in float32 (accumulated in float64;
+    # README "Precision"): 3-4x faster, which the shared-policy arm's recomputed pairs need to fit
+    # the default study in an hour here. "float64" for the exact criterion.
+    gram_precision: str = "float32"
     confidence: float = 0.90
     interval: str = "t"
     bootstrap_resamples: int = 2000
@@ -125,6 +129,8 @@ class MtStudyConfig:
             raise ValueError(f"{where}: arm_names {unknown or '(none)'} unknown (choose from {', '.join(ARMS)})")
         if not 0 < self.confidence < 1:
             raise ValueError(f"{where}: confidence = {self.confidence} (must be in (0, 1))")
+        if self.gram_precision not in ("float32", "float64"):
+            raise ValueError(f"{where}: gram_precision = '{self.gram_precision}' (float32 or float64)")
 
     def to_json(self):
         d = dataclasses.asdict(self)
@@ -229,6 +235,7 @@ def _choose(arm, b, scene, rng, env_success, selection, cfg, pool_demos, candida
     head = sel == "amf-head"
     result = select_batch_for_policy(selection, pool, candidates, targets, sigma_pi=cfg.sigma_pi, batch_size=b,
                                      noise_variance=cfg.noise_variance, clip=cfg.clip, min_weight=cfg.min_weight,
+                                     gram_precision=cfg.gram_precision,
                                      backend="cpu", parameters="head" if head else "all",
                                      projection=None if head else cfg.projection, seed=round_seed % (2**62))
     return [int(k) for k in result["batch"]]
