@@ -39,6 +39,11 @@ def main():
     ap.add_argument("--projection", type=int, default=64)
     ap.add_argument("--batch-size", type=int, default=5)
     ap.add_argument("--noise-variance", type=float, default=10.0)
+    ap.add_argument("--gram-precision", default="float64", choices=("float64", "float32"))
+    ap.add_argument("--session-cache-gb", type=float, default=None,
+                    help="the CPU session's kept-block budget (default: the engine's, a quarter of the memory)")
+    ap.add_argument("--no-check", action="store_true",
+                    help="skip repeating the first configuration through select_batch_for_policy (it doubles the time)")
     ap.add_argument("--out", default=None, help="CSV of the measurements (default: print only)")
     ap.add_argument("--padded", action="store_true",
                     help="every copy's terms on every row (the layout before feature groups), for comparison")
@@ -92,10 +97,11 @@ def main():
                     f"{r['kept']},{r['target_points']},{r['feature_rows']},{load_average()}")
             print(line, flush=True)
             rows.append(line)
-            if N == args.candidates[0] and D == args.pool_demos[0]:
+            if N == args.candidates[0] and D == args.pool_demos[0] and not args.no_check:
                 check = amf.select_batch_for_policy(policy, pool, cand_all[idx], targets, batch_size=args.batch_size,
                                                     noise_variance=args.noise_variance, backend="cpu",
-                                                    parameters=args.parameters, projection=projection(args), seed=1)
+                                                    parameters=args.parameters, projection=projection(args), seed=1,
+                                                    gram_precision=args.gram_precision)
                 assert list(check["batch"]) == list(r["batch"]), (check["batch"], r["batch"])
     if args.out:
         with open(args.out, "w") as f:
@@ -156,6 +162,9 @@ def one_round(policy, pool, candidates, targets, args):
     result = amf.feature_select_batch(offsets, cand_logp, target_logp, own_logp, fc, ft, None,
                                       batch_size=args.batch_size, noise_variance=args.noise_variance,
                                       clip=(-50.0, 50.0), min_weight=1e-6, backend="cpu",
+                                      gram_precision=args.gram_precision,
+                                      session_cache_bytes=None if args.session_cache_gb is None
+                                      else int(args.session_cache_gb * 2**30),
                                       candidate_feature_rows=feature_rows, target_feature_rows=target_rows, **groups)
     t.append(time.time())
     return {"logp": t[1] - t[0], "prune": t[2] - t[1], "features": t[3] - t[2], "criterion": t[4] - t[3],
