@@ -26,6 +26,11 @@ Eigen::Index columns_of(const std::vector<CrossCovarianceCache::Columns>& column
   return columns.empty() ? M : columns[q].second;
 }
 
+// A pair's first-pass blocks: its T x cols cross-covariance and its T x T Gram.
+std::int64_t pair_block_bytes(std::int64_t T, std::int64_t cols) {
+  return static_cast<std::int64_t>(sizeof(double)) * T * (cols + T);
+}
+
 }  // namespace
 
 CrossCovarianceCache::CrossCovarianceCache(const std::vector<CandidatePair>& pairs,
@@ -60,13 +65,9 @@ CrossCovarianceCache::CrossCovarianceCache(const std::vector<CandidatePair>& pai
 
 std::int64_t CrossCovarianceCache::first_pass_bytes(const std::vector<Eigen::Index>& steps, Eigen::Index M,
                                                     const std::vector<Columns>& columns) {
-  std::int64_t cross = 0, gram = 0;
-  for (std::size_t q = 0; q < steps.size(); ++q) {
-    const std::int64_t T = steps[q];
-    cross += T * columns_of(columns, q, M);
-    gram += T * T;
-  }
-  return static_cast<std::int64_t>(sizeof(double)) * (cross + gram);
+  std::int64_t bytes = 0;
+  for (std::size_t q = 0; q < steps.size(); ++q) bytes += pair_block_bytes(steps[q], columns_of(columns, q, M));
+  return bytes;
 }
 
 std::size_t CrossCovarianceCache::pairs_within(const std::vector<Eigen::Index>& steps, Eigen::Index M,
@@ -75,7 +76,7 @@ std::size_t CrossCovarianceCache::pairs_within(const std::vector<Eigen::Index>& 
   std::int64_t bytes = 0;
   for (std::size_t q = 0; q < steps.size(); ++q) {
     const std::int64_t T = steps[q];
-    bytes += static_cast<std::int64_t>(sizeof(double)) * (T * columns_of(columns, q, M) + T * T) + row_bytes * T;
+    bytes += pair_block_bytes(T, columns_of(columns, q, M)) + row_bytes * T;
     if (bytes > budget) return q;
   }
   return steps.size();
@@ -109,7 +110,7 @@ std::size_t CrossCovarianceCache::pairs_fitting_after_pick(Eigen::Index pick_ste
   std::int64_t bytes = 0;
   for (std::size_t q = 0; q < pairs_.size(); ++q) {
     const std::int64_t T = pairs_[q].steps;
-    bytes += per_row * T + static_cast<std::int64_t>(sizeof(double)) * T * (T + pairs_[q].cols);
+    bytes += pair_block_bytes(T, pairs_[q].cols) + per_row * T;
     if (bytes > budget) return q;
   }
   return pairs_.size();
@@ -239,17 +240,7 @@ double mib(std::int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1
 }  // namespace
 
 bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs) {
-  if (budget == 0) return false;  // turned off: nothing to say
-  if (bytes <= budget) {
-    spdlog::info("amf: {} session keeps the first pass's blocks of {} kept pairs ({:.1f} MiB of its {:.1f} MiB "
-                 "budget); picks update them in place",
-                 criterion, pairs, mib(bytes), mib(budget));
-    return true;
-  }
-  spdlog::info("amf: {} session: the first pass's blocks of {} kept pairs would take {:.1f} MiB, over its {:.1f} "
-               "MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
-               criterion, pairs, mib(bytes), mib(budget));
-  return false;
+  return cache_keeps_pairs(bytes <= budget ? pairs : 0, pairs, bytes, bytes, budget, criterion);
 }
 
 bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
@@ -265,9 +256,9 @@ bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_by
                  "them in place, the other {} pairs are recomputed at every greedy step",
                  criterion, kept, pairs, mib(kept_bytes), mib(all_bytes), mib(budget), pairs - kept);
   } else {
-    spdlog::info("amf: {} session: the first pass's blocks of even one of its {} kept pairs would be over its "
-                 "{:.1f} MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
-                 criterion, pairs, mib(budget));
+    spdlog::info("amf: {} session: the first pass's blocks of {} kept pairs would take {:.1f} MiB, over its {:.1f} "
+                 "MiB budget (BackendOptions::session_cache_bytes); every greedy step recomputes the criterion",
+                 criterion, pairs, mib(all_bytes), mib(budget));
   }
   return kept > 0;
 }

@@ -125,14 +125,16 @@ class CrossCovarianceCache {
 // conditioning off), a quarter of the physical memory when negative (the default).
 std::int64_t resolve_session_budget(std::int64_t option_bytes);
 
-// Whether a session keeps (or goes on keeping) `bytes` of blocks under `budget`; says which in
-// the log (once when the first pass decides, and when a pick outgrows the budget).
+// Whether a session keeps all its first pass's blocks (`bytes`) under `budget` or none; says which
+// in the log.
 bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs);
-// The same for a session that keeps the blocks of the first `kept` of its `pairs` kept pairs
+// The same for a session that may keep the blocks of the first `kept` of its `pairs` kept pairs
 // (CrossCovarianceCache::pairs_within; kept_bytes, of all_bytes for all of them) and recomputes
 // the others every pass; false when it keeps none.
 bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
                        std::int64_t budget, const char* criterion);
+// Whether the kept blocks still fit `budget` after a pick (they would take `bytes`); says so in the
+// log when they do not.
 bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion);
 
 }  // namespace detail

@@ -76,7 +76,8 @@ class SelectionSession {
   // the bytes it keeps for that. Decided at the first score() (when no pick was made before it).
   // An AMF-NN session whose blocks do not all fit keeps those of as many kept pairs as fit and
   // recomputes the others every pass (incremental() is then true); AMF-GP keeps all or none. A
-  // pick that would outgrow the budget drops them for the rest of the session.
+  // pick that would outgrow the budget drops the last pairs' blocks (AMF-NN) or all of them for the
+  // rest of the session.
   virtual bool incremental() const { return false; }
   virtual std::int64_t kept_bytes() const { return 0; }
 

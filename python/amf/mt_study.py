@@ -84,7 +84,7 @@ class MtStudyConfig:
     clip: tuple = (-50.0, 50.0)
     min_weight: float = 1e-6
     # The candidate-target Gram GEMMs of AMF-NN's criterion in float32 (accumulated in float64;
-    # README "Precision"): 3-4x faster, which the shared-policy arm's recomputed pairs need to fit
+    # README "Backends, CUDA and speed"): 3-4x faster, which the shared-policy arm's recomputed pairs need to fit
     # the default study in an hour here. "float64" for the exact criterion.
     gram_precision: str = "float32"
     confidence: float = 0.90
