@@ -206,8 +206,8 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
                       const std::optional<IndexArray>& candidate_feature_rows,
                       const std::optional<IndexArray>& target_feature_rows,
                       const std::optional<IndexArray>& candidate_groups, const std::optional<IndexArray>& target_groups,
-                      std::int64_t session_cache_bytes,
-                      const py::object& progress, double time_limit_s, const std::shared_ptr<Engine>& engine) {
+                      std::int64_t session_cache_bytes, const py::object& progress, double time_limit_s,
+                      const std::shared_ptr<Engine>& engine, bool distributed) {
   HeldArrays held;
   amf::FeatureCriterionProblem p;
   p.traj_offsets = vector<std::int64_t>(traj_offsets, "traj_offsets");
@@ -229,11 +229,34 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
     p.gram_precision = amf::GramPrecision::Float32;
   else if (gram_precision != "float64")
     throw amf::InvalidArgument("gram_precision '" + gram_precision + "' is unknown (choose float64 or float32)");
+  amf::BackendOptions options;
+  options.session_cache_bytes = session_cache_bytes;
   std::unique_ptr<amf::Backend> own_backend;
   amf::Backend* backend = engine ? engine->backend.get() : nullptr;
+  if (distributed) {
+    // As in run(): every rank calls with the same problem, candidates are sharded over the ranks
+    // (one session per rank, one reduction per pick) and every rank gets the one-process result.
+    if (!select) throw amf::InvalidArgument("distributed=True is an option of feature_select_batch only");
+    const auto [rank, size] = mpi_world();
+    amf::CriterionResult r;
+#ifdef AMF_PY_MPI
+    {
+      py::gil_scoped_release release;  // MPI is FUNNELED: no progress or Ctrl-C here, as in run()
+      if (!backend) {
+        own_backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
+        backend = own_backend.get();
+      }
+      amf::SelectionControl control;
+      control.time_limit_s = time_limit_s;
+      r = amf::select_batch_distributed(p, *backend, MPI_COMM_WORLD, control);
+    }
+#endif
+    py::dict d = to_dict(r, p.candidate_logp.rows, p.traj_offsets.size - 1);
+    d["rank"] = rank;
+    d["ranks"] = size;
+    return d;
+  }
   if (!backend) {
-    amf::BackendOptions options;
-    options.session_cache_bytes = session_cache_bytes;
     own_backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
     backend = own_backend.get();
   }
@@ -264,7 +287,8 @@ void bind_criterion(py::module_& m) {
         py::arg("candidate_feature_rows") = std::nullopt, py::arg("target_feature_rows") = std::nullopt,
         py::arg("candidate_groups") = std::nullopt, py::arg("target_groups") = std::nullopt,
         py::arg("session_cache_bytes") = -1,
-        py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0, py::arg("engine") = nullptr);
+        py::arg("progress") = py::none(), py::arg("time_limit_s") = 0.0, py::arg("engine") = nullptr,
+        py::arg("distributed") = false);
   py::class_<Engine, std::shared_ptr<Engine>>(m, "_Engine").def_readonly("backend", &Engine::kind);
   m.def("_make_engine", &make_engine, py::arg("backend"), py::arg("cuda_device") = 0, py::arg("cuda_stream") = 0,
         py::arg("session_cache_bytes") = -1);

@@ -230,7 +230,7 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
                          target_probs=None, *, batch_size=1, noise_variance=1e-2, clip=(-10.0, 10.0),
                          min_weight=1e-6, backend="auto", gram_precision="float64", candidate_feature_rows=None,
                          target_feature_rows=None, candidate_groups=None, target_groups=None, session_cache_bytes=None,
-                         progress=None, time_limit=_TIME_LIMIT, engine=None):
+                         progress=None, time_limit=_TIME_LIMIT, engine=None, distributed=False):
     """AMF-NN selection from your own policy's log-probabilities and loss-gradient features.
 
     For every candidate c (and target k) and every pool step t relabelled with that task, give
@@ -273,6 +273,12 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
     engine: an amf.Engine to run on (its backend is kept between calls); `backend` and
     `session_cache_bytes` are then the engine's.
 
+    distributed=True: as in select_batch(), under `mpirun -np K python3 script.py` every rank calls
+    this with the same arguments; the candidates are sharded over the ranks, each rank scores its
+    shard with its own session (CPU, or CUDA with one device per rank on a node with several), and
+    every rank returns the single-process result, plus "rank" and "ranks". progress and Ctrl-C
+    are not offered then (mpirun forwards SIGINT to every rank).
+
     Returns the dict of select_batch(): "J", "info_gain", "weights", "batch", "batch_J",
     "pseudo_demo_trajectory".
     """
@@ -294,7 +300,8 @@ def feature_select_batch(traj_offsets, candidate_logp, target_logp, own_logp, ca
                               _arguments.text(backend, "backend", fn=fn),
                               _arguments.text(gram_precision, "gram_precision", fn=fn), rows, target_rows, *groups,
                               _cache_bytes(session_cache_bytes, fn), *_control(progress, time_limit, fn),
-                              engine=_engine_handle(engine, fn))
+                              engine=_engine_handle(engine, fn),
+                              distributed=_arguments.flag(distributed, "distributed", fn=fn))
 
 
 def load_demonstrations(path, obs_keys=()):
