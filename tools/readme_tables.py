@@ -129,7 +129,19 @@ class GpStudy:
 
 
 def have(name: str) -> bool:
-    return (RESULTS / name / "summary.json").is_file()
+    return (RESULTS / name / "summary.json").is_file() or (RESULTS / f"{name}_paper" / "summary.json").is_file()
+
+
+def success_study(name: str) -> SuccessStudy:
+    """The paper-sized run of a study (`NAME_paper`, `--size paper`) once it is published, else the
+    default-sized one: the claims table quotes the largest run there is, and says which."""
+    return SuccessStudy(f"{name}_paper" if (RESULTS / f"{name}_paper" / "summary.json").is_file() else name)
+
+
+def seeds_of(studies) -> str:
+    """'kitchen 10 seeds, paper size, ...': how much evidence each scene's numbers rest on."""
+    return ", ".join(f"{s} {st.seeds} seeds, {'paper' if st.dir.name.endswith('_paper') else 'default'} size"
+                     for s, st in studies.items())
 
 
 # ---- verdict rules ----------------------------------------------------------------------------
@@ -188,14 +200,14 @@ def gp_claims(rows):
 
 
 def fig4_claims(rows):
-    studies = {s: SuccessStudy(f"nn_fig4_{s}") for s in SCENES if have(f"nn_fig4_{s}")}
+    studies = {s: success_study(f"nn_fig4_{s}") for s in SCENES if have(f"nn_fig4_{s}")}
     if not studies:
         return
     amf_arm = {s: AMF for s in studies}
-    real = {s: SuccessStudy(name) for s, name, _ in PYTHON_FIG4 if have(name)}
+    real = {s: success_study(name) for s, name, _ in PYTHON_FIG4 if have(name)}
     amf_arm.update({s: arm for s, _, arm in PYTHON_FIG4 if s in real})
     every = {**studies, **real}
-    seeds = ", ".join(f"{s} {st.seeds} seeds" for s, st in every.items())
+    seeds = seeds_of(every)
     primary = {s: st.paired("skewed", amf_arm[s], "uniform") for s, st in every.items()}
     rows.append(("5.2, Fig. 4 (primary)", "AMF-NN beats uniform when pre-training is skewed",
                  cells(f"{s} {ci.text()}" for s, ci in primary.items())
@@ -227,13 +239,13 @@ def fig4_claims(rows):
 
 
 def fig5_claims(rows):
-    studies = {s: SuccessStudy(f"nn_fig5_{s}") for s in SCENES if have(f"nn_fig5_{s}")}
+    studies = {s: success_study(f"nn_fig5_{s}") for s in SCENES if have(f"nn_fig5_{s}")}
     if not studies:
         return
     diffs = [(s, p, st.paired(p, "amf B=1", "amf B=4")) for s, st in studies.items() for p in st.pretrains()]
     rows.append(("5.3, Fig. 5", "smaller batches are better (B = 1 against B = 4, same budget and steps per demonstration)",
                  "AMF B=1 - B=4: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in diffs)
-                 + f" ({', '.join(f'{s} {st.seeds} seeds' for s, st in studies.items())})",
+                 + f" ({seeds_of(studies)})",
                  beats([ci for _, _, ci in diffs])))
     vs = [(s, b, st.paired("skewed", f"amf B={b}", "uniform" if b == 2 else f"uniform B={b}"))
           for s, st in studies.items() for b in (1, 2, 3, 4)]
@@ -242,38 +254,39 @@ def fig5_claims(rows):
 
 
 def fig6_claims(rows):
-    studies = {s: SuccessStudy(f"nn_fig6_{s}") for s in SCENES if have(f"nn_fig6_{s}")}
+    studies = {s: success_study(f"nn_fig6_{s}") for s in SCENES if have(f"nn_fig6_{s}")}
     if not studies:
         return
     for other in ("amf last-layer", "dropout"):
         diffs = [(s, p, st.paired(p, "amf loss-gradient", other)) for s, st in studies.items() for p in st.pretrains()]
         rows.append(("5.4, Fig. 6", f"loss-gradient embeddings beat {other.replace('amf ', '')}",
                      cells(f"{s} {p} {ci.text()}" for s, p, ci in diffs)
-                     + f" ({', '.join(f'{s} {st.seeds} seeds' for s, st in studies.items())})",
+                     + f" ({seeds_of(studies)})",
                      beats([ci for _, _, ci in diffs])))
 
 
 def appg_claims(rows):
-    studies = {s: SuccessStudy(f"nn_appg_{s}") for s in SCENES if have(f"nn_appg_{s}")}
+    studies = {s: success_study(f"nn_appg_{s}") for s in SCENES if have(f"nn_appg_{s}")}
     if not studies:
         return
     strong = [(s, p, a, st.paired(p, a, "isolation")) for s, st in studies.items() for p in st.pretrains()
               for a in ("l2 lambda=1", "ewc lambda=100")]
     rows.append(("App. G, Fig. 14", "strong L2 / EWC regularisation limits performance (against isolation)",
-                 cells(f"{s} {p} {a} {ci.text()}" for s, p, a, ci in strong), beats([MeanCI_neg(ci) for *_, ci in strong])))
+                 cells(f"{s} {p} {a} {ci.text()}" for s, p, a, ci in strong) + f" ({seeds_of(studies)})", beats([MeanCI_neg(ci) for *_, ci in strong])))
     none = [(s, p, st.paired(p, "isolation", "none")) for s, st in studies.items() for p in st.pretrains()]
     rows.append(("App. G", "parameter isolation beats no forgetting strategy under AMF selection",
                  "isolation - none: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in none), beats([ci for *_, ci in none])))
 
 
 def appe_claims(rows):
-    studies = {s: SuccessStudy(f"nn_appe_{s}") for s in SCENES if have(f"nn_appe_{s}")}
+    studies = {s: success_study(f"nn_appe_{s}") for s in SCENES if have(f"nn_appe_{s}")}
     if not studies:
         return
     diffs = [(s, p, st.paired(p, AMF, "uniform")) for s, st in studies.items() for p in st.pretrains()]
     reb = [(s, p, st.paired(p, AMF, "rebalance (privileged)")) for s, st in studies.items() for p in st.pretrains()]
     rows.append(("App. E, Fig. 9-10", "with one-task pre-training AMF-NN beats uniform, as in Fig. 4",
-                 "AMF - uniform: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in diffs), beats([ci for *_, ci in diffs])))
+                 "AMF - uniform: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in diffs) + f" ({seeds_of(studies)})",
+                 beats([ci for *_, ci in diffs])))
     rows.append(("not in the paper", "... and against privileged rebalancing",
                  "AMF - rebalance: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in reb), baseline_verdict([ci for *_, ci in reb])))
 

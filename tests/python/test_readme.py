@@ -94,3 +94,38 @@ def test_claims_script_recomputes_the_studies_own_paired_differences():
                 assert abs(a - b) < 1e-6, (directory.name, arm["pretrain"], arm["arm"], a, b)
             checked += 1
     assert checked >= 6, "no committed nn study to check against"
+
+
+def test_claims_quote_the_paper_sized_run_once_it_is_published(tmp_path):
+    # A published `NAME_paper` study replaces NAME's numbers in the claims table, and the row says
+    # which size it quotes. The stand-in paper run is the default one with AMF's success in the
+    # kitchen's skewed pre-training shifted up by 0.25 (capped at 1): its AMF - uniform mean moves.
+    import csv
+    import shutil
+
+    tables = readme_tables()
+    results = tmp_path / "results"
+    shutil.copytree(ROOT / "docs" / "results" / "nn_fig4_kitchen", results / "nn_fig4_kitchen")
+    shutil.copytree(ROOT / "docs" / "results" / "nn_fig4_cupfaucet", results / "nn_fig4_cupfaucet")
+    tables.RESULTS = results
+    before = tables.success_study("nn_fig4_kitchen").paired("skewed", tables.AMF, "uniform")
+    paper = results / "nn_fig4_kitchen_paper"
+    shutil.copytree(results / "nn_fig4_kitchen", paper)
+    with open(paper / "curves.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["pretrain"] == "skewed" and row["arm"] == tables.AMF:
+            row["success"] = repr(min(1.0, float(row["success"]) + 0.25))
+    with open(paper / "curves.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    study = tables.success_study("nn_fig4_kitchen")
+    assert study.dir == paper
+    after = study.paired("skewed", tables.AMF, "uniform")
+    assert after.mean > before.mean + 0.05
+    rows = []
+    tables.fig4_claims(rows)
+    primary = next(r for r in rows if r[0] == "5.2, Fig. 4 (primary)")[2]
+    assert f"kitchen {after.text()}" in primary and "kitchen 10 seeds, paper size" in primary, primary
+    assert "cupfaucet 10 seeds, default size" in primary, primary
