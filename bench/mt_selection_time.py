@@ -41,7 +41,7 @@ def main():
     ap.add_argument("--noise-variance", type=float, default=10.0)
     ap.add_argument("--gram-precision", default="float64", choices=("float64", "float32"))
     ap.add_argument("--session-cache-gb", type=float, default=None,
-                    help="the CPU session's kept-block budget (default: the engine's, a quarter of the memory)")
+                    help="the CPU session's kept-block budget (default: the engine's, min(memory / 4, available / 2))")
     ap.add_argument("--no-check", action="store_true",
                     help="skip repeating the first configuration through select_batch_for_policy (it doubles the time)")
     ap.add_argument("--out", default=None, help="CSV of the measurements (default: print only)")

@@ -12,6 +12,8 @@
 #include "amf/backend.hpp"
 #include "amf/criterion.hpp"
 #include "amf/session.hpp"
+#include "core/system_memory.hpp"
+#include "cpu/cross_covariance_cache.hpp"
 #include "feature_problem_fixture.hpp"
 #include "problem_fixture.hpp"
 
@@ -213,3 +215,28 @@ TEST(IncrementalConditioning, ThreadCountDoesNotChangeTheBits) {
 }
 
 }  // namespace
+
+TEST(IncrementalConditioning, DefaultBudgetLeavesRoomForWhatTheProcessAlreadyHolds) {
+  // An explicit budget is taken as given; the default is the smaller of a quarter of the machine
+  // and half of what is free when the session opens (a policy's features may already hold most
+  // of it), a quarter when the free memory is unknown, 1 GiB when nothing is known.
+  using amf::detail::default_session_budget;
+  using amf::detail::resolve_session_budget;
+  const double GiB = 1024.0 * 1024.0 * 1024.0;
+  EXPECT_EQ(resolve_session_budget(0), 0);
+  EXPECT_EQ(resolve_session_budget(12345), 12345);
+  EXPECT_EQ(default_session_budget(24 * GiB, 22 * GiB), static_cast<std::int64_t>(6 * GiB));
+  EXPECT_EQ(default_session_budget(24 * GiB, 6 * GiB), static_cast<std::int64_t>(3 * GiB));
+  EXPECT_EQ(default_session_budget(24 * GiB, 0), static_cast<std::int64_t>(6 * GiB));
+  EXPECT_EQ(default_session_budget(0, 0), std::int64_t{1} << 30);
+  // On this machine: within both bounds (MemAvailable read around the call, since other
+  // processes move it).
+  const double memory = amf::detail::physical_memory_bytes();
+  const double before = amf::detail::available_memory_bytes();
+  const double budget = static_cast<double>(resolve_session_budget(-1));
+  const double after = amf::detail::available_memory_bytes();
+  ASSERT_GT(before, 0.0) << "/proc/meminfo has no MemAvailable";
+  EXPECT_GT(budget, 0.0);
+  EXPECT_LE(budget, memory / 4);
+  EXPECT_LE(budget, std::max(before, after) / 2);
+}

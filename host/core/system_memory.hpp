@@ -4,6 +4,8 @@
 // so that the fuzz builds, which compile single sources, need nothing more.
 #include <unistd.h>
 
+#include <cstdio>
+
 namespace amf {
 namespace detail {
 
@@ -11,6 +13,24 @@ namespace detail {
 inline double physical_memory_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+// Bytes the kernel estimates can still be allocated without swapping (Linux's MemAvailable,
+// /proc/meminfo), or 0 when it does not say.
+inline double available_memory_bytes() {
+  std::FILE* f = std::fopen("/proc/meminfo", "r");
+  if (!f) return 0.0;
+  char line[256];
+  double bytes = 0.0;
+  while (std::fgets(line, sizeof line, f)) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+      bytes = static_cast<double>(kib) * 1024.0;
+      break;
+    }
+  }
+  std::fclose(f);
+  return bytes;
 }
 
 }  // namespace detail

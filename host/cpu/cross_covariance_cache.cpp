@@ -228,11 +228,18 @@ PassScores CrossCovarianceCache::score(const Eigen::VectorXd& prior, const std::
   return out;
 }
 
+std::int64_t default_session_budget(double physical, double available) {
+  if (physical <= 0) return std::int64_t{1} << 30;  // unknown: 1 GiB
+  // Half of what is still free when the session opens, so that the caller's own arrays (a
+  // policy's features can take most of the machine before the selection starts) and the pass's
+  // workspaces keep room; never more than a quarter of the machine.
+  const double budget = available > 0 ? std::min(physical / 4, available / 2) : physical / 4;
+  return static_cast<std::int64_t>(budget);
+}
+
 std::int64_t resolve_session_budget(std::int64_t option_bytes) {
   if (option_bytes >= 0) return option_bytes;
-  const double memory = physical_memory_bytes();
-  if (memory <= 0) return std::int64_t{1} << 30;  // unknown: 1 GiB
-  return static_cast<std::int64_t>(memory / 4);
+  return default_session_budget(physical_memory_bytes(), available_memory_bytes());
 }
 
 namespace {

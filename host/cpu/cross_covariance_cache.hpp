@@ -122,8 +122,11 @@ class CrossCovarianceCache {
 };
 
 // The session's memory budget for the cache in bytes: the option when >= 0 (0 turns incremental
-// conditioning off), a quarter of the physical memory when negative (the default).
+// conditioning off), when negative (the default) the smaller of a quarter of the physical memory
+// and half of the memory still available when the session opens.
 std::int64_t resolve_session_budget(std::int64_t option_bytes);
+// The default from the machine's physical memory and what is available now (bytes; 0: unknown).
+std::int64_t default_session_budget(double physical, double available);
 
 // Whether a session keeps all its first pass's blocks (`bytes`) under `budget` or none; says which
 // in the log.

@@ -72,7 +72,9 @@ std::vector<CriterionGainRecord> run_criterion_gain(const CriterionGainConfig& c
   const GpStudyConfig& cfg = c.study;
   std::vector<double> angles(c.candidates);
   for (int i = 0; i < c.candidates; ++i) angles[i] = kTwoPi * i / c.candidates;
-  auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{c.threads});
+  BackendOptions options;
+  options.cpu_threads = c.threads;
+  auto backend = make_backend(parse_backend_kind(cfg.backend), options);
   std::vector<CriterionGainRecord> out;
   for (int seed = 0; seed < c.seeds; ++seed) {
     const std::uint64_t run_seed = detail::gp_run_seed(cfg, c.k, seed);

@@ -86,7 +86,9 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
   const Dataset pretrain = detail::pretraining_demonstrations(cfg, k, run_seed);
 
   // Runs already fill the cores; the backend inside each stays single-threaded.
-  auto backend = make_backend(parse_backend_kind(cfg.backend), BackendOptions{1});
+  BackendOptions options;
+  options.cpu_threads = 1;
+  auto backend = make_backend(parse_backend_kind(cfg.backend), options);
   RunResult out;
   for (const auto& method : cfg.methods) {
     const std::uint64_t mseed = mix(run_seed, method_id(method));

@@ -59,7 +59,8 @@ struct BackendOptions {
   // Memory a CPU selection session may keep for incremental conditioning: the first pass's
   // cross-covariances of every kept pair with the targets (8 bytes x candidate steps x target
   // points), which later greedy steps update by a low-rank correction instead of recomputing.
-  // Negative (default): a quarter of the physical memory; 0: recompute every step. The log says
+  // Negative (default): the smaller of a quarter of the physical memory and half of the memory
+  // still available when the session opens; 0: recompute every step. The log says
   // which the session chose and how much it keeps.
   std::int64_t session_cache_bytes = -1;
   // Most (candidate, trajectory) pairs one CUDA chunk holds. 0 (default): as many whole waves of

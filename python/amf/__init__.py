@@ -162,7 +162,8 @@ def select_batch(pool_states, pool_actions, traj_offsets, pool_tasks, candidates
 
     session_cache_bytes: memory the CPU backend may keep so that greedy steps after the first
     update the first pass's cross-covariances instead of recomputing them (incremental
-    conditioning; same picks, J within 1e-10). None: a quarter of the physical memory; 0: recompute.
+    conditioning; same picks, J within 1e-10). None: the smaller of a quarter of the physical memory
+    and half of what is still available when the selection starts; 0: recompute.
     An int number of bytes otherwise.
     """
     return _call("select_batch", True, pool_states, pool_actions, traj_offsets, pool_tasks, candidates, targets,
