@@ -39,15 +39,20 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.mpi
-@pytest.mark.parametrize("ranks,candidates", [(2, 40), (3, 2)])
-def test_distributed_select_equals_single_process(tmp_path, ranks, candidates):
-    script = tmp_path / "select.py"
-    script.write_text(SCRIPT)
+def run_on_ranks(tmp_path, text, ranks, candidates):
+    """Runs the script `text` under mpirun on `ranks` ranks; every rank must print its ok line."""
+    script = tmp_path / "script.py"
+    script.write_text(text)
     r = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), sys.executable,
                         str(script), str(candidates)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.count(" ok [") == ranks, r.stdout
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("ranks,candidates", [(2, 40), (3, 2)])
+def test_distributed_select_equals_single_process(tmp_path, ranks, candidates):
+    run_on_ranks(tmp_path, SCRIPT, ranks, candidates)
 
 
 FEATURE_SCRIPT = textwrap.dedent("""
@@ -87,9 +92,4 @@ FEATURE_SCRIPT = textwrap.dedent("""
 @pytest.mark.mpi
 @pytest.mark.parametrize("ranks,candidates", [(2, 7), (3, 2)])
 def test_distributed_feature_select_equals_single_process(tmp_path, ranks, candidates):
-    script = tmp_path / "feature_select.py"
-    script.write_text(FEATURE_SCRIPT)
-    r = subprocess.run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), sys.executable,
-                        str(script), str(candidates)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count(" ok [") == ranks, r.stdout
+    run_on_ranks(tmp_path, FEATURE_SCRIPT, ranks, candidates)
