@@ -136,35 +136,67 @@ TEST(IncrementalConditioning, PicksWithoutSharedBlocksGiveTheSameScores) {
   }
 }
 
-// A budget that holds the first pass's blocks but not a pick's growth: the session drops its
-// blocks at the first pick and recomputes from then on, with the same scores.
-TEST(IncrementalConditioning, OutgrowingTheBudgetFallsBackToRecomputation) {
+// A budget that holds the first pass's blocks and the one pick a session expects by default, but
+// not the picks after it: a pick that would outgrow it drops the blocks of the last kept pairs
+// (recomputed from then on) and every step still scores as recomputation; a budget too small for
+// one pair keeps nothing.
+TEST(IncrementalConditioning, OutgrowingTheBudgetDropsTheLastPairsBlocks) {
   const auto op = gp_problem();
-  // The first pass keeps (8 bytes) x (kept steps x (M + T) + steps x dim); a pick adds steps x T.
-  auto probe = cpu(-1);
-  auto session = probe->open_session(op.problem);
+  auto probe = cpu(-1)->open_session(op.problem);
+  probe->score();
+  ASSERT_TRUE(probe->incremental());
+  const std::int64_t first = probe->kept_bytes();
+  probe->condition_on(0, 0);
+  const std::int64_t one_pick = probe->kept_bytes();
+  ASSERT_GT(one_pick, first);
+  auto tight = cpu(one_pick), fresh = cpu(0);
+  expect_same_steps(op.problem, *tight, *fresh, 5, true);
+  auto session = tight->open_session(op.problem);
   session->score();
-  ASSERT_TRUE(session->incremental());
-  const std::int64_t budget = session->kept_bytes();
-  auto tight = cpu(budget), fresh = cpu(0);
-  expect_same_steps(op.problem, *tight, *fresh, 4, true);
-  auto dropped = tight->open_session(op.problem);
-  dropped->score();
-  EXPECT_TRUE(dropped->incremental());
-  dropped->condition_on(0, 0);
-  EXPECT_FALSE(dropped->incremental());
-  EXPECT_EQ(dropped->kept_bytes(), 0);
-  // Too small for even the first pass: never kept.
-  auto small = cpu(budget - 1);
+  EXPECT_EQ(session->kept_bytes(), first);  // every pair kept, room left for one pick
+  session->condition_on(0, 0);
+  EXPECT_EQ(session->kept_bytes(), one_pick);
+  session->condition_on(1, 0);  // the unexpected second pick
+  EXPECT_TRUE(session->incremental());
+  EXPECT_GT(session->kept_bytes(), 0);
+  EXPECT_LE(session->kept_bytes(), one_pick);
+  auto small = cpu(64);
   auto none = small->open_session(op.problem);
   none->score();
   EXPECT_FALSE(none->incremental());
+  EXPECT_EQ(none->kept_bytes(), 0);
 }
 
-// AMF-NN with a budget for some of the kept pairs only: the session keeps the blocks of as many as
-// fit (in pair order) and recomputes the rest every pass. Every step must score as a session that
-// recomputes everything, with picks from both parts (a pick from the kept part brings its blocks,
-// one from the recomputed part none), for each feature form.
+// Drives a session with `budget` and one that recomputes side by side for `steps` greedy steps
+// (each picks the recomputing session's best, with its pseudo-demonstration): the first must keep
+// some blocks but not all (`whole` bytes) and score every candidate as the second. Calls
+// on_pick(session, candidate, trajectory) before each pick.
+template <typename Problem, typename OnPick>
+void expect_partly_kept_steps(const Problem& problem, std::int64_t budget, std::int64_t whole, int steps,
+                              OnPick on_pick) {
+  auto partial = cpu(budget), fresh = cpu(0);
+  auto a = partial->open_session(problem), b = fresh->open_session(problem);
+  const amf::MatrixView<double> w = b->weights();
+  for (int step = 0; step < steps; ++step) {
+    const amf::PassScores sa = a->score(true), sb = b->score(true);
+    ASSERT_TRUE(a->incremental());
+    EXPECT_GT(a->kept_bytes(), 0);
+    EXPECT_LT(a->kept_bytes(), whole);
+    EXPECT_LE(a->kept_bytes(), budget);
+    expect_close(sa.J, sb.J, "J", step);
+    expect_close(sa.info_gain, sb.info_gain, "information gain", step);
+    const auto best = std::min_element(sb.J.begin(), sb.J.end()) - sb.J.begin();
+    const double* row = w.row(best);
+    const std::int64_t pseudo = std::max_element(row, row + w.cols) - row;
+    on_pick(*a, best, pseudo);
+    a->condition_on(best, pseudo);
+    b->condition_on(best, pseudo);
+  }
+}
+
+// A budget for some of the kept pairs only: the session keeps the blocks of as many as fit (in
+// pair order) and recomputes the rest every pass. AMF-NN, for each feature form, with picks from
+// both parts (a pick from the kept part brings its blocks, one from the recomputed part none).
 TEST(IncrementalConditioning, PartlyKeptBlocksEqualRecomputation) {
   using amf_test::FeatureForm;
   for (const FeatureForm form : {FeatureForm::Factorised, FeatureForm::Embedding, FeatureForm::Tokens}) {
@@ -177,28 +209,28 @@ TEST(IncrementalConditioning, PartlyKeptBlocksEqualRecomputation) {
     bool kept_pick = false, recomputed_pick = false;
     for (const double share : {0.3, 0.6, 0.9}) {
       SCOPED_TRACE(share);
-      const auto budget = static_cast<std::int64_t>(share * static_cast<double>(whole));
-      auto partial = cpu(budget), fresh = cpu(0);
-      auto a = partial->open_session(op.problem), b = fresh->open_session(op.problem);
-      const amf::MatrixView<double> w = b->weights();
-      for (int step = 0; step < 6; ++step) {
-        const amf::PassScores sa = a->score(true), sb = b->score(true);
-        ASSERT_TRUE(a->incremental());
-        EXPECT_GT(a->kept_bytes(), 0);
-        EXPECT_LT(a->kept_bytes(), whole);
-        EXPECT_LE(a->kept_bytes(), budget);
-        expect_close(sa.J, sb.J, "J", step);
-        expect_close(sa.info_gain, sb.info_gain, "information gain", step);
-        const auto best = std::min_element(sb.J.begin(), sb.J.end()) - sb.J.begin();
-        const double* row = w.row(best);
-        const std::int64_t pseudo = std::max_element(row, row + w.cols) - row;
-        (a->pick_blocks(best, pseudo).empty() ? recomputed_pick : kept_pick) = true;
-        a->condition_on(best, pseudo);
-        b->condition_on(best, pseudo);
-      }
+      expect_partly_kept_steps(op.problem, static_cast<std::int64_t>(share * static_cast<double>(whole)), whole, 6,
+                               [&](amf::SelectionSession& a, std::int64_t c, std::int64_t i) {
+                                 (a.pick_blocks(c, i).empty() ? recomputed_pick : kept_pick) = true;
+                               });
     }
     EXPECT_TRUE(kept_pick) << "no pick came from the kept pairs";
     EXPECT_TRUE(recomputed_pick) << "no pick came from the recomputed pairs";
+  }
+}
+
+// The same for AMF-GP (whose picks bring no blocks: the session derives the pick's rows itself),
+// with picks from the kept and from the recomputed pairs.
+TEST(IncrementalConditioning, PartlyKeptGpBlocksEqualRecomputation) {
+  const auto op = gp_problem();
+  auto probe = cpu(-1)->open_session(op.problem);
+  probe->score();
+  ASSERT_TRUE(probe->incremental());
+  const std::int64_t whole = probe->kept_bytes();
+  for (const double share : {0.3, 0.6, 0.9}) {
+    SCOPED_TRACE(share);
+    expect_partly_kept_steps(op.problem, static_cast<std::int64_t>(share * static_cast<double>(whole)), whole, 6,
+                             [](amf::SelectionSession&, std::int64_t, std::int64_t) {});
   }
 }
 

@@ -49,13 +49,15 @@ def main(before_path, after_path):
         fmt = lambda x: f"{x:.2f}x" if x is not None else "—"
         print(f"| {short(name)} | {b:.4g} | {a:.4g} | {a / b:.2f} | {fmt(sb)} | {fmt(sa)} |")
     print()
-    print("| batch-cost row (N, D or R, ..., B) | batch of 1, s | batch of B, s | B / 1 | B / 1 recomputing | same picks | max rel diff batch J |")
-    print("|---|---|---|---|---|---|---|")
+    print("| batch-cost row (N, D or R, ..., B) | batch of 1, s | batch of B, s | B / 1 | B / 1 recomputing | "
+          "B / 1, half the blocks kept | same picks | max rel diff batch J |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, row in after.items():
         if "cost_ratio" not in row:
             continue
+        half = f"{row['cost_ratio_half_budget']:.2f}" if "cost_ratio_half_budget" in row else "—"  # since 2026-12-04
         print(f"| {short(name)} | {row['batch1_s']:.4g} | {row['batchB_s']:.4g} | **{row['cost_ratio']:.2f}** | "
-              f"{row['cost_ratio_recompute']:.2f} | {'yes' if row['same_picks'] == 1 else 'no'} | "
+              f"{row['cost_ratio_recompute']:.2f} | {half} | {'yes' if row['same_picks'] == 1 else 'no'} | "
               f"{row['max_rel_diff_batch_J']:.1e} |")
     print()
     for name, row in after.items():

@@ -59,26 +59,37 @@ void TargetBlock::grow(const ConditioningState& state, const TargetOccupancy& ta
 PassScores criterion_pass(const ConditioningState& state, const TargetBlock& block, const PoolData& pool,
                           const MatrixView<double>& candidates, const RowMatrix& weights,
                           const TargetOccupancy& targets, double min_weight, int threads) {
-  const std::int64_t N = candidates.rows, R = pool.num_trajectories();
   PassScores scores;
-  scores.J.assign(N, 0.0);
-  scores.info_gain.assign(N, 0.0);
+  scores.J.assign(candidates.rows, 0.0);
+  scores.info_gain.assign(candidates.rows, 0.0);
+  add_pair_scores(state, block, pool, candidates, kept_pairs(weights.data(), weights.rows(), weights.cols(), min_weight),
+                  0, targets, threads, scores);
+  return scores;
+}
 
+void add_pair_scores(const ConditioningState& state, const TargetBlock& block, const PoolData& pool,
+                     const MatrixView<double>& candidates, const std::vector<CandidatePair>& pairs,
+                     std::int64_t first, const TargetOccupancy& targets, int threads, PassScores& scores) {
+  // One task per candidate: its pairs are consecutive, and only it adds to its J.
+  std::vector<std::size_t> starts;
+  for (std::size_t q = 0; q < pairs.size(); ++q)
+    if (q == 0 || pairs[q].candidate != pairs[q - 1].candidate) starts.push_back(q);
+  starts.push_back(pairs.size());
   std::atomic<int> jittered{0};
-  parallel_for(N, threads, [&](std::int64_t c) {
+  parallel_for(static_cast<std::int64_t>(starts.size()) - 1, threads, [&](std::int64_t s) {
     RowMatrix X;
-    for (std::int64_t i = 0; i < R; ++i) {
-      const double w = weights(c, i);
-      if (w == 0.0 || !keep_weight(weights.row(c).data(), R, i, min_weight)) continue;
-      X.resize(pool.steps(i), pool.X.cols());
-      relabel_trajectory(pool, i, candidates.row(c), X, 0);
+    for (std::size_t q = starts[s]; q < starts[s + 1]; ++q) {
+      const CandidatePair& pair = pairs[q];
+      const std::int64_t c = pair.candidate - first;
+      X.resize(pool.steps(pair.trajectory), pool.X.cols());
+      relabel_trajectory(pool, pair.trajectory, candidates.row(pair.candidate), X, 0);
       const Eigen::MatrixXd U_X = state.project(X);
-      if (accumulate_trajectory(state, X, U_X, targets, block, w, &scores.J[c], &scores.info_gain[c]) > 0) ++jittered;
+      if (accumulate_trajectory(state, X, U_X, targets, block, pair.weight, &scores.J[c], &scores.info_gain[c]) > 0)
+        ++jittered;
     }
   });
   if (jittered > 0)
     spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter to factorise", jittered.load());
-  return scores;
 }
 
 }  // namespace detail

@@ -31,5 +31,13 @@ PassScores criterion_pass(const ConditioningState& state, const TargetBlock& blo
                           const MatrixView<double>& candidates, const RowMatrix& weights,
                           const TargetOccupancy& targets, double min_weight, int threads);
 
+// The same sums for the given pairs only (in candidate order, trajectories ascending within a
+// candidate), added to scores.J and scores.info_gain at pair.candidate - first; `candidates`
+// holds row pair.candidate for every pair. Each candidate's pairs are summed in their order, so
+// the full pass and a pass split into pair lists agree bit for bit on every candidate.
+void add_pair_scores(const ConditioningState& state, const TargetBlock& block, const PoolData& pool,
+                     const MatrixView<double>& candidates, const std::vector<CandidatePair>& pairs,
+                     std::int64_t first, const TargetOccupancy& targets, int threads, PassScores& scores);
+
 }  // namespace detail
 }  // namespace amf

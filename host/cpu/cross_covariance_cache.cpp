@@ -246,10 +246,6 @@ namespace {
 double mib(std::int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 }  // namespace
 
-bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs) {
-  return cache_keeps_pairs(bytes <= budget ? pairs : 0, pairs, bytes, bytes, budget, criterion);
-}
-
 bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
                        std::int64_t budget, const char* criterion) {
   if (budget == 0) return false;  // turned off: nothing to say

@@ -128,12 +128,9 @@ std::int64_t resolve_session_budget(std::int64_t option_bytes);
 // The default from the machine's physical memory and what is available now (bytes; 0: unknown).
 std::int64_t default_session_budget(double physical, double available);
 
-// Whether a session keeps all its first pass's blocks (`bytes`) under `budget` or none; says which
-// in the log.
-bool cache_fits_first_pass(std::int64_t bytes, std::int64_t budget, const char* criterion, std::size_t pairs);
-// The same for a session that may keep the blocks of the first `kept` of its `pairs` kept pairs
+// Whether a session keeps the blocks of the first `kept` of its `pairs` kept pairs
 // (CrossCovarianceCache::pairs_within; kept_bytes, of all_bytes for all of them) and recomputes
-// the others every pass; false when it keeps none.
+// the others every pass; false when it keeps none. Says which in the log.
 bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
                        std::int64_t budget, const char* criterion);
 // Whether the kept blocks still fit `budget` after a pick (they would take `bytes`); says so in the

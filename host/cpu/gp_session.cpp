@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <numeric>
 
 #include "prep/importance_weights.hpp"
 #include "prep/feature_targets.hpp"
@@ -43,6 +45,14 @@ PassScores GpSelectionSession::score_pass(bool with_info_gain) {
                                     with_info_gain);
   if (jittered > 0)
     spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter to factorise", jittered.load());
+  // The pairs whose blocks are not kept, under this batch's picks afresh, added after the kept
+  // pairs' sums (pairs are in candidate order, so each candidate's kept pairs come first).
+  if (!recomputed_pairs_.empty()) {
+    if (scores.info_gain.empty()) scores.info_gain.assign(range().size(), 0.0);
+    add_pair_scores(*state_, *block_, pool_, problem_.candidates, recomputed_pairs_, range().begin, targets_, threads_,
+                    scores);
+  }
+  if (!with_info_gain) scores.info_gain.clear();  // partial sums only: not asked for
   return scores;
 }
 
@@ -52,16 +62,35 @@ std::int64_t GpSelectionSession::side_bytes() const {
   return static_cast<std::int64_t>(sizeof(double)) * (cached_points_.size() + cached_projection_.size());
 }
 
+std::int64_t GpSelectionSession::side_row_bytes() const {
+  return static_cast<std::int64_t>(sizeof(double)) * (pool_.X.cols() + pool_.X.rows());
+}
+
+// Decides which pairs' blocks the session keeps: all when they fit the budget, else the longest
+// prefix of the kept pairs that does (the rest are recomputed at every pass). The budget also
+// holds each kept step's relabelled point and projection, and the rows the expected picks add
+// (at most the longest trajectory's steps each), so that no pick outgrows it.
 void GpSelectionSession::build_cache() {
   cache_decided_ = true;
-  const auto pairs = kept_range_pairs(cand_w_, range(), problem_.min_weight);
+  auto pairs = kept_range_pairs(cand_w_, range(), problem_.min_weight);
   std::vector<Eigen::Index> steps;
-  Eigen::Index rows = 0;
-  for (const auto& q : pairs) rows += steps.emplace_back(pool_.steps(q.trajectory));
+  Eigen::Index longest = 0;
+  for (const auto& q : pairs) longest = std::max(longest, steps.emplace_back(pool_.steps(q.trajectory)));
   const Eigen::Index M = targets_.points.rows();
-  const std::int64_t bytes = CrossCovarianceCache::first_pass_bytes(steps, M) +
-                             static_cast<std::int64_t>(sizeof(double)) * rows * (pool_.X.cols() + pool_.X.rows());
-  if (!cache_fits_first_pass(bytes, cache_budget_, "AMF-GP", pairs.size())) return;
+  const std::int64_t row_bytes =
+      side_row_bytes() + static_cast<std::int64_t>(sizeof(double)) * picks_expected() * longest;
+  const std::size_t kept =
+      cache_budget_ > 0 ? CrossCovarianceCache::pairs_within(steps, M, {}, row_bytes, cache_budget_) : 0;
+  auto bytes_of = [&](std::size_t count) {
+    const std::vector<Eigen::Index> s(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(count));
+    return CrossCovarianceCache::first_pass_bytes(s, M) +
+           side_row_bytes() * std::accumulate(s.begin(), s.end(), std::int64_t{0});
+  };
+  if (!cache_keeps_pairs(kept, pairs.size(), bytes_of(kept), bytes_of(pairs.size()), cache_budget_, "AMF-GP")) return;
+  recomputed_pairs_.assign(pairs.begin() + static_cast<std::ptrdiff_t>(kept), pairs.end());
+  pairs.resize(kept);
+  steps.resize(kept);
+  const Eigen::Index rows = std::accumulate(steps.begin(), steps.end(), Eigen::Index{0});
   cache_ = std::make_unique<CrossCovarianceCache>(pairs, steps, M);
   cached_points_.resize(rows, pool_.X.cols());
   cached_projection_.resize(rows, pool_.X.rows());
@@ -88,12 +117,36 @@ void GpSelectionSession::condition_pick(std::int64_t candidate, std::int64_t tra
   state_->extend(X);
   block_->grow(*state_, targets_, X.rows());
   picked_ = true;
-  if (cache_ && !cache_fits_after_pick(cache_->bytes_after_pick(X.rows()) + side_bytes(), cache_budget_, "AMF-GP")) {
+  if (cache_ && cache_->bytes_after_pick(X.rows()) + side_bytes() > cache_budget_) keep_fewer_pairs(X.rows());
+  if (cache_) condition_cache(old_size, X.rows());
+}
+
+// Before a pick of `added` points that would outgrow the budget (more picks than expected):
+// drops the blocks of the last kept pairs, which are recomputed from then on, or all of them.
+void GpSelectionSession::keep_fewer_pairs(Eigen::Index added) {
+  const std::size_t before = cache_->size();
+  const std::size_t kept = cache_->pairs_fitting_after_pick(added, side_row_bytes(), cache_budget_);
+  std::vector<CandidatePair> dropped;
+  for (std::size_t q = kept; q < before; ++q) {
+    const auto& pair = cache_->pair(q);
+    dropped.push_back({pair.candidate, pair.trajectory, pair.weight});
+  }
+  recomputed_pairs_.insert(recomputed_pairs_.begin(), dropped.begin(), dropped.end());
+  if (kept == 0) {
+    cache_fits_after_pick(cache_->bytes_after_pick(added) + side_bytes(), cache_budget_, "AMF-GP");  // says so
     cache_.reset();
     cached_points_.resize(0, 0);
     cached_projection_.resize(0, 0);
+    recomputed_pairs_.clear();  // every pass recomputes all pairs again
+    return;
   }
-  if (cache_) condition_cache(old_size, X.rows());
+  spdlog::info("amf: AMF-GP session: with this pick the kept blocks would be over the {:.1f} MiB budget; it keeps "
+               "those of {} of its {} kept pairs and recomputes the others",
+               static_cast<double>(cache_budget_) / (1024.0 * 1024.0), kept, before);
+  cache_->keep_first(kept);
+  const Eigen::Index rows = cache_->rows();
+  cached_points_ = RowMatrix(cached_points_.topRows(rows));
+  cached_projection_ = RowMatrix(cached_projection_.topRows(rows));
 }
 
 // The pick's rows of the extended factor, [Bpool^T Bt Ck], give the cache's update; Bpool^T is

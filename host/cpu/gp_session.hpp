@@ -1,9 +1,9 @@
 #pragma once
 // The state of one AMF-GP selection on the CPU, for a range of the candidates (all of them, or
 // one MPI rank's shard): the GP on the pool, importance weights, target occupancy and the
-// conditioning state that greedy picks grow. When the first pass's cross-covariances fit the
-// session's memory budget, picks update them (cross_covariance_cache.hpp) instead of every
-// later pass recomputing them.
+// conditioning state that greedy picks grow. The first pass's cross-covariances of as many
+// (candidate, trajectory) pairs as fit the session's memory budget are kept, and picks update them
+// (cross_covariance_cache.hpp); the other pairs are recomputed at every pass.
 #include <memory>
 
 #include "amf/problem.hpp"
@@ -36,7 +36,9 @@ class GpSelectionSession final : public SelectionSession {
 
  private:
   void build_cache();
-  std::int64_t side_bytes() const;  // what the cache needs beside its blocks: the steps and projections
+  void keep_fewer_pairs(Eigen::Index added);
+  std::int64_t side_bytes() const;      // what the cache needs beside its blocks: the steps and projections
+  std::int64_t side_row_bytes() const;  // the same per kept step
   void condition_cache(Eigen::Index old_size, Eigen::Index added);
 
   const CriterionProblem& problem_;
@@ -54,6 +56,7 @@ class GpSelectionSession final : public SelectionSession {
   std::unique_ptr<CrossCovarianceCache> cache_;  // null: recompute every pass
   RowMatrix cached_points_;                      // the cached pairs' relabelled steps, stacked
   RowMatrix cached_projection_;                  // and their projections U_X^T through the pool's factor
+  std::vector<CandidatePair> recomputed_pairs_;  // with a cache: the pairs whose blocks it does not keep
 };
 
 }  // namespace detail

@@ -74,10 +74,9 @@ class SelectionSession {
   // Incremental conditioning (BackendOptions::session_cache_bytes): whether the session keeps the
   // first pass's cross-covariances and updates them per pick instead of recomputing them, and
   // the bytes it keeps for that. Decided at the first score() (when no pick was made before it).
-  // An AMF-NN session whose blocks do not all fit keeps those of as many kept pairs as fit and
-  // recomputes the others every pass (incremental() is then true); AMF-GP keeps all or none. A
-  // pick that would outgrow the budget drops the last pairs' blocks (AMF-NN) or all of them for the
-  // rest of the session.
+  // A session whose blocks do not all fit keeps those of as many kept pairs as fit and recomputes
+  // the others every pass (incremental() is then true). A pick that would outgrow the budget
+  // drops the last pairs' blocks (all of them when not one pair fits any more).
   virtual bool incremental() const { return false; }
   virtual std::int64_t kept_bytes() const { return 0; }
 
