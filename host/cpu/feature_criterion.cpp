@@ -210,11 +210,12 @@ class FeaturePass {
 
   // The same from the blocks a session keeping the pick's pair shares (CrossCovarianceCache::
   // pair_blocks): its Gram G, cross-covariance C and rows V under the earlier picks give
-  // Ck = chol(G + sigma^2 I), Bt = V and W = Ck^-1 C, with no Gram against the targets. Only
-  // cond's prior variances follow (its m counts the picks so far); the rest of cond is left for
-  // extend() to rebuild should a later pick come without blocks.
+  // Ck = chol(G + sigma^2 I), Bt = V and W = Ck^-1 C, with no Gram against the targets. With
+  // `whole`, cond (its m points so far) grows as in extend(), for the pairs a partly kept session
+  // recomputes; else only its prior variances follow (copying the growing factor and projection
+  // would cost a fully kept session about half of a greedy step).
   PickRows extend_from_blocks(Conditioning& cond, Eigen::Index m, const std::vector<std::int64_t>& rows,
-                              const std::vector<double>& blocks, std::int64_t group) const {
+                              const std::vector<double>& blocks, std::int64_t group, bool whole) const {
     const Eigen::Index TP = static_cast<Eigen::Index>(rows.size());
     if (static_cast<Eigen::Index>(blocks.size()) != TP * (TP + M_ + m))
       throw Error("AMF-NN session: a pick's shared blocks have " + std::to_string(blocks.size()) + " values, not " +
@@ -228,7 +229,12 @@ class FeaturePass {
     pick.W = Eigen::Map<const RowMatrix>(blocks.data() + TP * TP, TP, M_);
     pick.Ck.template triangularView<Eigen::Lower>().solveInPlace(pick.W);
     pick.Bt = Eigen::Map<const RowMatrix>(blocks.data() + TP * (TP + M_), TP, m);
-    cond.prior -= pick.W.colwise().squaredNorm().transpose();
+    if (!whole) {
+      cond.prior -= pick.W.colwise().squaredNorm().transpose();
+      return pick;
+    }
+    if (cond.size() != m) throw Error("AMF-NN session: the picks' conditioning and the kept blocks disagree");
+    append(cond, pick);
     return pick;
   }
 
@@ -429,8 +435,12 @@ class CpuFeatureSession final : public SelectionSession {
     // batch's picks afresh, their sums added after the kept pairs' ones.
     const std::vector<Pair>& recomputed = cache_ ? recomputed_pairs_ : pairs_;
     if (!recomputed.empty()) {
-      const Conditioning cond = pass_.condition(picked_rows_, picked_groups_);
-      pass_.score(recomputed, range().begin, cond, out.J, out.info_gain, jittered);
+      // With a cache the picks' conditioning has grown pick by pick; without, it is built here.
+      if (cache_)
+        pass_.score(recomputed, range().begin, whole_picks(picked_rows_.size()), out.J, out.info_gain, jittered);
+      else
+        pass_.score(recomputed, range().begin, pass_.condition(picked_rows_, picked_groups_), out.J, out.info_gain,
+                    jittered);
     }
     if (cache_ && !with_info_gain) out.info_gain.clear();  // partial sums only: not asked for
     if (jittered > 0) spdlog::warn("amf: {} candidate conditional Grams needed diagonal jitter", jittered.load());
@@ -456,17 +466,11 @@ class CpuFeatureSession final : public SelectionSession {
     if (cache_ && cache_->bytes_after_pick(TP) + stacked_bytes() > cache_budget_) keep_fewer_pairs(TP);
     if (!cache_) return;
     const Eigen::Index m = cache_->pick_points();
-    if (blocks.empty() && picks_.size() < m) {
-      // Earlier picks came with blocks, so only their prior variances were kept: condition on
-      // them afresh, keeping the prior variances the updates produced.
-      const std::vector<std::int64_t> earlier(picked_rows_.begin(), picked_rows_.end() - TP);
-      const std::vector<std::int64_t> earlier_groups(picked_groups_.begin(), picked_groups_.end() - TP);
-      Eigen::VectorXd prior = std::move(picks_.prior);
-      picks_ = pass_.condition(earlier, earlier_groups);
-      picks_.prior = std::move(prior);
-    }
-    const auto pick =
-        blocks.empty() ? pass_.extend(picks_, rows, group) : pass_.extend_from_blocks(picks_, m, rows, blocks, group);
+    // extend() needs the earlier picks' factor and projection, and so do recomputed pairs.
+    const bool whole = blocks.empty() || !recomputed_pairs_.empty();
+    if (whole) whole_picks(picked_rows_.size() - rows.size());
+    const auto pick = blocks.empty() ? pass_.extend(picks_, rows, group)
+                                     : pass_.extend_from_blocks(picks_, m, rows, blocks, group, whole);
     cache_->condition(pick.Bt, pick.Ck, pick.W, [&](Eigen::Index r0, Eigen::Index n, Eigen::MatrixXd& out) {
       PackedRows<double> X;
       pack_rows(p_.candidate_features, layout_, stacked_.data() + r0, n, X, "candidate_features");
@@ -479,6 +483,21 @@ class CpuFeatureSession final : public SelectionSession {
   }
 
  private:
+  // picks_ over the first `count` picked rows with its points, factor and targets' projection:
+  // picks that came with blocks while every pair was kept left only their prior variances, so the
+  // rest is built afresh here, keeping the prior variances the updates produced.
+  const Conditioning& whole_picks(std::size_t count) {
+    if (picks_.size() < static_cast<Eigen::Index>(count)) {
+      const auto end = static_cast<std::ptrdiff_t>(count);
+      const std::vector<std::int64_t> rows(picked_rows_.begin(), picked_rows_.begin() + end);
+      const std::vector<std::int64_t> groups(picked_groups_.begin(), picked_groups_.begin() + end);
+      Eigen::VectorXd prior = std::move(picks_.prior);
+      picks_ = pass_.condition(rows, groups);
+      picks_.prior = std::move(prior);
+    }
+    return picks_;
+  }
+
   // The cache's stacked steps cost their feature row, and with groups their group too.
   std::int64_t stacked_step_bytes() const {
     return static_cast<std::int64_t>(sizeof(std::int64_t)) * (has_groups(p_) ? 2 : 1);
@@ -568,7 +587,8 @@ class CpuFeatureSession final : public SelectionSession {
   std::vector<std::int64_t> stacked_;      // candidate feature rows of the cache's stacked steps
   std::vector<std::int64_t> stacked_groups_;  // and their groups (with groups only)
   std::vector<std::int64_t> picked_groups_;   // the group of each of picked_rows_
-  Conditioning picks_;                     // the picks, grown by extension (cache only)
+  Conditioning picks_;                     // the picks, grown by extension (cache only): points,
+                                           // factor, targets' projection and prior variances
 };
 
 }  // namespace
