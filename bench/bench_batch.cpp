@@ -1,8 +1,9 @@
 // What a greedy batch of B costs next to a batch of 1, with incremental conditioning (the default:
 // the session keeps the first pass's cross-covariances and updates them per pick) and without it
 // (BackendOptions::session_cache_bytes = 0: every step recomputes the criterion), all in the same
-// run, and with a budget for half of the blocks (the session keeps the first half of the pairs'
-// blocks and recomputes the others at every step). Counters: batch1_s, batchB_s,
+// run, and with half the budget a fully kept session takes (kept_bytes: its blocks, and for
+// AMF-NN its stacked steps' packed features; the session keeps the blocks of the pairs that fit
+// and recomputes the others at every step). Counters: batch1_s, batchB_s,
 // batchB_recompute_s, batchB_half_budget_s, cost_ratio = batchB_s / batch1_s (issue #14's target:
 // at most 1.5 for B = 10 when the blocks fit), cost_ratio_recompute, cost_ratio_half_budget,
 // same_picks (1 when all three batches and pseudo-demonstrations agree) and max_rel_diff_batch_J
@@ -39,7 +40,7 @@ double seconds(Problem problem, int batch, std::int64_t cache_bytes, amf::Criter
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The bytes a session keeps when all of its first pass's blocks fit.
+// The bytes a session keeps when everything it would keep fits (kept_bytes).
 template <typename Problem>
 std::int64_t whole_kept_bytes(const Problem& problem) {
   auto backend = cpu_backend(-1);

@@ -50,7 +50,7 @@ def main(before_path, after_path):
         print(f"| {short(name)} | {b:.4g} | {a:.4g} | {a / b:.2f} | {fmt(sb)} | {fmt(sa)} |")
     print()
     print("| batch-cost row (N, D or R, ..., B) | batch of 1, s | batch of B, s | B / 1 | B / 1 recomputing | "
-          "B / 1, half the blocks kept | same picks | max rel diff batch J |")
+          "B / 1, half budget | same picks | max rel diff batch J |")
     print("|---|---|---|---|---|---|---|---|")
     for name, row in after.items():
         if "cost_ratio" not in row:
