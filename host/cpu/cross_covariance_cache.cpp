@@ -266,8 +266,14 @@ bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_by
   return kept > 0;
 }
 
-bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion) {
-  if (bytes <= budget) return true;
+bool cache_keeps_pairs_after_pick(std::size_t kept, std::size_t before, std::int64_t bytes, std::int64_t budget,
+                                  const char* criterion) {
+  if (kept > 0) {
+    spdlog::info("amf: {} session: with this pick the kept blocks would be over the {:.1f} MiB budget; it keeps "
+                 "those of {} of its {} kept pairs and recomputes the others",
+                 criterion, mib(budget), kept, before);
+    return true;
+  }
   spdlog::info("amf: {} session: the kept blocks would grow to {:.1f} MiB with this pick, over the {:.1f} MiB "
                "budget; later greedy steps recompute the criterion",
                criterion, mib(bytes), mib(budget));

@@ -133,9 +133,11 @@ std::int64_t default_session_budget(double physical, double available);
 // the others every pass; false when it keeps none. Says which in the log.
 bool cache_keeps_pairs(std::size_t kept, std::size_t pairs, std::int64_t kept_bytes, std::int64_t all_bytes,
                        std::int64_t budget, const char* criterion);
-// Whether the kept blocks still fit `budget` after a pick (they would take `bytes`); says so in the
-// log when they do not.
-bool cache_fits_after_pick(std::int64_t bytes, std::int64_t budget, const char* criterion);
+// Before a pick that would take the kept blocks over `budget` (to `bytes`): says in the log whether
+// the session keeps those of `kept` of its `before` pairs (CrossCovarianceCache::
+// pairs_fitting_after_pick) or none; false when none.
+bool cache_keeps_pairs_after_pick(std::size_t kept, std::size_t before, std::int64_t bytes, std::int64_t budget,
+                                  const char* criterion);
 
 }  // namespace detail
 }  // namespace amf

@@ -531,8 +531,8 @@ class CpuFeatureSession final : public SelectionSession {
   void keep_fewer_pairs(Eigen::Index TP) {
     const std::size_t before = cache_->size();
     const std::size_t kept = cache_->pairs_fitting_after_pick(TP, stacked_step_bytes(), cache_budget_);
-    if (kept == 0) {
-      cache_fits_after_pick(cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_, "AMF-NN");  // says so
+    if (!cache_keeps_pairs_after_pick(kept, before, cache_->bytes_after_pick(TP) + stacked_bytes(), cache_budget_,
+                                      "AMF-NN")) {
       cache_.reset();
       stacked_.clear();
       stacked_groups_.clear();
@@ -541,9 +541,6 @@ class CpuFeatureSession final : public SelectionSession {
       recomputed_pairs_.clear();
       return;
     }
-    spdlog::info("amf: AMF-NN session: with this pick the kept blocks would be over the {:.1f} MiB budget; it keeps "
-                 "those of {} of its {} kept pairs and recomputes the others",
-                 static_cast<double>(cache_budget_) / (1024.0 * 1024.0), kept, before);
     cache_->keep_first(kept);
     const auto rows = static_cast<std::size_t>(cache_->rows());
     stacked_.resize(rows);
@@ -578,12 +575,13 @@ class CpuFeatureSession final : public SelectionSession {
         columns.emplace_back(b - targets_.groups.begin(), e - b);
       }
     // The stacked steps' packed features are kept too when every pair's blocks fit with them.
-    keep_packed_ = cache_budget_ > 0 && CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes + packed_row_bytes(),
-                                                                           cache_budget_) == pairs_.size();
-    const std::size_t kept =
-        keep_packed_ ? pairs_.size()
-                     : cache_budget_ > 0 ? CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes, cache_budget_)
-                                         : 0;
+    std::size_t kept = 0;
+    if (cache_budget_ > 0) {
+      keep_packed_ = CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes + packed_row_bytes(),
+                                                        cache_budget_) == pairs_.size();
+      kept = keep_packed_ ? pairs_.size()
+                          : CrossCovarianceCache::pairs_within(steps, M, columns, row_bytes, cache_budget_);
+    }
     auto bytes_of = [&](const std::vector<Eigen::Index>& s, const std::vector<CrossCovarianceCache::Columns>& c) {
       const std::int64_t rows = std::accumulate(s.begin(), s.end(), std::int64_t{0});
       return CrossCovarianceCache::first_pass_bytes(s, M, c) + stacked_step_bytes() * rows;

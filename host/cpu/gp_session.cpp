@@ -126,23 +126,20 @@ void GpSelectionSession::condition_pick(std::int64_t candidate, std::int64_t tra
 void GpSelectionSession::keep_fewer_pairs(Eigen::Index added) {
   const std::size_t before = cache_->size();
   const std::size_t kept = cache_->pairs_fitting_after_pick(added, side_row_bytes(), cache_budget_);
-  std::vector<CandidatePair> dropped;
-  for (std::size_t q = kept; q < before; ++q) {
-    const auto& pair = cache_->pair(q);
-    dropped.push_back({pair.candidate, pair.trajectory, pair.weight});
-  }
-  recomputed_pairs_.insert(recomputed_pairs_.begin(), dropped.begin(), dropped.end());
-  if (kept == 0) {
-    cache_fits_after_pick(cache_->bytes_after_pick(added) + side_bytes(), cache_budget_, "AMF-GP");  // says so
+  if (!cache_keeps_pairs_after_pick(kept, before, cache_->bytes_after_pick(added) + side_bytes(), cache_budget_,
+                                    "AMF-GP")) {
     cache_.reset();
     cached_points_.resize(0, 0);
     cached_projection_.resize(0, 0);
     recomputed_pairs_.clear();  // every pass recomputes all pairs again
     return;
   }
-  spdlog::info("amf: AMF-GP session: with this pick the kept blocks would be over the {:.1f} MiB budget; it keeps "
-               "those of {} of its {} kept pairs and recomputes the others",
-               static_cast<double>(cache_budget_) / (1024.0 * 1024.0), kept, before);
+  std::vector<CandidatePair> dropped;
+  for (std::size_t q = kept; q < before; ++q) {
+    const auto& pair = cache_->pair(q);
+    dropped.push_back({pair.candidate, pair.trajectory, pair.weight});
+  }
+  recomputed_pairs_.insert(recomputed_pairs_.begin(), dropped.begin(), dropped.end());
   cache_->keep_first(kept);
   const Eigen::Index rows = cache_->rows();
   cached_points_ = RowMatrix(cached_points_.topRows(rows));

@@ -102,6 +102,39 @@ std::pair<int, int> mpi_world() {
 #endif
 }
 
+// Sharded selection over MPI_COMM_WORLD for either criterion: every rank calls with the same
+// problem, candidates are sharded over the ranks (one session per rank, one reduction per pick)
+// and every rank gets the one-process result. `backend` is the caller's (an amf.Engine's) or null
+// for a rank backend of kind `backend_name` (one GPU per rank on a node with several).
+template <typename Problem>
+amf::CriterionResult select_distributed([[maybe_unused]] const Problem& p, [[maybe_unused]] amf::Backend* backend,
+                                        [[maybe_unused]] const std::string& backend_name,
+                                        [[maybe_unused]] const amf::BackendOptions& options,
+                                        [[maybe_unused]] double time_limit_s) {
+  amf::CriterionResult r;
+#ifdef AMF_PY_MPI
+  // MPI was initialised FUNNELED: its calls stay on this thread, so Ctrl-C and progress are not
+  // offered here (mpirun forwards SIGINT to every rank, which ends them all).
+  py::gil_scoped_release release;
+  std::unique_ptr<amf::Backend> own_backend;
+  if (!backend) {
+    own_backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
+    backend = own_backend.get();
+  }
+  amf::SelectionControl control;
+  control.time_limit_s = time_limit_s;
+  r = amf::select_batch_distributed(p, *backend, MPI_COMM_WORLD, control);
+#endif
+  return r;
+}
+
+// to_dict of a distributed result, with this rank and the number of ranks.
+py::dict with_rank(py::dict d, std::pair<int, int> world) {
+  d["rank"] = world.first;
+  d["ranks"] = world.second;
+  return d;
+}
+
 py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj_offsets, Array pool_tasks,
              Array candidates, Array targets, Array target_probs, double state_lengthscale, double task_lengthscale,
              double signal_variance, double noise_variance, std::pair<double, double> clip, double min_weight,
@@ -115,26 +148,12 @@ py::dict run(bool select, Array pool_states, Array pool_actions, IndexArray traj
                         batch_size);
   amf::CriterionResult r;
   if (distributed) {
-    // Every rank of MPI_COMM_WORLD calls with the same problem; candidates are sharded over
-    // them and every rank gets the single-process result. Rank 0 writes `out`.
+    // Only rank 0 writes `out`.
     if (!select) throw amf::InvalidArgument("distributed=True is an option of select_batch, not criterion");
-    const auto [rank, size] = mpi_world();
-#ifdef AMF_PY_MPI
-    {
-      // MPI was initialised FUNNELED: its calls stay on this thread, so Ctrl-C and progress are
-      // not offered here (mpirun forwards SIGINT to every rank, which ends them all).
-      py::gil_scoped_release release;
-      const auto backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
-      amf::SelectionControl control;
-      control.time_limit_s = time_limit_s;
-      r = amf::select_batch_distributed(q->p, *backend, MPI_COMM_WORLD, control);
-    }
-#endif
-    if (!out.empty() && rank == 0) amf::write_selection(out, q->p, r);
-    py::dict d = to_dict(r, q->p.candidates.rows, q->p.num_trajectories());
-    d["rank"] = rank;
-    d["ranks"] = size;
-    return d;
+    const auto world = mpi_world();
+    r = select_distributed(q->p, nullptr, backend_name, options, time_limit_s);
+    if (!out.empty() && world.first == 0) amf::write_selection(out, q->p, r);
+    return with_rank(to_dict(r, q->p.candidates.rows, q->p.num_trajectories()), world);
   }
   auto backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
   r = run_interruptible(
@@ -234,27 +253,11 @@ py::dict run_features(bool select, IndexArray traj_offsets, const py::object& ca
   std::unique_ptr<amf::Backend> own_backend;
   amf::Backend* backend = engine ? engine->backend.get() : nullptr;
   if (distributed) {
-    // As in run(): every rank calls with the same problem, candidates are sharded over the ranks
-    // (one session per rank, one reduction per pick) and every rank gets the one-process result.
     if (!select) throw amf::InvalidArgument("distributed=True is an option of feature_select_batch only");
-    const auto [rank, size] = mpi_world();
-    amf::CriterionResult r;
-#ifdef AMF_PY_MPI
-    {
-      py::gil_scoped_release release;  // MPI is FUNNELED: no progress or Ctrl-C here, as in run()
-      if (!backend) {
-        own_backend = amf::make_rank_backend(amf::parse_backend_kind(backend_name), options, MPI_COMM_WORLD);
-        backend = own_backend.get();
-      }
-      amf::SelectionControl control;
-      control.time_limit_s = time_limit_s;
-      r = amf::select_batch_distributed(p, *backend, MPI_COMM_WORLD, control);
-    }
-#endif
-    py::dict d = to_dict(r, p.candidate_logp.rows, p.traj_offsets.size - 1);
-    d["rank"] = rank;
-    d["ranks"] = size;
-    return d;
+    const auto world = mpi_world();
+    return with_rank(to_dict(select_distributed(p, backend, backend_name, options, time_limit_s),
+                             p.candidate_logp.rows, p.traj_offsets.size - 1),
+                     world);
   }
   if (!backend) {
     own_backend = amf::make_backend(amf::parse_backend_kind(backend_name), options);
