@@ -151,6 +151,39 @@ class _Trainer:
         self.policy.eval()
 
 
+class JobEvaluations:
+    """The success rates of one job's evaluations, remembered by task and by the parameters of the
+    copy that acts for it. A scene's success() is a pure function of the acting copy, the task,
+    the episode count and the evaluation seed (every episode resets the simulator from its
+    placement; tests/python_venv checks this for both real scenes), so an evaluation of a copy no
+    round has changed is the earlier one, bit for bit: round 0 is the same pre-trained policy in
+    every arm of a job, and a task-isolated copy stays untouched until its task is first picked.
+    Evaluation is most of the cost of the MuJoCo studies (a failing episode runs all its steps)."""
+
+    def __init__(self, scene, episodes, seed):
+        self.scene, self.episodes, self.seed = scene, episodes, seed
+        self._rates = {}
+        self.computed = 0  # scene.success() calls made (the rest were remembered)
+
+    @staticmethod
+    def digest(module):
+        """A hash of the module's parameters and buffers (names, shapes, dtypes and bytes)."""
+        h = hashlib.blake2b(digest_size=20)
+        for name, tensor in module.state_dict().items():
+            t = tensor.detach().cpu().contiguous()
+            h.update(f"{name}:{tuple(t.shape)}:{t.dtype};".encode())
+            h.update(t.numpy().tobytes())
+        return h.hexdigest()
+
+    def success(self, act, k, copy):
+        """scene.success(act, k, episodes, seed) where act(obs, k) runs `copy`."""
+        key = (int(k), self.digest(copy))
+        if key not in self._rates:
+            self._rates[key] = self.scene.success(act, k, self.episodes, self.seed)
+            self.computed += 1
+        return self._rates[key]
+
+
 def _pretrain_tasks(kind, num_tasks):
     return list(range(min(2, num_tasks))) if kind == "skewed" else list(range(num_tasks))
 
@@ -182,7 +215,7 @@ def warm_start_losses(selection, warm, tasks, part):
     return losses
 
 
-def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed):
+def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations):
     import copy
 
     import torch
@@ -213,7 +246,7 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
     rounds, picks, selected = [], [], []
 
     def record(r):
-        per_task = [scene.success(act, k, cfg.eval_episodes, eval_seed) for k in range(K)]
+        per_task = [evaluations.success(act, k, deployed.copies[part[k]]) for k in range(K)]
         rounds.append({"pretrain": job["pretrain"], "arm": arm["label"], "seed": job["seed"], "round": r,
                        "demos": len(selected), "success": float(np.mean(per_task)), "task_success": per_task})
 
@@ -298,18 +331,20 @@ def run_job(make_scene, cfg, job, out, parent=None):
     torch.manual_seed(_seed(job_seed, "init"))
     pretrained = mlp_policy(scene.state_dim + dc, scene.action_dim, cfg.width, cfg.depth, mean, scale)
     _Trainer(pretrained, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps)
+    evaluations = JobEvaluations(scene, cfg.eval_episodes, eval_seed)
     for arm in arms:
         if arm["label"] in done:
             continue
         if parent is not None and os.getppid() != parent:
             raise SystemExit(f"[amf study] the study process {parent} is gone: stopping")
-        start = time.time()
-        done[arm["label"]] = _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, eval_seed)
+        start, computed = time.time(), evaluations.computed
+        done[arm["label"]] = _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations)
         if path:
             _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
-        final = done[arm["label"]]["rounds"][-1]["success"]
+        rounds = done[arm["label"]]["rounds"]
         print(f"[amf study] {job['pretrain']} seed {job['seed']}: {arm['label']} done in {time.time() - start:.0f} s "
-              f"(final success {final:.2f})", flush=True)
+              f"(final success {rounds[-1]['success']:.2f}; {evaluations.computed - computed} of "
+              f"{len(rounds) * K} task evaluations run, the rest unchanged copies)", flush=True)
     return done
 
 

@@ -212,3 +212,56 @@ def test_warm_start_losses_rank_an_unseen_task_above_a_learnt_one():
     unseen = {"task": 1, "states": states, "actions": -states[:, :1]}
     losses = policy_study.warm_start_losses(Copies(), [learnt, unseen], np.array([[0.0], [1.0]]), [0, 0])
     assert losses[0] == 0.0 and losses[1] == (4.0 + 36.0) / 2
+
+
+class CountingScene(ToyScene):
+    calls = 0
+
+    def success(self, act, k, episodes, seed):
+        CountingScene.calls += 1
+        return super().success(act, k, episodes, seed)
+
+
+def test_remembered_evaluations_equal_recomputed_ones(study, tmp_path, monkeypatch):
+    # JobEvaluations reuses the success rate of a copy no round has changed (round 0 in every arm,
+    # a task-isolated copy before its task is picked); evaluating every task every round instead
+    # must give the same files byte for byte, with more scene evaluations.
+    _, _, remembered = study
+    CountingScene.calls = 0
+    run_study(CountingScene, small(), str(tmp_path / "remembered"))
+    reused = CountingScene.calls
+
+    class Recompute(policy_study.JobEvaluations):
+        def success(self, act, k, copy):
+            self.computed += 1
+            return self.scene.success(act, k, self.episodes, self.seed)
+
+    monkeypatch.setattr(policy_study, "JobEvaluations", Recompute)
+    CountingScene.calls = 0
+    run_study(CountingScene, small(), str(tmp_path / "recomputed"))
+    everything = CountingScene.calls
+    assert files(str(tmp_path / "recomputed")) == remembered
+    assert everything == 2 * 2 * 5 * 3 * 4  # pretrain x seeds x arms x rounds x tasks
+    # Round 0 is shared by the five arms of a job (4 x 4 evaluations saved), and more where a
+    # task's copy was still the pre-trained one.
+    assert reused <= everything - 2 * 2 * 4 * 4
+
+
+def test_a_copy_is_remembered_by_its_parameters():
+    import torch
+
+    class Fixed:
+        calls = 0
+
+        def success(self, act, k, episodes, seed):
+            Fixed.calls += 1
+            return float(k) / 10
+
+    evaluations = policy_study.JobEvaluations(Fixed(), 3, 7)
+    copy = torch.nn.Linear(2, 2)
+    assert evaluations.success(None, 1, copy) == 0.1 and evaluations.success(None, 1, copy) == 0.1
+    assert evaluations.success(None, 2, copy) == 0.2 and Fixed.calls == 2  # the task is part of the key
+    with torch.no_grad():
+        copy.weight[0, 0] += 1e-7  # one changed parameter is a new copy
+    evaluations.success(None, 1, copy)
+    assert Fixed.calls == 3 and evaluations.computed == 3

@@ -26,3 +26,30 @@ def check_small_study(module, out, env, last_columns, pretrain_demos, timeout):
     rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=timeout)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert not re.search(r"seed \d+: .* done in", rerun.stdout)  # every arm came from its checkpoint
+
+
+def check_evaluation_is_pure(scene):
+    """amf.policy_study.JobEvaluations reuses the success rate of a copy no round changed: that is
+    exact only if an evaluation depends on nothing the scene did before. Evaluate task 1 with a
+    fixed nonlinear policy, then other tasks and a demonstration, then task 1 again: the policy
+    must see the same observations, to the bit."""
+    import numpy as np
+
+    weights = np.random.default_rng(0).standard_normal((scene.action_dim, scene.state_dim)) * 0.3
+
+    def evaluate(k):
+        seen = []
+
+        def act(obs, task):
+            seen.append(np.array(obs, dtype=np.float64))
+            return np.tanh(weights @ obs)
+
+        return scene.success(act, k, 2, 123), np.array(seen)
+
+    first = evaluate(1)
+    evaluate(0)
+    scene.demonstrate(2, seed=5)
+    evaluate(2)
+    again = evaluate(1)
+    assert first[0] == again[0]
+    np.testing.assert_array_equal(first[1], again[1])

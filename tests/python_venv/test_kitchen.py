@@ -4,7 +4,7 @@ states, the scene's determinism and success criterion, and the Fig. 4 protocol e
 settings through `python -m amf.kitchen_study`."""
 import numpy as np
 import pytest
-from small_study import check_small_study
+from small_study import check_evaluation_is_pure, check_small_study
 
 from amf.kitchen_scene import ACTION_DIM, OBS_DIM, TASKS, KitchenScene
 
@@ -50,6 +50,10 @@ def test_standing_still_completes_no_task(scene):
     # gravity) never brings a door, the switch or the kettle within 0.3 of its goal.
     for k in range(len(TASKS)):
         assert scene.success(lambda obs, k: np.zeros(ACTION_DIM), k, episodes=1, seed=5) == 0.0
+
+
+def test_an_evaluation_does_not_depend_on_earlier_episodes(scene):
+    check_evaluation_is_pure(scene)
 
 
 def test_small_study_end_to_end_and_resume(tmp_path):

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from small_study import check_small_study
+from small_study import check_evaluation_is_pure, check_small_study
 
 from amf.metaworld_scene import TASKS, MetaworldScene
 
@@ -36,6 +36,10 @@ def test_success_is_metaworlds_flag_on_held_out_placements(scene):
     expert = P.SawyerFaucetOpenV3Policy()
     assert scene.success(lambda obs, k: expert.get_action(obs), 2, episodes=2, seed=5) == 1.0
     assert scene.success(lambda obs, k: np.zeros(4), 2, episodes=2, seed=5) == 0.0  # standing still never opens it
+
+
+def test_an_evaluation_does_not_depend_on_earlier_episodes(scene):
+    check_evaluation_is_pure(scene)
 
 
 def test_small_study_end_to_end_and_resume(tmp_path):
