@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The paper-sized studies (issue #16), run across sessions from committed checkpoints.
+
+  tools/paper_runs.py status    what each study has checkpointed, and whether it is published
+  tools/paper_runs.py restore   committed checkpoints (docs/results/checkpoints/) into results/
+  tools/paper_runs.py start     restore, then run the unfinished studies in two background queues
+  tools/paper_runs.py save      results/'s checkpoints of unfinished studies into docs/results/checkpoints/
+
+A paper-sized study takes hours to a day of one core here, longer than a session, and a session's
+processes end with it. Every study checkpoints each finished arm of each (pre-training, seed) job
+(`amf nn-study` in OUT/runs/, the Python studies in OUT/jobs/) and a rerun of the same command
+resumes, so a session runs `start`, and before it stops `save` and commits the checkpoints; the
+next session's `start` picks up there. Two queues, one per core of this kind of machine, each at
+nice 19 and one thread, in the order below (the Fig. 4 studies first: they decide the primary
+claim). A finished study (OUT/summary.json) is published with tools/publish_results.py by hand,
+after looking at it; `save` then drops its checkpoints.
+
+Standard library only: runs with either Python.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(os.environ.get("AMF_PAPER_RUNS_ROOT", Path(__file__).resolve().parent.parent))
+CHECKPOINTS = Path("docs/results/checkpoints")
+
+_CPP = "nice -n 19 build/amf nn-study --env {env} --figure {figure} --size paper --pretrain {pretrain} --threads 1 " \
+       "--no-plots --out results/{name}"
+_PY = "PYTHONPATH=build/python nice -n 19 .venv/bin/python -m amf.{module} --out results/{name} --size paper " \
+      "--workers 1 --pretrain skewed uniform --no-plots"
+
+
+def _cpp(queue, figure, env, pretrain="skewed uniform", name=None):
+    name = name or f"nn_{figure}_{env}_paper"
+    return {"queue": queue, "name": name, "checkpoints": "runs",
+            "command": _CPP.format(env=env, figure=figure, pretrain=pretrain, name=name)}
+
+
+def _py(queue, module, name):
+    return {"queue": queue, "name": name, "checkpoints": "jobs", "command": _PY.format(module=module, name=name)}
+
+
+STUDIES = [
+    _cpp("a", "fig4", "kitchen"),
+    _cpp("b", "fig4", "cupfaucet"),
+    _py("b", "metaworld_study", "metaworld_fig4_paper"),
+    _py("a", "kitchen_study", "frankakitchen_fig4_paper"),
+    _cpp("a", "fig5", "kitchen"),
+    _cpp("b", "fig5", "cupfaucet"),
+    _cpp("a", "fig6", "kitchen"),
+    _cpp("b", "fig6", "cupfaucet"),
+    _cpp("a", "appg", "kitchen"),
+    _cpp("b", "appg", "cupfaucet"),
+    _cpp("a", "fig4", "kitchen", " ".join(f"only-{k}" for k in range(5)), "nn_appe_kitchen_paper"),
+    _cpp("b", "fig4", "cupfaucet", " ".join(f"only-{k}" for k in range(4)), "nn_appe_cupfaucet_paper"),
+]
+
+
+def _arms(path):
+    """Finished arms in one job checkpoint (0 when unreadable: a torn copy is never preferred)."""
+    try:
+        return len(json.loads(path.read_text()).get("arms", {}))
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def _finished(study):
+    return (ROOT / "results" / study["name"] / "summary.json").is_file()
+
+
+def _published(study):
+    return (ROOT / "docs" / "results" / study["name"] / "summary.json").is_file()
+
+
+def _copy_newer(src_dir, dst_dir):
+    """Copies each job file of src_dir whose copy in dst_dir is missing or has fewer finished arms."""
+    copied = 0
+    if not src_dir.is_dir():
+        return copied
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for src in sorted(src_dir.glob("*.json")):
+        dst = dst_dir / src.name
+        if not dst.exists() or _arms(dst) < _arms(src):
+            tmp = dst.with_suffix(".json.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)  # a study reading the directory never sees half a file
+            copied += 1
+    return copied
+
+
+def status():
+    for s in STUDIES:
+        local = ROOT / "results" / s["name"] / s["checkpoints"]
+        saved = ROOT / CHECKPOINTS / s["name"] / s["checkpoints"]
+        count = lambda d: (len(list(d.glob("*.json"))), sum(_arms(f) for f in d.glob("*.json"))) if d.is_dir() else (0, 0)
+        (lj, la), (sj, sa) = count(local), count(saved)
+        state = "published" if _published(s) else "finished, not published" if _finished(s) else "running" if _running(s) \
+            else "unfinished" if la or sa else "not started"
+        print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "
+              f"committed: {sa} arms in {sj} jobs")
+
+
+def restore():
+    for s in STUDIES:
+        if _published(s):
+            continue
+        n = _copy_newer(ROOT / CHECKPOINTS / s["name"] / s["checkpoints"], ROOT / "results" / s["name"] / s["checkpoints"])
+        if n:
+            print(f"restored {n} job checkpoints of {s['name']}")
+
+
+def save():
+    for s in STUDIES:
+        saved = ROOT / CHECKPOINTS / s["name"]
+        if _published(s):
+            if saved.exists():
+                shutil.rmtree(saved)
+                print(f"dropped the checkpoints of {s['name']} (published)")
+            continue
+        n = _copy_newer(ROOT / "results" / s["name"] / s["checkpoints"], saved / s["checkpoints"])
+        if n:
+            (saved / "command.txt").write_text(s["command"] + "\n")
+            print(f"saved {n} job checkpoints of {s['name']}")
+
+
+def _running(study):
+    pattern = re.compile(rf"--out results/{re.escape(study['name'])}( |$)")
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return any(pattern.search(line) and "paper_runs.py" not in line for line in out.splitlines())
+
+
+def run_queue(queue):
+    """Runs the queue's unfinished studies one after the other, each in the foreground."""
+    for s in STUDIES:
+        if s["queue"] != queue or _finished(s) or _published(s):
+            continue
+        while _running(s):  # started by hand or by an earlier `start`: wait for it, do not race it
+            time.sleep(60)
+        if _finished(s):
+            continue
+        log = ROOT / "results" / f"{s['name']}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as f:
+            f.write(f"[paper_runs] {time.strftime('%Y-%m-%d %H:%M:%S')}: {s['command']}\n")
+            f.flush()
+            rc = subprocess.run(["bash", "-c", s["command"]], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT).returncode
+        if rc != 0:
+            print(f"[paper_runs] queue {queue}: {s['name']} exited with {rc} (see {log}); the queue stops", flush=True)
+            return rc
+    return 0
+
+
+def start():
+    restore()
+    (ROOT / "results").mkdir(exist_ok=True)
+    for q in sorted({s["queue"] for s in STUDIES}):
+        log = ROOT / "results" / f"paper_runs_queue_{q}.log"
+        with log.open("a") as f:
+            subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "_queue", q], cwd=ROOT, stdout=f,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        print(f"queue {q} started (log {log.relative_to(ROOT)})")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("action", choices=["status", "restore", "start", "save", "_queue"])
+    ap.add_argument("queue", nargs="?")
+    a = ap.parse_args()
+    if a.action == "_queue":
+        sys.exit(run_queue(a.queue))
+    {"status": status, "restore": restore, "start": start, "save": save}[a.action]()
+
+
+if __name__ == "__main__":
+    main()
