@@ -94,12 +94,17 @@ def _copy_newer(src_dir, dst_dir):
     return copied
 
 
+def _count(directory):
+    """(job files, finished arms) in a checkpoint directory."""
+    files = list(directory.glob("*.json")) if directory.is_dir() else []
+    return len(files), sum(_arms(f) for f in files)
+
+
 def status():
     for s in STUDIES:
         local = ROOT / "results" / s["name"] / s["checkpoints"]
         saved = ROOT / CHECKPOINTS / s["name"] / s["checkpoints"]
-        count = lambda d: (len(list(d.glob("*.json"))), sum(_arms(f) for f in d.glob("*.json"))) if d.is_dir() else (0, 0)
-        (lj, la), (sj, sa) = count(local), count(saved)
+        (lj, la), (sj, sa) = _count(local), _count(saved)
         state = "published" if _published(s) else "finished, not published" if _finished(s) else "running" if _running(s) \
             else "unfinished" if la or sa else "not started"
         print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "

@@ -175,9 +175,9 @@ class JobEvaluations:
             h.update(t.numpy().tobytes())
         return h.hexdigest()
 
-    def success(self, act, k, copy):
-        """scene.success(act, k, episodes, seed) where act(obs, k) runs `copy`."""
-        key = (int(k), self.digest(copy))
+    def success(self, act, k, acting):
+        """scene.success(act, k, episodes, seed), where act(obs, k) runs the module `acting`."""
+        key = (int(k), self.digest(acting))
         if key not in self._rates:
             self._rates[key] = self.scene.success(act, k, self.episodes, self.seed)
             self.computed += 1

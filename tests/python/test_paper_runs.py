@@ -56,7 +56,7 @@ def test_a_published_study_drops_its_checkpoints_and_is_not_restored(tmp_path, m
     assert not saved.parent.exists()
 
 
-def test_every_study_has_a_queue_a_command_and_its_own_output(tmp_path, monkeypatch):
+def test_every_study_names_its_queue_paper_size_command_and_output(tmp_path, monkeypatch):
     tool = load(tmp_path, monkeypatch)
     names = [s["name"] for s in tool.STUDIES]
     assert len(set(names)) == len(names)

@@ -232,7 +232,7 @@ def test_remembered_evaluations_equal_recomputed_ones(study, tmp_path, monkeypat
     reused = CountingScene.calls
 
     class Recompute(policy_study.JobEvaluations):
-        def success(self, act, k, copy):
+        def success(self, act, k, acting):
             self.computed += 1
             return self.scene.success(act, k, self.episodes, self.seed)
 
