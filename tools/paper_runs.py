@@ -70,6 +70,16 @@ def _arms(path):
         return 0
 
 
+def _local(study):
+    """The study's job checkpoints in results/, where it runs."""
+    return ROOT / "results" / study["name"] / study["checkpoints"]
+
+
+def _committed(study):
+    """The study's job checkpoints under docs/results/checkpoints/, where sessions keep them."""
+    return ROOT / CHECKPOINTS / study["name"] / study["checkpoints"]
+
+
 def _finished(study):
     return (ROOT / "results" / study["name"] / "summary.json").is_file()
 
@@ -102,9 +112,7 @@ def _count(directory):
 
 def status():
     for s in STUDIES:
-        local = ROOT / "results" / s["name"] / s["checkpoints"]
-        saved = ROOT / CHECKPOINTS / s["name"] / s["checkpoints"]
-        (lj, la), (sj, sa) = _count(local), _count(saved)
+        (lj, la), (sj, sa) = _count(_local(s)), _count(_committed(s))
         state = "published" if _published(s) else "finished, not published" if _finished(s) else "running" if _running(s) \
             else "unfinished" if la or sa else "not started"
         print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "
@@ -115,20 +123,20 @@ def restore():
     for s in STUDIES:
         if _published(s):
             continue
-        n = _copy_newer(ROOT / CHECKPOINTS / s["name"] / s["checkpoints"], ROOT / "results" / s["name"] / s["checkpoints"])
+        n = _copy_newer(_committed(s), _local(s))
         if n:
             print(f"restored {n} job checkpoints of {s['name']}")
 
 
 def save():
     for s in STUDIES:
-        saved = ROOT / CHECKPOINTS / s["name"]
+        saved = _committed(s).parent
         if _published(s):
             if saved.exists():
                 shutil.rmtree(saved)
                 print(f"dropped the checkpoints of {s['name']} (published)")
             continue
-        n = _copy_newer(ROOT / "results" / s["name"] / s["checkpoints"], saved / s["checkpoints"])
+        n = _copy_newer(_local(s), _committed(s))
         if n:
             (saved / "command.txt").write_text(s["command"] + "\n")
             print(f"saved {n} job checkpoints of {s['name']}")
