@@ -251,6 +251,31 @@ TEST(NnStudy, BaselineArmsPickWhatTheyPromise) {
   EXPECT_THROW(amf::validate(bad), amf::InvalidArgument);
 }
 
+// App. E: one-task pre-training on each task in turn, with AMF at Fig. 4's primary sigma^2 and
+// every baseline under the same labels as Fig. 4 (the claims table pairs them by label).
+TEST(NnStudy, AppEPresetSkewsOnEachTaskWithTheBaselines) {
+  const auto fig4 = amf::nn_study_preset("fig4", "kitchen");
+  for (const std::string env : {"kitchen", "cupfaucet"}) {
+    const auto c = amf::nn_study_preset("appe", env, "paper");
+    const int K = amf::make_environment(env)->num_tasks();
+    ASSERT_EQ(static_cast<int>(c.pretrain.size()), K) << env;
+    for (int k = 0; k < K; ++k) EXPECT_EQ(amf::one_task_pretrain_index(c.pretrain[k]), k) << env;
+    std::vector<std::string> labels, selectors;
+    for (const auto& a : c.arms) {
+      labels.push_back(a.label);
+      selectors.push_back(a.selector);
+    }
+    EXPECT_EQ(selectors, (std::vector<std::string>{"amf", "uniform", "rebalance", "max-loss"})) << env;
+    for (const auto& label : labels) {
+      const bool in_fig4 = std::any_of(fig4.arms.begin(), fig4.arms.end(), [&](const amf::NnArm& a) {
+        return a.label == label && a.noise_variance == c.arms[&label - &labels[0]].noise_variance;
+      });
+      EXPECT_TRUE(in_fig4) << label << " is not a Fig. 4 arm";
+    }
+    EXPECT_EQ(c.seeds, 10);
+  }
+}
+
 // Fig. 5 compares batch sizes at a fixed budget: every arm gets the same gradient steps per
 // demonstration, and uniform runs at each batch size an AMF arm uses (issue #16).
 TEST(NnStudy, Fig5FixesStepsPerDemonstrationAndPairsEachBatchSize) {

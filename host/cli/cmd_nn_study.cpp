@@ -23,16 +23,16 @@ Command add_nn_study(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("nn-study",
-                                 "AMF-NN vs baselines on a MuJoCo scene (paper Fig. 4-6, App. G); resumes in --out");
+                                 "AMF-NN vs baselines on a MuJoCo scene (paper Fig. 4-6, App. E, G); resumes in --out");
   cmd->add_option("--env", o->env, "cupfaucet or kitchen")->check(CLI::IsMember({"cupfaucet", "kitchen"}));
   cmd->add_option("--figure", o->figure,
                   "fig4 (sigma^2 and isolation), fig5 (batch size at a fixed budget), fig6 (uncertainty "
-                  "estimate), appg (forgetting strategies)")
-      ->check(CLI::IsMember({"fig4", "fig5", "fig6", "appg"}));
+                  "estimate), appg (forgetting strategies), appe (one-task pre-training, each task in turn)")
+      ->check(CLI::IsMember({"fig4", "fig5", "fig6", "appg", "appe"}));
   cmd->add_option("--size", o->size, "default (minutes on 2 cores) or paper (paper-sized)")
       ->check(CLI::IsMember({"default", "paper"}));
   cmd->add_option("--out", o->out, "Results directory (default results/nn_<figure>_<env>; rerun to resume)");
-  cmd->add_option("--pretrain", o->pretrain, "Pre-training distributions: uniform, skewed (the first two tasks), only-<j> (task j alone; paper App. E) (default: uniform skewed)");
+  cmd->add_option("--pretrain", o->pretrain, "Pre-training distributions: uniform, skewed (the first two tasks), only-<j> (task j alone; paper App. E) (default: uniform skewed; appe: every only-<j>)");
   cmd->add_option("--seeds", o->seeds, "Seeds (overrides the preset)");
   cmd->add_option("--budget", o->budget, "Demonstrations collected by selection (overrides the preset)");
   cmd->add_option("--episodes", o->episodes, "Evaluation episodes per task and round (overrides the preset)");

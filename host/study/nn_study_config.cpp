@@ -118,8 +118,18 @@ NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env,
     c.arms = {arm("isolation", Forgetting::ParameterIsolation, 0), arm("l2 lambda=0.01", Forgetting::L2, 0.01),
               arm("l2 lambda=1", Forgetting::L2, 1.0),           arm("ewc lambda=1", Forgetting::Ewc, 1.0),
               arm("ewc lambda=100", Forgetting::Ewc, 100.0),     arm("none", Forgetting::None, 0)};
+  } else if (figure == "appe") {
+    // The paper's App. E (Fig. 9-10): pre-training on one task alone, each task in turn. Only the
+    // arms its claims compare: AMF-NN at the primary sigma^2 against uniform and the two baselines
+    // (the sigma^2 sweep and the isolation ablation are Fig. 4's; leaving them out here saves about
+    // 45 % of a paper-sized job).
+    c.arms = {amf_arm(kSigma2Mid), uniform_arm(true), baseline_arm("rebalance", "rebalance (privileged)"),
+              baseline_arm("max-loss", "max warm-start loss")};
+    c.pretrain.clear();
+    const int K = make_environment(env)->num_tasks();
+    for (int k = 0; k < K; ++k) c.pretrain.push_back("only-" + std::to_string(k));
   } else {
-    fail("figure '" + figure + "' is unknown (choose fig4, fig5, fig6 or appg)");
+    fail("figure '" + figure + "' is unknown (choose fig4, fig5, fig6, appg or appe)");
   }
   validate(c);
   return c;

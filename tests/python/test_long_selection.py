@@ -61,8 +61,10 @@ def test_an_exception_in_the_progress_callback_stops_the_selection(small):
         amf.select_batch(**pool, candidates=cands, targets=targs, batch_size=3, progress=stop)
 
 
-# One pass over 200 candidates of a 300-step pool takes about 5 s on 2 cores (min_weight=0 keeps
-# every pair); SIGINT after 1 s must end the call within one block of candidates, not after it.
+# One pass over 200 candidates of a 300-step pool takes about 5 s on 2 quiet cores (min_weight=0
+# keeps every pair); SIGINT after 1 s must end the call within that first pass, not after it. The
+# progress callback says which: a pass that finished would have reported (passes_done = 1) before
+# the interrupt was seen. Wall times are not asserted tightly, since they move with machine load.
 INTERRUPT = textwrap.dedent("""
     import os, signal, sys, threading, time
     import numpy as np
@@ -71,12 +73,13 @@ INTERRUPT = textwrap.dedent("""
     pool = amf.pool_from_demonstrations(integrator_demos(np.linspace(0, 6, 30), horizon=10))
     threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     start = time.time()
+    reports = []
     try:
         amf.select_batch(**pool, candidates=circle(200, 0.1), targets=circle(12), min_weight=0, batch_size=3,
-                         out=sys.argv[1])
+                         out=sys.argv[1], progress=reports.append)
         print("finished", time.time() - start)
     except KeyboardInterrupt:
-        print("interrupted", round(time.time() - start, 2), os.path.exists(sys.argv[1]))
+        print("interrupted", round(time.time() - start, 2), os.path.exists(sys.argv[1]), len(reports))
 """)
 
 
@@ -91,5 +94,6 @@ def test_ctrl_c_interrupts_a_long_call(tmp_path):
     lines = [l for l in r.stdout.splitlines() if l.startswith(("interrupted", "finished"))]
     words = lines[-1].split() if lines else []
     assert words and words[0] == "interrupted", r.stdout + r.stderr
-    assert float(words[1]) < 2.5, r.stdout  # the first pass alone takes about 5 s
+    assert words[3] == "0", r.stdout  # interrupted inside the first pass: no pass finished
+    assert float(words[1]) < 60, r.stdout  # (a loose bound: the point is the line above)
     assert words[2] == "False"  # no output directory

@@ -71,7 +71,7 @@ struct NnStudyConfig {
   std::string backend = "auto";
 };
 
-// figure: fig4 | fig5 | fig6 | appg; env: cupfaucet | kitchen; size: default (minutes on 2
+// figure: fig4 | fig5 | fig6 | appg | appe; env: cupfaucet | kitchen; size: default (minutes on 2
 // cores) | paper (paper-sized policy and budgets; hours on 2 cores). amf::InvalidArgument for
 // unknown names.
 NnStudyConfig nn_study_preset(const std::string& figure, const std::string& env, const std::string& size = "default");
