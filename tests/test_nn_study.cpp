@@ -260,18 +260,15 @@ TEST(NnStudy, AppEPresetSkewsOnEachTaskWithTheBaselines) {
     const int K = amf::make_environment(env)->num_tasks();
     ASSERT_EQ(static_cast<int>(c.pretrain.size()), K) << env;
     for (int k = 0; k < K; ++k) EXPECT_EQ(amf::one_task_pretrain_index(c.pretrain[k]), k) << env;
-    std::vector<std::string> labels, selectors;
-    for (const auto& a : c.arms) {
-      labels.push_back(a.label);
-      selectors.push_back(a.selector);
+    std::vector<std::string> selectors;
+    for (const auto& arm : c.arms) {
+      selectors.push_back(arm.selector);
+      const bool in_fig4 = std::any_of(fig4.arms.begin(), fig4.arms.end(), [&](const amf::NnArm& a) {
+        return a.label == arm.label && a.selector == arm.selector && a.noise_variance == arm.noise_variance;
+      });
+      EXPECT_TRUE(in_fig4) << arm.label << " is not a Fig. 4 arm";
     }
     EXPECT_EQ(selectors, (std::vector<std::string>{"amf", "uniform", "rebalance", "max-loss"})) << env;
-    for (const auto& label : labels) {
-      const bool in_fig4 = std::any_of(fig4.arms.begin(), fig4.arms.end(), [&](const amf::NnArm& a) {
-        return a.label == label && a.noise_variance == c.arms[&label - &labels[0]].noise_variance;
-      });
-      EXPECT_TRUE(in_fig4) << label << " is not a Fig. 4 arm";
-    }
     EXPECT_EQ(c.seeds, 10);
   }
 }

@@ -42,32 +42,19 @@ def mean_prior_variance(policy, states, tasks, actions):
 def measure(size, pretrain, seed):
     import torch
 
-    from amf.isolation import mlp_policy
     from amf.metaworld_scene import MetaworldScene
     from amf.metaworld_study import preset
-    from amf.policy_study import _pretrain_tasks, _seed, _Trainer
+    from amf.policy_study import pretrain_job
 
     torch.set_num_threads(1)
     cfg = preset(size)
     scene = MetaworldScene()
-    K, dc = scene.num_tasks, scene.task_dim
-    # The seeds of amf.policy_study.run_job, so this is that job's pre-trained policy.
-    job_seed = _seed(cfg.env, pretrain, seed)
-    placement_seed = _seed(job_seed, "placements") % (2**31)
-    allowed = _pretrain_tasks(pretrain, K)
-    pre = [scene.demonstrate(allowed[d % len(allowed)], _seed(job_seed, "pretrain", d), placement_seed)
-           for d in range(cfg.pretrain_demos)]
-    warm = [scene.demonstrate(k, _seed(job_seed, "warm", k), placement_seed) for k in range(K)]
-    states = np.concatenate([d["states"] for d in pre])
-    mean = np.concatenate([states.mean(axis=0), np.zeros(dc)])
-    scale = np.concatenate([states.std(axis=0) + 1e-3, np.ones(dc)])
-    torch.manual_seed(_seed(job_seed, "init"))
-    policy = mlp_policy(scene.state_dim + dc, scene.action_dim, cfg.width, cfg.depth, mean, scale)
-    _Trainer(policy, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps)
+    # The study's own pre-training of this job: the same demonstrations, weights and Adam steps.
+    policy, warm = pretrain_job(scene, cfg, {"pretrain": pretrain, "seed": seed})
     S = np.concatenate([d["states"][::cfg.selection_stride] for d in warm])
     A = np.concatenate([d["actions"][::cfg.selection_stride] for d in warm])
     per_task = []
-    for k in range(K):
+    for k in range(scene.num_tasks):
         task = np.tile(scene.task_vector(k), (len(S), 1))
         per_task.append(mean_prior_variance(policy, S, task, A))
     values = [v for v, _, _ in per_task]

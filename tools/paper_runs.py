@@ -53,7 +53,8 @@ STUDIES = [
     _py("b", "metaworld_study", "metaworld_fig4_paper"),
     _py("a", "kitchen_study", "frankakitchen_fig4_paper"),
     # Metaworld's AMF arm at sigma^2 = 1 and 100 beside the published 10: at the paper's size the
-    # kernel's prior variances are about 29, not the default size's 139 (tools/metaworld_kernel_scale.py).
+    # kernel's prior variances are 19-62, against 66-150 at the default size where sigma^2 = 10 was
+    # chosen (tools/metaworld_kernel_scale.py, two seeds of each pre-training).
     _py("b", "metaworld_study", "metaworld_sigma2_paper", "skewed", " --noise-variances 1 100"),
     _cpp("a", "fig5", "kitchen"),
     _cpp("b", "fig5", "cupfaucet"),

@@ -300,26 +300,21 @@ def _load_job(path, fingerprint):
     return saved.get("arms", {})
 
 
-def run_job(make_scene, cfg, job, out, parent=None):
-    """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}.
-    parent: the study's process id; a worker whose study died stops before its next arm instead
-    of computing on as an orphan."""
+def job_seeds(cfg, job):
+    """(job seed, placement seed) of a (pre-training, seed) job: from its names alone."""
+    job_seed = _seed(cfg.env, job["pretrain"], job["seed"])
+    return job_seed, _seed(job_seed, "placements") % (2**31)
+
+
+def pretrain_job(scene, cfg, job):
+    """A job's pre-trained policy and its warm-start demonstrations (one per task), shared by
+    every arm of the job; also what tools/metaworld_kernel_scale.py measures."""
     import torch
 
     from .isolation import mlp_policy
 
-    torch.set_num_threads(1)  # jobs fill the cores; results must not depend on the thread count
-    fingerprint = cfg.fingerprint()
-    path = _job_path(out, job) if out else None
-    done = _load_job(path, fingerprint) if path else {}
-    arms = cfg.arms()
-    if all(a["label"] in done for a in arms):
-        return done
-    scene = make_scene()
     K = scene.num_tasks
-    job_seed = _seed(cfg.env, job["pretrain"], job["seed"])
-    placement_seed = _seed(job_seed, "placements") % (2**31)
-    eval_seed = _seed("evaluation", job["seed"]) % (2**31)
+    job_seed, placement_seed = job_seeds(cfg, job)
     allowed = _pretrain_tasks(job["pretrain"], K)
     pre = [scene.demonstrate(allowed[d % len(allowed)], _seed(job_seed, "pretrain", d), placement_seed)
            for d in range(cfg.pretrain_demos)]
@@ -331,6 +326,27 @@ def run_job(make_scene, cfg, job, out, parent=None):
     torch.manual_seed(_seed(job_seed, "init"))
     pretrained = mlp_policy(scene.state_dim + dc, scene.action_dim, cfg.width, cfg.depth, mean, scale)
     _Trainer(pretrained, cfg, _seed(job_seed, "bc")).train(pre, cfg.pretrain_steps)
+    return pretrained, warm
+
+
+def run_job(make_scene, cfg, job, out, parent=None):
+    """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}.
+    parent: the study's process id; a worker whose study died stops before its next arm instead
+    of computing on as an orphan."""
+    import torch
+
+    torch.set_num_threads(1)  # jobs fill the cores; results must not depend on the thread count
+    fingerprint = cfg.fingerprint()
+    path = _job_path(out, job) if out else None
+    done = _load_job(path, fingerprint) if path else {}
+    arms = cfg.arms()
+    if all(a["label"] in done for a in arms):
+        return done
+    scene = make_scene()
+    K = scene.num_tasks
+    job_seed, placement_seed = job_seeds(cfg, job)
+    eval_seed = _seed("evaluation", job["seed"]) % (2**31)
+    pretrained, warm = pretrain_job(scene, cfg, job)
     evaluations = JobEvaluations(scene, cfg.eval_episodes, eval_seed)
     for arm in arms:
         if arm["label"] in done:
