@@ -21,22 +21,14 @@ import numpy as np
 
 
 def mean_prior_variance(policy, states, tasks, actions):
-    """Mean over points of the squared norm of the per-sample gradient of 0.5 |f(x) - a|^2."""
-    import torch
-    from torch.func import functional_call, grad, vmap
+    """Mean over points of k(z, z): the diagonal of the engine's own loss-gradient kernel (the
+    features select_batch_for_policy hands over, the Gram amf.feature_select_batch forms)."""
+    from amf.gradient_features import feature_gram, loss_gradient_features
 
-    params = {k: v.detach() for k, v in policy.named_parameters()}
-    buffers = {k: v.detach() for k, v in policy.named_buffers()}
-
-    def loss(p, x, a):
-        f = functional_call(policy, (p, buffers), (x.unsqueeze(0),)).squeeze(0)
-        return 0.5 * ((f - a) ** 2).sum()
-
-    x = torch.as_tensor(np.hstack([states, tasks]), dtype=torch.float32)
-    a = torch.as_tensor(actions, dtype=torch.float32)
-    g = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, a)
-    sq = sum((v.reshape(len(x), -1).double() ** 2).sum(1) for v in g.values())
-    return float(sq.mean()), int(len(x)), sum(v.numel() for v in params.values())
+    x = np.hstack([states, tasks])
+    features = loss_gradient_features(policy, x, actions)
+    diagonal = np.diag(feature_gram(features, features))
+    return float(diagonal.mean()), int(len(x)), sum(p.numel() for p in policy.parameters())
 
 
 def measure(size, pretrain, seed):
