@@ -5,6 +5,9 @@
   tools/paper_runs.py restore   committed checkpoints (docs/results/checkpoints/) into results/
   tools/paper_runs.py start     restore, then run the unfinished studies in two background queues
   tools/paper_runs.py save      results/'s checkpoints of unfinished studies into docs/results/checkpoints/
+  tools/paper_runs.py share SRC DST
+                                copies the arms DST's jobs share with SRC's (results/SRC, results/DST)
+                                into DST's jobs not yet begun, once the arms both have run agree
 
 A paper-sized study takes hours to a day of one core here, longer than a session, and a session's
 processes end with it. Every study checkpoints each finished arm of each (pre-training, seed) job
@@ -148,6 +151,58 @@ def save():
             print(f"saved {n} job checkpoints of {s['name']}")
 
 
+def _load(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def share(src_name, dst_name):
+    """Gives DST's unbegun jobs the arms SRC has already run for the same (pre-training, seed).
+
+    An arm is a function of its job and its label alone only while the two studies agree on
+    everything but their arm lists (e.g. metaworld_sigma2_paper adds AMF arms at other sigma^2
+    beside metaworld_fig4_paper's baselines). That is checked, not assumed: every arm label both
+    studies have finished for a common job must be byte-for-byte equal there, and there must be at
+    least one such arm; only the labels so shown are copied, and only into jobs of the
+    pre-trainings DST has begun (SRC may run more). Jobs DST has begun keep their files
+    (a running study rewrites its current job's file from memory); a copied file carries DST's
+    fingerprint, so DST resumes from it and runs the arms it lacks."""
+    src_dir, dst_dir = (ROOT / "results" / name / "jobs" for name in (src_name, dst_name))
+    src = {p.name: _load(p) for p in sorted(src_dir.glob("*.json"))}
+    dst = {p.name: _load(p) for p in sorted(dst_dir.glob("*.json"))}
+    common = [name for name in dst if dst[name] and src.get(name)]
+    shown, differ = set(), set()
+    for name in common:
+        for label, arm in dst[name].get("arms", {}).items():
+            if label in src[name].get("arms", {}):
+                (shown if src[name]["arms"][label] == arm else differ).add(label)
+    if differ or not shown:
+        raise SystemExit(f"share {src_name} -> {dst_name}: " + (
+            f"arms {sorted(differ)} differ between jobs both have run: the studies are not the same computation"
+            if differ else "no arm has run in both for a common job, so nothing shows the arms are the same"))
+    fingerprints = {d.get("fingerprint") for d in dst.values() if d}
+    if len(fingerprints) != 1:
+        raise SystemExit(f"share {src_name} -> {dst_name}: {dst_dir} holds {len(fingerprints)} fingerprints")
+    fingerprint = fingerprints.pop()
+    # Only the pre-trainings DST runs (as its begun jobs show): SRC may run more.
+    pretrainings = {(d.get("job") or {}).get("pretrain") for d in dst.values() if d}
+    copied = 0
+    for name, job in src.items():
+        if name in dst or not job or (job.get("job") or {}).get("pretrain") not in pretrainings:
+            continue
+        arms = {label: arm for label, arm in job.get("arms", {}).items() if label in shown}
+        if arms:
+            tmp = dst_dir / f"{name}.tmp"
+            tmp.write_text(json.dumps({"fingerprint": fingerprint, "job": job.get("job"), "arms": arms}) + "\n")
+            os.replace(tmp, dst_dir / name)
+            copied += 1
+    print(f"share {src_name} -> {dst_name}: arms {sorted(shown)} (equal in {len(common)} common jobs) copied "
+          f"into {copied} jobs")
+    return copied
+
+
 def _running(study):
     pattern = re.compile(rf"--out results/{re.escape(study['name'])}( |$)")
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
@@ -188,11 +243,16 @@ def start():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=["status", "restore", "start", "save", "_queue"])
-    ap.add_argument("queue", nargs="?")
+    ap.add_argument("action", choices=["status", "restore", "start", "save", "share", "_queue"])
+    ap.add_argument("names", nargs="*", help="_queue: the queue; share: SRC DST")
     a = ap.parse_args()
     if a.action == "_queue":
-        sys.exit(run_queue(a.queue))
+        sys.exit(run_queue(*a.names))
+    if a.action == "share":
+        if len(a.names) != 2:
+            ap.error("share takes two study names: SRC DST")
+        share(*a.names)
+        return
     {"status": status, "restore": restore, "start": start, "save": save}[a.action]()
 
 

@@ -48,7 +48,8 @@ class PolicyStudyConfig:
     pretrain_steps: int = 1500
     steps_per_round: int = 200
     sigma_pi: float = 0.5            # Gaussian likelihood std around the deterministic policy
-    noise_variances: tuple = (10.0,)  # one AMF arm per sigma^2 (the Gram diagonal is ~35 here)
+    noise_variances: tuple = (10.0,)  # one AMF arm per sigma^2 (mean Gram diagonal 66-150 at this size:
+                                     # tools/metaworld_kernel_scale.py)
     selection_stride: int = 4        # every stride-th pool step enters the criterion
     clip: tuple = (-50.0, 50.0)
     min_weight: float = 1e-6

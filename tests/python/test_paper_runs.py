@@ -63,3 +63,38 @@ def test_every_study_names_its_queue_paper_size_command_and_output(tmp_path, mon
     for s in tool.STUDIES:
         assert s["queue"] in ("a", "b") and f"--out results/{s['name']}" in s["command"] and "--size paper" in s["command"]
         assert s["checkpoints"] == ("runs" if "build/amf" in s["command"] else "jobs")
+
+
+def test_share_copies_only_arms_shown_equal_into_unbegun_jobs(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    src, dst = (tmp_path / "results" / name / "jobs" for name in ("study_a", "study_b"))
+
+    def write(path, fingerprint, pretrain, seed, arms):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": fingerprint, "job": {"pretrain": pretrain, "seed": seed},
+                                    "arms": arms}))
+
+    base = {"uniform": {"rounds": [1]}, "rebalance": {"rounds": [2]}}
+    for seed in range(3):
+        write(src / f"job_skewed_seed{seed}.json", "A", "skewed", seed, {"amf s2=10": {"rounds": [seed]}, **base})
+        write(src / f"job_uniform_seed{seed}.json", "A", "uniform", seed, base)
+    # study_b has begun seed 0 (equal baselines, its own AMF arm) and seed 1 (one arm so far).
+    write(dst / "job_skewed_seed0.json", "B", "skewed", 0, {"amf s2=1": {"rounds": [9]}, **base})
+    write(dst / "job_skewed_seed1.json", "B", "skewed", 1, {"amf s2=1": {"rounds": [8]}})
+    assert tool.share("study_a", "study_b") == 1
+    copied = json.loads((dst / "job_skewed_seed2.json").read_text())
+    assert copied["fingerprint"] == "B" and copied["job"] == {"pretrain": "skewed", "seed": 2}
+    assert copied["arms"] == base  # not study_a's own AMF arm, which no common job shows equal
+    assert json.loads((dst / "job_skewed_seed1.json").read_text())["arms"] == {"amf s2=1": {"rounds": [8]}}
+    assert not (dst / "job_uniform_seed0.json").exists()  # study_b runs no uniform pre-training
+
+    # An arm that differs where both ran it means the studies are not the same computation.
+    write(dst / "job_skewed_seed1.json", "B", "skewed", 1, {"uniform": {"rounds": [7]}})
+    (dst / "job_skewed_seed2.json").unlink()
+    try:
+        tool.share("study_a", "study_b")
+    except SystemExit as e:
+        assert "['uniform'] differ" in str(e)
+    else:
+        raise AssertionError("share copied arms that differ between the studies")
+    assert not (dst / "job_skewed_seed2.json").exists()

@@ -51,3 +51,37 @@ def test_bad_option_is_named(tmp_path):
     run = subprocess.run([sys.executable, "-m", "amf.metaworld_study", "--out", str(tmp_path), "--budget", "0"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "budget = 0" in run.stderr
+
+
+def test_selection_trace_replays_the_studys_amf_picks(scene):
+    # tools/metaworld_selection_trace.py explains published picks only if its replay (selection
+    # copy alone, no deployed policy or evaluations) makes the study's picks: run the study's own
+    # AMF arm at small settings and the replay, and compare.
+    import importlib.util
+    from pathlib import Path
+
+    from amf import policy_study
+
+    tool_path = Path(__file__).resolve().parents[2] / "tools" / "metaworld_selection_trace.py"
+    spec = importlib.util.spec_from_file_location("metaworld_selection_trace", tool_path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = policy_study.PolicyStudyConfig(width=32, depth=1, budget=4, pretrain_demos=2, pretrain_steps=50,
+                                         steps_per_round=10, eval_episodes=1, seeds=1)
+    job = {"pretrain": "skewed", "seed": 0}
+    job_seed, placement_seed = policy_study.job_seeds(cfg, job)
+    pretrained, warm = policy_study.pretrain_job(scene, cfg, job)
+    arm = next(a for a in cfg.arms() if a["selector"] == "amf")
+    evaluations = policy_study.JobEvaluations(scene, cfg.eval_episodes, 0)
+    study = policy_study._run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations)
+    label, rounds = tool.trace_arm(scene, cfg, job, arm["noise_variance"])
+    assert label == arm["label"]
+    assert [t for rd in rounds for t in rd["batch"]] == [p["task"] for p in study["picks"]]
+    first = rounds[0]["tasks"]
+    assert [t["task"] for t in first] == scene.task_names and all(t["demonstrations_so_far"] == 0 for t in first)
+    for t in first:  # weights are a distribution over the pool; the residual is a squared error
+        assert 0.0 <= t["own_task_weight_share"] <= 1.0 and 1.0 <= t["effective_trajectories"] <= len(warm)
+        assert t["weighted_squared_residual"] >= 0 and np.isfinite(t["J"])
+    assert "seed" in tool.summary([{"size": "small", "pretrain": "skewed", "seed": 0, "arm": label,
+                                    "picks": [t for rd in rounds for t in rd["batch"]], "matches_published": None,
+                                    "rounds": rounds}], scene.task_names)

@@ -1,0 +1,218 @@
+"""Why AMF-NN piles its picks on one task on real Metaworld: the criterion round by round.
+
+  PYTHONPATH=build/python .venv/bin/python tools/metaworld_selection_trace.py \
+      [--size paper] [--pretrain skewed] [--seeds 0 1 8] [--noise-variance 10] [--out DIR]
+
+Replays the AMF arm of amf.metaworld_study's jobs exactly as the study runs it (the same
+pre-training, warm start, demonstration seeds, selection copy and its Adam steps, from
+amf.policy_study's seeds), without the deployed policy and its evaluations, which the picks do
+not depend on. The replayed picks are checked against the published picks.csv of that study
+(docs/results/metaworld_fig4_paper by default), so the trace is of the run the README reports.
+Each round records the picks, with the task each pick's pseudo-demonstration trajectory showed,
+and per candidate task: the criterion J (the greedy's first-step value), the task of the pool
+trajectory with its highest importance weight (what a pseudo-demonstration relabels), the
+self-normalised importance weights' effective number of trajectories and the weight share on
+the candidate's own task's trajectories, and the selection copy's mean squared action error on
+the task's warm-start demonstration. Writes trace.json and trace.csv (one row per seed, round
+and task) to --out.
+"""
+import argparse
+import copy
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+
+def published_picks(path, pretrain, label):
+    """{seed: [task name per pick]} of one arm in a study's picks.csv (or .csv.gz)."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        rows = list(csv.DictReader(io.StringIO(f.read())))
+    picks = {}
+    for r in rows:
+        if r["pretrain"] == pretrain and r["arm"] == label:
+            picks.setdefault(int(r["seed"]), []).append(r["task"])
+    return picks
+
+
+def pool_residuals(selection, part, pool, tasks):
+    """(K, trajectories): mean over each pool trajectory's steps of |f_k(s, c_k) - a|^2, the
+    selection copy of task k on the trajectory relabelled with task k and its logged actions."""
+    import torch
+
+    S, A = pool["pool_states"], pool["pool_actions"]
+    offsets = np.asarray(pool["traj_offsets"])
+    out = np.empty((len(tasks), len(offsets) - 1))
+    with torch.no_grad():
+        for k, c in enumerate(tasks):
+            x = torch.as_tensor(np.hstack([S, np.tile(c, (len(S), 1))]), dtype=torch.float32)
+            err = (selection.copies[part[k]](x) - torch.as_tensor(A, dtype=torch.float32)).pow(2).sum(dim=1).numpy()
+            out[k] = [err[offsets[i]:offsets[i + 1]].mean() for i in range(len(offsets) - 1)]
+    return out
+
+
+def trace_arm(scene, cfg, job, noise_variance):
+    """The AMF arm of one job, selection only: a list of rounds, each with the per-task record."""
+    import torch
+
+    from amf import pool_from_demonstrations
+    from amf.isolation import TaskIsolatedPolicy
+    from amf.policy_study import _seed, _strided, _Trainer, job_seeds, pretrain_job, warm_start_losses
+    from amf.torch_policy import select_batch_for_policy
+
+    K = scene.num_tasks
+    tasks = np.stack([scene.task_vector(k) for k in range(K)])
+    job_seed, placement_seed = job_seeds(cfg, job)
+    pretrained, warm = pretrain_job(scene, cfg, job)
+    label = f"amf s2={noise_variance:g}"
+    # As amf.policy_study._run_arm: the arm's seeds, the isolated deployed policy, and the
+    # selection copy (a deep copy of it, trained on the selected demonstrations only).
+    arm_seed = _seed(job_seed, label)
+    torch.manual_seed(arm_seed)
+    deployed = TaskIsolatedPolicy(pretrained, tasks, task_start=scene.state_dim)
+    selection = copy.deepcopy(deployed)
+    sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
+    part = deployed.partition_of(tasks).tolist()
+    selected, rounds, r = [], [], 0
+    while len(selected) < cfg.budget:
+        b = min(cfg.batch_size, cfg.budget - len(selected))
+        demos = warm + selected
+        pool = pool_from_demonstrations([_strided(d, cfg.selection_stride) for d in demos])
+        result = select_batch_for_policy(selection, pool, tasks, tasks, sigma_pi=cfg.sigma_pi, batch_size=b,
+                                         noise_variance=noise_variance, clip=cfg.clip,
+                                         min_weight=cfg.min_weight, backend="cpu")
+        # The pool's trajectories are the demonstrations in order; each shows the task it holds.
+        own = [int(np.argmin(np.abs(tasks - d["task"]).sum(axis=1))) for d in demos]
+        losses = warm_start_losses(selection, warm, tasks, part)
+        weights = np.asarray(result["weights"])
+        residuals = pool_residuals(selection, part, pool, tasks)
+        per_task = []
+        for k in range(K):
+            w = weights[k]
+            total = float(w.sum())
+            # Its pseudo-demonstration if picked: the highest-weight pool trajectory, relabelled.
+            pseudo = int(np.argmax(w)) if total > 0 else -1
+            per_task.append({
+                "task": scene.task_names[k], "J": float(result["J"][k]),
+                "pseudo_demo_task": scene.task_names[own[pseudo]] if pseudo >= 0 else "",
+                "pseudo_demo_is_warm_start": bool(0 <= pseudo < len(warm)),
+                "effective_trajectories": float(total ** 2 / (w ** 2).sum()) if total > 0 else 0.0,
+                "own_task_weight_share": float(w[[i for i, t in enumerate(own) if t == k]].sum() / total)
+                if total > 0 else 0.0,
+                # The loss gradient is the residual times df/dtheta, so k(z, z) grows with it: where
+                # the weights put a task's points, is the selection copy's error large or small?
+                "weighted_squared_residual": float(w @ residuals[k] / total) if total > 0 else 0.0,
+                "selection_warm_start_loss": losses[k],
+                "demonstrations_so_far": own[len(warm):].count(k),
+            })
+        chosen = [int(k) for k in result["batch"]]
+        pseudo_tasks = [scene.task_names[own[int(i)]] for i in result["pseudo_demo_trajectory"]]
+        rounds.append({"round": r, "pool_trajectories": len(demos), "batch": [scene.task_names[k] for k in chosen],
+                       "batch_J": [float(v) for v in result["batch_J"]], "batch_pseudo_demo_tasks": pseudo_tasks,
+                       "tasks": per_task})
+        for i, k in enumerate(chosen):
+            selected.append(scene.demonstrate(k, _seed(arm_seed, "demo", r, i), placement_seed))
+        sel_trainer.train(selected, cfg.steps_per_round)
+        r += 1
+    return label, rounds
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="paper", choices=["default", "paper"])
+    ap.add_argument("--pretrain", default="skewed", choices=["skewed", "uniform"])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 8])
+    ap.add_argument("--noise-variance", type=float, default=10.0)
+    ap.add_argument("--published", default="docs/results/metaworld_fig4_paper/picks.csv",
+                    help="picks.csv the replay must match ('' to skip the check)")
+    ap.add_argument("--out", default="results/metaworld_selection_trace")
+    a = ap.parse_args(argv)
+
+    import torch
+
+    from amf.metaworld_scene import MetaworldScene
+    from amf.metaworld_study import preset
+
+    torch.set_num_threads(1)  # as the study's jobs: the picks must not depend on the thread count
+    cfg = preset(a.size)
+    scene = MetaworldScene()
+    traces, rows = [], []
+    for seed in a.seeds:
+        start = time.time()
+        label, rounds = trace_arm(scene, cfg, {"pretrain": a.pretrain, "seed": seed}, a.noise_variance)
+        picks = [t for rd in rounds for t in rd["batch"]]
+        matches = None
+        if a.published:
+            expected = published_picks(a.published, a.pretrain, label).get(seed)
+            if expected is None:
+                raise SystemExit(f"{a.published}: no picks of '{label}', {a.pretrain}, seed {seed} to check against")
+            matches = expected == picks
+            if not matches:
+                raise SystemExit(f"seed {seed}: the replay's picks {picks} differ from {a.published}'s {expected}")
+        traces.append({"size": a.size, "pretrain": a.pretrain, "seed": seed, "arm": label, "picks": picks,
+                       "matches_published": matches, "rounds": rounds})
+        for rd in rounds:
+            for t in rd["tasks"]:
+                rows.append({"seed": seed, "round": rd["round"], **t, "picked": rd["batch"].count(t["task"])})
+        counts = {name: picks.count(name) for name in scene.task_names}
+        print(f"seed {seed}: {counts} (replay matches published: {matches}; {time.time() - start:.0f} s)", flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    for name, text in (("trace.json", json.dumps(traces, indent=1)),
+                       ("trace.csv", _csv(rows)),
+                       ("summary.txt", summary(traces, scene.task_names))):
+        tmp = os.path.join(a.out, name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, os.path.join(a.out, name))
+    return 0
+
+
+def summary(traces, task_names):
+    """Per seed and task: picks; while the task is undemonstrated and after its first pick, the
+    mean over rounds of its weights' share on its own trajectories and of the squared residual
+    where its weights lie; the selection copy's loss on its warm start at round 0; and how many
+    of the arm's picks relabel a trajectory of this task as their pseudo-demonstration."""
+    def mean(values):
+        return f"{np.mean(values):.2f}" if values else "-"
+
+    t0 = traces[0]
+    lines = [f"AMF-NN's criterion round by round on real Metaworld ({t0['size']} size, {t0['pretrain']} pre-training, "
+             f"{t0['arm']}); replayed picks equal the published ones: "
+             f"{all(t['matches_published'] for t in traces) if t0['matches_published'] is not None else 'not checked'}",
+             "  own share: the importance weights' share on the task's own trajectories (mean over rounds);",
+             "  residual: the selection copy's squared action error where those weights lie; undemonstrated | after",
+             "  its first pick. warm loss: the copy's error on the task's own warm start, round 0. pseudo: picks",
+             "  whose pseudo-demonstration relabels a trajectory of this task.",
+             f"  {'seed':>4}  {'task':16s} {'picks':>5}  {'own share':>11}  {'residual':>11}  {'warm loss':>9}  {'pseudo':>6}"]
+    for t in traces:
+        pseudo = [name for rd in t["rounds"] for name in rd["batch_pseudo_demo_tasks"]]
+        for k, name in enumerate(task_names):
+            before = [rd["tasks"][k] for rd in t["rounds"] if rd["tasks"][k]["demonstrations_so_far"] == 0]
+            after = [rd["tasks"][k] for rd in t["rounds"] if rd["tasks"][k]["demonstrations_so_far"] > 0]
+            share = f"{mean([x['own_task_weight_share'] for x in before])} | {mean([x['own_task_weight_share'] for x in after])}"
+            res = (f"{mean([x['weighted_squared_residual'] for x in before])} | "
+                   f"{mean([x['weighted_squared_residual'] for x in after])}")
+            lines.append(f"  {t['seed']:>4}  {name:16s} {t['picks'].count(name):>5}  {share:>11}  {res:>11}  "
+                         f"{t['rounds'][0]['tasks'][k]['selection_warm_start_loss']:>9.2f}  {pseudo.count(name):>6}")
+        ess = [x["effective_trajectories"] for rd in t["rounds"] for x in rd["tasks"]]
+        lines.append(f"  {t['seed']:>4}  effective trajectories per candidate: median {np.median(ess):.1f} of "
+                     f"{t['rounds'][0]['pool_trajectories']}-{t['rounds'][-1]['pool_trajectories']} in the pool")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(rows):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
