@@ -3,7 +3,8 @@
 
   tools/paper_runs.py status    what each study has checkpointed, and whether it is published
   tools/paper_runs.py restore   committed checkpoints (docs/results/checkpoints/) into results/
-  tools/paper_runs.py start     restore, then run the unfinished studies in two background queues
+  tools/paper_runs.py start     restore, share arms (below) where studies allow, then run the unfinished
+                                studies in two background queues
   tools/paper_runs.py save      results/'s checkpoints of unfinished studies into docs/results/checkpoints/
   tools/paper_runs.py share SRC DST
                                 copies the arms DST's jobs share with SRC's (results/SRC, results/DST)
@@ -39,14 +40,14 @@ _PY = "PYTHONPATH=build/python nice -n 19 .venv/bin/python -m amf.{module} --out
       "--workers 1 --pretrain {pretrain} --no-plots{extra}"
 
 
-def _cpp(queue, figure, env, pretrain="skewed uniform", name=None):
+def _cpp(queue, figure, env, pretrain="skewed uniform", name=None, share_from=None):
     name = name or f"nn_{figure}_{env}_paper"
-    return {"queue": queue, "name": name, "checkpoints": "runs",
+    return {"queue": queue, "name": name, "checkpoints": "runs", "share_from": share_from,
             "command": _CPP.format(env=env, figure=figure, pretrain=pretrain, name=name)}
 
 
-def _py(queue, module, name, pretrain="skewed uniform", extra=""):
-    return {"queue": queue, "name": name, "checkpoints": "jobs",
+def _py(queue, module, name, pretrain="skewed uniform", extra="", share_from=None):
+    return {"queue": queue, "name": name, "checkpoints": "jobs", "share_from": share_from,
             "command": _PY.format(module=module, name=name, pretrain=pretrain, extra=extra)}
 
 
@@ -58,11 +59,14 @@ STUDIES = [
     # Metaworld's AMF arm at sigma^2 = 1 and 100 beside the published 10: at the paper's size the
     # kernel's prior variances are 19-62, against 66-150 at the default size where sigma^2 = 10 was
     # chosen (tools/metaworld_kernel_scale.py, two seeds of each pre-training).
-    _py("b", "metaworld_study", "metaworld_sigma2_paper", "skewed", " --noise-variances 1 100"),
+    # Its baseline arms are metaworld_fig4_paper's (`share`, checked equal where both ran them).
+    _py("b", "metaworld_study", "metaworld_sigma2_paper", "skewed", " --noise-variances 1 100",
+        share_from="metaworld_fig4_paper"),
     _cpp("a", "fig5", "kitchen"),
     _cpp("b", "fig5", "cupfaucet"),
-    _cpp("a", "fig6", "kitchen"),
-    _cpp("b", "fig6", "cupfaucet"),
+    # Fig. 6's uniform arm is Fig. 4's if nothing else differs: `start` shares it once both have run one.
+    _cpp("a", "fig6", "kitchen", share_from="nn_fig4_kitchen_paper"),
+    _cpp("b", "fig6", "cupfaucet", share_from="nn_fig4_cupfaucet_paper"),
     _cpp("a", "appg", "kitchen"),
     _cpp("b", "appg", "cupfaucet"),
     # App. E: the appe preset pre-trains on each task alone and runs only the arms its claims pair.
@@ -158,18 +162,24 @@ def _load(path):
         return None
 
 
+def _pretraining(file_name):
+    match = re.fullmatch(r"job_(.+)_seed\d+\.json", file_name)
+    return match.group(1) if match else None
+
+
 def share(src_name, dst_name):
     """Gives DST's unbegun jobs the arms SRC has already run for the same (pre-training, seed).
 
     An arm is a function of its job and its label alone only while the two studies agree on
     everything but their arm lists (e.g. metaworld_sigma2_paper adds AMF arms at other sigma^2
     beside metaworld_fig4_paper's baselines). That is checked, not assumed: every arm label both
-    studies have finished for a common job must be byte-for-byte equal there, and there must be at
+    studies have finished for a common job must be equal there (the same JSON value), and there must be at
     least one such arm; only the labels so shown are copied, and only into jobs of the
     pre-trainings DST has begun (SRC may run more). Jobs DST has begun keep their files
     (a running study rewrites its current job's file from memory); a copied file carries DST's
     fingerprint, so DST resumes from it and runs the arms it lacks."""
-    src_dir, dst_dir = (ROOT / "results" / name / "jobs" for name in (src_name, dst_name))
+    kind = {s["name"]: s["checkpoints"] for s in STUDIES}
+    src_dir, dst_dir = (ROOT / "results" / name / kind.get(name, "jobs") for name in (src_name, dst_name))
     src = {p.name: _load(p) for p in sorted(src_dir.glob("*.json"))}
     dst = {p.name: _load(p) for p in sorted(dst_dir.glob("*.json"))}
     common = [name for name in dst if dst[name] and src.get(name)]
@@ -186,16 +196,20 @@ def share(src_name, dst_name):
     if len(fingerprints) != 1:
         raise SystemExit(f"share {src_name} -> {dst_name}: {dst_dir} holds {len(fingerprints)} fingerprints")
     fingerprint = fingerprints.pop()
-    # Only the pre-trainings DST runs (as its begun jobs show): SRC may run more.
-    pretrainings = {(d.get("job") or {}).get("pretrain") for d in dst.values() if d}
+    # Only the pre-trainings DST runs (as its begun jobs show): SRC may run more. Both the C++ and
+    # the Python studies name a job's file job_<pre-training>_seed<seed>.json.
+    pretrainings = {_pretraining(name) for name, d in dst.items() if d}
     copied = 0
     for name, job in src.items():
-        if name in dst or not job or (job.get("job") or {}).get("pretrain") not in pretrainings:
+        if name in dst or not job or _pretraining(name) not in pretrainings:
             continue
         arms = {label: arm for label, arm in job.get("arms", {}).items() if label in shown}
         if arms:
             tmp = dst_dir / f"{name}.tmp"
-            tmp.write_text(json.dumps({"fingerprint": fingerprint, "job": job.get("job"), "arms": arms}) + "\n")
+            copy = {"fingerprint": fingerprint, "arms": arms}
+            if "job" in job:  # the Python studies' files also name their job
+                copy["job"] = job["job"]
+            tmp.write_text(json.dumps(copy) + "\n")
             os.replace(tmp, dst_dir / name)
             copied += 1
     print(f"share {src_name} -> {dst_name}: arms {sorted(shown)} (equal in {len(common)} common jobs) copied "
@@ -230,8 +244,21 @@ def run_queue(queue):
     return 0
 
 
+def share_where_begun():
+    """`share` for each unfinished study that names a source, where both have begun; a study whose
+    arms turn out not to be the source's (or whose source is gone) just runs them itself."""
+    for s in STUDIES:
+        if not s["share_from"] or _finished(s) or _published(s) or not _local(s).is_dir():
+            continue
+        try:
+            share(s["share_from"], s["name"])
+        except SystemExit as e:
+            print(f"[paper_runs] not shared: {e}")
+
+
 def start():
     restore()
+    share_where_begun()
     (ROOT / "results").mkdir(exist_ok=True)
     for q in sorted({s["queue"] for s in STUDIES}):
         log = ROOT / "results" / f"paper_runs_queue_{q}.log"

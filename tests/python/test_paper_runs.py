@@ -98,3 +98,29 @@ def test_share_copies_only_arms_shown_equal_into_unbegun_jobs(tmp_path, monkeypa
     else:
         raise AssertionError("share copied arms that differ between the studies")
     assert not (dst / "job_skewed_seed2.json").exists()
+
+
+def test_share_reads_the_cpp_studies_runs_directory(tmp_path, monkeypatch):
+    # `amf nn-study` checkpoints in OUT/runs/ with no "job" key: the pre-training is the file name's.
+    tool = load(tmp_path, monkeypatch)
+    src, dst = (tmp_path / "results" / name / "runs" for name in ("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper"))
+    for d in (src, dst):
+        d.mkdir(parents=True)
+    for seed in range(2):
+        (src / f"job_only-0_seed{seed}.json").write_text(json.dumps({"fingerprint": "fig4", "arms": {"uniform": [seed]}}))
+    (dst / "job_only-0_seed0.json").write_text(json.dumps({"fingerprint": "fig6", "arms": {"uniform": [0]}}))
+    assert tool.share("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper") == 1
+    assert json.loads((dst / "job_only-0_seed1.json").read_text()) == {"fingerprint": "fig6", "arms": {"uniform": [1]}}
+
+
+def test_start_shares_only_where_both_studies_have_begun(tmp_path, monkeypatch, capsys):
+    tool = load(tmp_path, monkeypatch)
+    fig4, fig6 = (tmp_path / "results" / name / "runs" for name in ("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper"))
+    fig4.mkdir(parents=True)
+    (fig4 / "job_skewed_seed1.json").write_text(json.dumps({"fingerprint": "fig4", "arms": {"uniform": [1]}}))
+    tool.share_where_begun()  # Fig. 6 has not begun: nothing to check against, nothing copied
+    assert not fig6.exists()
+    fig6.mkdir(parents=True)
+    (fig6 / "job_skewed_seed0.json").write_text(json.dumps({"fingerprint": "fig6", "arms": {"dropout": [0]}}))
+    tool.share_where_begun()  # begun, but no arm both have run: refused with a message, not an error
+    assert "not shared" in capsys.readouterr().out and not (fig6 / "job_skewed_seed1.json").exists()
