@@ -15,8 +15,8 @@ processes end with it. Every study checkpoints each finished arm of each (pre-tr
 (`amf nn-study` in OUT/runs/, the Python studies in OUT/jobs/) and a rerun of the same command
 resumes, so a session runs `start`, and before it stops `save` and commits the checkpoints; the
 next session's `start` picks up there. Two queues, one per core of this kind of machine, each at
-nice 19 and one thread, in the order below (the Fig. 4 studies first: they decide the primary
-claim). A finished study (OUT/summary.json) is published with tools/publish_results.py by hand,
+nice 19 and one thread, in the order below, the Fig. 4 studies first (they decide the primary
+claim); a queue that runs out goes on with the other's studies that neither has claimed. A finished study (OUT/summary.json) is published with tools/publish_results.py by hand,
 after looking at it; `save` then drops its checkpoints.
 
 Standard library only: runs with either Python.
@@ -223,21 +223,44 @@ def _running(study):
     return any(pattern.search(line) and "paper_runs.py" not in line for line in out.splitlines())
 
 
+def _claim(study):
+    """An exclusive, non-blocking lock on results/NAME.lock, held while a queue runs the study (and
+    released by the kernel when its process ends), or None when another queue holds it."""
+    import fcntl
+
+    path = ROOT / "results" / f"{study['name']}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = path.open("a")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+
 def run_queue(queue):
-    """Runs the queue's unfinished studies one after the other, each in the foreground."""
-    for s in STUDIES:
-        if s["queue"] != queue or _finished(s) or _published(s):
+    """Runs the unfinished studies one after the other, each in the foreground: the queue's own
+    first, then, once they are done, the other queue's that no queue has claimed, so a core whose
+    queue ran out takes work from the other instead of idling (the queues' lengths are estimates)."""
+    order = [s for s in STUDIES if s["queue"] == queue] + [s for s in STUDIES if s["queue"] != queue]
+    for s in order:
+        if _finished(s) or _published(s):
             continue
-        while _running(s):  # started by hand or by an earlier `start`: wait for it, do not race it
-            time.sleep(60)
-        if _finished(s):
+        claim = _claim(s)
+        if claim is None:  # the other queue runs it
             continue
-        log = ROOT / "results" / f"{s['name']}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a") as f:
-            f.write(f"[paper_runs] {time.strftime('%Y-%m-%d %H:%M:%S')}: {s['command']}\n")
-            f.flush()
-            rc = subprocess.run(["bash", "-c", s["command"]], cwd=ROOT, stdout=f, stderr=subprocess.STDOUT).returncode
+        with claim:
+            while _running(s):  # started by hand or by an older queue: wait for it, do not race it
+                time.sleep(60)
+            if _finished(s):
+                continue
+            log = ROOT / "results" / f"{s['name']}.log"
+            with log.open("a") as f:
+                f.write(f"[paper_runs] {time.strftime('%Y-%m-%d %H:%M:%S')} (queue {queue}): {s['command']}\n")
+                f.flush()
+                rc = subprocess.run(["bash", "-c", s["command"]], cwd=ROOT, stdout=f,
+                                    stderr=subprocess.STDOUT).returncode
         if rc != 0:
             print(f"[paper_runs] queue {queue}: {s['name']} exited with {rc} (see {log}); the queue stops", flush=True)
             return rc

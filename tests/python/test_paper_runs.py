@@ -124,3 +124,22 @@ def test_start_shares_only_where_both_studies_have_begun(tmp_path, monkeypatch, 
     (fig6 / "job_skewed_seed0.json").write_text(json.dumps({"fingerprint": "fig6", "arms": {"dropout": [0]}}))
     tool.share_where_begun()  # begun, but no arm both have run: refused with a message, not an error
     assert "not shared" in capsys.readouterr().out and not (fig6 / "job_skewed_seed1.json").exists()
+
+
+def test_a_queue_skips_claimed_studies_and_then_takes_the_other_queues(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    ran = tmp_path / "ran.txt"
+
+    def study(queue, name):
+        return {"queue": queue, "name": name, "checkpoints": "runs", "share_from": None,
+                "command": f"echo {name} >> {ran} && mkdir -p results/{name} && echo {{}} > results/{name}/summary.json"}
+
+    monkeypatch.setattr(tool, "STUDIES", [study("a", "a1"), study("b", "b1"), study("a", "a2"), study("b", "b2")])
+    held = tool._claim(tool.STUDIES[2])  # another queue is running a2
+    assert held is not None and tool._claim(tool.STUDIES[2]) is None
+    assert tool.run_queue("a") == 0
+    # a's own first (a2 skipped: claimed), then b's unclaimed ones in their order.
+    assert ran.read_text().split() == ["a1", "b1", "b2"]
+    held.close()
+    assert tool.run_queue("b") == 0  # every other study is finished; a2 is free now
+    assert ran.read_text().split() == ["a1", "b1", "b2", "a2"]
