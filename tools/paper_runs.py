@@ -16,8 +16,9 @@ processes end with it. Every study checkpoints each finished arm of each (pre-tr
 resumes, so a session runs `start`, and before it stops `save` and commits the checkpoints; the
 next session's `start` picks up there. Two queues, one per core of this kind of machine, each at
 nice 19 and one thread, in the order below, the Fig. 4 studies first (they decide the primary
-claim); a queue that runs out goes on with the other's studies that neither has claimed. A finished study (OUT/summary.json) is published with tools/publish_results.py by hand,
-after looking at it; `save` then drops its checkpoints.
+claim); a queue that runs out goes on with the other's studies that neither has claimed. A
+finished study (OUT/summary.json) is published with tools/publish_results.py by hand, after
+looking at it; `save` then drops its checkpoints.
 
 Standard library only: runs with either Python.
 """
@@ -173,8 +174,8 @@ def share(src_name, dst_name):
     An arm is a function of its job and its label alone only while the two studies agree on
     everything but their arm lists (e.g. metaworld_sigma2_paper adds AMF arms at other sigma^2
     beside metaworld_fig4_paper's baselines). That is checked, not assumed: every arm label both
-    studies have finished for a common job must be equal there (the same JSON value), and there must be at
-    least one such arm; only the labels so shown are copied, and only into jobs of the
+    studies have finished for a common job must be equal there (the same JSON value), and there
+    must be at least one such arm; only the labels so shown are copied, and only into jobs of the
     pre-trainings DST has begun (SRC may run more). Jobs DST has begun keep their files
     (a running study rewrites its current job's file from memory); a copied file carries DST's
     fingerprint, so DST resumes from it and runs the arms it lacks."""
@@ -212,7 +213,7 @@ def share(src_name, dst_name):
             tmp.write_text(json.dumps(copy) + "\n")
             os.replace(tmp, dst_dir / name)
             copied += 1
-    print(f"share {src_name} -> {dst_name}: arms {sorted(shown)} (equal in {len(common)} common jobs) copied "
+    print(f"share {src_name} -> {dst_name}: arms {sorted(shown)} (equal wherever both ran them, in {len(common)} jobs both have begun) copied "
           f"into {copied} jobs")
     return copied
 
