@@ -222,7 +222,7 @@ def fig4_claims(rows):
         others += [("metaworld", arm.split("=")[1], sigma2.paired("skewed", arm, "uniform")) for arm in METAWORLD_SIGMA2[1:]]
     rows.append(("5.2, Fig. 4", f"... at the other sigma^2 (10 and 1000{'; Metaworld 1 and 100' if sigma2 else ''})",
                  cells(f"{s} s2={v} {ci.text()}" for s, v, ci in others)
-                 + (f" (Metaworld: {seeds_of({'metaworld': sigma2})})" if sigma2 else ""),
+                 + (f" (Metaworld's: {seeds_of({'': sigma2}).strip()}, `{sigma2.dir.name}`)" if sigma2 else ""),
                  beats([ci for _, _, ci in others])))
     par = [(s, v, st.paired("uniform", f"amf s2={v}", "uniform")) for s, st in studies.items()
            for v in ("10", "100", "1000")]
