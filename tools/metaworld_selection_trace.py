@@ -12,8 +12,9 @@ Each round records the picks, with the task each pick's pseudo-demonstration tra
 and per candidate task: the criterion J (the greedy's first-step value), the task of the pool
 trajectory with its highest importance weight (what a pseudo-demonstration relabels), the
 self-normalised importance weights' effective number of trajectories and the weight share on
-the candidate's own task's trajectories, and the selection copy's mean squared action error on
-the task's warm-start demonstration. Writes trace.json and trace.csv (one row per seed, round
+the candidate's own task's trajectories, the selection copy's mean squared action error on
+the task's warm-start demonstration, and how far its action moves when the other tasks' steps are
+relabelled with the task. Writes trace.json and trace.csv (one row per seed, round
 and task) to --out.
 """
 import argparse
@@ -57,6 +58,26 @@ def pool_residuals(selection, part, pool, tasks):
     return out
 
 
+def label_effects(selection, part, demos, own, tasks):
+    """(K,): the mean over the steps of the other tasks' demonstrations of |f_k(s, c_k) -
+    f_i(s, c_i)|^2, how far the selection copy's action moves when such a step is relabelled with
+    task k. Where it is small the relabelled trajectory is about as likely under k as under its own
+    task, and so weighs as much for candidate k as k's own trajectory does."""
+    import torch
+
+    out = np.zeros(len(tasks))
+    with torch.no_grad():
+        def act(k, states):
+            x = np.hstack([states, np.tile(tasks[k], (len(states), 1))])
+            return selection.copies[part[k]](torch.as_tensor(x, dtype=torch.float32)).numpy()
+
+        for k in range(len(tasks)):
+            moves = [((act(k, d["states"]) - act(own[i], d["states"])) ** 2).sum(axis=1)
+                     for i, d in enumerate(demos) if own[i] != k]
+            out[k] = float(np.concatenate(moves).mean())
+    return out
+
+
 def trace_arm(scene, cfg, job, noise_variance):
     """The AMF arm of one job, selection only: a list of rounds, each with the per-task record."""
     import torch
@@ -92,6 +113,8 @@ def trace_arm(scene, cfg, job, noise_variance):
         losses = warm_start_losses(selection, warm, tasks, part)
         weights = np.asarray(result["weights"])
         residuals = pool_residuals(selection, part, pool, tasks)
+        strided = [_strided(d, cfg.selection_stride) for d in demos]
+        moves = label_effects(selection, part, strided, own, tasks)
         per_task = []
         for k in range(K):
             w = weights[k]
@@ -109,6 +132,7 @@ def trace_arm(scene, cfg, job, noise_variance):
                 # the weights put a task's points, is the selection copy's error large or small?
                 "weighted_squared_residual": float(w @ residuals[k] / total) if total > 0 else 0.0,
                 "selection_warm_start_loss": losses[k],
+                "label_effect": float(moves[k]),
                 "demonstrations_so_far": own[len(warm):].count(k),
             })
         chosen = [int(k) for k in result["batch"]]
@@ -187,9 +211,11 @@ def summary(traces, task_names):
              f"{all(t['matches_published'] for t in traces) if t0['matches_published'] is not None else 'not checked'}",
              "  own share: the importance weights' share on the task's own trajectories (mean over rounds);",
              "  residual: the selection copy's squared action error where those weights lie; undemonstrated | after",
-             "  its first pick. warm loss: the copy's error on the task's own warm start, round 0. pseudo: picks",
-             "  whose pseudo-demonstration relabels a trajectory of this task.",
-             f"  {'seed':>4}  {'task':16s} {'picks':>5}  {'own share':>11}  {'residual':>11}  {'warm loss':>9}  {'pseudo':>6}"]
+             "  its first pick. warm loss: the copy's error on the task's own warm start, round 0. label: how far",
+             "  the copy's action moves when another task's step is relabelled with this task, round 0. pseudo:",
+             "  picks whose pseudo-demonstration relabels a trajectory of this task.",
+             f"  {'seed':>4}  {'task':16s} {'picks':>5}  {'own share':>11}  {'residual':>11}  {'warm loss':>9}  "
+             f"{'label':>5}  {'pseudo':>6}"]
     for t in traces:
         pseudo = [name for rd in t["rounds"] for name in rd["batch_pseudo_demo_tasks"]]
         for k, name in enumerate(task_names):
@@ -199,7 +225,8 @@ def summary(traces, task_names):
             res = (f"{mean([x['weighted_squared_residual'] for x in before])} | "
                    f"{mean([x['weighted_squared_residual'] for x in after])}")
             lines.append(f"  {t['seed']:>4}  {name:16s} {t['picks'].count(name):>5}  {share:>11}  {res:>11}  "
-                         f"{t['rounds'][0]['tasks'][k]['selection_warm_start_loss']:>9.2f}  {pseudo.count(name):>6}")
+                         f"{t['rounds'][0]['tasks'][k]['selection_warm_start_loss']:>9.2f}  "
+                         f"{t['rounds'][0]['tasks'][k]['label_effect']:>5.2f}  {pseudo.count(name):>6}")
         ess = [x["effective_trajectories"] for rd in t["rounds"] for x in rd["tasks"]]
         lines.append(f"  {t['seed']:>4}  effective trajectories per candidate: median {np.median(ess):.1f} of "
                      f"{t['rounds'][0]['pool_trajectories']}-{t['rounds'][-1]['pool_trajectories']} in the pool")

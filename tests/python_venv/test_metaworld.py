@@ -81,7 +81,7 @@ def test_selection_trace_replays_the_studys_amf_picks(scene):
     assert [t["task"] for t in first] == scene.task_names and all(t["demonstrations_so_far"] == 0 for t in first)
     for t in first:  # weights are a distribution over the pool; the residual is a squared error
         assert 0.0 <= t["own_task_weight_share"] <= 1.0 and 1.0 <= t["effective_trajectories"] <= len(warm)
-        assert t["weighted_squared_residual"] >= 0 and np.isfinite(t["J"])
+        assert t["weighted_squared_residual"] >= 0 and t["label_effect"] >= 0 and np.isfinite(t["J"])
     assert "seed" in tool.summary([{"size": "small", "pretrain": "skewed", "seed": 0, "arm": label,
                                     "picks": [t for rd in rounds for t in rd["batch"]], "matches_published": None,
                                     "rounds": rounds}], scene.task_names)
