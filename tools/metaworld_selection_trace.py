@@ -61,8 +61,8 @@ def pool_residuals(selection, part, pool, tasks):
 def label_effects(selection, part, demos, own, tasks):
     """(K,): the mean over the steps of the other tasks' demonstrations of |f_k(s, c_k) -
     f_i(s, c_i)|^2, how far the selection copy's action moves when such a step is relabelled with
-    task k. Where it is small the relabelled trajectory is about as likely under k as under its own
-    task, and so weighs as much for candidate k as k's own trajectory does."""
+    task k. Where it is small a relabelled trajectory is about as likely under k as under its own
+    task (log-ratio near 0, as k's own trajectory has), so it can take as much of k's weight."""
     import torch
 
     out = np.zeros(len(tasks))
@@ -79,7 +79,11 @@ def label_effects(selection, part, demos, own, tasks):
 
 
 def trace_arm(scene, cfg, job, noise_variance):
-    """The AMF arm of one job, selection only: a list of rounds, each with the per-task record."""
+    """The AMF arm of one job, selection only: a list of rounds, each with the per-task record.
+
+    It repeats the AMF path of amf.policy_study._run_arm step for step instead of calling it, so
+    that the deployed policy's training and evaluations (most of an arm's cost) are skipped;
+    tests/python_venv/test_metaworld.py checks that both make the same picks."""
     import torch
 
     from amf import pool_from_demonstrations
