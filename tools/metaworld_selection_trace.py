@@ -42,40 +42,31 @@ def published_picks(path, pretrain, label):
     return picks
 
 
-def pool_residuals(selection, part, pool, tasks):
-    """(K, trajectories): mean over each pool trajectory's steps of |f_k(s, c_k) - a|^2, the
-    selection copy of task k on the trajectory relabelled with task k and its logged actions."""
+def relabelled_errors(selection, part, pool, tasks, own):
+    """From one pass of each task's copy over the pool relabelled with that task, f_k(s, c_k):
+    residuals (K, trajectories), the mean over each trajectory's steps of |f_k(s, c_k) - a|^2 with
+    its logged actions; and label effects (K,), the mean over the other tasks' steps of
+    |f_k(s, c_k) - f_i(s, c_i)|^2, how far the copy's action moves when such a step is relabelled
+    with task k. Where that is small a relabelled trajectory is about as likely under k as under
+    its own task (log-ratio near 0, as k's own trajectory has), so it can take as much of k's
+    weight."""
     import torch
 
     S, A = pool["pool_states"], pool["pool_actions"]
     offsets = np.asarray(pool["traj_offsets"])
-    out = np.empty((len(tasks), len(offsets) - 1))
+    step_task = np.repeat(own, np.diff(offsets))
     with torch.no_grad():
-        for k, c in enumerate(tasks):
-            x = torch.as_tensor(np.hstack([S, np.tile(c, (len(S), 1))]), dtype=torch.float32)
-            err = (selection.copies[part[k]](x) - torch.as_tensor(A, dtype=torch.float32)).pow(2).sum(dim=1).numpy()
-            out[k] = [err[offsets[i]:offsets[i + 1]].mean() for i in range(len(offsets) - 1)]
-    return out
-
-
-def label_effects(selection, part, demos, own, tasks):
-    """(K,): the mean over the steps of the other tasks' demonstrations of |f_k(s, c_k) -
-    f_i(s, c_i)|^2, how far the selection copy's action moves when such a step is relabelled with
-    task k. Where it is small a relabelled trajectory is about as likely under k as under its own
-    task (log-ratio near 0, as k's own trajectory has), so it can take as much of k's weight."""
-    import torch
-
-    out = np.zeros(len(tasks))
-    with torch.no_grad():
-        def act(k, states):
-            x = np.hstack([states, np.tile(tasks[k], (len(states), 1))])
-            return selection.copies[part[k]](torch.as_tensor(x, dtype=torch.float32)).numpy()
-
-        for k in range(len(tasks)):
-            moves = [((act(k, d["states"]) - act(own[i], d["states"])) ** 2).sum(axis=1)
-                     for i, d in enumerate(demos) if own[i] != k]
-            out[k] = float(np.concatenate(moves).mean())
-    return out
+        acts = np.stack([selection.copies[part[k]](torch.as_tensor(np.hstack([S, np.tile(c, (len(S), 1))]),
+                                                                   dtype=torch.float32)).numpy()
+                         for k, c in enumerate(tasks)])
+    own_act = acts[step_task, np.arange(len(S))]
+    residuals = np.empty((len(tasks), len(offsets) - 1))
+    effects = np.empty(len(tasks))
+    for k in range(len(tasks)):
+        err = ((acts[k] - A) ** 2).sum(axis=1)
+        residuals[k] = [err[offsets[i]:offsets[i + 1]].mean() for i in range(len(offsets) - 1)]
+        effects[k] = float(((acts[k] - own_act) ** 2).sum(axis=1)[step_task != k].mean())
+    return residuals, effects
 
 
 def trace_arm(scene, cfg, job, noise_variance):
@@ -116,9 +107,7 @@ def trace_arm(scene, cfg, job, noise_variance):
         own = [int(np.argmin(np.abs(tasks - d["task"]).sum(axis=1))) for d in demos]
         losses = warm_start_losses(selection, warm, tasks, part)
         weights = np.asarray(result["weights"])
-        residuals = pool_residuals(selection, part, pool, tasks)
-        strided = [_strided(d, cfg.selection_stride) for d in demos]
-        moves = label_effects(selection, part, strided, own, tasks)
+        residuals, moves = relabelled_errors(selection, part, pool, tasks, own)
         per_task = []
         for k in range(K):
             w = weights[k]
