@@ -138,10 +138,14 @@ def success_study(name: str) -> SuccessStudy:
     return SuccessStudy(f"{name}_paper" if (RESULTS / f"{name}_paper" / "summary.json").is_file() else name)
 
 
+def evidence(st) -> str:
+    """'10 seeds, paper size': how much evidence one study's numbers rest on."""
+    return f"{st.seeds} seeds, {'paper' if st.dir.name.endswith('_paper') else 'default'} size"
+
+
 def seeds_of(studies) -> str:
-    """'kitchen 10 seeds, paper size, ...': how much evidence each scene's numbers rest on."""
-    return ", ".join(f"{s} {st.seeds} seeds, {'paper' if st.dir.name.endswith('_paper') else 'default'} size"
-                     for s, st in studies.items())
+    """'kitchen 10 seeds, paper size, ...': the same for each scene."""
+    return ", ".join(f"{s} {evidence(st)}" for s, st in studies.items())
 
 
 # ---- verdict rules ----------------------------------------------------------------------------
@@ -222,7 +226,7 @@ def fig4_claims(rows):
         others += [("metaworld", arm.split("=")[1], sigma2.paired("skewed", arm, "uniform")) for arm in METAWORLD_SIGMA2[1:]]
     rows.append(("5.2, Fig. 4", f"... at the other sigma^2 (10 and 1000{'; Metaworld 1 and 100' if sigma2 else ''})",
                  cells(f"{s} s2={v} {ci.text()}" for s, v, ci in others)
-                 + (f" (Metaworld's: {seeds_of({'': sigma2}).strip()}, `{sigma2.dir.name}`)" if sigma2 else ""),
+                 + (f" (Metaworld's: {evidence(sigma2)}, `{sigma2.dir.name}`)" if sigma2 else ""),
                  beats([ci for _, _, ci in others])))
     par = [(s, v, st.paired("uniform", f"amf s2={v}", "uniform")) for s, st in studies.items()
            for v in ("10", "100", "1000")]
