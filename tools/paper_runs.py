@@ -9,6 +9,9 @@
   tools/paper_runs.py share SRC DST
                                 copies the arms DST's jobs share with SRC's (results/SRC, results/DST)
                                 into DST's jobs not yet begun, once the arms both have run agree
+  tools/paper_runs.py publish NAME [--note TEXT]
+                                a finished study: its plots, docs/results/NAME/ with the command and
+                                the compute it took (from its ledger), and the README's tables
 
 A paper-sized study takes hours to a day of one core here, longer than a session, and a session's
 processes end with it. Every study checkpoints each finished arm of each (pre-training, seed) job
@@ -23,6 +26,7 @@ looking at it; `save` then drops its checkpoints.
 Standard library only: runs with either Python.
 """
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -34,6 +38,10 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("AMF_PAPER_RUNS_ROOT", Path(__file__).resolve().parent.parent))
 CHECKPOINTS = Path("docs/results/checkpoints")
+LEDGER_PERIOD_S = 60  # how often a queue rewrites a running study's ledger
+# Anywhere in a line: the C++ study redraws its progress line in place ("\r", no newline), so the
+# next process's header may follow it on the same line.
+_HEADER = re.compile(r"\[paper_runs\] (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 
 _CPP = "nice -n 19 build/amf nn-study --env {env} --figure {figure} --size paper --pretrain {pretrain} --threads 1 " \
        "--no-plots --out results/{name}"
@@ -118,6 +126,139 @@ def _copy_newer(src_dir, dst_dir):
     return copied
 
 
+def _ledger(study):
+    """The study's compute ledger where it runs (results/NAME/compute.json)."""
+    return ROOT / "results" / study["name"] / "compute.json"
+
+
+def _saved_ledger(study):
+    return _committed(study).parent / "compute.json"
+
+
+def _read_ledger(path):
+    """{start time: entry} (empty when missing or unreadable)."""
+    try:
+        return {e["started"]: e for e in json.loads(path.read_text())["processes"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _seconds(entry):
+    return entry.get("cpu_s", entry.get("wall_s", 0.0))
+
+
+def _merge_ledgers(*ledgers):
+    """The union of the processes, by start time; of two records of the same process the longer
+    (a later save of a process that was still running)."""
+    merged = {}
+    for ledger in ledgers:
+        for started, entry in ledger.items():
+            if started not in merged or _seconds(entry) > _seconds(merged[started]):
+                merged[started] = entry
+    return merged
+
+
+def _write_ledger(path, ledger):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"processes": [ledger[k] for k in sorted(ledger)]}, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def _log_segments(text):
+    """Wall seconds of each process in a study's log, by its "[paper_runs] START" header: the
+    longest of the C++ study's "X s elapsed", the Python studies' "jobs done, X s" and the last
+    timestamped log line's distance from the header (a process killed between progress lines
+    leaves only that)."""
+    heads = list(_HEADER.finditer(text))
+    segments = {}
+    for i, head in enumerate(heads):
+        body = text[head.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+        start = time.mktime(time.strptime(head.group(1), "%Y-%m-%d %H:%M:%S"))
+        seconds = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?) s elapsed", body)]
+        seconds += [float(x) for x in re.findall(r"jobs done, (\d+(?:\.\d+)?) s", body)]
+        stamps = re.findall(r"(?:^|\r)\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[.\]]", body, re.M)
+        if stamps:
+            seconds.append(time.mktime(time.strptime(stamps[-1], "%Y-%m-%d %H:%M:%S")) - start)
+        segments[head.group(1)] = max(seconds, default=0.0)
+    return segments
+
+
+def _backfill(study, ledger):
+    """Enters the processes of results/NAME.log that the ledger lacks (those run before it existed)."""
+    log = ROOT / "results" / f"{study['name']}.log"
+    if not log.is_file():
+        return ledger
+    found = {started: {"started": started, "wall_s": round(wall, 1), "measured": "log"}
+             for started, wall in _log_segments(log.read_text(errors="replace")).items() if started not in ledger}
+    return _merge_ledgers(ledger, found)
+
+
+def _tree_cpu_seconds(pid):
+    """CPU seconds of a running process and its descendants (their children reaped so far included)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        parent[int(d.name)] = int(fields[1])
+        cpu[int(d.name)] = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parent.items() if pp == p and c not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(cpu.get(p, 0.0) for p in tree)
+
+
+def _run_measured(study, command, started, queue, log_file):
+    """Runs one study process, keeping its ledger entry up to date; returns its exit status."""
+    proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    t0 = time.monotonic()
+    entry = {"started": started, "queue": queue, "wall_s": 0.0, "cpu_s": 0.0, "measured": "cpu"}
+    last_write = None
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        now = time.monotonic()
+        entry["wall_s"] = round(now - t0, 1)
+        if pid:
+            entry["cpu_s"] = round(max(entry["cpu_s"], usage.ru_utime + usage.ru_stime), 1)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        elif last_write is None or now - last_write >= LEDGER_PERIOD_S:
+            entry["cpu_s"] = round(max(entry["cpu_s"], _tree_cpu_seconds(proc.pid)), 1)
+        if pid or last_write is None or now - last_write >= LEDGER_PERIOD_S:
+            _write_ledger(_ledger(study), _merge_ledgers(_read_ledger(_ledger(study)), {started: entry}))
+            last_write = now
+        if pid:
+            return proc.returncode
+        time.sleep(1)
+
+
+def compute_text(ledger):
+    """The compute a study took, in words, for its provenance and the README."""
+    measured = [e for e in ledger.values() if e.get("measured") == "cpu"]
+    logged = [e for e in ledger.values() if e.get("measured") != "cpu"]
+    dates = sorted({k[:10] for k in ledger})
+    parts = []
+    if measured:
+        cpu, wall = sum(e["cpu_s"] for e in measured), sum(e["wall_s"] for e in measured)
+        parts.append(f"{cpu / 3600:.1f} h of one core (CPU time of {len(measured)} processes, "
+                     f"{wall / 3600:.1f} h of wall time at nice 19 beside another study)")
+    if logged:
+        wall = sum(e["wall_s"] for e in logged)
+        parts.append(f"{wall / 3600:.1f} h of wall time in {len(logged)} earlier processes, from their logs "
+                     f"(each from its start to its last timestamped or progress line, at nice 19 beside another study)")
+    if not parts:
+        return "not recorded"
+    span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return " + ".join(parts) + f", {span}; measured by tools/paper_runs.py"
+
+
 def _count(directory):
     """(job files, finished arms) in a checkpoint directory."""
     files = list(directory.glob("*.json")) if directory.is_dir() else []
@@ -129,8 +270,10 @@ def status():
         (lj, la), (sj, sa) = _count(_local(s)), _count(_committed(s))
         state = "published" if _published(s) else "finished, not published" if _finished(s) else "running" if _running(s) \
             else "unfinished" if la or sa else "not started"
+        ledger = _backfill(s, _merge_ledgers(_read_ledger(_ledger(s)), _read_ledger(_saved_ledger(s))))
+        hours = sum(_seconds(e) for e in ledger.values()) / 3600
         print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "
-              f"committed: {sa} arms in {sj} jobs")
+              f"committed: {sa} arms in {sj} jobs; {hours:.1f} h so far")
 
 
 def restore():
@@ -140,6 +283,9 @@ def restore():
         n = _copy_newer(_committed(s), _local(s))
         if n:
             print(f"restored {n} job checkpoints of {s['name']}")
+        saved = _read_ledger(_saved_ledger(s))
+        if saved:
+            _write_ledger(_ledger(s), _merge_ledgers(_read_ledger(_ledger(s)), saved))
 
 
 def save():
@@ -154,6 +300,10 @@ def save():
         if n:
             (saved / "command.txt").write_text(s["command"] + "\n")
             print(f"saved {n} job checkpoints of {s['name']}")
+        if saved.exists():
+            ledger = _backfill(s, _merge_ledgers(_read_ledger(_ledger(s)), _read_ledger(_saved_ledger(s))))
+            if ledger:
+                _write_ledger(_saved_ledger(s), ledger)
 
 
 def _load(path):
@@ -257,15 +407,51 @@ def run_queue(queue):
             if _finished(s):
                 continue
             log = ROOT / "results" / f"{s['name']}.log"
+            started = time.strftime("%Y-%m-%d %H:%M:%S")
             with log.open("a") as f:
-                f.write(f"[paper_runs] {time.strftime('%Y-%m-%d %H:%M:%S')} (queue {queue}): {s['command']}\n")
+                f.write(f"\n[paper_runs] {started} (queue {queue}): {s['command']}\n")
                 f.flush()
-                rc = subprocess.run(["bash", "-c", s["command"]], cwd=ROOT, stdout=f,
-                                    stderr=subprocess.STDOUT).returncode
+                rc = _run_measured(s, s["command"], started, queue, f)
         if rc != 0:
             print(f"[paper_runs] queue {queue}: {s['name']} exited with {rc} (see {log}); the queue stops", flush=True)
             return rc
     return 0
+
+
+def _load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PLOTTER = "/usr/bin/python3"  # Debian's, with python3-matplotlib (tools/plot_nn_study.py says why)
+
+
+def publish(name, note="", plot=True, tables=True):
+    """Publishes a finished study into docs/results/NAME/ with its command and measured compute,
+    then regenerates the README's tables. What stays by hand: looking at the plots, quoting the
+    summary in the README, and the prose."""
+    study = next((s for s in STUDIES if s["name"] == name), None)
+    if study is None:
+        raise SystemExit(f"publish: '{name}' is not one of the studies ({', '.join(s['name'] for s in STUDIES)})")
+    out = ROOT / "results" / name
+    if not (out / "summary.json").is_file():
+        raise SystemExit(f"publish: {out}/summary.json is missing: the study has not finished")
+    plot_command = f"{PLOTTER} tools/plot_nn_study.py results/{name}"
+    if plot:
+        subprocess.run(plot_command.split(), cwd=ROOT, check=True)
+    ledger = _backfill(study, _merge_ledgers(_read_ledger(_ledger(study)), _read_ledger(_saved_ledger(study))))
+    _write_ledger(_ledger(study), ledger)
+    command = (f"{study['command']} (run by tools/paper_runs.py in {len(ledger)} processes, each resuming from the job "
+               f"checkpoints{'; ' + note if note else ''}); {plot_command}")
+    files = _load_tool("publish_results").publish(out, ROOT / "docs" / "results" / name, command, compute_text(ledger))
+    print(f"published {len(files)} files to docs/results/{name}: {', '.join(files)}")
+    if tables:
+        subprocess.run([PLOTTER, "tools/readme_tables.py", "--write"], cwd=ROOT, check=True)
+    print(f"by hand now: look at docs/results/{name}/*.png; quote its summary.txt in the README with the prose "
+          f"its numbers need, and update the Sizes paragraph; then `tools/paper_runs.py save` and commit")
+    return files
 
 
 def share_where_begun():
@@ -294,11 +480,18 @@ def start():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=["status", "restore", "start", "save", "share", "_queue"])
-    ap.add_argument("names", nargs="*", help="_queue: the queue; share: SRC DST")
+    ap.add_argument("action", choices=["status", "restore", "start", "save", "share", "publish", "_queue"])
+    ap.add_argument("names", nargs="*", help="_queue: the queue; share: SRC DST; publish: NAME")
+    ap.add_argument("--note", default="", help="publish: what else the provenance's command should say "
+                    "(e.g. arms copied by share)")
     a = ap.parse_args()
     if a.action == "_queue":
         sys.exit(run_queue(*a.names))
+    if a.action == "publish":
+        if len(a.names) != 1:
+            ap.error("publish takes one study name")
+        publish(a.names[0], a.note)
+        return
     if a.action == "share":
         if len(a.names) != 2:
             ap.error("share takes two study names: SRC DST")

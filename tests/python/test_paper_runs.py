@@ -5,6 +5,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "paper_runs.py"
 
 
@@ -143,3 +145,77 @@ def test_a_queue_skips_claimed_studies_and_then_takes_the_other_queues(tmp_path,
     held.close()
     assert tool.run_queue("b") == 0  # every other study is finished; a2 is free now
     assert ran.read_text().split() == ["a1", "b1", "b2", "a2"]
+
+
+def test_a_queue_records_each_process_cpu_time_in_a_ledger_that_save_and_restore_carry(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    name = "nn_fig5_kitchen_paper"
+    burn = "python3 -c 'import time; t = time.process_time()\nwhile time.process_time() - t < 0.6: pass'"
+    study = {"queue": "a", "name": name, "checkpoints": "runs", "share_from": None,
+             "command": f"mkdir -p results/{name}/runs && {burn} && echo {{}} > results/{name}/runs/job_skewed_seed0.json"}
+    monkeypatch.setattr(tool, "STUDIES", [study])
+    assert tool.run_queue("a") == 0  # the command never writes summary.json: unfinished, as if cut off
+    (entry,) = json.loads((tmp_path / "results" / name / "compute.json").read_text())["processes"]
+    assert entry["measured"] == "cpu" and 0.5 <= entry["cpu_s"] <= entry["wall_s"] + 0.2
+    assert "[paper_runs] " + entry["started"] in (tmp_path / "results" / f"{name}.log").read_text()
+
+    tool.save()
+    saved = tmp_path / "docs" / "results" / "checkpoints" / name / "compute.json"
+    assert json.loads(saved.read_text())["processes"] == [entry]
+    # A later session: its own process on top of the restored ledger; a longer record of the same
+    # process (saved while it still ran) replaces the shorter one, never the other way.
+    (tmp_path / "results" / name / "compute.json").unlink()
+    later = dict(entry, started="2099-01-01 00:00:00", cpu_s=5.0)
+    tool._write_ledger(saved, {entry["started"]: entry, later["started"]: later})
+    tool.restore()
+    ledger = tool._read_ledger(tmp_path / "results" / name / "compute.json")
+    assert set(ledger) == {entry["started"], later["started"]}
+    shorter = dict(later, cpu_s=1.0)
+    assert tool._merge_ledgers(ledger, {later["started"]: shorter})[later["started"]]["cpu_s"] == 5.0
+    assert tool.compute_text(ledger).startswith(f"{(entry['cpu_s'] + 5.0) / 3600:.1f} h of one core (CPU time of 2 processes")
+
+
+def test_processes_older_than_the_ledger_are_read_from_the_log(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    # The C++ study redraws its progress with "\r" and no newline, so the next header may follow it
+    # on the same line; a Python study's process may end after its last progress line, at an engine
+    # log line with a timestamp.
+    log = ("[paper_runs] 2026-12-05 06:20:01: build/amf nn-study ...\n"
+           "\r[amf nn-study] 8/180 arm runs done, 714 s elapsed, about 1 s left   "
+           "\r[amf nn-study] 9/180 arm runs done, 734 s elapsed, about 1 s left   "
+           "[paper_runs] 2026-12-05 08:48:38 (queue b): build/amf nn-study ...\n"
+           "[amf study] 2/20 jobs done, 966 s\n"
+           "[2026-12-05 09:10:00.123] [info] amf: AMF-NN session keeps ...\n")
+    assert tool._log_segments(log) == {"2026-12-05 06:20:01": 734.0, "2026-12-05 08:48:38": 1282.0}
+    study = {"queue": "a", "name": "s", "checkpoints": "jobs", "share_from": None, "command": "true"}
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "s.log").write_text(log)
+    measured = {"2026-12-05 08:48:38": {"started": "2026-12-05 08:48:38", "wall_s": 1300.0, "cpu_s": 1250.0,
+                                        "measured": "cpu"}}
+    ledger = tool._backfill(study, measured)  # the measured process keeps its entry
+    assert ledger["2026-12-05 08:48:38"]["measured"] == "cpu"
+    assert ledger["2026-12-05 06:20:01"] == {"started": "2026-12-05 06:20:01", "wall_s": 734.0, "measured": "log"}
+    text = tool.compute_text(ledger)
+    assert "0.3 h of one core (CPU time of 1 processes" in text and "0.2 h of wall time in 1 earlier processes" in text
+
+
+def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    name = "nn_fig5_kitchen_paper"
+    out = tmp_path / "results" / name
+    out.mkdir(parents=True)
+    for f in ("summary.json", "summary.txt", "curves.csv"):
+        (out / f).write_text("{}\n")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "publish_results.py").write_text((TOOL.parent / "publish_results.py").read_text())
+    tool._write_ledger(out / "compute.json", {"2026-12-05 11:00:00": {"started": "2026-12-05 11:00:00", "wall_s": 7400.0,
+                                                                     "cpu_s": 7200.0, "measured": "cpu"}})
+    tool.publish(name, note="no arms shared", plot=False, tables=False)
+    provenance = json.loads((tmp_path / "docs" / "results" / name / "provenance.json").read_text())
+    assert provenance["command"].startswith("nice -n 19 build/amf nn-study --env kitchen --figure fig5 --size paper")
+    assert "in 1 processes" in provenance["command"] and "no arms shared" in provenance["command"]
+    assert provenance["wall_time_here"].startswith("2.0 h of one core (CPU time of 1 processes, 2.1 h of wall time")
+    assert (tmp_path / "docs" / "results" / name / "compute.json").is_file()
+    with pytest.raises(SystemExit, match="has not finished"):
+        tool.publish("nn_fig6_kitchen_paper", plot=False, tables=False)
