@@ -3,10 +3,10 @@
   PYTHONPATH=build/python .venv/bin/python tools/metaworld_selection_trace.py \
       [--size paper] [--pretrain skewed] [--seeds 0 1 8] [--noise-variance 10] [--out DIR]
 
-Replays the AMF arm of amf.metaworld_study's jobs exactly as the study runs it (the same
-pre-training, warm start, demonstration seeds, selection copy and its Adam steps, from
-amf.policy_study's seeds), without the deployed policy and its evaluations, which the picks do
-not depend on. The replayed picks are checked against the published picks.csv of that study
+Replays the AMF arm of amf.metaworld_study's jobs with the study's own code
+(amf.policy_study._run_arm: the same pre-training, warm start, demonstration seeds, selection copy
+and its Adam steps) in its selection-only mode, without the deployed policy's training and
+evaluations, which the picks do not depend on. The replayed picks are checked against the published picks.csv of that study
 (docs/results/metaworld_fig4_paper by default), so the trace is of the run the README reports.
 Each round records the picks, with the task each pick's pseudo-demonstration trajectory showed,
 and per candidate task: the criterion J (the greedy's first-step value), the task of the pool
@@ -18,7 +18,6 @@ relabelled with the task. Writes trace.json and trace.csv (one row per seed, rou
 and task) to --out.
 """
 import argparse
-import copy
 import csv
 import gzip
 import io
@@ -70,39 +69,24 @@ def relabelled_errors(selection, part, pool, tasks, own):
 
 
 def trace_arm(scene, cfg, job, noise_variance):
-    """The AMF arm of one job, selection only: a list of rounds, each with the per-task record.
-
-    It repeats the AMF path of amf.policy_study._run_arm step for step instead of calling it, so
-    that the deployed policy's training and evaluations (most of an arm's cost) are skipped;
-    tests/python_venv/test_metaworld.py checks that both make the same picks."""
-    import torch
-
-    from amf import pool_from_demonstrations
-    from amf.isolation import TaskIsolatedPolicy
-    from amf.policy_study import _seed, _strided, _Trainer, job_seeds, pretrain_job, warm_start_losses
-    from amf.torch_policy import select_batch_for_policy
+    """The AMF arm of one job, selection only: its label and a list of rounds, each with the
+    per-task record. It runs amf.policy_study._run_arm itself, in its selection-only mode (no
+    deployed policy training or evaluations, most of an arm's cost), and records the criterion
+    through its observer."""
+    from amf.policy_study import _run_arm, job_seeds, pretrain_job, warm_start_losses
 
     K = scene.num_tasks
     tasks = np.stack([scene.task_vector(k) for k in range(K)])
+    label = f"amf s2={noise_variance:g}"
+    arm = next((a for a in cfg.arms() if a["label"] == label), None)
+    if arm is None:
+        raise SystemExit(f"the study has no arm '{label}' (its arms: {[a['label'] for a in cfg.arms()]})")
     job_seed, placement_seed = job_seeds(cfg, job)
     pretrained, warm = pretrain_job(scene, cfg, job)
-    label = f"amf s2={noise_variance:g}"
-    # As amf.policy_study._run_arm: the arm's seeds, the isolated deployed policy, and the
-    # selection copy (a deep copy of it, trained on the selected demonstrations only).
-    arm_seed = _seed(job_seed, label)
-    torch.manual_seed(arm_seed)
-    deployed = TaskIsolatedPolicy(pretrained, tasks, task_start=scene.state_dim)
-    selection = copy.deepcopy(deployed)
-    sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
-    part = deployed.partition_of(tasks).tolist()
-    selected, rounds, r = [], [], 0
-    while len(selected) < cfg.budget:
-        b = min(cfg.batch_size, cfg.budget - len(selected))
-        demos = warm + selected
-        pool = pool_from_demonstrations([_strided(d, cfg.selection_stride) for d in demos])
-        result = select_batch_for_policy(selection, pool, tasks, tasks, sigma_pi=cfg.sigma_pi, batch_size=b,
-                                         noise_variance=noise_variance, clip=cfg.clip,
-                                         min_weight=cfg.min_weight, backend="cpu")
+    rounds = []
+
+    def observe(r, selection, pool, demos, result):
+        part = selection.partition_of(tasks).tolist()
         # The pool's trajectories are the demonstrations in order; each shows the task it holds.
         own = [int(np.argmin(np.abs(tasks - d["task"]).sum(axis=1))) for d in demos]
         losses = warm_start_losses(selection, warm, tasks, part)
@@ -128,15 +112,13 @@ def trace_arm(scene, cfg, job, noise_variance):
                 "label_effect": float(moves[k]),
                 "demonstrations_so_far": own[len(warm):].count(k),
             })
-        chosen = [int(k) for k in result["batch"]]
         pseudo_tasks = [scene.task_names[own[int(i)]] for i in result["pseudo_demo_trajectory"]]
-        rounds.append({"round": r, "pool_trajectories": len(demos), "batch": [scene.task_names[k] for k in chosen],
+        rounds.append({"round": r, "pool_trajectories": len(demos),
+                       "batch": [scene.task_names[int(k)] for k in result["batch"]],
                        "batch_J": [float(v) for v in result["batch_J"]], "batch_pseudo_demo_tasks": pseudo_tasks,
                        "tasks": per_task})
-        for i, k in enumerate(chosen):
-            selected.append(scene.demonstrate(k, _seed(arm_seed, "demo", r, i), placement_seed))
-        sel_trainer.train(selected, cfg.steps_per_round)
-        r += 1
+
+    _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, None, observe=observe)
     return label, rounds
 
 

@@ -216,7 +216,15 @@ def warm_start_losses(selection, warm, tasks, part):
     return losses
 
 
-def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations):
+def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations, observe=None):
+    """One arm's rounds: {"rounds": success per round, "picks": the tasks demonstrated}.
+
+    evaluations None runs the selection alone: the deployed policy is neither fine-tuned nor
+    evaluated, which the picks of AMF and max-loss do not depend on (they see only the selection
+    copy), and "rounds" stays empty; uniform and rebalance need the evaluations. observe(round,
+    selection copy, pool, demonstrations in the pool, criterion result) is called after each AMF
+    selection, before the picks are demonstrated (tools/metaworld_selection_trace.py records the
+    criterion with it)."""
     import copy
 
     import torch
@@ -233,6 +241,9 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
     trainer = _Trainer(deployed, cfg, _seed(arm_seed, "deployed"))
     # The selection copy (AMF, max-loss) is never trained on the warm start.
     uses_selection_copy = arm["selector"] not in ("uniform", "rebalance")
+    if evaluations is None and not uses_selection_copy:
+        raise ValueError(f"arm '{arm['label']}' selects from the deployed policy's success or at random: "
+                         "it cannot run without evaluations")
     if uses_selection_copy:
         selection = copy.deepcopy(deployed)
         sel_trainer = _Trainer(selection, cfg, _seed(arm_seed, "selection"))
@@ -247,6 +258,8 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
     rounds, picks, selected = [], [], []
 
     def record(r):
+        if evaluations is None:
+            return
         per_task = [evaluations.success(act, k, deployed.copies[part[k]]) for k in range(K)]
         rounds.append({"pretrain": job["pretrain"], "arm": arm["label"], "seed": job["seed"], "round": r,
                        "demos": len(selected), "success": float(np.mean(per_task)), "task_success": per_task})
@@ -267,6 +280,8 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
                                              noise_variance=arm["noise_variance"], clip=cfg.clip,
                                              min_weight=cfg.min_weight, backend="cpu")
             chosen = [int(k) for k in result["batch"]]
+            if observe is not None:
+                observe(r, selection, pool, warm + selected, result)
         new = []
         for i, k in enumerate(chosen):
             picks.append({"pretrain": job["pretrain"], "arm": arm["label"], "seed": job["seed"], "round": r,
@@ -275,7 +290,8 @@ def _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, e
             released.add(part[k])
         selected += new
         train = selected + [w for k, w in enumerate(warm) if part[k] in released]  # warm[k] shows task k
-        trainer.train(train, cfg.steps_per_round)
+        if evaluations is not None:
+            trainer.train(train, cfg.steps_per_round)
         if uses_selection_copy:
             sel_trainer.train(selected, cfg.steps_per_round)
         r += 1

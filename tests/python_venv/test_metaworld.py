@@ -54,9 +54,9 @@ def test_bad_option_is_named(tmp_path):
 
 
 def test_selection_trace_replays_the_studys_amf_picks(scene):
-    # tools/metaworld_selection_trace.py explains published picks only if its replay (selection
-    # copy alone, no deployed policy or evaluations) makes the study's picks: run the study's own
-    # AMF arm at small settings and the replay, and compare.
+    # tools/metaworld_selection_trace.py explains published picks only if its replay (the study's
+    # _run_arm in its selection-only mode: no deployed policy training or evaluations) makes the
+    # study's picks: run the study's full AMF arm at small settings and the replay, and compare.
     import importlib.util
     from pathlib import Path
 
@@ -76,6 +76,10 @@ def test_selection_trace_replays_the_studys_amf_picks(scene):
     study = policy_study._run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations)
     label, rounds = tool.trace_arm(scene, cfg, job, arm["noise_variance"])
     assert label == arm["label"]
+    assert len(rounds) == len(study["rounds"]) - 1  # one selection per round after round 0
+    uniform = next(a for a in cfg.arms() if a["selector"] == "uniform")
+    with pytest.raises(ValueError, match="cannot run without evaluations"):
+        policy_study._run_arm(scene, cfg, uniform, pretrained, warm, job, job_seed, placement_seed, None)
     assert [t for rd in rounds for t in rd["batch"]] == [p["task"] for p in study["picks"]]
     first = rounds[0]["tasks"]
     assert [t["task"] for t in first] == scene.task_names and all(t["demonstrations_so_far"] == 0 for t in first)
