@@ -5,7 +5,8 @@
   tools/paper_runs.py restore   committed checkpoints (docs/results/checkpoints/) into results/
   tools/paper_runs.py start     restore, share arms (below) where studies allow, then run the unfinished
                                 studies in two background queues
-  tools/paper_runs.py save      results/'s checkpoints of unfinished studies into docs/results/checkpoints/
+  tools/paper_runs.py save      results/'s checkpoints (and compute ledgers) of unfinished studies into
+                                docs/results/checkpoints/
   tools/paper_runs.py share SRC DST
                                 copies the arms DST's jobs share with SRC's (results/SRC, results/DST)
                                 into DST's jobs not yet begun, once the arms both have run agree
@@ -20,8 +21,21 @@ resumes, so a session runs `start`, and before it stops `save` and commits the c
 next session's `start` picks up there. Two queues, one per core of this kind of machine, each at
 nice 19 and one thread, in the order below, the Fig. 4 studies first (they decide the primary
 claim); a queue that runs out goes on with the other's studies that neither has claimed. A
-finished study (OUT/summary.json) is published with tools/publish_results.py by hand, after
-looking at it; `save` then drops its checkpoints.
+finished study (OUT/summary.json) is published with `publish`, then looked at (its PNGs) and
+quoted in the README by hand; `save` then drops its checkpoints, unless an unfinished study
+shares arms from it.
+
+Shared arms: a study that names a source (`share_from`) gets the source's arms for its jobs not
+yet begun once the arms both have run are equal: at `start`, and while a queue runs it, every
+minute until it has copied once (so a study begun from scratch gets them after its first job).
+
+The compute each study took is kept in its ledger, OUT/compute.json, saved and restored with its
+checkpoints: one entry per process a queue ran, with its wall time and its CPU time (the process
+tree's, read from /proc every minute while it runs and from wait4 when it ends, so a session that
+stops mid-run loses at most a minute of it). Processes older than the ledger are entered from
+results/NAME.log by `save` and `publish`, with their wall time only (measured "log": from the
+process's start to its last timestamped or progress line, which misses the work after that line
+and counts any time the study was paused).
 
 Standard library only: runs with either Python.
 """
@@ -71,8 +85,11 @@ STUDIES = [
     # Its baseline arms are metaworld_fig4_paper's (`share`, checked equal where both ran them).
     _py("b", "metaworld_study", "metaworld_sigma2_paper", "skewed", " --noise-variances 1 100",
         share_from="metaworld_fig4_paper"),
-    _cpp("a", "fig5", "kitchen"),
-    _cpp("b", "fig5", "cupfaucet"),
+    # Fig. 5's "uniform" (batch 2) and "uniform, no isolation" arms are Fig. 4's: at batch 2 its
+    # steps per demonstration give Fig. 4's steps per round (found equal in all ten cupfaucet jobs
+    # both had run, 2026-12-05).
+    _cpp("a", "fig5", "kitchen", share_from="nn_fig4_kitchen_paper"),
+    _cpp("b", "fig5", "cupfaucet", share_from="nn_fig4_cupfaucet_paper"),
     # Fig. 6's uniform arm is Fig. 4's if nothing else differs: `start` shares it once both have run one.
     _cpp("a", "fig6", "kitchen", share_from="nn_fig4_kitchen_paper"),
     _cpp("b", "fig6", "cupfaucet", share_from="nn_fig4_cupfaucet_paper"),
@@ -108,6 +125,12 @@ def _finished(study):
 
 def _published(study):
     return (ROOT / "docs" / "results" / study["name"] / "summary.json").is_file()
+
+
+def _share_source(study):
+    """Whether an unfinished study shares arms from this one: its checkpoints are then kept (and
+    restored) after it is published, as `share` reads the arms from them."""
+    return any(s["share_from"] == study["name"] and not (_finished(s) or _published(s)) for s in STUDIES)
 
 
 def _copy_newer(src_dir, dst_dir):
@@ -216,8 +239,9 @@ def _tree_cpu_seconds(pid):
     return sum(cpu.get(p, 0.0) for p in tree)
 
 
-def _run_measured(study, command, started, queue, log_file):
-    """Runs one study process, keeping its ledger entry up to date; returns its exit status."""
+def _run_measured(study, command, started, queue, log_file, every_minute=lambda: None):
+    """Runs one study process, keeping its ledger entry up to date and calling every_minute while
+    it runs; returns its exit status."""
     proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
     t0 = time.monotonic()
     entry = {"started": started, "queue": queue, "wall_s": 0.0, "cpu_s": 0.0, "measured": "cpu"}
@@ -234,6 +258,8 @@ def _run_measured(study, command, started, queue, log_file):
         if pid or last_write is None or now - last_write >= LEDGER_PERIOD_S:
             _write_ledger(_ledger(study), _merge_ledgers(_read_ledger(_ledger(study)), {started: entry}))
             last_write = now
+            if not pid:
+                every_minute()
         if pid:
             return proc.returncode
         time.sleep(1)
@@ -278,7 +304,7 @@ def status():
 
 def restore():
     for s in STUDIES:
-        if _published(s):
+        if _published(s) and not _share_source(s):
             continue
         n = _copy_newer(_committed(s), _local(s))
         if n:
@@ -291,7 +317,7 @@ def restore():
 def save():
     for s in STUDIES:
         saved = _committed(s).parent
-        if _published(s):
+        if _published(s) and not _share_source(s):
             if saved.exists():
                 shutil.rmtree(saved)
                 print(f"dropped the checkpoints of {s['name']} (published)")
@@ -318,6 +344,10 @@ def _pretraining(file_name):
     return match.group(1) if match else None
 
 
+class NothingShownYet(SystemExit):
+    """`share` found no arm both studies have run: it may succeed once DST has run more."""
+
+
 def share(src_name, dst_name):
     """Gives DST's unbegun jobs the arms SRC has already run for the same (pre-training, seed).
 
@@ -339,10 +369,12 @@ def share(src_name, dst_name):
         for label, arm in dst[name].get("arms", {}).items():
             if label in src[name].get("arms", {}):
                 (shown if src[name]["arms"][label] == arm else differ).add(label)
-    if differ or not shown:
-        raise SystemExit(f"share {src_name} -> {dst_name}: " + (
-            f"arms {sorted(differ)} differ between jobs both have run: the studies are not the same computation"
-            if differ else "no arm has run in both for a common job, so nothing shows the arms are the same"))
+    if differ:
+        raise SystemExit(f"share {src_name} -> {dst_name}: arms {sorted(differ)} differ between jobs both have run: "
+                         "the studies are not the same computation")
+    if not shown:
+        raise NothingShownYet(f"share {src_name} -> {dst_name}: no arm has run in both for a common job, so nothing "
+                              "shows the arms are the same")
     fingerprints = {d.get("fingerprint") for d in dst.values() if d}
     if len(fingerprints) != 1:
         raise SystemExit(f"share {src_name} -> {dst_name}: {dst_dir} holds {len(fingerprints)} fingerprints")
@@ -390,6 +422,28 @@ def _claim(study):
     return f
 
 
+def _sharer(study):
+    """For a study that names a source: a callable that tries `share` until it has copied once or
+    found the arms differ. A study that has not begun has nothing to check equal, so a study
+    started from scratch gets the shared arms for its later jobs once its first job has run them
+    (a running study reads a job's checkpoint when it begins that job)."""
+    pending = [bool(study["share_from"])]
+
+    def attempt():
+        if not pending[0] or not any(_local(study).glob("*.json")):
+            return
+        try:
+            share(study["share_from"], study["name"])
+            pending[0] = False
+        except NothingShownYet:
+            pass  # try again next minute
+        except SystemExit as e:
+            print(f"[paper_runs] not shared: {e}", flush=True)
+            pending[0] = False
+
+    return attempt
+
+
 def run_queue(queue):
     """Runs the unfinished studies one after the other, each in the foreground: the queue's own
     first, then, once they are done, the other queue's that no queue has claimed, so a core whose
@@ -411,7 +465,7 @@ def run_queue(queue):
             with log.open("a") as f:
                 f.write(f"\n[paper_runs] {started} (queue {queue}): {s['command']}\n")
                 f.flush()
-                rc = _run_measured(s, s["command"], started, queue, f)
+                rc = _run_measured(s, s["command"], started, queue, f, _sharer(s))
         if rc != 0:
             print(f"[paper_runs] queue {queue}: {s['name']} exited with {rc} (see {log}); the queue stops", flush=True)
             return rc

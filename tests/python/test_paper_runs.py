@@ -47,15 +47,25 @@ def test_save_and_restore_keep_the_checkpoint_with_more_arms(tmp_path, monkeypat
 
 def test_a_published_study_drops_its_checkpoints_and_is_not_restored(tmp_path, monkeypatch):
     tool = load(tmp_path, monkeypatch)
-    saved = tmp_path / "docs" / "results" / "checkpoints" / "metaworld_fig4_paper" / "jobs"
+    saved = tmp_path / "docs" / "results" / "checkpoints" / "frankakitchen_fig4_paper" / "jobs"
     job(saved / "job_skewed_seed0.json", 5)
-    published = tmp_path / "docs" / "results" / "metaworld_fig4_paper"
+    published = tmp_path / "docs" / "results" / "frankakitchen_fig4_paper"
     published.mkdir(parents=True)
     (published / "summary.json").write_text("{}")
     tool.restore()
-    assert not (tmp_path / "results" / "metaworld_fig4_paper").exists()
+    assert not (tmp_path / "results" / "frankakitchen_fig4_paper").exists()
     tool.save()
     assert not saved.parent.exists()
+
+    # Published, but the unfinished Fig. 5 and 6 share its arms: its checkpoints stay and come back.
+    source = tmp_path / "docs" / "results" / "checkpoints" / "nn_fig4_kitchen_paper" / "runs"
+    job(source / "job_skewed_seed0.json", 7)
+    (tmp_path / "docs" / "results" / "nn_fig4_kitchen_paper").mkdir()
+    (tmp_path / "docs" / "results" / "nn_fig4_kitchen_paper" / "summary.json").write_text("{}")
+    tool.restore()
+    assert tool._arms(tmp_path / "results" / "nn_fig4_kitchen_paper" / "runs" / "job_skewed_seed0.json") == 7
+    tool.save()
+    assert source.is_dir()
 
 
 def test_every_study_names_its_queue_paper_size_command_and_output(tmp_path, monkeypatch):
@@ -219,3 +229,26 @@ def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypat
     assert (tmp_path / "docs" / "results" / name / "compute.json").is_file()
     with pytest.raises(SystemExit, match="has not finished"):
         tool.publish("nn_fig6_kitchen_paper", plot=False, tables=False)
+
+
+def test_a_queue_shares_arms_into_its_running_study_once_the_first_job_shows_them_equal(tmp_path, monkeypatch):
+    tool = load(tmp_path, monkeypatch)
+    monkeypatch.setattr(tool, "LEDGER_PERIOD_S", 0.2)
+    src = tmp_path / "results" / "fig4" / "runs"
+    src.mkdir(parents=True)
+    (src.parent / "summary.json").write_text("{}")
+    for seed in range(3):
+        (src / f"job_skewed_seed{seed}.json").write_text(json.dumps({"fingerprint": "A", "arms": {"uniform": [seed],
+                                                                                             "amf s2=100": [seed]}}))
+    # The study begins from scratch: its first job runs the arm (as the source did), then it goes on.
+    (tmp_path / "first_job.json").write_text(json.dumps({"fingerprint": "B", "arms": {"uniform": [0], "amf B=1": [9]}}))
+    command = "mkdir -p results/fig5/runs && sleep 0.5 && cp first_job.json results/fig5/runs/job_skewed_seed0.json && sleep 2"
+    monkeypatch.setattr(tool, "STUDIES", [
+        {"queue": "b", "name": "fig4", "checkpoints": "runs", "share_from": None, "command": "true"},
+        {"queue": "a", "name": "fig5", "checkpoints": "runs", "share_from": "fig4", "command": command}])
+    assert tool._share_source(tool.STUDIES[0])  # its checkpoints are kept while fig5 may need them
+    assert tool.run_queue("a") == 0
+    dst = tmp_path / "results" / "fig5" / "runs"
+    for seed in (1, 2):
+        assert json.loads((dst / f"job_skewed_seed{seed}.json").read_text()) == {"fingerprint": "B", "arms": {"uniform": [seed]}}
+    assert json.loads((dst / "job_skewed_seed0.json").read_text())["arms"]["amf B=1"] == [9]  # its own, untouched
