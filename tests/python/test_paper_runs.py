@@ -252,3 +252,24 @@ def test_a_queue_shares_arms_into_its_running_study_once_the_first_job_shows_the
     for seed in (1, 2):
         assert json.loads((dst / f"job_skewed_seed{seed}.json").read_text()) == {"fingerprint": "B", "arms": {"uniform": [seed]}}
     assert json.loads((dst / "job_skewed_seed0.json").read_text())["arms"]["amf B=1"] == [9]  # its own, untouched
+
+
+def test_a_queue_puts_its_session_in_the_lowest_priority_group(tmp_path, monkeypatch):
+    # In a session of its own (as `start` runs each queue), so that this test's session keeps its
+    # priority; where the kernel has autogroup scheduling the group's niceness must become 19.
+    import subprocess
+    import sys
+
+    script = (f"import importlib.util, os, sys; os.environ['AMF_PAPER_RUNS_ROOT'] = {str(tmp_path)!r}\n"
+              f"spec = importlib.util.spec_from_file_location('paper_runs', {str(TOOL)!r})\n"
+              "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+              "done = m.lowest_priority_group()\n"
+              "print(done, open('/proc/self/autogroup').read().split()[-1] if done else '')")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, start_new_session=True)
+    assert out.returncode == 0, out.stderr
+    done, *nice = out.stdout.split()
+    import os
+
+    assert done == ("True" if os.access("/proc/self/autogroup", os.W_OK) else "False")
+    if done == "True":
+        assert nice == ["19"]
