@@ -282,7 +282,9 @@ def compute_text(ledger):
     if not parts:
         return "not recorded"
     span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-    return " + ".join(parts) + f", {span}; measured by tools/paper_runs.py"
+    total = sum(_seconds(e) for e in ledger.values()) / 3600
+    text = " + ".join(parts) + f", {span}; measured by tools/paper_runs.py"
+    return f"about {total:.1f} h in all: {text}" if measured and logged else text
 
 
 def _count(directory):
@@ -516,7 +518,8 @@ def publish(name, note="", plot=True, tables=True):
     _write_ledger(_ledger(study), ledger)
     command = (f"{study['command']} (run by tools/paper_runs.py in {len(ledger)} processes, each resuming from the job "
                f"checkpoints{'; ' + note if note else ''}); {plot_command}")
-    files = _load_tool("publish_results").publish(out, ROOT / "docs" / "results" / name, command, compute_text(ledger))
+    files = _load_tool("publish_results").publish(out, ROOT / "docs" / "results" / name, command, compute_text(ledger),
+                                                  source_dir=f"results/{name}")
     print(f"published {len(files)} files to docs/results/{name}: {', '.join(files)}")
     if tables:
         subprocess.run([PLOTTER, "tools/readme_tables.py", "--write"], cwd=ROOT, check=True)

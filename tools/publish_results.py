@@ -37,7 +37,8 @@ def git_commit(repo: Path) -> str:
         return "unknown"
 
 
-def publish(src: Path, dst: Path, command: str, wall: str) -> list:
+def publish(src: Path, dst: Path, command: str, wall: str, source_dir: str = "") -> list:
+    """source_dir: how provenance.json names SRC (default: SRC as given)."""
     if not (src / "summary.json").is_file() or not (src / "summary.txt").is_file():
         sys.exit(f"publish_results: {src} has no summary.json/summary.txt: is the study finished?")
     dst.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def publish(src: Path, dst: Path, command: str, wall: str) -> list:
         "wall_time_here": wall,
         "published": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "commit": git_commit(Path(__file__).resolve().parent.parent),
-        "source_dir": str(src),
+        "source_dir": source_dir or str(src),
     }
     (dst / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
     return written + ["provenance.json"]

@@ -206,7 +206,8 @@ def test_processes_older_than_the_ledger_are_read_from_the_log(tmp_path, monkeyp
     assert ledger["2026-12-05 08:48:38"]["measured"] == "cpu"
     assert ledger["2026-12-05 06:20:01"] == {"started": "2026-12-05 06:20:01", "wall_s": 734.0, "measured": "log"}
     text = tool.compute_text(ledger)
-    assert "0.3 h of one core (CPU time of 1 processes" in text and "0.2 h of wall time in 1 earlier processes" in text
+    assert text.startswith("about 0.6 h in all: 0.3 h of one core (CPU time of 1 processes")
+    assert "0.2 h of wall time in 1 earlier processes" in text
 
 
 def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypatch):
@@ -226,6 +227,7 @@ def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypat
     assert provenance["command"].startswith("nice -n 19 build/amf nn-study --env kitchen --figure fig5 --size paper")
     assert "in 1 processes" in provenance["command"] and "no arms shared" in provenance["command"]
     assert provenance["wall_time_here"].startswith("2.0 h of one core (CPU time of 1 processes, 2.1 h of wall time")
+    assert provenance["source_dir"] == f"results/{name}"  # not this machine's path
     assert (tmp_path / "docs" / "results" / name / "compute.json").is_file()
     with pytest.raises(SystemExit, match="has not finished"):
         tool.publish("nn_fig6_kitchen_paper", plot=False, tables=False)
