@@ -259,7 +259,10 @@ def _run_measured(study, command, started, queue, log_file, every_minute=lambda:
             _write_ledger(_ledger(study), _merge_ledgers(_read_ledger(_ledger(study)), {started: entry}))
             last_write = now
             if not pid:
-                every_minute()
+                try:
+                    every_minute()
+                except Exception as e:  # a side task must not end the queue while its study runs on
+                    print(f"[paper_runs] {study['name']}: {type(e).__name__}: {e}", flush=True)
         if pid:
             return proc.returncode
         time.sleep(1)
