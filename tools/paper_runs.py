@@ -344,6 +344,12 @@ def _load(path):
         return None
 
 
+def _pretrainings(study):
+    """The pre-trainings a study's command names (--pretrain A B ...)."""
+    match = re.search(r"--pretrain((?: [^-\s]\S*)+)", study["command"])
+    return set(match.group(1).split()) if match else set()
+
+
 def _pretraining(file_name):
     match = re.fullmatch(r"job_(.+)_seed\d+\.json", file_name)
     return match.group(1) if match else None
@@ -384,9 +390,12 @@ def share(src_name, dst_name):
     if len(fingerprints) != 1:
         raise SystemExit(f"share {src_name} -> {dst_name}: {dst_dir} holds {len(fingerprints)} fingerprints")
     fingerprint = fingerprints.pop()
-    # Only the pre-trainings DST runs (as its begun jobs show): SRC may run more. Both the C++ and
-    # the Python studies name a job's file job_<pre-training>_seed<seed>.json.
-    pretrainings = {_pretraining(name) for name, d in dst.items() if d}
+    # Only the pre-trainings DST runs: its command's --pretrain where it is one of STUDIES, else
+    # those its begun jobs show. SRC may run more. Both the C++ and the Python studies name a
+    # job's file job_<pre-training>_seed<seed>.json.
+    study = next((st for st in STUDIES if st["name"] == dst_name), None)
+    pretrainings = _pretrainings(study) if study else set()
+    pretrainings = pretrainings or {_pretraining(name) for name, d in dst.items() if d}
     copied = 0
     for name, job in src.items():
         if name in dst or not job or _pretraining(name) not in pretrainings:

@@ -114,15 +114,22 @@ def test_share_copies_only_arms_shown_equal_into_unbegun_jobs(tmp_path, monkeypa
 
 def test_share_reads_the_cpp_studies_runs_directory(tmp_path, monkeypatch):
     # `amf nn-study` checkpoints in OUT/runs/ with no "job" key: the pre-training is the file name's.
+    # DST's pre-trainings are its command's (fig6: skewed and uniform), not only those it has begun,
+    # so its uniform jobs get the arm too; SRC's one-task skews are not DST's and are left out.
     tool = load(tmp_path, monkeypatch)
     src, dst = (tmp_path / "results" / name / "runs" for name in ("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper"))
     for d in (src, dst):
         d.mkdir(parents=True)
-    for seed in range(2):
-        (src / f"job_only-0_seed{seed}.json").write_text(json.dumps({"fingerprint": "fig4", "arms": {"uniform": [seed]}}))
-    (dst / "job_only-0_seed0.json").write_text(json.dumps({"fingerprint": "fig6", "arms": {"uniform": [0]}}))
-    assert tool.share("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper") == 1
-    assert json.loads((dst / "job_only-0_seed1.json").read_text()) == {"fingerprint": "fig6", "arms": {"uniform": [1]}}
+    for pretrain in ("skewed", "uniform", "only-0"):
+        for seed in range(2):
+            (src / f"job_{pretrain}_seed{seed}.json").write_text(
+                json.dumps({"fingerprint": "fig4", "arms": {"uniform": [pretrain, seed]}}))
+    (dst / "job_skewed_seed0.json").write_text(json.dumps({"fingerprint": "fig6", "arms": {"uniform": ["skewed", 0]}}))
+    assert tool.share("nn_fig4_kitchen_paper", "nn_fig6_kitchen_paper") == 3
+    assert json.loads((dst / "job_uniform_seed0.json").read_text()) == {"fingerprint": "fig6",
+                                                                        "arms": {"uniform": ["uniform", 0]}}
+    assert sorted(p.name for p in dst.iterdir()) == ["job_skewed_seed0.json", "job_skewed_seed1.json",
+                                                     "job_uniform_seed0.json", "job_uniform_seed1.json"]
 
 
 def test_start_shares_only_where_both_studies_have_begun(tmp_path, monkeypatch, capsys):
