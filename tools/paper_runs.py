@@ -476,9 +476,7 @@ def lowest_priority_group():
 def run_queue(queue):
     """Runs the unfinished studies one after the other, each in the foreground: the queue's own
     first, then, once they are done, the other queue's that no queue has claimed, so a core whose
-    queue ran out takes work from the other instead of idling (the queues' lengths are estimates).
-    The queue's session yields the CPU to everything else (lowest_priority_group)."""
-    lowest_priority_group()
+    queue ran out takes work from the other instead of idling (the queues' lengths are estimates)."""
     order = [s for s in STUDIES if s["queue"] == queue] + [s for s in STUDIES if s["queue"] != queue]
     for s in order:
         if _finished(s) or _published(s):
@@ -572,6 +570,9 @@ def main():
                     "(e.g. arms copied by share)")
     a = ap.parse_args()
     if a.action == "_queue":
+        # Here, not in run_queue: `start` gives each queue a session of its own, and the group's
+        # priority is the whole session's (a test calling run_queue must not lower its caller's).
+        lowest_priority_group()
         sys.exit(run_queue(*a.names))
     if a.action == "publish":
         if len(a.names) != 1:

@@ -266,8 +266,14 @@ def test_a_queue_shares_arms_into_its_running_study_once_the_first_job_shows_the
 def test_a_queue_puts_its_session_in_the_lowest_priority_group(tmp_path, monkeypatch):
     # In a session of its own (as `start` runs each queue), so that this test's session keeps its
     # priority; where the kernel has autogroup scheduling the group's niceness must become 19.
+    # run_queue itself leaves its caller's session alone (the other tests call it in-process).
     import subprocess
     import sys
+
+    if Path("/proc/self/autogroup").exists():
+        before = Path("/proc/self/autogroup").read_text()
+        monkeypatch.setattr(tool := load(tmp_path, monkeypatch), "STUDIES", [])
+        assert tool.run_queue("a") == 0 and Path("/proc/self/autogroup").read_text() == before
 
     script = (f"import importlib.util, os, sys; os.environ['AMF_PAPER_RUNS_ROOT'] = {str(tmp_path)!r}\n"
               f"spec = importlib.util.spec_from_file_location('paper_runs', {str(TOOL)!r})\n"
