@@ -212,8 +212,11 @@ def _backfill(study, ledger):
     log = ROOT / "results" / f"{study['name']}.log"
     if not log.is_file():
         return ledger
+    # A measured entry is never replaced by its log's estimate; an earlier estimate of a process
+    # that ran on after it was saved is (the merge keeps the longer).
     found = {started: {"started": started, "wall_s": round(wall, 1), "measured": "log"}
-             for started, wall in _log_segments(log.read_text(errors="replace")).items() if started not in ledger}
+             for started, wall in _log_segments(log.read_text(errors="replace")).items()
+             if ledger.get(started, {}).get("measured", "log") == "log"}
     return _merge_ledgers(ledger, found)
 
 

@@ -211,6 +211,9 @@ def test_processes_older_than_the_ledger_are_read_from_the_log(tmp_path, monkeyp
                                         "measured": "cpu"}}
     ledger = tool._backfill(study, measured)  # the measured process keeps its entry
     assert ledger["2026-12-05 08:48:38"]["measured"] == "cpu"
+    # An estimate saved while the process still ran is replaced by the log's longer one.
+    early = {"2026-12-05 06:20:01": {"started": "2026-12-05 06:20:01", "wall_s": 100.0, "measured": "log"}}
+    assert tool._backfill(study, early)["2026-12-05 06:20:01"]["wall_s"] == 734.0
     assert ledger["2026-12-05 06:20:01"] == {"started": "2026-12-05 06:20:01", "wall_s": 734.0, "measured": "log"}
     text = tool.compute_text(ledger)
     assert text.startswith("about 0.6 h in all: 0.3 h of one core (CPU time of 1 processes")
