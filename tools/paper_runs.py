@@ -109,6 +109,11 @@ def _arms(path):
         return 0
 
 
+def _study(name):
+    """The entry of STUDIES with this name, or None."""
+    return next((s for s in STUDIES if s["name"] == name), None)
+
+
 def _local(study):
     """The study's job checkpoints in results/, where it runs."""
     return ROOT / "results" / study["name"] / study["checkpoints"]
@@ -220,6 +225,12 @@ def _backfill(study, ledger):
     return _merge_ledgers(ledger, found)
 
 
+def _full_ledger(study):
+    """Everything known of a study's compute: its ledger where it runs, the saved one, and the
+    processes its log shows that neither has."""
+    return _backfill(study, _merge_ledgers(_read_ledger(_ledger(study)), _read_ledger(_saved_ledger(study))))
+
+
 def _tree_cpu_seconds(pid):
     """CPU seconds of a running process and its descendants (their children reaped so far included)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -304,7 +315,7 @@ def status():
         (lj, la), (sj, sa) = _count(_local(s)), _count(_committed(s))
         state = "published" if _published(s) else "finished, not published" if _finished(s) else "running" if _running(s) \
             else "unfinished" if la or sa else "not started"
-        ledger = _backfill(s, _merge_ledgers(_read_ledger(_ledger(s)), _read_ledger(_saved_ledger(s))))
+        ledger = _full_ledger(s)
         hours = sum(_seconds(e) for e in ledger.values()) / 3600
         print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "
               f"committed: {sa} arms in {sj} jobs; {hours:.1f} h so far")
@@ -335,7 +346,7 @@ def save():
             (saved / "command.txt").write_text(s["command"] + "\n")
             print(f"saved {n} job checkpoints of {s['name']}")
         if saved.exists():
-            ledger = _backfill(s, _merge_ledgers(_read_ledger(_ledger(s)), _read_ledger(_saved_ledger(s))))
+            ledger = _full_ledger(s)
             if ledger:
                 _write_ledger(_saved_ledger(s), ledger)
 
@@ -373,8 +384,8 @@ def share(src_name, dst_name):
     pre-trainings DST has begun (SRC may run more). Jobs DST has begun keep their files
     (a running study rewrites its current job's file from memory); a copied file carries DST's
     fingerprint, so DST resumes from it and runs the arms it lacks."""
-    kind = {s["name"]: s["checkpoints"] for s in STUDIES}
-    src_dir, dst_dir = (ROOT / "results" / name / kind.get(name, "jobs") for name in (src_name, dst_name))
+    src_dir, dst_dir = (ROOT / "results" / name / (_study(name) or {"checkpoints": "jobs"})["checkpoints"]
+                        for name in (src_name, dst_name))
     src = {p.name: _load(p) for p in sorted(src_dir.glob("*.json"))}
     dst = {p.name: _load(p) for p in sorted(dst_dir.glob("*.json"))}
     common = [name for name in dst if dst[name] and src.get(name)]
@@ -396,7 +407,7 @@ def share(src_name, dst_name):
     # Only the pre-trainings DST runs: its command's --pretrain where it is one of STUDIES, else
     # those its begun jobs show. SRC may run more. Both the C++ and the Python studies name a
     # job's file job_<pre-training>_seed<seed>.json.
-    study = next((st for st in STUDIES if st["name"] == dst_name), None)
+    study = _study(dst_name)
     pretrainings = _pretrainings(study) if study else set()
     pretrainings = pretrainings or {_pretraining(name) for name, d in dst.items() if d}
     copied = 0
@@ -444,19 +455,20 @@ def _sharer(study):
     found the arms differ. A study that has not begun has nothing to check equal, so a study
     started from scratch gets the shared arms for its later jobs once its first job has run them
     (a running study reads a job's checkpoint when it begins that job)."""
-    pending = [bool(study["share_from"])]
+    pending = bool(study["share_from"])
 
     def attempt():
-        if not pending[0] or not any(_local(study).glob("*.json")):
+        nonlocal pending
+        if not pending or not any(_local(study).glob("*.json")):
             return
         try:
             share(study["share_from"], study["name"])
-            pending[0] = False
+            pending = False
         except NothingShownYet:
             pass  # try again next minute
         except SystemExit as e:
             print(f"[paper_runs] not shared: {e}", flush=True)
-            pending[0] = False
+            pending = False
 
     return attempt
 
@@ -518,7 +530,7 @@ def publish(name, note="", plot=True, tables=True):
     """Publishes a finished study into docs/results/NAME/ with its command and measured compute,
     then regenerates the README's tables. What stays by hand: looking at the plots, quoting the
     summary in the README, and the prose."""
-    study = next((s for s in STUDIES if s["name"] == name), None)
+    study = _study(name)
     if study is None:
         raise SystemExit(f"publish: '{name}' is not one of the studies ({', '.join(s['name'] for s in STUDIES)})")
     out = ROOT / "results" / name
@@ -527,7 +539,7 @@ def publish(name, note="", plot=True, tables=True):
     plot_command = f"{PLOTTER} tools/plot_nn_study.py results/{name}"
     if plot:
         subprocess.run(plot_command.split(), cwd=ROOT, check=True)
-    ledger = _backfill(study, _merge_ledgers(_read_ledger(_ledger(study)), _read_ledger(_saved_ledger(study))))
+    ledger = _full_ledger(study)
     _write_ledger(_ledger(study), ledger)
     command = (f"{study['command']} (run by tools/paper_runs.py in {len(ledger)} processes, each resuming from the job "
                f"checkpoints{'; ' + note if note else ''}); {plot_command}")
