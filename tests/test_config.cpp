@@ -10,8 +10,11 @@
 
 namespace {
 
+// ctest runs each test in its own process, two at a time: a file name shared by two tests raced
+// (one test read the other's half-written config), so each name carries the running test's name.
 std::string write_temp(const std::string& name, const std::string& text) {
-  const auto path = (std::filesystem::temp_directory_path() / name).string();
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const auto path = (std::filesystem::temp_directory_path() / (test + "_" + name)).string();
   std::ofstream(path) << text;
   return path;
 }
