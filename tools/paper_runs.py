@@ -429,9 +429,24 @@ def share(src_name, dst_name):
 
 
 def _running(study):
+    """Whether a process writes this root's results/NAME: its command names `--out results/NAME`
+    and it runs in ROOT (the output path is relative). Without the second test, a copy of this
+    tool under another root (the tests') waited for the real queue's study of the same name."""
     pattern = re.compile(rf"--out results/{re.escape(study['name'])}( |$)")
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return any(pattern.search(line) and "paper_runs.py" not in line for line in out.splitlines())
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    root = ROOT.resolve()
+    for line in out.splitlines():
+        pid, _, args = line.strip().partition(" ")
+        if not pattern.search(args) or "paper_runs.py" in args:
+            continue
+        try:
+            if Path(os.readlink(f"/proc/{pid}/cwd")).resolve() == root:
+                return True
+        except FileNotFoundError:  # ended since ps listed it
+            continue
+        except OSError:  # another user's process: its directory cannot be read, assume it is ours
+            return True
+    return False
 
 
 def _claim(study):

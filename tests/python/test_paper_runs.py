@@ -291,3 +291,28 @@ def test_a_queue_puts_its_session_in_the_lowest_priority_group(tmp_path, monkeyp
     assert done == ("True" if os.access("/proc/self/autogroup", os.W_OK) else "False")
     if done == "True":
         assert nice == ["19"]
+
+
+def test_a_study_runs_only_where_its_process_runs_in_this_root(tmp_path, monkeypatch):
+    # The study's --out is relative: the same command in another directory (the real queues', while
+    # these tests ran beside them) writes elsewhere, and a queue here must not wait for it.
+    import subprocess
+    import sys
+
+    tool = load(tmp_path, monkeypatch)
+    study = {"name": "nn_fig5_kitchen_paper"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(30)", "--out", "results/nn_fig5_kitchen_paper"]
+    proc = subprocess.Popen(sleeper, cwd=elsewhere)
+    try:
+        assert not tool._running(study)
+    finally:
+        proc.kill()
+        proc.wait()
+    proc = subprocess.Popen(sleeper, cwd=tmp_path)
+    try:
+        assert tool._running(study)
+    finally:
+        proc.kill()
+        proc.wait()
