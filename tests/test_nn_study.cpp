@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "amf/harness/environments.hpp"
 #include "amf/error.hpp"
 #include "file_fixture.hpp"
@@ -158,6 +160,48 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   amf::NnStudyConfig other = c;
   other.budget = 4;
   EXPECT_THROW(amf::run_nn_study(other, {}, (dir / "runs").string()), amf::InvalidArgument);
+}
+
+// A job resumed on another machine or build pre-trains a slightly different policy (float results
+// differ between CPUs), and arms from the two would not be paired: saved arms are kept only when
+// they record this pre-training or, in files older than that record, match its round 0.
+TEST(NnStudy, SavedArmsOfAnotherPretrainingAreRecomputed) {
+  const amf::NnStudyConfig c = tiny_study();
+  const fs::path dir = fs::temp_directory_path() / "amf_test_nn_pretrained";
+  fs::remove_all(dir);
+  const std::string runs = (dir / "runs").string();
+  const auto first = amf::run_nn_study(c, {}, runs);
+  const std::string job = runs + "/job_skewed_seed" + std::to_string(c.first_seed) + ".json";
+  auto saved = nlohmann::json::parse(amf_test::read_file(job));
+  auto& arms = saved["arms"];
+  const std::string id = arms[c.arms[0].label]["pretrained"];
+  EXPECT_EQ(id.size(), 16u);
+  for (const auto& arm : c.arms) EXPECT_EQ(arms[arm.label]["pretrained"], id) << arm.label;
+
+  const double marked = 0.123456;
+  auto& other = arms[c.arms[0].label];   // from another pre-training: recomputed
+  other["pretrained"] = "0123456789abcdef";
+  other["rounds"][1][5] = marked;
+  auto& old_differs = arms[c.arms[1].label];  // no record, round 0 differs: recomputed
+  old_differs.erase("pretrained");
+  old_differs["rounds"][0][6][0] = old_differs["rounds"][0][6][0].get<double>() + 0.5;
+  old_differs["rounds"][1][5] = marked;
+  auto& old_same = arms[c.arms[2].label];  // no record, round 0 equal: kept as saved
+  old_same.erase("pretrained");
+  old_same["rounds"][1][5] = marked;
+  std::ofstream(job) << saved.dump();
+
+  const auto resumed = amf::run_nn_study(c, {}, runs);
+  auto round1 = [](const amf::NnStudyResults& r, const std::string& arm) {
+    for (const auto& x : r.rounds)
+      if (x.arm == arm && x.round == 1) return x.success;
+    return -1.0;
+  };
+  EXPECT_EQ(round1(resumed, c.arms[0].label), round1(first, c.arms[0].label));
+  EXPECT_EQ(round1(resumed, c.arms[1].label), round1(first, c.arms[1].label));
+  EXPECT_EQ(round1(resumed, c.arms[2].label), marked);
+  const auto after = nlohmann::json::parse(amf_test::read_file(job));
+  for (const auto& arm : c.arms) EXPECT_EQ(after["arms"][arm.label]["pretrained"], id) << arm.label;
 }
 
 TEST(NnStudy, BadConfigurationsAreNamed) {

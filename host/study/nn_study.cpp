@@ -22,6 +22,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <random>
+#include <set>
+#include <cstdio>
 #include <thread>
 
 #include "amf/backend.hpp"
@@ -276,17 +278,42 @@ struct ArmResult {
   std::vector<NnPickRecord> picks;
 };
 
-ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& backend) {
-  const NnStudyConfig& cfg = c.cfg;
-  const std::uint64_t arm_seed = mix_seed(c.job_seed, detail::seed_of_name(arm.label));
-  std::mt19937_64 rng(arm_seed);
+std::uint64_t arm_seed_of(const JobContext& c, const NnArm& arm) {
+  return mix_seed(c.job_seed, detail::seed_of_name(arm.label));
+}
+
+// The policy an arm deploys and fine-tunes, before its first demonstration.
+FineTuner deployed_policy(JobContext& c, const NnArm& arm) {
   ForgettingConfig forgetting;
   forgetting.kind = arm.forgetting;
   forgetting.lambda = arm.forgetting_lambda;
   if (arm.forgetting == Forgetting::ParameterIsolation) forgetting.centres = c.centres;
-  FinetuneConfig fc = cfg.finetune;
-  fc.seed = mix_seed(arm_seed, 7);
-  FineTuner deployed(c.pretrained, forgetting, fc, c.pretrain_data);
+  FinetuneConfig fc = c.cfg.finetune;
+  fc.seed = mix_seed(arm_seed_of(c, arm), 7);
+  return FineTuner(c.pretrained, forgetting, fc, c.pretrain_data);
+}
+
+// An id of the job's pre-trained parameters (FNV-1a over their bytes). Pre-training is
+// deterministic on one machine and build, but float results differ between CPUs (vector widths)
+// and builds: a job resumed elsewhere pre-trains a different policy, and its arms would no longer
+// be paired. Each saved arm records this id, so a resumed job can tell.
+std::string pretrained_id(const MlpPolicy& policy) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const auto& p : policy->parameters()) {
+    const auto t = p.detach().to(torch::kCPU).contiguous();
+    const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+    for (std::size_t i = 0, n = t.numel() * t.element_size(); i < n; ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& backend) {
+  const NnStudyConfig& cfg = c.cfg;
+  const std::uint64_t arm_seed = arm_seed_of(c, arm);
+  std::mt19937_64 rng(arm_seed);
+  FineTuner deployed = deployed_policy(c, arm);
   // The selection copy: from the same pre-trained parameters, never trained on the warm start.
   FineTuner selection = deployed.clone();
 
@@ -335,6 +362,63 @@ ArmResult run_arm(JobContext& c, const Job& job, const NnArm& arm, Backend& back
   return out;
 }
 
+// A job's saved arms are paired only if they start from the same pre-trained policy. When every
+// arm is saved under one pretrained_id (or, all saved before the ids, with one round-0 success
+// per task), nothing is checked and nothing pre-trained. Otherwise the job is
+// pre-trained here and each saved arm is kept if it records this pre-training's id or, in files
+// older than the id, if its round-0 success per task (the untouched policy's evaluation) equals
+// this pre-training's; the others are dropped, to be recomputed, with a warning. A round-0 match
+// is necessary, not sufficient: old arms that pass are kept on that evidence alone. Returns
+// whether `saved` changed.
+template <class Context>
+bool keep_arms_of_this_pretraining(const NnStudyConfig& cfg, const Job& job, nlohmann::json& saved, Context& context,
+                                   const std::string& pretrained) {
+  if (saved.empty()) return false;
+  std::set<std::string> ids;
+  std::set<std::vector<double>> round0;
+  bool complete = true;
+  for (const auto& arm : cfg.arms) {
+    if (!saved.contains(arm.label)) {
+      complete = false;
+      continue;
+    }
+    ids.insert(saved[arm.label].value("pretrained", ""));
+    round0.insert(saved[arm.label].at("rounds").at(0).at(6).get<std::vector<double>>());
+  }
+  // Complete under one id, or complete from before the ids with one round 0: one pre-training.
+  if (complete && ids.size() == 1 && (!ids.begin()->empty() || round0.size() == 1)) return false;
+  JobContext& c = context();
+  bool changed = false;
+  for (const auto& arm : cfg.arms) {
+    if (!saved.contains(arm.label)) continue;
+    auto& a = saved[arm.label];
+    bool same;
+    std::string why;
+    if (a.contains("pretrained")) {
+      same = a["pretrained"].get<std::string>() == pretrained;
+      why = "it records pre-trained policy " + a["pretrained"].get<std::string>() + ", this process's is " + pretrained;
+    } else {
+      FineTuner untouched = deployed_policy(c, arm);
+      const auto now = c.evaluator.success(untouched, c.job_seed);
+      const auto then = a.at("rounds").at(0).at(6).get<std::vector<double>>();
+      same = then == now;
+      why = "its round-0 success per task differs from this pre-training's";
+    }
+    if (same) {
+      if (a.contains("pretrained")) continue;
+      a["pretrained"] = pretrained;
+    } else {
+      spdlog::warn("amf nn-study: job {} seed {}: arm '{}' was computed from another pre-trained policy ({}; "
+                   "pre-training's float results differ between machines and builds); recomputing it so that "
+                   "every arm of the job starts from the same policy",
+                   job.pretrain, job.seed, arm.label, why);
+      saved.erase(arm.label);
+    }
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace
 
 NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress, const std::string& checkpoint_dir) {
@@ -371,6 +455,18 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
                                      : checkpoint_dir + "/job_" + job.pretrain + "_seed" + std::to_string(job.seed) + ".json";
         auto saved = path.empty() ? nlohmann::json::object() : detail::load_nn_job(path, fingerprint);
         std::unique_ptr<JobContext> ctx;
+        std::string pretrained;  // pretrained_id of this process's pre-training of the job
+        auto context = [&]() -> JobContext& {
+          if (!ctx) {
+            ctx = std::make_unique<JobContext>(make_context(cfg, job));
+            pretrained = pretrained_id(ctx->pretrained);
+          }
+          return *ctx;
+        };
+        if (keep_arms_of_this_pretraining(cfg, job, saved, context, pretrained) && !path.empty()) {
+          std::lock_guard<std::mutex> lock(mutex);
+          detail::save_nn_job(path, fingerprint, saved);
+        }
         auto backend = make_backend(parse_backend_kind(cfg.backend), [] {
           BackendOptions o;
           o.cpu_threads = 1;  // jobs fill the cores
@@ -381,11 +477,11 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
           if (saved.contains(arm.label)) {
             detail::arm_from_json(saved[arm.label], r.rounds, r.picks);
           } else {
-            if (!ctx) ctx = std::make_unique<JobContext>(make_context(cfg, job));
-            r = run_arm(*ctx, job, arm, *backend);
+            r = run_arm(context(), job, arm, *backend);
             if (!path.empty()) {
               std::lock_guard<std::mutex> lock(mutex);  // one writer per file anyway; keeps logs tidy
               saved[arm.label] = detail::arm_to_json(r.rounds, r.picks);
+              saved[arm.label]["pretrained"] = pretrained;
               detail::save_nn_job(path, fingerprint, saved);
             }
           }
