@@ -346,6 +346,56 @@ def pretrain_job(scene, cfg, job):
     return pretrained, warm
 
 
+def _one_pretraining(done, arms):
+    """Whether every arm is saved and all from one pre-trained policy: under one "pretrained" id,
+    or, all saved before the ids, with one round-0 success per task."""
+    if not all(a["label"] in done for a in arms):
+        return False
+    saved = [done[a["label"]] for a in arms]
+    ids = {arm.get("pretrained") for arm in saved}
+    round0 = {tuple(arm["rounds"][0]["task_success"]) for arm in saved}
+    return len(ids) == 1 and (None not in ids or len(round0) == 1)
+
+
+def _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, evaluations):
+    """Drops (to recompute) the saved arms of `done` that started from another pre-trained policy
+    than this process's: pre-training is deterministic on one machine and build, but its float
+    results differ between CPUs and builds, so a job resumed elsewhere would mix arms that are no
+    longer paired. An arm saved with a "pretrained" id must carry this one; an older arm must show
+    this pre-training's round-0 success per task (necessary, not sufficient: it is kept on that
+    evidence). Kept arms get the id. Returns whether `done` changed."""
+    import torch
+
+    changed, round0 = False, None
+    for label in list(done):
+        arm = done[label]
+        if "pretrained" in arm:
+            if arm["pretrained"] == pretrained_id:
+                continue
+            why = f"it records pre-trained policy {arm['pretrained']}, this process's is {pretrained_id}"
+        else:
+            if round0 is None:  # the untouched policy, as every arm's round 0 evaluates it (and cached for them)
+                tasks = np.stack([scene.task_vector(k) for k in range(scene.num_tasks)])
+
+                def act(obs, k):
+                    with torch.no_grad():
+                        x = torch.as_tensor(np.concatenate([obs, tasks[k]]), dtype=torch.float32)
+                        return pretrained(x.unsqueeze(0))[0].numpy()
+
+                round0 = [evaluations.success(act, k, pretrained) for k in range(scene.num_tasks)]
+            if list(arm["rounds"][0]["task_success"]) == round0:
+                arm["pretrained"] = pretrained_id
+                changed = True
+                continue
+            why = "its round-0 success per task differs from this pre-training's"
+        print(f"[amf study] {job['pretrain']} seed {job['seed']}: arm '{label}' was computed from another pre-trained "
+              f"policy ({why}; pre-training's float results differ between machines and builds); recomputing it "
+              "so that every arm of the job starts from the same policy", flush=True)
+        del done[label]
+        changed = True
+    return changed
+
+
 def run_job(make_scene, cfg, job, out, parent=None):
     """Runs (or resumes) one job, checkpointing every finished arm; returns {label: arm result}.
     parent: the study's process id; a worker whose study died stops before its next arm instead
@@ -357,7 +407,7 @@ def run_job(make_scene, cfg, job, out, parent=None):
     path = _job_path(out, job) if out else None
     done = _load_job(path, fingerprint) if path else {}
     arms = cfg.arms()
-    if all(a["label"] in done for a in arms):
+    if _one_pretraining(done, arms):
         return done
     scene = make_scene()
     K = scene.num_tasks
@@ -365,6 +415,9 @@ def run_job(make_scene, cfg, job, out, parent=None):
     eval_seed = _seed("evaluation", job["seed"]) % (2**31)
     pretrained, warm = pretrain_job(scene, cfg, job)
     evaluations = JobEvaluations(scene, cfg.eval_episodes, eval_seed)
+    pretrained_id = JobEvaluations.digest(pretrained)
+    if _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, evaluations) and path:
+        _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
     for arm in arms:
         if arm["label"] in done:
             continue
@@ -372,6 +425,7 @@ def run_job(make_scene, cfg, job, out, parent=None):
             raise SystemExit(f"[amf study] the study process {parent} is gone: stopping")
         start, computed = time.time(), evaluations.computed
         done[arm["label"]] = _run_arm(scene, cfg, arm, pretrained, warm, job, job_seed, placement_seed, evaluations)
+        done[arm["label"]]["pretrained"] = pretrained_id
         if path:
             _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
         rounds = done[arm["label"]]["rounds"]

@@ -72,6 +72,33 @@ def test_rerun_resumes_and_a_lost_arm_is_recomputed_alone(study, tmp_path, capsy
     assert files(copy) == before  # byte for byte: the recomputed arm is deterministic
 
 
+def test_saved_arms_of_another_pretraining_are_recomputed(study, tmp_path, capsys):
+    # A job resumed on another machine or build pre-trains a slightly different policy: its saved
+    # arms are kept only when they record this pre-training or, saved before that record, match
+    # its round 0.
+    out, _, before = study
+    copy = str(tmp_path / "copy")
+    shutil.copytree(out, copy)
+    job = os.path.join(copy, "jobs", "job_skewed_seed1.json")
+    saved = json.load(open(job))
+    arms = saved["arms"]
+    ids = {arm["pretrained"] for arm in arms.values()}
+    assert len(ids) == 1 and len(next(iter(ids))) == 40
+    arms["uniform"]["pretrained"] = "0" * 40  # from another pre-training: recomputed
+    del arms["rebalance (privileged)"]["pretrained"]  # older, with another round 0: recomputed
+    arms["rebalance (privileged)"]["rounds"][0]["task_success"][0] += 0.5
+    del arms["amf s2=1"]["pretrained"]  # older, same round 0: kept
+    json.dump(saved, open(job, "w"))
+    capsys.readouterr()
+    run_study(ToyScene, small(), copy)
+    log = capsys.readouterr().out
+    assert log.count("done in") == 2 and "skewed seed 1: uniform done" in log
+    assert "arm 'rebalance (privileged)' was computed from another pre-trained policy" in log
+    assert files(copy) == before  # the recomputed arms are the same computation
+    after = json.load(open(job))["arms"]
+    assert {arm["pretrained"] for arm in after.values()} == ids
+
+
 def test_two_processes_give_the_same_results(study, tmp_path):
     _, _, before = study
     run_study(ToyScene, small(workers=2), str(tmp_path))
