@@ -37,7 +37,8 @@ import time
 import numpy as np
 
 from . import pool_from_demonstrations, write_study_outputs
-from .policy_study import _load_job, _seed, _Trainer, _write_atomic, exclusive, job_key, run_jobs, top_tasks
+from .policy_study import (JobEvaluations, _keep_arms_of_this_pretraining, _load_job, _one_pretraining, _seed, _Trainer,
+                           _write_atomic, exclusive, job_key, run_jobs, top_tasks)
 
 ARMS = {  # selector name -> (label, isolation)
     "amf-all": ("amf all", True),
@@ -319,13 +320,13 @@ def run_mt_job(make_scene, cfg, job, out, parent=None):
         whole_seed = os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
         if os.path.exists(whole_seed):
             saved = {k: v for k, v in _load_job(whole_seed, fingerprint).items() if k.endswith(f" b={B}")}
-    todo = [(arm, B) for arm in cfg.arms() if f"{arm['label']} b={B}" not in saved]
-    if todo:
-        _run_missing(make_scene, cfg, job, todo, saved, path, fingerprint, parent)
+    if not _one_pretraining(saved, [{"label": f"{arm['label']} b={B}"} for arm in cfg.arms()]):
+        _run_missing(make_scene, cfg, job, B, saved, path, fingerprint, parent)
     return {arm["label"]: saved[f"{arm['label']} b={B}"] for arm in cfg.arms()}
 
 
-def _run_missing(make_scene, cfg, job, todo, saved, path, fingerprint, parent):
+def _run_missing(make_scene, cfg, job, B, saved, path, fingerprint, parent):
+    """Pre-trains the job, drops saved arms of another pre-training, and runs the arms missing."""
     import torch
 
     scene = make_scene()
@@ -346,11 +347,16 @@ def _run_missing(make_scene, cfg, job, todo, saved, path, fingerprint, parent):
     initial = target_success(scene, pretrained, range(E))
     print(f"[amf study] {job['pretrain']} seed {job['seed']}: pre-trained and evaluated in {time.time() - start:.0f} s "
           f"(success {np.mean(initial):.2f})", flush=True)
+    pretrained_id = JobEvaluations.digest(pretrained)
+    if _keep_arms_of_this_pretraining(saved, job, pretrained_id, lambda: initial) is not None and path:
+        _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": saved}) + "\n")
+    todo = [(arm, B) for arm in cfg.arms() if f"{arm['label']} b={B}" not in saved]
     for arm, B in todo:
         if parent is not None and os.getppid() != parent:
             raise SystemExit(f"[amf study] the study process {parent} is gone: stopping")
         start = time.time()
         result = _run_arm(scene, cfg, arm, B, pretrained, warm, initial, job, job_seed)
+        result["pretrained"] = pretrained_id
         saved[f"{arm['label']} b={B}"] = result
         if path:
             _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": saved}) + "\n")

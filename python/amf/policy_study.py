@@ -357,16 +357,15 @@ def _one_pretraining(done, arms):
     return len(ids) == 1 and (None not in ids or len(round0) == 1)
 
 
-def _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, evaluations):
+def _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched_success):
     """Drops (to recompute) the saved arms of `done` that started from another pre-trained policy
     than this process's: pre-training is deterministic on one machine and build, but its float
     results differ between CPUs and builds, so a job resumed elsewhere would mix arms that are no
     longer paired. An arm saved with a "pretrained" id must carry this one; an older arm must show
-    this pre-training's round-0 success per task (necessary, not sufficient: it is kept on that
-    evidence). Kept arms get the id. Returns whether `done` changed."""
-    import torch
-
-    changed, round0 = False, None
+    this pre-training's round-0 success per task, untouched_success() (necessary, not sufficient:
+    it is kept on that evidence). Kept arms get the id. Returns the labels dropped, or None when
+    `done` is unchanged."""
+    changed, dropped, round0 = False, [], None
     for label in list(done):
         arm = done[label]
         if "pretrained" in arm:
@@ -374,16 +373,9 @@ def _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, 
                 continue
             why = f"it records pre-trained policy {arm['pretrained']}, this process's is {pretrained_id}"
         else:
-            if round0 is None:  # the untouched policy, as every arm's round 0 evaluates it (and cached for them)
-                tasks = np.stack([scene.task_vector(k) for k in range(scene.num_tasks)])
-
-                def act(obs, k):
-                    with torch.no_grad():
-                        x = torch.as_tensor(np.concatenate([obs, tasks[k]]), dtype=torch.float32)
-                        return pretrained(x.unsqueeze(0))[0].numpy()
-
-                round0 = [evaluations.success(act, k, pretrained) for k in range(scene.num_tasks)]
-            if list(arm["rounds"][0]["task_success"]) == round0:
+            if round0 is None:
+                round0 = [float(x) for x in untouched_success()]
+            if [float(x) for x in arm["rounds"][0]["task_success"]] == round0:
                 arm["pretrained"] = pretrained_id
                 changed = True
                 continue
@@ -392,8 +384,24 @@ def _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, 
               f"policy ({why}; pre-training's float results differ between machines and builds); recomputing it "
               "so that every arm of the job starts from the same policy", flush=True)
         del done[label]
+        dropped.append(label)
         changed = True
-    return changed
+    return dropped if changed else None
+
+
+def _untouched_success(scene, pretrained, evaluations):
+    """The pre-trained policy's success per task, as every arm's round 0 evaluates it (under the
+    same digest, so the arms reuse it)."""
+    import torch
+
+    tasks = np.stack([scene.task_vector(k) for k in range(scene.num_tasks)])
+
+    def act(obs, k):
+        with torch.no_grad():
+            x = torch.as_tensor(np.concatenate([obs, tasks[k]]), dtype=torch.float32)
+            return pretrained(x.unsqueeze(0))[0].numpy()
+
+    return [evaluations.success(act, k, pretrained) for k in range(scene.num_tasks)]
 
 
 def run_job(make_scene, cfg, job, out, parent=None):
@@ -416,7 +424,8 @@ def run_job(make_scene, cfg, job, out, parent=None):
     pretrained, warm = pretrain_job(scene, cfg, job)
     evaluations = JobEvaluations(scene, cfg.eval_episodes, eval_seed)
     pretrained_id = JobEvaluations.digest(pretrained)
-    if _keep_arms_of_this_pretraining(done, scene, job, pretrained, pretrained_id, evaluations) and path:
+    untouched = lambda: _untouched_success(scene, pretrained, evaluations)  # noqa: E731
+    if _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched) is not None and path:
         _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
     for arm in arms:
         if arm["label"] in done:

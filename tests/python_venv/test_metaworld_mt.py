@@ -107,6 +107,18 @@ def test_tiny_study_end_to_end_and_resume(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert not re.search(r"done in \d+ s \(final", rerun.stdout)
     assert open(os.path.join(out, "curves.csv")).read() == before
+    # An arm saved from another pre-trained policy (a job resumed on another machine, whose float
+    # results differ) is recomputed, alone, and comes out as before.
+    [name] = os.listdir(jobs)
+    saved = json.load(open(os.path.join(jobs, name)))
+    assert all(len(a["pretrained"]) == 40 for a in saved["arms"].values())
+    saved["arms"]["uniform b=2"]["pretrained"] = "0" * 40
+    json.dump(saved, open(os.path.join(jobs, name), "w"))
+    rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert len(re.findall(r"done in \d+ s \(final", rerun.stdout)) == 1
+    assert "arm 'uniform b=2' was computed from another pre-trained policy" in rerun.stdout
+    assert open(os.path.join(out, "curves.csv")).read() == before
 
 
 def test_bad_option_is_named(tmp_path):
