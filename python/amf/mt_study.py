@@ -348,7 +348,7 @@ def _run_missing(make_scene, cfg, job, B, saved, path, fingerprint, parent):
     print(f"[amf study] {job['pretrain']} seed {job['seed']}: pre-trained and evaluated in {time.time() - start:.0f} s "
           f"(success {np.mean(initial):.2f})", flush=True)
     pretrained_id = JobEvaluations.digest(pretrained)
-    if _keep_arms_of_this_pretraining(saved, job, pretrained_id, lambda: initial) is not None and path:
+    if _keep_arms_of_this_pretraining(saved, job, pretrained_id, lambda: initial) and path:
         _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": saved}) + "\n")
     todo = [(arm, B) for arm in cfg.arms() if f"{arm['label']} b={B}" not in saved]
     for arm, B in todo:

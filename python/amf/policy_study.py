@@ -363,9 +363,8 @@ def _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched_success):
     results differ between CPUs and builds, so a job resumed elsewhere would mix arms that are no
     longer paired. An arm saved with a "pretrained" id must carry this one; an older arm must show
     this pre-training's round-0 success per task, untouched_success() (necessary, not sufficient:
-    it is kept on that evidence). Kept arms get the id. Returns the labels dropped, or None when
-    `done` is unchanged."""
-    changed, dropped, round0 = False, [], None
+    it is kept on that evidence). Kept arms get the id. Returns whether `done` changed."""
+    changed, round0 = False, None
     for label in list(done):
         arm = done[label]
         if "pretrained" in arm:
@@ -384,9 +383,8 @@ def _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched_success):
               f"policy ({why}; pre-training's float results differ between machines and builds); recomputing it "
               "so that every arm of the job starts from the same policy", flush=True)
         del done[label]
-        dropped.append(label)
         changed = True
-    return dropped if changed else None
+    return changed
 
 
 def _untouched_success(scene, pretrained, evaluations):
@@ -425,7 +423,7 @@ def run_job(make_scene, cfg, job, out, parent=None):
     evaluations = JobEvaluations(scene, cfg.eval_episodes, eval_seed)
     pretrained_id = JobEvaluations.digest(pretrained)
     untouched = lambda: _untouched_success(scene, pretrained, evaluations)  # noqa: E731
-    if _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched) is not None and path:
+    if _keep_arms_of_this_pretraining(done, job, pretrained_id, untouched) and path:
         _write_atomic(path, json.dumps({"fingerprint": fingerprint, "job": job, "arms": done}) + "\n")
     for arm in arms:
         if arm["label"] in done:
