@@ -541,6 +541,18 @@ def _load_tool(name):
 PLOTTER = "/usr/bin/python3"  # Debian's, with python3-matplotlib (tools/plot_nn_study.py says why)
 
 
+def _refuse_unpaired(name, out):
+    """Every paired difference assumes that all arms of a job start from one pre-trained policy, so
+    their round-0 success agrees task by task; arms resumed on another machine may not (see
+    docs/results/checkpoints/README.md). A study that breaks this is not published."""
+    config = json.loads((out / "summary.json").read_text())["config"]
+    unpaired = _load_tool("per_task_tables").PerTaskStudy(out, config).unpaired_jobs()
+    if unpaired:
+        jobs = ", ".join(f"{pre} seed {seed}" for pre, seed in unpaired)
+        raise SystemExit(f"publish: {name} is not paired: the arms of {jobs} differ in round-0 success, so they "
+                         "started from different pre-trained policies; recompute those jobs' arms before publishing")
+
+
 def publish(name, note="", plot=True, tables=True):
     """Publishes a finished study into docs/results/NAME/ with its command and measured compute,
     then regenerates the README's tables. What stays by hand: looking at the plots, quoting the
@@ -551,6 +563,7 @@ def publish(name, note="", plot=True, tables=True):
     out = ROOT / "results" / name
     if not (out / "summary.json").is_file():
         raise SystemExit(f"publish: {out}/summary.json is missing: the study has not finished")
+    _refuse_unpaired(name, out)
     plot_command = f"{PLOTTER} tools/plot_nn_study.py results/{name}"
     if plot:
         subprocess.run(plot_command.split(), cwd=ROOT, check=True)

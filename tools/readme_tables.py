@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The README's paper-claims table, computed from the committed result files in docs/results/.
+"""The README's generated blocks (the paper-claims table, per-task breakdowns), computed from the
+committed result files in docs/results/.
 
   tools/readme_tables.py           print the generated blocks
   tools/readme_tables.py --write   replace them in README.md
@@ -22,9 +23,6 @@ equality: it only finds no difference at this size). Multiplicity is not correct
 says which comparison was stated as primary before the runs.
 """
 import argparse
-import csv
-import gzip
-import io
 import json
 import math
 import sys
@@ -33,23 +31,16 @@ from pathlib import Path
 
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import per_task_tables  # noqa: E402
+from result_files import read_csv  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
 README = ROOT / "README.md"
 
 
 # ---- reading committed results ---------------------------------------------------------------
-
-def read_csv(directory: Path, name: str) -> list:
-    plain, packed = directory / name, directory / (name + ".gz")
-    if plain.is_file():
-        text = plain.read_text()
-    elif packed.is_file():
-        text = gzip.decompress(packed.read_bytes()).decode()
-    else:
-        raise FileNotFoundError(f"{directory} has neither {name} nor {name}.gz")
-    return list(csv.DictReader(io.StringIO(text)))
-
 
 def num(v, sign=False):
     """Two decimals, never "-0.00" (a difference that rounds to zero has no sign)."""
@@ -353,7 +344,17 @@ def claims_block() -> str:
     return "\n".join(out) + "\n"
 
 
-BLOCKS = {"claims": claims_block}
+def per_task_block(name: str) -> str:
+    """A study's per-task breakdown (tools/per_task_tables.py), which the README's prose about
+    picks and per-task success cites."""
+    config = json.loads((RESULTS / name / "summary.json").read_text())["config"]
+    return "```\n" + per_task_tables.table(RESULTS / name, config) + "```\n"
+
+
+# The studies whose per-task numbers the README discusses.
+PER_TASK = ["nn_fig6_cupfaucet_paper", "frankakitchen_fig4_paper"]
+
+BLOCKS = {"claims": claims_block, **{f"per task {n}": (lambda n=n: per_task_block(n)) for n in PER_TASK}}
 
 
 # ---- README splicing --------------------------------------------------------------------------

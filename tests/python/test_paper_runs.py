@@ -225,11 +225,17 @@ def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypat
     name = "nn_fig5_kitchen_paper"
     out = tmp_path / "results" / name
     out.mkdir(parents=True)
-    for f in ("summary.json", "summary.txt", "curves.csv"):
-        (out / f).write_text("{}\n")
+    (out / "summary.json").write_text(json.dumps({"config": {"arms": [{"label": "amf", "forgetting": "parameter-isolation"},
+                                                                  {"label": "uniform", "forgetting": "parameter-isolation"}]}}))
+    (out / "summary.txt").write_text("a table\n")
+    header = "pretrain,arm,seed,round,demos,success,success_a,success_b\n"
+    paired = "skewed,amf,0,0,0,0.5,1,0\nskewed,amf,0,1,2,1,1,1\nskewed,uniform,0,0,0,0.5,1,0\nskewed,uniform,0,1,2,0.5,1,0\n"
+    (out / "curves.csv").write_text(header + paired)
+    (out / "picks.csv").write_text("pretrain,arm,seed,round,task\nskewed,amf,0,0,b\nskewed,uniform,0,0,a\n")
     tools = tmp_path / "tools"
     tools.mkdir()
-    (tools / "publish_results.py").write_text((TOOL.parent / "publish_results.py").read_text())
+    for t in ("publish_results.py", "per_task_tables.py", "result_files.py"):
+        (tools / t).write_text((TOOL.parent / t).read_text())
     tool._write_ledger(out / "compute.json", {"2026-12-05 11:00:00": {"started": "2026-12-05 11:00:00", "wall_s": 7400.0,
                                                                      "cpu_s": 7200.0, "measured": "cpu"}})
     tool.publish(name, note="no arms shared", plot=False, tables=False)
@@ -241,6 +247,10 @@ def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypat
     assert (tmp_path / "docs" / "results" / name / "compute.json").is_file()
     with pytest.raises(SystemExit, match="has not finished"):
         tool.publish("nn_fig6_kitchen_paper", plot=False, tables=False)
+    # Arms of one job that start from different pre-trained policies (round 0 differs) are refused.
+    (out / "curves.csv").write_text(header + paired.replace("skewed,uniform,0,0,0,0.5,1,0", "skewed,uniform,0,0,0,0,0,0"))
+    with pytest.raises(SystemExit, match="not paired: the arms of skewed seed 0 differ in round-0 success"):
+        tool.publish(name, plot=False, tables=False)
 
 
 def test_a_queue_shares_arms_into_its_running_study_once_the_first_job_shows_them_equal(tmp_path, monkeypatch):

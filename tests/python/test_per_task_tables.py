@@ -1,0 +1,121 @@
+"""tools/per_task_tables.py: the per-task breakdown the README's prose cites, on a study small
+enough to count by hand, and the pairing check on every committed study."""
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load():
+    sys.path.insert(0, str(ROOT / "tools"))
+    spec = importlib.util.spec_from_file_location("per_task_tables", ROOT / "tools" / "per_task_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Two tasks, two seeds, one pre-training. "amf" has parameter isolation (the C++ config's way of
+# saying it), "joint" has none; both start from the same pre-trained policy in each seed.
+CONFIG = {"arms": [{"label": "amf", "forgetting": "parameter-isolation"}, {"label": "joint", "forgetting": "none"}]}
+CURVES = """pretrain,arm,seed,round,demos,success,success_reach,success_push
+skewed,amf,0,0,0,0.5,1,0
+skewed,amf,0,1,1,0.5,0.5,0.5
+skewed,amf,0,2,2,0.75,0.5,1
+skewed,amf,1,0,0,0.4,0.8,0
+skewed,amf,1,1,1,0.4,0.8,0
+skewed,amf,1,2,2,0.6,0.8,0.4
+skewed,joint,0,0,0,0.5,1,0
+skewed,joint,0,1,1,0.25,0.5,0
+skewed,joint,0,2,2,0.5,1,0
+skewed,joint,1,0,0,0.4,0.8,0
+skewed,joint,1,1,1,0.5,0.6,0.4
+skewed,joint,1,2,2,0.5,0.6,0.4
+"""
+PICKS = """pretrain,arm,seed,round,task
+skewed,amf,0,0,reach
+skewed,amf,0,1,push
+skewed,amf,1,0,push
+skewed,amf,1,1,push
+skewed,joint,0,0,push
+skewed,joint,0,1,reach
+skewed,joint,1,0,push
+skewed,joint,1,1,push
+"""
+
+
+def study(tmp_path, curves=CURVES, config=CONFIG):
+    d = tmp_path / "study"
+    d.mkdir(exist_ok=True)
+    (d / "curves.csv").write_text(curves)
+    (d / "picks.csv").write_text(PICKS)
+    return load().PerTaskStudy(d, config)
+
+
+def test_per_task_rows_are_counted_from_curves_and_picks(tmp_path):
+    st = study(tmp_path)
+    assert st.tasks == ["reach", "push"] and st.seeds == [0, 1]
+    rows = {r[0]: r[1:] for r in st.task_rows("skewed", "amf")}
+    # reach: round 0 (1 + 0.8) / 2, end (0.5 + 0.8) / 2; one demonstration, in seed 0's first round.
+    assert rows["reach"][:2] == pytest.approx((0.9, 0.65)) and rows["reach"][2:] == (1, (0, 1), 1, 0)
+    # push: demonstrated in seed 0's last round and both rounds of seed 1.
+    assert rows["push"][:2] == pytest.approx((0.0, 0.7)) and rows["push"][2:] == (3, (1, 2), 1, 2)
+    assert st.single_task_jobs("skewed", "amf") == (1, 2)    # seed 1 picked push alone
+    assert st.single_task_jobs("skewed", "joint") == (1, 2)
+
+
+def test_known_tasks_count_only_arms_with_parameter_isolation(tmp_path):
+    # Known at round 0 (>= 0.5): reach in both seeds. amf demonstrated it in seed 0 (1 -> 0.5) and
+    # not in seed 1 (0.8 -> 0.8); the joint arm has no isolation and is left out.
+    changes = study(tmp_path).known_task_changes(["skewed"])
+    assert changes[True] == pytest.approx([-0.5]) and changes[False] == pytest.approx([0.0])
+    # The Python studies' config says it with a flag. With the joint arm counted: its reach was
+    # demonstrated in seed 0 (1 -> 1) and not in seed 1 (0.8 -> 0.6, the shared weights moved).
+    python_config = {"arms": [{"label": "amf", "isolation": True}, {"label": "joint", "isolation": True}]}
+    changes = study(tmp_path, config=python_config).known_task_changes(["skewed"])
+    assert changes[True] == pytest.approx([-0.5, 0.0]) and changes[False] == pytest.approx([0.0, -0.2])
+    text = load().change_text([-0.5, -0.2, 0.1])
+    assert text == "3 cases, mean change -0.20 (2 fell, 1 rose)"
+
+
+def test_arms_of_one_job_that_disagree_at_round_0_are_named(tmp_path):
+    assert study(tmp_path).unpaired_jobs() == []
+    other = CURVES.replace("skewed,joint,1,0,0,0.4,0.8,0", "skewed,joint,1,0,0,0.3,0.6,0")
+    st = study(tmp_path, curves=other)
+    assert st.unpaired_jobs() == [("skewed", 1)]
+    assert "NOT PAIRED: arms of one job differ at round 0 in skewed seed 1" in load().table(tmp_path / "study", CONFIG)
+
+
+def test_a_gp_study_is_refused_by_name(tmp_path):
+    d = tmp_path / "gp"
+    d.mkdir()
+    (d / "curves.csv").write_text("k,method,seed,round,return\n1,amf,0,0,1.5\n")
+    with pytest.raises(ValueError, match="gp/curves.csv has no pretrain and success_TASK columns"):
+        load().PerTaskStudy(d, {"arms": []})
+
+
+# Default-size studies whose isolated and non-isolated arms differ by one evaluation episode at
+# round 0 in one job: the same pre-trained policy, run through the isolation wrapper or not
+# (README, Fig. 6 at the paper's size). Every other committed study, every paper-sized one among
+# them, must be paired exactly.
+ONE_EPISODE_APART = {"nn_appg_cupfaucet": [("skewed", 4)], "nn_fig4_cupfaucet": [("skewed", 4)],
+                     "nn_fig5_cupfaucet": [("skewed", 4)]}
+
+
+def test_every_committed_policy_study_is_paired():
+    tables = load()
+    checked = 0
+    for summary in sorted((ROOT / "docs" / "results").glob("*/summary.json")):
+        directory = summary.parent
+        if not any((directory / n).is_file() for n in ("picks.csv", "picks.csv.gz")):
+            continue
+        try:
+            st = tables.PerTaskStudy(directory, json.loads(summary.read_text())["config"])
+        except ValueError:
+            continue  # a GP study: no pre-trained policy
+        assert st.unpaired_jobs() == ONE_EPISODE_APART.get(directory.name, []), directory.name
+        checked += 1
+    assert checked >= 15

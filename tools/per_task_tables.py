@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Per-task breakdown of a committed policy study: where each arm put its demonstrations and what
+became of each task, computed from the study's curves.csv and picks.csv.
+
+  tools/per_task_tables.py docs/results/NAME     print the breakdown of one study directory
+
+Works on any nn-study (C++) or amf.policy_study / amf.kitchen_study (Python) result directory:
+both write curves.csv (one row per pre-training, arm, seed and round, with a success_TASK column
+per task; round 0 is the pre-trained policy before any demonstration) and picks.csv (one row per
+demonstration: the round it was picked in and its task). README.md quotes these tables through
+tools/readme_tables.py, so the per-task numbers its prose cites cannot drift from the data.
+
+Three parts:
+- per (pre-training, arm, task): mean success over seeds at round 0 and after the last round, the
+  demonstrations the task got over all seeds, the fewest and most in one seed, and how many in the
+  first and the last round of selection;
+- per arm, in how many jobs one task took every demonstration;
+- the tasks the pre-trained policy already did (success >= 0.5 at round 0) under the arms with
+  parameter isolation, where a task's copy changes only once the task is demonstrated: how much
+  they moved by the end, split by whether they were demonstrated.
+It also checks the pairing every comparison rests on: all arms of one job start from one
+pre-trained policy, so their round-0 success must agree task by task.
+"""
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from result_files import read_csv  # noqa: E402
+
+KNOWN = 0.5  # a task the pre-trained policy "already does": success in at least half the episodes
+
+
+def isolated(arm_config: dict) -> bool:
+    """Parameter isolation (one copy per task): the C++ config names the forgetting remedy, the
+    Python one has a flag."""
+    if "isolation" in arm_config:
+        return bool(arm_config["isolation"])
+    return arm_config.get("forgetting") == "parameter-isolation"
+
+
+class PerTaskStudy:
+    def __init__(self, directory: Path, config: dict):
+        self.name = directory.name
+        rows = read_csv(directory, "curves.csv")
+        if not rows or "pretrain" not in rows[0] or not any(c.startswith("success_") for c in rows[0]):
+            raise ValueError(f"{directory}/curves.csv has no pretrain and success_TASK columns: not a policy study")
+        self.tasks = [c[len("success_"):] for c in rows[0] if c.startswith("success_")]
+        self.pretrains = list(dict.fromkeys(r["pretrain"] for r in rows))
+        self.arms = list(dict.fromkeys(r["arm"] for r in rows))
+        self.isolated = {a["label"]: isolated(a) for a in config["arms"]}
+        # (pretrain, arm, seed) -> {round: [success per task]}
+        self.success = defaultdict(dict)
+        for r in rows:
+            key = (r["pretrain"], r["arm"], int(r["seed"]))
+            self.success[key][int(r["round"])] = [float(r["success_" + t]) for t in self.tasks]
+        self.seeds = sorted({k[2] for k in self.success})
+        # (pretrain, arm, seed) -> [(round, task)]
+        self.picks = defaultdict(list)
+        for r in read_csv(directory, "picks.csv"):
+            self.picks[(r["pretrain"], r["arm"], int(r["seed"]))].append((int(r["round"]), r["task"]))
+
+    def jobs(self, pretrain, arm):
+        return [(pretrain, arm, s) for s in self.seeds if (pretrain, arm, s) in self.success]
+
+    def start(self, key):
+        return self.success[key][0]
+
+    def end(self, key):
+        rounds = self.success[key]
+        return rounds[max(rounds)]
+
+    def unpaired_jobs(self):
+        """(pre-training, seed) whose arms disagree at round 0: not one pre-trained policy."""
+        bad = []
+        for pre in self.pretrains:
+            for s in self.seeds:
+                starts = {tuple(self.success[(pre, a, s)][0]) for a in self.arms if (pre, a, s) in self.success}
+                if len(starts) > 1:
+                    bad.append((pre, s))
+        return bad
+
+    def task_rows(self, pre, arm):
+        jobs = self.jobs(pre, arm)
+        for i, task in enumerate(self.tasks):
+            start = sum(self.start(k)[i] for k in jobs) / len(jobs)
+            end = sum(self.end(k)[i] for k in jobs) / len(jobs)
+            picked = [(rnd, key) for key in jobs for rnd, t in self.picks[key] if t == task]
+            last = {key: max(rnd for rnd, _ in self.picks[key]) for key in jobs if self.picks[key]}
+            first_round = sum(1 for rnd, _ in picked if rnd == 0)
+            last_round = sum(1 for rnd, key in picked if rnd == last.get(key))
+            per_seed = [sum(1 for _, t in self.picks[key] if t == task) for key in jobs]
+            yield task, start, end, len(picked), (min(per_seed), max(per_seed)), first_round, last_round
+
+    def single_task_jobs(self, pre, arm):
+        jobs = [k for k in self.jobs(pre, arm) if self.picks[k]]
+        return sum(1 for k in jobs if len({t for _, t in self.picks[k]}) == 1), len(jobs)
+
+    def known_task_changes(self, pretrains):
+        """{demonstrated: [end - start]} over (isolated arm, seed, task) with start >= KNOWN."""
+        changes = {True: [], False: []}
+        for pre in pretrains:
+            for arm in self.arms:
+                if not self.isolated.get(arm, False):
+                    continue
+                for key in self.jobs(pre, arm):
+                    shown = {t for _, t in self.picks[key]}
+                    for i, task in enumerate(self.tasks):
+                        if self.start(key)[i] >= KNOWN:
+                            changes[task in shown].append(self.end(key)[i] - self.start(key)[i])
+        return changes
+
+
+def change_text(deltas) -> str:
+    if not deltas:
+        return "0 cases"
+    mean = sum(deltas) / len(deltas)
+    fell = sum(1 for d in deltas if d < 0)
+    rose = sum(1 for d in deltas if d > 0)
+    return f"{len(deltas)} cases, mean change {mean:+.2f} ({fell} fell, {rose} rose)".replace("-0.00", "0.00").replace(
+        "+0.00", "0.00")
+
+
+def table(directory: Path, config: dict) -> str:
+    st = PerTaskStudy(directory, config)
+    width = max(len(a) for a in st.arms) + 2
+    task_width = max(len(t) for t in st.tasks) + 2
+    out = [f"{st.name} per task: mean success over {len(st.seeds)} seeds at round 0 (pre-trained) and at the end; "
+           "demonstrations over all seeds, "
+           "fewest-most in one seed, and in the first / last round of selection"]
+    for pre in st.pretrains:
+        out.append(f"pre-training {pre}")
+        out.append(f"  {'arm':<{width}}| {'task':<{task_width}}| round 0 | end  | demos | a seed | first / last round")
+        for arm in st.arms:
+            for task, start, end, n, (lo, hi), first, last in st.task_rows(pre, arm):
+                seed_range = f"{lo}-{hi}" if lo != hi else f"{lo}"
+                out.append(f"  {arm:<{width}}| {task:<{task_width}}| {start:.2f}    | {end:.2f} | {n:>5} | "
+                           f"{seed_range:<6} | {first} / {last}")
+    out.append("jobs in which one task took every demonstration:")
+    for pre in st.pretrains:
+        parts = []
+        for arm in st.arms:
+            single, jobs = st.single_task_jobs(pre, arm)
+            if single:
+                parts.append(f"{arm} {single} of {jobs}")
+        out.append(f"  pre-training {pre}: " + (", ".join(parts) if parts else "none"))
+    out.append(f"tasks done in at least {KNOWN:.0%} of the episodes at round 0, arms with parameter isolation, "
+               "change from round 0 to the end:")
+    for label, pretrains in [(f"pre-training {p}", [p]) for p in st.pretrains] + [("both", st.pretrains)]:
+        changes = st.known_task_changes(pretrains)
+        out.append(f"  {label}: demonstrated {change_text(changes[True])}; never demonstrated "
+                   f"{change_text(changes[False])}")
+    bad = st.unpaired_jobs()
+    out.append("round 0 agrees between the arms of every job (one pre-trained policy per job)" if not bad else
+               "NOT PAIRED: arms of one job differ at round 0 in " + ", ".join(f"{p} seed {s}" for p, s in bad))
+    return "\n".join(out) + "\n"
+
+
+def main():
+    import json
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("directory", type=Path, help="a study's result directory (curves.csv, picks.csv, summary.json)")
+    a = ap.parse_args()
+    summary = a.directory / "summary.json"
+    if not summary.is_file():
+        sys.exit(f"{a.directory}: no summary.json (not a finished study directory)")
+    try:
+        print(table(a.directory, json.loads(summary.read_text())["config"]), end="")
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(str(e))
+
+
+if __name__ == "__main__":
+    main()
