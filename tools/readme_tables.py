@@ -216,8 +216,8 @@ def fig4_claims(rows):
     if sigma2:
         others += [("metaworld", arm.split("=")[1], sigma2.paired("skewed", arm, "uniform")) for arm in METAWORLD_SIGMA2[1:]]
     rows.append(("5.2, Fig. 4", f"... at the other sigma^2 (10 and 1000{'; Metaworld 1 and 100' if sigma2 else ''})",
-                 cells(f"{s} s2={v} {ci.text()}" for s, v, ci in others)
-                 + (f" (Metaworld's: {evidence(sigma2)}, `{sigma2.dir.name}`)" if sigma2 else ""),
+                 cells(f"{s} s2={v} {ci.text()}" for s, v, ci in others) + f" ({seeds_of(studies)}"
+                 + (f"; Metaworld's: {evidence(sigma2)}, `{sigma2.dir.name}`)" if sigma2 else ")"),
                  beats([ci for _, _, ci in others])))
     par = [(s, v, st.paired("uniform", f"amf s2={v}", "uniform")) for s, st in studies.items()
            for v in ("10", "100", "1000")]
@@ -225,11 +225,12 @@ def fig4_claims(rows):
             if "uniform" in st.pretrains()]
     rows.append(("5.2, Fig. 4", "AMF-NN on par with or better than uniform under uniform pre-training",
                  f"{sum(ci.below() for _, _, ci in par)} of {len(par)} (scene, sigma^2) below 0; range "
-                 f"{num(min(ci.mean for _, _, ci in par), True)} to {num(max(ci.mean for _, _, ci in par), True)}",
+                 f"{num(min(ci.mean for _, _, ci in par), True)} to {num(max(ci.mean for _, _, ci in par), True)} "
+                 f"({seeds_of({**studies, **{s: st for s, st in real.items() if 'uniform' in st.pretrains()}})})",
                  on_par([ci for _, _, ci in par])))
     iso = [(s, p, st.paired(p, "uniform, no isolation", "uniform")) for s, st in every.items() for p in st.pretrains()]
     rows.append(("5.2, Fig. 4", "uniform without parameter isolation is worse (gradient interference)",
-                 cells(f"{s} {p} {ci.text()}" for s, p, ci in iso),
+                 cells(f"{s} {p} {ci.text()}" for s, p, ci in iso) + f" ({seeds})",
                  beats([MeanCI_neg(ci) for _, _, ci in iso])))
     sens = [(s, p, st.paired(p, "amf s2=1000", "amf s2=10")) for s, st in studies.items() for p in st.pretrains()]
     text = "AMF s2=1000 - s2=10: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in sens)
@@ -237,12 +238,14 @@ def fig4_claims(rows):
         ci = sigma2.paired("skewed", METAWORLD_SIGMA2[2], METAWORLD_SIGMA2[1])
         sens.append(("metaworld", "skewed", ci))
         text += f"; Metaworld s2=100 - s2=1: skewed {ci.text()}"
+    text += f" ({seeds_of(studies)}" + (f"; Metaworld's: {evidence(sigma2)})" if sigma2 else ")")
     rows.append(("5.2, Fig. 4", "not sensitive to sigma^2 over two orders of magnitude", text,
                  on_par([ci for _, _, ci in sens] + [MeanCI_neg(ci) for _, _, ci in sens])))
     for label, arm in (("privileged rebalancing", "rebalance (privileged)"), ("highest warm-start BC loss", "max warm-start loss")):
         vs = [(s, st.paired("skewed", amf_arm[s], arm)) for s, st in every.items()]
         rows.append(("not in the paper", f"AMF-NN against {label}, skewed pre-training",
-                     "AMF - " + arm + ": " + cells(f"{s} {ci.text()}" for s, ci in vs), baseline_verdict([ci for _, ci in vs])))
+                     "AMF - " + arm + ": " + cells(f"{s} {ci.text()}" for s, ci in vs) + f" ({seeds})",
+                     baseline_verdict([ci for _, ci in vs])))
 
 
 def fig5_claims(rows):
@@ -257,7 +260,8 @@ def fig5_claims(rows):
     vs = [(s, b, st.paired("skewed", f"amf B={b}", "uniform" if b == 2 else f"uniform B={b}"))
           for s, st in studies.items() for b in (1, 2, 3, 4)]
     rows.append(("5.3, Fig. 5", "AMF-NN beats uniform at the same batch size, skewed pre-training",
-                 cells(f"{s} B={b} {ci.text()}" for s, b, ci in vs), beats([ci for _, _, ci in vs])))
+                 cells(f"{s} B={b} {ci.text()}" for s, b, ci in vs) + f" ({seeds_of(studies)})",
+                 beats([ci for _, _, ci in vs])))
 
 
 def fig6_claims(rows):
@@ -282,7 +286,8 @@ def appg_claims(rows):
                  cells(f"{s} {p} {a} {ci.text()}" for s, p, a, ci in strong) + f" ({seeds_of(studies)})", beats([MeanCI_neg(ci) for *_, ci in strong])))
     none = [(s, p, st.paired(p, "isolation", "none")) for s, st in studies.items() for p in st.pretrains()]
     rows.append(("App. G", "parameter isolation beats no forgetting strategy under AMF selection",
-                 "isolation - none: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in none), beats([ci for *_, ci in none])))
+                 "isolation - none: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in none) + f" ({seeds_of(studies)})",
+                 beats([ci for *_, ci in none])))
 
 
 def appe_claims(rows):
@@ -295,7 +300,8 @@ def appe_claims(rows):
                  "AMF - uniform: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in diffs) + f" ({seeds_of(studies)})",
                  beats([ci for *_, ci in diffs])))
     rows.append(("not in the paper", "... and against privileged rebalancing",
-                 "AMF - rebalance: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in reb), baseline_verdict([ci for *_, ci in reb])))
+                 "AMF - rebalance: " + cells(f"{s} {p} {ci.text()}" for s, p, ci in reb) + f" ({seeds_of(studies)})",
+                 baseline_verdict([ci for *_, ci in reb])))
 
 
 def apph_claims(rows):
@@ -352,7 +358,7 @@ def per_task_block(name: str) -> str:
 
 
 # The studies whose per-task numbers the README discusses.
-PER_TASK = ["nn_fig6_cupfaucet_paper", "frankakitchen_fig4_paper"]
+PER_TASK = ["nn_fig6_cupfaucet_paper", "nn_appg_cupfaucet_paper", "frankakitchen_fig4_paper"]
 
 BLOCKS = {"claims": claims_block, **{f"per task {n}": (lambda n=n: per_task_block(n)) for n in PER_TASK}}
 
