@@ -14,7 +14,8 @@ Three parts:
 - per (pre-training, arm, task): mean success over seeds at round 0 and after the last round, the
   demonstrations the task got over all seeds, the fewest and most in one seed, and how many in the
   first and the last round of selection;
-- per arm, in how many jobs one task took every demonstration;
+- per arm, in how many jobs one task took every demonstration, and in how many a task the
+  pre-trained policy fails at (success < 0.5 at round 0) was never demonstrated;
 - the tasks the pre-trained policy already did (success >= 0.5 at round 0) under the arms with
   parameter isolation, where a task's copy changes only once the task is demonstrated: how much
   they moved by the end, split by whether they were demonstrated.
@@ -97,6 +98,18 @@ class PerTaskStudy:
         jobs = [k for k in self.jobs(pre, arm) if self.picks[k]]
         return sum(1 for k in jobs if len({t for _, t in self.picks[k]}) == 1), len(jobs)
 
+    def neglected(self, pre, arm):
+        """Jobs that never demonstrate some task the pre-trained policy fails at (success < KNOWN at
+        round 0): (how many such jobs, how many jobs, the end success of each such task)."""
+        jobs, ends = set(), []
+        for key in self.jobs(pre, arm):
+            shown = {t for _, t in self.picks[key]}
+            for i, task in enumerate(self.tasks):
+                if self.start(key)[i] < KNOWN and task not in shown:
+                    jobs.add(key)
+                    ends.append(self.end(key)[i])
+        return len(jobs), len(self.jobs(pre, arm)), ends
+
     def known_task_changes(self, pretrains):
         """{demonstrated: [end - start]} over (isolated arm, seed, task) with start >= KNOWN."""
         changes = {True: [], False: []}
@@ -144,6 +157,15 @@ def table(directory: Path, config: dict) -> str:
             single, jobs = st.single_task_jobs(pre, arm)
             if single:
                 parts.append(f"{arm} {single} of {jobs}")
+        out.append(f"  pre-training {pre}: " + (", ".join(parts) if parts else "none"))
+    out.append(f"jobs that never demonstrate a task done in under {KNOWN:.0%} of the episodes at round 0 "
+               "(those tasks' mean success at the end):")
+    for pre in st.pretrains:
+        parts = []
+        for arm in st.arms:
+            jobs, total, ends = st.neglected(pre, arm)
+            if jobs:
+                parts.append(f"{arm} {jobs} of {total} ({sum(ends) / len(ends):.2f})")
         out.append(f"  pre-training {pre}: " + (", ".join(parts) if parts else "none"))
     out.append(f"tasks done in at least {KNOWN:.0%} of the episodes at round 0, arms with parameter isolation, "
                "change from round 0 to the end:")

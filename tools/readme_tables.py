@@ -358,7 +358,8 @@ def per_task_block(name: str) -> str:
 
 
 # The studies whose per-task numbers the README discusses.
-PER_TASK = ["nn_fig6_cupfaucet_paper", "nn_appg_cupfaucet_paper", "frankakitchen_fig4_paper"]
+PER_TASK = ["nn_fig4_kitchen_paper", "nn_fig4_cupfaucet_paper", "nn_fig5_cupfaucet_paper", "nn_fig6_cupfaucet_paper",
+            "nn_appg_cupfaucet_paper", "metaworld_fig4_paper", "metaworld_sigma2_paper", "frankakitchen_fig4_paper"]
 
 BLOCKS = {"claims": claims_block, **{f"per task {n}": (lambda n=n: per_task_block(n)) for n in PER_TASK}}
 

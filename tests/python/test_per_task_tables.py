@@ -47,11 +47,11 @@ skewed,joint,1,1,push
 """
 
 
-def study(tmp_path, curves=CURVES, config=CONFIG):
+def study(tmp_path, curves=CURVES, config=CONFIG, picks=PICKS):
     d = tmp_path / "study"
     d.mkdir(exist_ok=True)
     (d / "curves.csv").write_text(curves)
-    (d / "picks.csv").write_text(PICKS)
+    (d / "picks.csv").write_text(picks)
     return load().PerTaskStudy(d, config)
 
 
@@ -79,6 +79,14 @@ def test_known_tasks_count_only_arms_with_parameter_isolation(tmp_path):
     assert changes[True] == pytest.approx([-0.5, 0.0]) and changes[False] == pytest.approx([0.0, -0.2])
     text = load().change_text([-0.5, -0.2, 0.1])
     assert text == "3 cases, mean change -0.20 (2 fell, 1 rose)"
+
+
+def test_jobs_that_never_demonstrate_a_task_the_policy_fails_at_are_counted(tmp_path):
+    # push fails at round 0 in both seeds; every job demonstrates it.
+    assert study(tmp_path).neglected("skewed", "amf") == (0, 2, [])
+    # amf seed 0 demonstrates reach twice instead: push goes undemonstrated (it ends at 1 there).
+    picks = PICKS.replace("skewed,amf,0,1,push", "skewed,amf,0,1,reach")
+    assert study(tmp_path, picks=picks).neglected("skewed", "amf") == (1, 2, [1.0])
 
 
 def test_arms_of_one_job_that_disagree_at_round_0_are_named(tmp_path):
