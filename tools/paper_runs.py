@@ -310,6 +310,16 @@ def _count(directory):
     return len(files), sum(_arms(f) for f in files)
 
 
+def _progress(study):
+    """The study's last progress line in its log ("57/180 arm runs" from nn-study, "19/20 jobs" from
+    the Python studies), or "" before the first."""
+    log = ROOT / "results" / f"{study['name']}.log"
+    if not log.is_file():
+        return ""
+    found = re.findall(r"(\d+)/(\d+) (arm runs|jobs) done", log.read_text(errors="replace"))
+    return f"{found[-1][0]}/{found[-1][1]} {found[-1][2]} done" if found else ""
+
+
 def status():
     for s in STUDIES:
         (lj, la), (sj, sa) = _count(_local(s)), _count(_committed(s))
@@ -317,8 +327,9 @@ def status():
             else "unfinished" if la or sa else "not started"
         ledger = _full_ledger(s)
         hours = sum(_seconds(e) for e in ledger.values()) / 3600
+        progress = f"; {_progress(s)}" if state in ("running", "unfinished") and _progress(s) else ""
         print(f"{s['name']:28s} queue {s['queue']}  {state:24s} results/: {la} arms in {lj} jobs; "
-              f"committed: {sa} arms in {sj} jobs; {hours:.1f} h so far")
+              f"committed: {sa} arms in {sj} jobs; {hours:.1f} h so far{progress}")
 
 
 def restore():

@@ -23,6 +23,16 @@ def job(path, arms):
     path.write_text(json.dumps({"fingerprint": "f", "arms": {f"arm{i}": {} for i in range(arms)}}))
 
 
+def test_status_shows_how_far_an_unfinished_study_has_got(tmp_path, monkeypatch, capsys):
+    tool = load(tmp_path, monkeypatch)
+    job(tmp_path / "results" / "nn_fig5_kitchen_paper" / "runs" / "job_skewed_seed0.json", 3)
+    (tmp_path / "results" / "nn_fig5_kitchen_paper.log").write_text(
+        "[amf nn-study] 56/180 arm runs done, 10 s elapsed\n[amf nn-study] 57/180 arm runs done, 20 s elapsed\n")
+    tool.status()
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("nn_fig5_kitchen_paper"))
+    assert "unfinished" in line and line.endswith("; 57/180 arm runs done"), line
+
+
 def test_save_and_restore_keep_the_checkpoint_with_more_arms(tmp_path, monkeypatch):
     tool = load(tmp_path, monkeypatch)
     runs = tmp_path / "results" / "nn_fig4_kitchen_paper" / "runs"
