@@ -51,6 +51,9 @@ class PerTaskStudy:
         self.pretrains = list(dict.fromkeys(r["pretrain"] for r in rows))
         self.arms = list(dict.fromkeys(r["arm"] for r in rows))
         self.isolated = {a["label"]: isolated(a) for a in config["arms"]}
+        unknown = [a for a in self.arms if a not in self.isolated]
+        if unknown:
+            raise ValueError(f"{directory}: arms {unknown} of curves.csv are not in summary.json's config")
         # (pretrain, arm, seed) -> {round: [success per task]}
         self.success = defaultdict(dict)
         for r in rows:
@@ -115,7 +118,7 @@ class PerTaskStudy:
         changes = {True: [], False: []}
         for pre in pretrains:
             for arm in self.arms:
-                if not self.isolated.get(arm, False):
+                if not self.isolated[arm]:
                     continue
                 for key in self.jobs(pre, arm):
                     shown = {t for _, t in self.picks[key]}
