@@ -2,7 +2,9 @@
 """Per-task breakdown of a committed policy study: where each arm put its demonstrations and what
 became of each task, computed from the study's curves.csv and picks.csv.
 
-  tools/per_task_tables.py docs/results/NAME     print the breakdown of one study directory
+  .venv/bin/python tools/per_task_tables.py docs/results/NAME     print the breakdown of one study
+
+(scipy, in the project venv, gives the t quantiles; the pairing check alone needs no scipy.)
 
 Works on any nn-study (C++) or amf.policy_study / amf.kitchen_study (Python) result directory:
 both write curves.csv (one row per pre-training, arm, seed and round, with a success_TASK column
@@ -12,6 +14,7 @@ tools/readme_tables.py, so the per-task numbers its prose cites cannot drift fro
 
 Three parts:
 - per (pre-training, arm, task): mean success over seeds at round 0 and after the last round, the
+  change paired by seed with its Student-t interval (over every seed, none selected), the
   demonstrations the task got over all seeds, the fewest and most in one seed, and how many in the
   first and the last round of selection;
 - per arm, in how many jobs one task took every demonstration, and in how many a task the
@@ -23,6 +26,7 @@ It also checks the pairing every comparison rests on: all arms of one job start 
 pre-trained policy, so their round-0 success must agree task by task.
 """
 import argparse
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -95,7 +99,8 @@ class PerTaskStudy:
             first_round = sum(1 for rnd, _ in picked if rnd == 0)
             last_round = sum(1 for rnd, key in picked if rnd == last.get(key))
             per_seed = [sum(1 for _, t in self.picks[key] if t == task) for key in jobs]
-            yield task, start, end, len(picked), (min(per_seed), max(per_seed)), first_round, last_round
+            starts, ends = [self.start(k)[i] for k in jobs], [self.end(k)[i] for k in jobs]
+            yield task, start, end, len(picked), (min(per_seed), max(per_seed)), first_round, last_round, starts, ends
 
     def single_task_jobs(self, pre, arm):
         jobs = [k for k in self.jobs(pre, arm) if self.picks[k]]
@@ -128,6 +133,23 @@ class PerTaskStudy:
         return changes
 
 
+def paired_change(starts, ends, confidence) -> str:
+    """Mean of end - start over seeds with its Student-t interval, marked * above 0 and ! below, as
+    the studies' summaries mark paired differences. All seeds of an arm enter, none is selected,
+    so the change is not regression to the mean."""
+    from scipy import stats  # here, not at the top: publish's pairing check runs without scipy
+
+    d = [e - s for s, e in zip(starts, ends)]
+    n, mean = len(d), sum(d) / len(d)
+    if n < 2:
+        return f"{mean:+.2f}"
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    lo, hi = mean - half, mean + half
+    mark = " *" if lo > 0 else " !" if hi < 0 else ""
+    return (f"{mean:+.2f} [{lo:.2f}, {hi:.2f}]{mark}").replace("-0.00", "0.00").replace("+0.00", "0.00")
+
+
 def change_text(deltas) -> str:
     if not deltas:
         return "0 cases"
@@ -140,18 +162,21 @@ def change_text(deltas) -> str:
 
 def table(directory: Path, config: dict) -> str:
     st = PerTaskStudy(directory, config)
+    confidence = config.get("confidence", 0.9)
     width = max(len(a) for a in st.arms) + 2
     task_width = max(len(t) for t in st.tasks) + 2
-    out = [f"{st.name} per task: mean success over {len(st.seeds)} seeds at round 0 (pre-trained) and at the end; "
-           "demonstrations over all seeds, "
-           "fewest-most in one seed, and in the first / last round of selection"]
+    out = [f"{st.name} per task: mean success over {len(st.seeds)} seeds at round 0 (pre-trained) and at the end, and "
+           f"the change with its {confidence:.0%} t CI over seeds; demonstrations over all seeds, fewest-most in one "
+           "seed, and in the first / last round of selection"]
     for pre in st.pretrains:
         out.append(f"pre-training {pre}")
-        out.append(f"  {'arm':<{width}}| {'task':<{task_width}}| round 0 | end  | demos | a seed | first / last round")
+        out.append(f"  {'arm':<{width}}| {'task':<{task_width}}| round 0 | end  | end - round 0 (paired)  | demos | "
+                   "a seed | first / last round")
         for arm in st.arms:
-            for task, start, end, n, (lo, hi), first, last in st.task_rows(pre, arm):
+            for task, start, end, n, (lo, hi), first, last, starts, ends in st.task_rows(pre, arm):
                 seed_range = f"{lo}-{hi}" if lo != hi else f"{lo}"
-                out.append(f"  {arm:<{width}}| {task:<{task_width}}| {start:.2f}    | {end:.2f} | {n:>5} | "
+                change = paired_change(starts, ends, confidence)
+                out.append(f"  {arm:<{width}}| {task:<{task_width}}| {start:.2f}    | {end:.2f} | {change:<24}| {n:>5} | "
                            f"{seed_range:<6} | {first} / {last}")
     out.append("jobs in which one task took every demonstration:")
     for pre in st.pretrains:
