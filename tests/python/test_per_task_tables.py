@@ -60,11 +60,20 @@ def test_per_task_rows_are_counted_from_curves_and_picks(tmp_path):
     assert st.tasks == ["reach", "push"] and st.seeds == [0, 1]
     rows = {r[0]: r[1:] for r in st.task_rows("skewed", "amf")}
     # reach: round 0 (1 + 0.8) / 2, end (0.5 + 0.8) / 2; one demonstration, in seed 0's first round.
-    assert rows["reach"][:2] == pytest.approx((0.9, 0.65)) and rows["reach"][2:] == (1, (0, 1), 1, 0)
+    assert rows["reach"][:2] == pytest.approx((0.9, 0.65)) and rows["reach"][2:6] == (1, (0, 1), 1, 0)
+    assert rows["reach"][6:] == ([1.0, 0.8], [0.5, 0.8])  # per seed: round 0, end
     # push: demonstrated in seed 0's last round and both rounds of seed 1.
-    assert rows["push"][:2] == pytest.approx((0.0, 0.7)) and rows["push"][2:] == (3, (1, 2), 1, 2)
+    assert rows["push"][:2] == pytest.approx((0.0, 0.7)) and rows["push"][2:6] == (3, (1, 2), 1, 2)
     assert st.single_task_jobs("skewed", "amf") == (1, 2)    # seed 1 picked push alone
     assert st.single_task_jobs("skewed", "joint") == (1, 2)
+
+
+def test_a_tasks_change_is_paired_over_every_seed_with_a_t_interval():
+    # end - start = -0.2, -0.1, -0.3: mean -0.2, sd 0.1, t(0.95, 2) = 2.920, half width 0.169.
+    tables = load()
+    assert tables.paired_change([0.9, 0.5, 0.8], [0.7, 0.4, 0.5], 0.9) == "-0.20 [-0.37, -0.03] !"
+    assert tables.paired_change([0.1, 0.2], [0.1, 0.2], 0.9) == "0.00 [0.00, 0.00]"
+    assert tables.paired_change([0.0], [0.5], 0.9) == "+0.50"  # one seed: no interval
 
 
 def test_known_tasks_count_only_arms_with_parameter_isolation(tmp_path):
