@@ -75,6 +75,15 @@ def test_generated_readme_blocks_match_the_committed_results():
     assert tables.spliced(text) == text, "README.md's generated blocks are stale: run tools/readme_tables.py --write"
 
 
+def test_a_per_task_block_is_filled_for_the_study_it_names():
+    tables = readme_tables()
+    name = "nn_fig6_cupfaucet_paper"
+    text = f"before\n{tables.begin('per task ' + name)}stale\n{tables.end('per task ' + name)}\nafter\n"
+    filled = tables.spliced(text.replace("before", tables.begin("claims") + tables.end("claims")))
+    assert "stale" not in filled and f"{name} per task: mean success over 10 seeds" in filled
+    assert "round 0 agrees between the arms of every job" in filled
+
+
 def test_claims_script_recomputes_the_studies_own_paired_differences():
     # The claims table recomputes AUC and paired t intervals from the per-seed curves in Python
     # (scipy's t quantile); the C++ study output computed the AMF - uniform ones itself. Equal to
