@@ -136,3 +136,24 @@ def test_every_committed_policy_study_is_paired():
         assert st.unpaired_jobs() == ONE_EPISODE_APART.get(directory.name, []), directory.name
         checked += 1
     assert checked >= 15
+
+
+def test_the_isolation_cost_figure_data_is_what_the_committed_studies_give():
+    # docs/results/isolation_cost/ (points.csv, summary.txt) must be what tools/plot_isolation_cost.py
+    # computes from the committed studies now: a study published later, or a changed table, shows here.
+    import csv
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    spec = importlib.util.spec_from_file_location("plot_isolation_cost", ROOT / "tools" / "plot_isolation_cost.py")
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    rows = plot.points()
+    committed = ROOT / "docs" / "results" / "isolation_cost"
+    with open(committed / "points.csv", newline="") as f:
+        assert [{k: str(v) for k, v in r.items()} for r in rows] == list(csv.DictReader(f)), \
+            "run /usr/bin/python3 tools/plot_isolation_cost.py"
+    from scipy import stats
+
+    demonstrated = [r for r in rows if r["demos_per_seed"] > 0]
+    rho = stats.spearmanr([r["demos_per_seed"] for r in demonstrated], [r["change"] for r in demonstrated]).statistic
+    assert plot.summary_text(rows, demonstrated, rho) == (committed / "summary.txt").read_text()

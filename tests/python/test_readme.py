@@ -80,7 +80,8 @@ def test_a_per_task_block_is_filled_for_the_study_it_names():
     tables = readme_tables()
     name = "nn_fig6_cupfaucet_paper"
     text = f"before\n{tables.begin('per task ' + name)}stale\n{tables.end('per task ' + name)}\nafter\n"
-    filled = tables.spliced(text.replace("before", tables.begin("claims") + tables.end("claims")))
+    required = "".join(tables.begin(b) + tables.end(b) for b in ("claims", "isolation cost"))
+    filled = tables.spliced(text.replace("before", required))
     assert "stale" not in filled and f"{name} per task: mean success over 10 seeds" in filled
     assert "round 0 agrees between the arms of every job" in filled
 
