@@ -26,12 +26,12 @@ It also checks the pairing every comparison rests on: all arms of one job start 
 pre-trained policy, so their round-0 success must agree task by task.
 """
 import argparse
-import math
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intervals import t_interval  # noqa: E402
 from result_files import read_csv  # noqa: E402
 
 KNOWN = 0.5  # a task the pre-trained policy "already does": success in at least half the episodes
@@ -137,15 +137,10 @@ def paired_change(starts, ends, confidence) -> str:
     """Mean of end - start over seeds with its Student-t interval, marked * above 0 and ! below, as
     the studies' summaries mark paired differences. All seeds of an arm enter, none is selected,
     so the change is not regression to the mean."""
-    from scipy import stats  # here, not at the top: publish's pairing check runs without scipy
-
     d = [e - s for s, e in zip(starts, ends)]
-    n, mean = len(d), sum(d) / len(d)
-    if n < 2:
-        return f"{mean:+.2f}"
-    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-    lo, hi = mean - half, mean + half
+    if len(d) < 2:
+        return f"{d[0]:+.2f}"
+    mean, lo, hi = t_interval(d, confidence)
     mark = " *" if lo > 0 else " !" if hi < 0 else ""
     return (f"{mean:+.2f} [{lo:.2f}, {hi:.2f}]{mark}").replace("-0.00", "0.00").replace("+0.00", "0.00")
 

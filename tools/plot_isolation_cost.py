@@ -25,6 +25,7 @@ from scipy import stats  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import per_task_tables  # noqa: E402
+from intervals import t_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
@@ -52,13 +53,10 @@ def points():
                 for task, start, end, n, _, _, _, starts, ends in st.task_rows(pre, arm):
                     if start < KNOWN:
                         continue
-                    d = [e - s for s, e in zip(starts, ends)]
-                    mean = sum(d) / len(d)
-                    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1))
-                    half = stats.t.ppf(0.5 + confidence / 2, len(d) - 1) * sd / math.sqrt(len(d))
+                    mean, lo, hi = t_interval([e - s for s, e in zip(starts, ends)], confidence)
                     rows.append({"study": name, "pretrain": pre, "arm": arm, "task": task, "round0": round(start, 4),
                                  "demos_per_seed": n / len(starts), "change": round(mean, 4),
-                                 "lo": round(mean - half, 4), "hi": round(mean + half, 4), "seeds": len(starts)})
+                                 "lo": round(lo, 4), "hi": round(hi, 4), "seeds": len(starts)})
     return rows
 
 

@@ -24,16 +24,14 @@ says which comparison was stated as primary before the runs.
 """
 import argparse
 import json
-import math
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-from scipy import stats
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import per_task_tables  # noqa: E402
+from intervals import t_interval  # noqa: E402
 from result_files import read_csv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,14 +49,8 @@ def num(v, sign=False):
 
 class MeanCI:
     def __init__(self, values, confidence):
-        n = len(values)
-        if n < 2:
-            raise ValueError("a paired interval needs at least 2 seeds")
-        self.n = n
-        self.mean = sum(values) / n
-        sd = math.sqrt(sum((v - self.mean) ** 2 for v in values) / (n - 1))
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-        self.lo, self.hi = self.mean - half, self.mean + half
+        self.n = len(values)
+        self.mean, self.lo, self.hi = t_interval(values, confidence)
 
     def above(self):
         return self.lo > 0
