@@ -244,7 +244,7 @@ def test_publish_records_the_command_and_the_compute_it_took(tmp_path, monkeypat
     (out / "picks.csv").write_text("pretrain,arm,seed,round,task\nskewed,amf,0,0,b\nskewed,uniform,0,0,a\n")
     tools = tmp_path / "tools"
     tools.mkdir()
-    for t in ("publish_results.py", "per_task_tables.py", "result_files.py"):
+    for t in ("publish_results.py", "per_task_tables.py", "result_files.py", "intervals.py"):
         (tools / t).write_text((TOOL.parent / t).read_text())
     tool._write_ledger(out / "compute.json", {"2026-12-05 11:00:00": {"started": "2026-12-05 11:00:00", "wall_s": 7400.0,
                                                                      "cpu_s": 7200.0, "measured": "cpu"}})
