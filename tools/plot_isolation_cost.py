@@ -36,11 +36,16 @@ def policy_studies():
     """The published paper-sized policy studies (C++ nn-study and the Python ones)."""
     for summary in sorted(RESULTS.glob("*_paper/summary.json")):
         directory = summary.parent
+        if not any((directory / n).is_file() for n in ("curves.csv", "curves.csv.gz")):
+            continue  # the criterion-gain study: no learning curves
         config = json.loads(summary.read_text())["config"]
         try:
-            yield directory.name, per_task_tables.PerTaskStudy(directory, config), config.get("confidence", 0.9)
-        except (ValueError, FileNotFoundError):
-            continue  # a GP or criterion-gain study: no pre-trained policy, no tasks
+            study = per_task_tables.PerTaskStudy(directory, config)
+        except ValueError as e:
+            if "not a policy study" not in str(e):
+                raise
+            continue  # a GP study: no pre-trained policy, no tasks
+        yield directory.name, study, config.get("confidence", 0.9)
 
 
 def points():
