@@ -1,9 +1,16 @@
-"""The one interval the result tools report: a mean over seeds with its Student-t interval.
+"""The one interval the result tools report, a mean over seeds with its Student-t interval, and
+the one way they print a number.
 
 scipy is imported where the interval is computed, so a tool that imports this module for other
 reasons (paper_runs.py's pairing check, under a Python without scipy) does not need it.
 """
 import math
+
+
+def num(v, sign=False):
+    """Two decimals, never "-0.00" (a difference that rounds to zero has no sign)."""
+    text = f"{v:+.2f}" if sign else f"{v:.2f}"
+    return text.replace("-0.00", "0.00").replace("+0.00", "0.00")
 
 
 def t_interval(values, confidence):

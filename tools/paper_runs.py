@@ -556,8 +556,7 @@ def _refuse_unpaired(name, out):
     """Every paired difference assumes that all arms of a job start from one pre-trained policy, so
     their round-0 success agrees task by task; arms resumed on another machine may not (see
     docs/results/checkpoints/README.md). A study that breaks this is not published."""
-    config = json.loads((out / "summary.json").read_text())["config"]
-    unpaired = _load_tool("per_task_tables").PerTaskStudy(out, config).unpaired_jobs()
+    unpaired = _load_tool("per_task_tables").load(out).unpaired_jobs()
     if unpaired:
         jobs = ", ".join(f"{pre} seed {seed}" for pre, seed in unpaired)
         raise SystemExit(f"publish: {name} is not paired: the arms of {jobs} differ in round-0 success, so they "

@@ -26,12 +26,13 @@ It also checks the pairing every comparison rests on: all arms of one job start 
 pre-trained policy, so their round-0 success must agree task by task.
 """
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intervals import t_interval  # noqa: E402
+from intervals import num, t_interval  # noqa: E402
 from result_files import read_csv  # noqa: E402
 
 KNOWN = 0.5  # a task the pre-trained policy "already does": success in at least half the episodes
@@ -45,12 +46,17 @@ def isolated(arm_config: dict) -> bool:
     return arm_config.get("forgetting") == "parameter-isolation"
 
 
+class NotAPolicyStudy(ValueError):
+    """A result directory without pre-trained policies and tasks (a GP study)."""
+
+
 class PerTaskStudy:
     def __init__(self, directory: Path, config: dict):
         self.name = directory.name
+        self.confidence = config.get("confidence", 0.9)
         rows = read_csv(directory, "curves.csv")
         if not rows or "pretrain" not in rows[0] or not any(c.startswith("success_") for c in rows[0]):
-            raise ValueError(f"{directory}/curves.csv has no pretrain and success_TASK columns: not a policy study")
+            raise NotAPolicyStudy(f"{directory}/curves.csv has no pretrain and success_TASK columns: not a policy study")
         self.tasks = [c[len("success_"):] for c in rows[0] if c.startswith("success_")]
         self.pretrains = list(dict.fromkeys(r["pretrain"] for r in rows))
         self.arms = list(dict.fromkeys(r["arm"] for r in rows))
@@ -91,11 +97,11 @@ class PerTaskStudy:
 
     def task_rows(self, pre, arm):
         jobs = self.jobs(pre, arm)
+        last = {key: max(rnd for rnd, _ in self.picks[key]) for key in jobs if self.picks[key]}  # last round picked
         for i, task in enumerate(self.tasks):
             start = sum(self.start(k)[i] for k in jobs) / len(jobs)
             end = sum(self.end(k)[i] for k in jobs) / len(jobs)
             picked = [(rnd, key) for key in jobs for rnd, t in self.picks[key] if t == task]
-            last = {key: max(rnd for rnd, _ in self.picks[key]) for key in jobs if self.picks[key]}
             first_round = sum(1 for rnd, _ in picked if rnd == 0)
             last_round = sum(1 for rnd, key in picked if rnd == last.get(key))
             per_seed = [sum(1 for _, t in self.picks[key] if t == task) for key in jobs]
@@ -109,14 +115,14 @@ class PerTaskStudy:
     def neglected(self, pre, arm):
         """Jobs that never demonstrate some task the pre-trained policy fails at (success < KNOWN at
         round 0): (how many such jobs, how many jobs, the end success of each such task)."""
-        jobs, ends = set(), []
-        for key in self.jobs(pre, arm):
+        all_jobs, jobs, ends = self.jobs(pre, arm), set(), []
+        for key in all_jobs:
             shown = {t for _, t in self.picks[key]}
             for i, task in enumerate(self.tasks):
                 if self.start(key)[i] < KNOWN and task not in shown:
                     jobs.add(key)
                     ends.append(self.end(key)[i])
-        return len(jobs), len(self.jobs(pre, arm)), ends
+        return len(jobs), len(all_jobs), ends
 
     def known_task_changes(self, pretrains):
         """{demonstrated: [end - start]} over (isolated arm, seed, task) with start >= KNOWN."""
@@ -139,10 +145,10 @@ def paired_change(starts, ends, confidence) -> str:
     so the change is not regression to the mean."""
     d = [e - s for s, e in zip(starts, ends)]
     if len(d) < 2:
-        return f"{d[0]:+.2f}"
+        return num(d[0], True)
     mean, lo, hi = t_interval(d, confidence)
     mark = " *" if lo > 0 else " !" if hi < 0 else ""
-    return (f"{mean:+.2f} [{lo:.2f}, {hi:.2f}]{mark}").replace("-0.00", "0.00").replace("+0.00", "0.00")
+    return f"{num(mean, True)} [{num(lo)}, {num(hi)}]{mark}"
 
 
 def change_text(deltas) -> str:
@@ -151,13 +157,30 @@ def change_text(deltas) -> str:
     mean = sum(deltas) / len(deltas)
     fell = sum(1 for d in deltas if d < 0)
     rose = sum(1 for d in deltas if d > 0)
-    return f"{len(deltas)} cases, mean change {mean:+.2f} ({fell} fell, {rose} rose)".replace("-0.00", "0.00").replace(
-        "+0.00", "0.00")
+    return f"{len(deltas)} cases, mean change {num(mean, True)} ({fell} fell, {rose} rose)"
 
 
-def table(directory: Path, config: dict) -> str:
-    st = PerTaskStudy(directory, config)
-    confidence = config.get("confidence", 0.9)
+def load(directory: Path) -> PerTaskStudy:
+    """The study in DIRECTORY, with the config its summary.json records."""
+    return PerTaskStudy(directory, json.loads((directory / "summary.json").read_text())["config"])
+
+
+def policy_studies(results: Path, pattern: str = "*"):
+    """Every finished policy study among results/PATTERN/, in name order: the directories with a
+    summary.json and learning curves, less the GP studies (NotAPolicyStudy). Anything else wrong
+    with one of them raises."""
+    for summary in sorted(results.glob(f"{pattern}/summary.json")):
+        directory = summary.parent
+        if not any((directory / n).is_file() for n in ("curves.csv", "curves.csv.gz")):
+            continue  # the criterion-gain studies: no learning curves
+        try:
+            yield load(directory)
+        except NotAPolicyStudy:
+            continue
+
+
+def table(st: PerTaskStudy) -> str:
+    confidence = st.confidence
     width = max(len(a) for a in st.arms) + 2
     task_width = max(len(t) for t in st.tasks) + 2
     out = [f"{st.name} per task: mean success over {len(st.seeds)} seeds at round 0 (pre-trained) and at the end, and "
@@ -203,16 +226,13 @@ def table(directory: Path, config: dict) -> str:
 
 
 def main():
-    import json
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("directory", type=Path, help="a study's result directory (curves.csv, picks.csv, summary.json)")
     a = ap.parse_args()
-    summary = a.directory / "summary.json"
-    if not summary.is_file():
+    if not (a.directory / "summary.json").is_file():
         sys.exit(f"{a.directory}: no summary.json (not a finished study directory)")
     try:
-        print(table(a.directory, json.loads(summary.read_text())["config"]), end="")
+        print(table(load(a.directory)), end="")
     except (ValueError, FileNotFoundError) as e:
         sys.exit(str(e))
 

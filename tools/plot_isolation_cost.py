@@ -12,7 +12,6 @@ enters its change, so the changes are not regression to the mean of a selected f
 """
 import argparse
 import csv
-import json
 import math
 import sys
 from pathlib import Path
@@ -25,32 +24,17 @@ from scipy import stats  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import per_task_tables  # noqa: E402
-from intervals import t_interval  # noqa: E402
+from intervals import num, t_interval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
 KNOWN = per_task_tables.KNOWN
 
 
-def policy_studies():
-    """The published paper-sized policy studies (C++ nn-study and the Python ones)."""
-    for summary in sorted(RESULTS.glob("*_paper/summary.json")):
-        directory = summary.parent
-        if not any((directory / n).is_file() for n in ("curves.csv", "curves.csv.gz")):
-            continue  # the criterion-gain study: no learning curves
-        config = json.loads(summary.read_text())["config"]
-        try:
-            study = per_task_tables.PerTaskStudy(directory, config)
-        except ValueError as e:
-            if "not a policy study" not in str(e):
-                raise
-            continue  # a GP study: no pre-trained policy, no tasks
-        yield directory.name, study, config.get("confidence", 0.9)
-
-
 def points():
+    """The published paper-sized policy studies' points (C++ nn-study and the Python ones)."""
     rows = []
-    for name, st, confidence in policy_studies():
+    for st in per_task_tables.policy_studies(RESULTS, "*_paper"):
         for pre in st.pretrains:
             for arm in st.arms:
                 if not st.isolated[arm]:
@@ -58,8 +42,8 @@ def points():
                 for task, start, end, n, _, _, _, starts, ends in st.task_rows(pre, arm):
                     if start < KNOWN:
                         continue
-                    mean, lo, hi = t_interval([e - s for s, e in zip(starts, ends)], confidence)
-                    rows.append({"study": name, "pretrain": pre, "arm": arm, "task": task, "round0": round(start, 4),
+                    mean, lo, hi = t_interval([e - s for s, e in zip(starts, ends)], st.confidence)
+                    rows.append({"study": st.name, "pretrain": pre, "arm": arm, "task": task, "round0": round(start, 4),
                                  "demos_per_seed": n / len(starts), "change": round(mean, 4),
                                  "lo": round(lo, 4), "hi": round(hi, 4), "seeds": len(starts)})
     return rows
@@ -104,11 +88,6 @@ def main():
 BINS = [(0, 2), (2, 4), (4, 6), (6, math.inf)]  # demonstrations per seed, (lo, hi]
 
 
-def signed(v):
-    """+0.12, -0.12, and 0.00 without a sign."""
-    return f"{v:+.2f}".replace("+0.00", "0.00").replace("-0.00", "0.00")
-
-
 def summary_text(rows, demonstrated, rho):
     lines = [f"known tasks (round 0 >= {KNOWN}) under parameter isolation, paper-sized studies: {len(rows)} "
              f"(study, pre-training, arm, task) points, {len(demonstrated)} demonstrated",
@@ -119,12 +98,12 @@ def summary_text(rows, demonstrated, rho):
             continue
         label = f"more than {lo}" if hi == math.inf else f"{lo}-{hi}" if lo else f"up to {hi}"
         mean = sum(r["change"] for r in g) / len(g)
-        lines.append(f"  {label:<24}| {len(g):>6} | {signed(mean):>11} | {sum(r['hi'] < 0 for r in g):>7} | "
+        lines.append(f"  {label:<24}| {len(g):>6} | {num(mean, True):>11} | {sum(r['hi'] < 0 for r in g):>7} | "
                      f"{sum(r['lo'] > 0 for r in g):>7}")
     never = [r for r in rows if r["demos_per_seed"] == 0]
     if never:
         mean = sum(r["change"] for r in never) / len(never)
-        lines.append(f"  never demonstrated      | {len(never):>6} | {signed(mean):>11} | {sum(r['hi'] < 0 for r in never):>7} | "
+        lines.append(f"  never demonstrated      | {len(never):>6} | {num(mean, True):>11} | {sum(r['hi'] < 0 for r in never):>7} | "
                      f"{sum(r['lo'] > 0 for r in never):>7}")
     lines.append(f"  Spearman(demonstrations per seed, change) over the demonstrated points: {rho:.2f} (points share "
                  "seeds and pre-trained policies, so they are not independent)")

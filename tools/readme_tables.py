@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import per_task_tables  # noqa: E402
-from intervals import t_interval  # noqa: E402
+from intervals import num, t_interval  # noqa: E402
 from result_files import read_csv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,12 +40,6 @@ README = ROOT / "README.md"
 
 
 # ---- reading committed results ---------------------------------------------------------------
-
-def num(v, sign=False):
-    """Two decimals, never "-0.00" (a difference that rounds to zero has no sign)."""
-    text = f"{v:+.2f}" if sign else f"{v:.2f}"
-    return text.replace("-0.00", "0.00").replace("+0.00", "0.00")
-
 
 class MeanCI:
     def __init__(self, values, confidence):
@@ -346,8 +340,7 @@ def claims_block() -> str:
 def per_task_block(name: str) -> str:
     """A study's per-task breakdown (tools/per_task_tables.py), which the README's prose about
     picks and per-task success cites."""
-    config = json.loads((RESULTS / name / "summary.json").read_text())["config"]
-    return "```\n" + per_task_tables.table(RESULTS / name, config) + "```\n"
+    return "```\n" + per_task_tables.table(per_task_tables.load(RESULTS / name)) + "```\n"
 
 
 PER_TASK = "per task "  # a block named "per task NAME" is docs/results/NAME's per-task table

@@ -1,7 +1,6 @@
 """tools/per_task_tables.py: the per-task breakdown the README's prose cites, on a study small
 enough to count by hand, and the pairing check on every committed study."""
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -103,7 +102,7 @@ def test_arms_of_one_job_that_disagree_at_round_0_are_named(tmp_path):
     other = CURVES.replace("skewed,joint,1,0,0,0.4,0.8,0", "skewed,joint,1,0,0,0.3,0.6,0")
     st = study(tmp_path, curves=other)
     assert st.unpaired_jobs() == [("skewed", 1)]
-    assert "NOT PAIRED: arms of one job differ at round 0 in skewed seed 1" in load().table(tmp_path / "study", CONFIG)
+    assert "NOT PAIRED: arms of one job differ at round 0 in skewed seed 1" in load().table(st)
 
 
 def test_a_gp_study_is_refused_by_name(tmp_path):
@@ -123,17 +122,9 @@ ONE_EPISODE_APART = {"nn_appg_cupfaucet": [("skewed", 4)], "nn_fig4_cupfaucet": 
 
 
 def test_every_committed_policy_study_is_paired():
-    tables = load()
     checked = 0
-    for summary in sorted((ROOT / "docs" / "results").glob("*/summary.json")):
-        directory = summary.parent
-        if not any((directory / n).is_file() for n in ("picks.csv", "picks.csv.gz")):
-            continue
-        try:
-            st = tables.PerTaskStudy(directory, json.loads(summary.read_text())["config"])
-        except ValueError:
-            continue  # a GP study: no pre-trained policy
-        assert st.unpaired_jobs() == ONE_EPISODE_APART.get(directory.name, []), directory.name
+    for st in load().policy_studies(ROOT / "docs" / "results"):
+        assert st.unpaired_jobs() == ONE_EPISODE_APART.get(st.name, []), st.name
         checked += 1
     assert checked >= 15
 
