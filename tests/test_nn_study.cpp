@@ -137,7 +137,17 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   const amf::NnStudyConfig c = tiny_study();
   const fs::path dir = fs::temp_directory_path() / "amf_test_nn_study";
   fs::remove_all(dir);
-  const auto first = amf::run_nn_study(c, {}, (dir / "runs").string());
+  std::vector<amf::NnStudyProgress> reports;
+  auto record = [&](const amf::NnStudyProgress& p) { reports.push_back(p); };
+  const auto first = amf::run_nn_study(c, record, (dir / "runs").string());
+  ASSERT_EQ(reports.size(), 3u);
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].done, static_cast<int>(i) + 1);
+    EXPECT_EQ(reports[i].total, 3);
+    EXPECT_EQ(reports[i].restored, 0);
+    EXPECT_GE(reports[i].seconds_left(), 0.0);
+  }
+  EXPECT_EQ(reports.back().seconds_left(), 0.0);
   // Rounds: budget 2 at batch 2 is one round after round 0, for each of the 3 arms.
   ASSERT_EQ(first.rounds.size(), 3u * 2u);
   ASSERT_EQ(first.picks.size(), 3u * 2u);
@@ -148,7 +158,13 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   }
   amf::write_nn_study_outputs(c, first, (dir / "a").string());
   // Resumed from the checkpoints (nothing left to run) and recomputed from scratch: the same.
-  const auto resumed = amf::run_nn_study(c, {}, (dir / "runs").string());
+  reports.clear();
+  const auto resumed = amf::run_nn_study(c, record, (dir / "runs").string());
+  // Every arm came from a checkpoint: none was computed, so no time left can be estimated.
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports.back().done, 3);
+  EXPECT_EQ(reports.back().restored, 3);
+  EXPECT_LT(reports.back().seconds_left(), 0.0);
   amf::write_nn_study_outputs(c, resumed, (dir / "b").string());
   const auto fresh = amf::run_nn_study(c);
   amf::write_nn_study_outputs(c, fresh, (dir / "c").string());

@@ -57,11 +57,13 @@ Command add_nn_study(CLI::App& app) {
                  out.c_str());
     const auto results = run_nn_study(
         cfg,
-        [](int done, int total, double elapsed) {
-          const double eta = done > 0 ? elapsed / done * (total - done) : 0;
-          std::fprintf(stderr, "\r[amf nn-study] %d/%d arm runs done, %.0f s elapsed, about %.0f s left   ", done, total,
-                       elapsed, eta);
-          if (done == total) std::fprintf(stderr, "\n");
+        [](const NnStudyProgress& p) {
+          std::fprintf(stderr, "\r[amf nn-study] %d/%d arm runs done", p.done, p.total);
+          if (p.restored > 0) std::fprintf(stderr, " (%d from checkpoints)", p.restored);
+          std::fprintf(stderr, ", %.0f s elapsed", p.elapsed_seconds);
+          if (p.seconds_left() >= 0) std::fprintf(stderr, ", about %.0f s left", p.seconds_left());
+          std::fprintf(stderr, "   ");
+          if (p.done == p.total) std::fprintf(stderr, "\n");
         },
         out + "/runs");
     std::cout << write_nn_study_outputs(cfg, results, out);

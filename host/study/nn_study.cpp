@@ -421,6 +421,11 @@ bool keep_arms_of_this_pretraining(const NnStudyConfig& cfg, const Job& job, nlo
 
 }  // namespace
 
+double NnStudyProgress::seconds_left() const {
+  const int computed = done - restored;
+  return computed > 0 ? elapsed_seconds / computed * (total - done) : -1;
+}
+
 NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress, const std::string& checkpoint_dir) {
   validate(cfg);
   {
@@ -442,6 +447,7 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
   std::vector<std::vector<ArmResult>> results(jobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<int> done{0};
+  std::atomic<int> restored{0};
   std::mutex mutex;
   std::exception_ptr error;
   const auto start = std::chrono::steady_clock::now();
@@ -474,7 +480,8 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
         }());
         for (const auto& arm : cfg.arms) {
           ArmResult r;
-          if (saved.contains(arm.label)) {
+          const bool was_saved = saved.contains(arm.label);
+          if (was_saved) {
             detail::arm_from_json(saved[arm.label], r.rounds, r.picks);
           } else {
             r = run_arm(context(), job, arm, *backend);
@@ -487,9 +494,11 @@ NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress
           }
           results[j].push_back(std::move(r));
           const int d = ++done;
+          const int from_checkpoint = was_saved ? ++restored : restored.load();
           if (progress) {
             std::lock_guard<std::mutex> lock(mutex);
-            progress(d, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            progress({d, total, from_checkpoint,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
           }
         }
       } catch (...) {

@@ -82,7 +82,18 @@ void validate(const NnStudyConfig& config);
 // The task index j of a one-task pre-training distribution "only-<j>", or -1 for any other name.
 int one_task_pretrain_index(const std::string& pretrain);
 
-using NnProgress = std::function<void(int done, int total, double elapsed_seconds)>;
+// Where a study stands, after each arm run: `done` counts every finished arm, `restored` those of
+// them read back from checkpoints (instant, so they say nothing of the time left).
+struct NnStudyProgress {
+  int done = 0;
+  int total = 0;
+  int restored = 0;
+  double elapsed_seconds = 0;
+  // At the rate of the arms this process computed; negative until it has computed one.
+  double seconds_left() const;
+};
+
+using NnProgress = std::function<void(const NnStudyProgress&)>;
 
 // Every (pre-training, seed) job checkpoints each finished arm under checkpoint_dir (atomically)
 // and skips it when started again with the same configuration: a killed study loses only the
