@@ -137,8 +137,8 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   const amf::NnStudyConfig c = tiny_study();
   const fs::path dir = fs::temp_directory_path() / "amf_test_nn_study";
   fs::remove_all(dir);
-  std::vector<amf::NnStudyProgress> reports;
-  auto record = [&](const amf::NnStudyProgress& p) { reports.push_back(p); };
+  std::vector<amf::StudyProgress> reports;
+  auto record = [&](const amf::StudyProgress& p) { reports.push_back(p); };
   const auto first = amf::run_nn_study(c, record, (dir / "runs").string());
   ASSERT_EQ(reports.size(), 3u);
   for (std::size_t i = 0; i < reports.size(); ++i) {

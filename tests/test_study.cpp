@@ -134,10 +134,15 @@ TEST(GpStudyCheckpoint, ResumingAFinishedStudyRecomputesNothingAndChangesNothing
   amf::GpStudyConfig cfg = tiny_config();
   const auto dir = (std::filesystem::temp_directory_path() / "amf_test_ckpt").string();
   std::filesystem::remove_all(dir);
-  const auto first = amf::run_gp_study(cfg, {}, dir);
+  std::vector<amf::StudyProgress> reports;
+  auto record = [&](const amf::StudyProgress& p) { reports.push_back(p); };
+  const auto first = amf::run_gp_study(cfg, record, dir);
+  ASSERT_EQ(reports.size(), 2u * 2u);
+  EXPECT_EQ(reports.back().restored, 0);
+  EXPECT_EQ(reports.back().seconds_left(), 0.0);
   const auto plain = amf::run_gp_study(cfg);
-  int calls = 0;
-  const auto again = amf::run_gp_study(cfg, [&](int, int, double) { ++calls; }, dir);
+  reports.clear();
+  const auto again = amf::run_gp_study(cfg, record, dir);
   ASSERT_EQ(first.rounds.size(), again.rounds.size());
   for (std::size_t i = 0; i < first.rounds.size(); ++i) {
     EXPECT_EQ(first.rounds[i].multitask_return, again.rounds[i].multitask_return);
@@ -145,7 +150,13 @@ TEST(GpStudyCheckpoint, ResumingAFinishedStudyRecomputesNothingAndChangesNothing
     EXPECT_EQ(first.rounds[i].entropy, again.rounds[i].entropy);
   }
   for (std::size_t i = 0; i < first.picks.size(); ++i) EXPECT_EQ(first.picks[i].angle, again.picks[i].angle);
-  EXPECT_EQ(calls, 2 * 2);
+  // Every run came whole from its checkpoint: counted as done and as restored, with no rate to
+  // estimate the time left from.
+  ASSERT_EQ(reports.size(), 2u * 2u);
+  EXPECT_EQ(reports.back().done, 4);
+  EXPECT_EQ(reports.back().total, 4);
+  EXPECT_EQ(reports.back().restored, 4);
+  EXPECT_LT(reports.back().seconds_left(), 0.0);
 }
 
 TEST(GpStudyCheckpoint, RefusesADirectoryOfAnotherConfiguration) {

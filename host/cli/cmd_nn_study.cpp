@@ -8,6 +8,7 @@
 
 #include "amf/torch/nn_study.hpp"
 #include "cli/commands.hpp"
+#include "cli/progress_line.hpp"
 
 namespace amf {
 namespace cli {
@@ -57,14 +58,7 @@ Command add_nn_study(CLI::App& app) {
                  out.c_str());
     const auto results = run_nn_study(
         cfg,
-        [](const NnStudyProgress& p) {
-          std::fprintf(stderr, "\r[amf nn-study] %d/%d arm runs done", p.done, p.total);
-          if (p.restored > 0) std::fprintf(stderr, " (%d from checkpoints)", p.restored);
-          std::fprintf(stderr, ", %.0f s elapsed", p.elapsed_seconds);
-          if (p.seconds_left() >= 0) std::fprintf(stderr, ", about %.0f s left", p.seconds_left());
-          std::fprintf(stderr, "   ");
-          if (p.done == p.total) std::fprintf(stderr, "\n");
-        },
+        [](const StudyProgress& p) { print_progress_line("nn-study", "arm runs", p); },
         out + "/runs");
     std::cout << write_nn_study_outputs(cfg, results, out);
     std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,auc.csv,picks.csv,summary.json}\n";

@@ -10,6 +10,7 @@
 #include "amf/harness/io.hpp"
 #include "amf/harness/study.hpp"
 #include "cli/commands.hpp"
+#include "cli/progress_line.hpp"
 
 namespace amf {
 namespace cli {
@@ -26,12 +27,7 @@ int run_study(const GpStudyConfig& cfg, const std::string& out, const std::strin
   // interruption resumes every run from its last completed round.
   const auto results = run_gp_study(
       cfg,
-      [](int done, int total, double elapsed) {
-        const double eta = done > 0 ? elapsed / done * (total - done) : 0;
-        std::fprintf(stderr, "\r[amf gp-study] %d/%d runs done, %.0f s elapsed, about %.0f s left   ", done,
-                     total, elapsed, eta);
-        if (done == total) std::fprintf(stderr, "\n");
-      },
+      [](const StudyProgress& p) { print_progress_line("gp-study", "runs", p); },
       out + "/runs");
   std::cout << write_gp_study_outputs(cfg, results, out);
   std::cout << "results: " << out << "/{curves.csv,summary_curves.csv,picks.csv,summary.json}\n";

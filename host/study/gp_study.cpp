@@ -69,6 +69,7 @@ std::vector<double> choose_tasks(const GpStudyConfig& cfg, const std::string& me
 struct RunResult {
   std::vector<RoundRecord> rounds;
   std::vector<PickRecord> picks;
+  bool restored = false;  // every method's rounds came from the checkpoint; nothing was computed
 };
 
 // One (k, seed): the same pre-training for every method, then each method's rounds. With a
@@ -90,6 +91,10 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
   options.cpu_threads = 1;
   auto backend = make_backend(parse_backend_kind(cfg.backend), options);
   RunResult out;
+  out.restored = std::all_of(cfg.methods.begin(), cfg.methods.end(), [&](const std::string& m) {
+    const auto it = progress.find(m);
+    return it != progress.end() && it->second.next_round > cfg.rounds;
+  });
   for (const auto& method : cfg.methods) {
     const std::uint64_t mseed = mix(run_seed, method_id(method));
     detail::MethodProgress& state = progress[method];
@@ -124,7 +129,7 @@ RunResult run_one(const GpStudyConfig& cfg, int k, int seed, const std::string& 
 
 }  // namespace
 
-GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& progress,
+GpStudyResults run_gp_study(const GpStudyConfig& cfg, const StudyProgressCallback& progress,
                              const std::string& checkpoint_dir) {
   validate(cfg);
   if (!checkpoint_dir.empty()) make_directories(checkpoint_dir);
@@ -141,6 +146,7 @@ GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& pr
   std::vector<RunResult> results(jobs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<int> done{0};
+  std::atomic<int> restored{0};
   std::mutex progress_mutex, error_mutex;
   std::exception_ptr error;
   const auto start = std::chrono::steady_clock::now();
@@ -158,10 +164,11 @@ GpStudyResults run_gp_study(const GpStudyConfig& cfg, const ProgressCallback& pr
         return;
       }
       const int d = ++done;
+      const int from_checkpoint = results[j].restored ? ++restored : restored.load();
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(d, static_cast<int>(jobs.size()),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        progress({d, static_cast<int>(jobs.size()), from_checkpoint,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
       }
     }
   };

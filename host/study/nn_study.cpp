@@ -421,12 +421,7 @@ bool keep_arms_of_this_pretraining(const NnStudyConfig& cfg, const Job& job, nlo
 
 }  // namespace
 
-double NnStudyProgress::seconds_left() const {
-  const int computed = done - restored;
-  return computed > 0 ? elapsed_seconds / computed * (total - done) : -1;
-}
-
-NnStudyResults run_nn_study(const NnStudyConfig& cfg, const NnProgress& progress, const std::string& checkpoint_dir) {
+NnStudyResults run_nn_study(const NnStudyConfig& cfg, const StudyProgressCallback& progress, const std::string& checkpoint_dir) {
   validate(cfg);
   {
     // A one-task skew must name one of the scene's tasks: fail here, before any job starts.

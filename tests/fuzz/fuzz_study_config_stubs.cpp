@@ -19,7 +19,7 @@ namespace {
 
 namespace amf {
 
-GpStudyResults run_gp_study(const GpStudyConfig&, const ProgressCallback&, const std::string&) {
+GpStudyResults run_gp_study(const GpStudyConfig&, const StudyProgressCallback&, const std::string&) {
   unreachable("run_gp_study");
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "amf/harness/integrator2d.hpp"
+#include "amf/harness/study_progress.hpp"
 #include "amf/problem.hpp"
 
 namespace amf {
@@ -67,13 +68,11 @@ struct GpStudyResults {
   std::vector<PickRecord> picks;
 };
 
-using ProgressCallback = std::function<void(int done, int total, double elapsed_seconds)>;
-
 // With a checkpoint directory, every (k, seed) run saves its progress there after each round
 // (atomically) and resumes from it: a study killed at any point and started again with the same
 // configuration finishes with the same results as an uninterrupted one. A directory holding
 // checkpoints of another configuration is refused (amf::InvalidArgument), never overwritten.
-GpStudyResults run_gp_study(const GpStudyConfig& config, const ProgressCallback& progress = {},
+GpStudyResults run_gp_study(const GpStudyConfig& config, const StudyProgressCallback& progress = {},
                             const std::string& checkpoint_dir = "");
 
 // Writes curves.csv, picks.csv, summary_curves.csv, summary.json into out_dir (each atomically)

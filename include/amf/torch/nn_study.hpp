@@ -12,6 +12,7 @@
 #include "amf/torch/fine_tuner.hpp"
 #include "amf/torch/finetune.hpp"
 #include "amf/torch/nn_selection.hpp"
+#include "amf/harness/study_progress.hpp"
 #include "amf/harness/success_study_output.hpp"
 #include "amf/problem.hpp"
 #include "amf/torch/torch_policy.hpp"
@@ -82,25 +83,13 @@ void validate(const NnStudyConfig& config);
 // The task index j of a one-task pre-training distribution "only-<j>", or -1 for any other name.
 int one_task_pretrain_index(const std::string& pretrain);
 
-// Where a study stands, after each arm run: `done` counts every finished arm, `restored` those of
-// them read back from checkpoints (instant, so they say nothing of the time left).
-struct NnStudyProgress {
-  int done = 0;
-  int total = 0;
-  int restored = 0;
-  double elapsed_seconds = 0;
-  // At the rate of the arms this process computed; negative until it has computed one.
-  double seconds_left() const;
-};
-
-using NnProgress = std::function<void(const NnStudyProgress&)>;
 
 // Every (pre-training, seed) job checkpoints each finished arm under checkpoint_dir (atomically)
 // and skips it when started again with the same configuration: a killed study loses only the
 // arms in flight. A directory of another configuration is refused. Results are deterministic for
 // the seeds and independent of `threads`, except for the dropout arm: its masks come from
 // LibTorch's global generator, which concurrent jobs share (use threads = 1 to reproduce it).
-NnStudyResults run_nn_study(const NnStudyConfig& config, const NnProgress& progress = {},
+NnStudyResults run_nn_study(const NnStudyConfig& config, const StudyProgressCallback& progress = {},
                             const std::string& checkpoint_dir = "");
 
 // curves.csv, picks.csv, summary_curves.csv, auc.csv, summary.json, summary.txt in out_dir;
