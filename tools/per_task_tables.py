@@ -12,13 +12,15 @@ per task; round 0 is the pre-trained policy before any demonstration) and picks.
 demonstration: the round it was picked in and its task). README.md quotes these tables through
 tools/readme_tables.py, so the per-task numbers its prose cites cannot drift from the data.
 
-Three parts:
+Four parts:
 - per (pre-training, arm, task): mean success over seeds at round 0 and after the last round, the
   change paired by seed with its Student-t interval (over every seed, none selected), the
   demonstrations the task got over all seeds, the fewest and most in one seed, and how many in the
   first and the last round of selection;
 - per arm, in how many jobs one task took every demonstration, and in how many a task the
   pre-trained policy fails at (success < 0.5 at round 0) was never demonstrated;
+- per arm, how many demonstrations it took until every such task had one (whole rounds, median
+  and range over jobs): how soon an arm reaches the tasks pre-training skipped;
 - the tasks the pre-trained policy already did (success >= 0.5 at round 0) under the arms with
   parameter isolation, where a task's copy changes only once the task is demonstrated: how much
   they moved by the end, split by whether they were demonstrated.
@@ -27,6 +29,7 @@ pre-trained policy, so their round-0 success must agree task by task.
 """
 import argparse
 import json
+import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -124,6 +127,25 @@ class PerTaskStudy:
                     ends.append(self.end(key)[i])
         return len(jobs), len(all_jobs), ends
 
+    def demonstrations_until_covered(self, pre, arm):
+        """For each job with a task its pre-trained policy fails at (success < KNOWN at round 0): the
+        demonstrations collected by the end of the round in which the last of those tasks got its
+        first one (whole rounds, as success is measured), or None when one never does."""
+        counts = []
+        for key in self.jobs(pre, arm):
+            failed = {t for i, t in enumerate(self.tasks) if self.start(key)[i] < KNOWN}
+            if not failed:
+                continue
+            rounds = sorted({rnd for rnd, _ in self.picks[key]})
+            covered = None
+            for rnd in rounds:
+                shown = {t for r, t in self.picks[key] if r <= rnd}
+                if failed <= shown:
+                    covered = sum(1 for r, _ in self.picks[key] if r <= rnd)
+                    break
+            counts.append(covered)
+        return counts
+
     def known_task_changes(self, pretrains):
         """{demonstrated: [end - start]} over (isolated arm, seed, task) with start >= KNOWN."""
         changes = {True: [], False: []}
@@ -213,6 +235,19 @@ def table(st: PerTaskStudy) -> str:
             if jobs:
                 parts.append(f"{arm} {jobs} of {total} ({sum(ends) / len(ends):.2f})")
         out.append(f"  pre-training {pre}: " + (", ".join(parts) if parts else "none"))
+    out.append(f"demonstrations until every task done in under {KNOWN:.0%} of the episodes at round 0 has one (whole "
+               "rounds; median and range over the jobs that have such tasks, and the jobs in which one never gets one):")
+    for pre in st.pretrains:
+        parts = []
+        for arm in st.arms:
+            counts = st.demonstrations_until_covered(pre, arm)
+            covered = sorted(c for c in counts if c is not None)
+            if not counts:
+                continue
+            never = len(counts) - len(covered)
+            text = f"{arm} {statistics.median(covered):g} ({covered[0]}-{covered[-1]})" if covered else f"{arm} -"
+            parts.append(text + (f", {never} of {len(counts)} never" if never else ""))
+        out.append(f"  pre-training {pre}: " + ("; ".join(parts) if parts else "no such tasks"))
     out.append(f"tasks done in at least {KNOWN:.0%} of the episodes at round 0, arms with parameter isolation, "
                "change from round 0 to the end:")
     for label, pretrains in [(f"pre-training {p}", [p]) for p in st.pretrains] + [("both", st.pretrains)]:

@@ -97,6 +97,20 @@ def test_jobs_that_never_demonstrate_a_task_the_policy_fails_at_are_counted(tmp_
     assert study(tmp_path, picks=picks).neglected("skewed", "amf") == (1, 2, [1.0])
 
 
+def test_demonstrations_until_every_failed_task_has_one_count_whole_rounds(tmp_path):
+    # push is the failed task in both seeds. amf: seed 0 shows it in round 1 (after 2 demonstrations),
+    # seed 1 in round 0 (after 1). joint: round 0 in both.
+    st = study(tmp_path)
+    assert st.demonstrations_until_covered("skewed", "amf") == [2, 1]
+    assert st.demonstrations_until_covered("skewed", "joint") == [1, 1]
+    # A round of two demonstrations counts whole; a job that never shows push gives None.
+    picks = (PICKS.replace("skewed,amf,0,1,push", "skewed,amf,0,1,reach")
+             .replace("skewed,amf,1,1,push", "skewed,amf,1,0,reach"))
+    assert study(tmp_path, picks=picks).demonstrations_until_covered("skewed", "amf") == [None, 2]
+    text = load().table(study(tmp_path, picks=picks))
+    assert "  pre-training skewed: amf 2 (2-2), 1 of 2 never; joint 1 (1-1)\n" in text
+
+
 def test_arms_of_one_job_that_disagree_at_round_0_are_named(tmp_path):
     assert study(tmp_path).unpaired_jobs() == []
     other = CURVES.replace("skewed,joint,1,0,0,0.4,0.8,0", "skewed,joint,1,0,0,0.3,0.6,0")

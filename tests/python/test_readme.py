@@ -169,3 +169,22 @@ def test_claims_quote_the_paper_sized_run_once_it_is_published(tmp_path):
     primary = next(r for r in rows if r[0] == "5.2, Fig. 4 (primary)")[2]
     assert f"kitchen {after.text()}" in primary and "kitchen 10 seeds, paper size" in primary, primary
     assert "cupfaucet 10 seeds, default size" in primary, primary
+
+
+def test_two_studies_pair_by_seed_only_when_an_arm_both_ran_is_equal_in_every_seed():
+    tables = readme_tables()
+
+    def study(uniform_curves, amf_auc):
+        st = object.__new__(tables.SuccessStudy)
+        st.confidence = 0.9
+        st.curves = {("skewed", "uniform", s): c for s, c in enumerate(uniform_curves)}
+        st.auc = {("skewed", "amf"): dict(enumerate(amf_auc))}
+        return st
+
+    same = [[(0, 0.4), (2, 0.6)], [(0, 0.2), (2, 0.8)], [(0, 0.4), (2, 0.4)]]
+    a, b = study(same, [0.7, 0.6, 0.5]), study(same, [0.5, 0.5, 0.5])
+    ci = tables.paired_across(a, "amf", b, "amf", "skewed")
+    assert ci is not None and round(ci.mean, 10) == 0.1
+    other = [same[0], [(0, 0.2), (2, 0.7)], same[2]]  # seed 1 started from another policy
+    assert tables.paired_across(a, "amf", study(other, [0.5, 0.5, 0.5]), "amf", "skewed") is None
+    assert tables.paired_across(a, "amf", study(same, [0.5, 0.5]), "amf", "skewed") is None  # other seeds
