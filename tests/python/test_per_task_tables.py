@@ -1,20 +1,15 @@
 """tools/per_task_tables.py: the per-task breakdown the README's prose cites, on a study small
 enough to count by hand, and the pairing check on every committed study."""
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from tool_modules import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load():
-    sys.path.insert(0, str(ROOT / "tools"))
-    spec = importlib.util.spec_from_file_location("per_task_tables", ROOT / "tools" / "per_task_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("per_task_tables")
 
 
 # Two tasks, two seeds, one pre-training. "amf" has parameter isolation (the C++ config's way of
@@ -148,10 +143,7 @@ def test_the_isolation_cost_figure_data_is_what_the_committed_studies_give():
     # computes from the committed studies now: a study published later, or a changed table, shows here.
     import csv
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    spec = importlib.util.spec_from_file_location("plot_isolation_cost", ROOT / "tools" / "plot_isolation_cost.py")
-    plot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(plot)
+    plot = load_tool("plot_isolation_cost")
     rows = plot.points()
     committed = ROOT / "docs" / "results" / "isolation_cost"
     with open(committed / "points.csv", newline="") as f:

@@ -1,18 +1,13 @@
 """tools/plot_nn_study.py: how arms are told apart in the study plots, and plotting a published
 directory (docs/results/, whose picks.csv is gzipped)."""
 import gzip
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tool_modules import load_tool
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("plot_nn_study", ROOT / "tools" / "plot_nn_study.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("plot_nn_study")
 
 
 def test_arms_that_share_one_network_are_dashed_and_hatched_and_uniform_variants_differ():

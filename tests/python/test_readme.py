@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tool_modules import load_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,12 +63,7 @@ def test_result_tables_in_the_readme_are_the_committed_result_files():
 
 
 def readme_tables():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools" / "readme_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("readme_tables")
 
 
 def test_generated_readme_blocks_match_the_committed_results():
