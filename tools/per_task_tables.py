@@ -43,10 +43,11 @@ KNOWN = 0.5  # a task the pre-trained policy "already does": success in at least
 
 def isolated(arm_config: dict) -> bool:
     """Parameter isolation (one copy per task): the C++ config names the forgetting remedy, the
-    Python one has a flag."""
+    Python one has a flag; an arm that says neither has the default of both, isolation (as
+    tools/plot_nn_study.py reads it)."""
     if "isolation" in arm_config:
         return bool(arm_config["isolation"])
-    return arm_config.get("forgetting") == "parameter-isolation"
+    return arm_config.get("forgetting", "parameter-isolation") == "parameter-isolation"
 
 
 class NotAPolicyStudy(ValueError):

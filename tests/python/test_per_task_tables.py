@@ -70,6 +70,14 @@ def test_a_tasks_change_is_paired_over_every_seed_with_a_t_interval():
     assert tables.paired_change([0.0], [0.5], 0.9) == "+0.50"  # one seed: no interval
 
 
+def test_isolation_is_read_as_the_plots_read_it():
+    tables, plots = load(), load_tool("plot_nn_study")
+    for arm in ({"forgetting": "parameter-isolation"}, {"forgetting": "none"}, {"forgetting": "l2"},
+                {"isolation": True}, {"isolation": False}, {}):
+        assert tables.isolated(arm) == (not plots.shares_weights(arm)), arm
+    assert tables.isolated({})  # neither key: the default of both configurations
+
+
 def test_known_tasks_count_only_arms_with_parameter_isolation(tmp_path):
     # Known at round 0 (>= 0.5): reach in both seeds. amf demonstrated it in seed 0 (1 -> 0.5) and
     # not in seed 1 (0.8 -> 0.8); the joint arm has no isolation and is left out.

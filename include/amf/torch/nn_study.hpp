@@ -83,7 +83,6 @@ void validate(const NnStudyConfig& config);
 // The task index j of a one-task pre-training distribution "only-<j>", or -1 for any other name.
 int one_task_pretrain_index(const std::string& pretrain);
 
-
 // Every (pre-training, seed) job checkpoints each finished arm under checkpoint_dir (atomically)
 // and skips it when started again with the same configuration: a killed study loses only the
 // arms in flight. A directory of another configuration is refused. Results are deterministic for
