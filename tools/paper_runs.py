@@ -195,9 +195,9 @@ def _write_ledger(path, ledger):
 
 def _log_segments(text):
     """Wall seconds of each process in a study's log, by its "[paper_runs] START" header: the
-    longest of the C++ study's "X s elapsed", the Python studies' "jobs done, X s" and the last
-    timestamped log line's distance from the header (a process killed between progress lines
-    leaves only that)."""
+    longest of the studies' "X s elapsed" (the Python studies' older "jobs done, X s") and the
+    last timestamped log line's distance from the header (a process killed between progress
+    lines leaves only that)."""
     heads = list(_HEADER.finditer(text))
     segments = {}
     for i, head in enumerate(heads):

@@ -304,6 +304,31 @@ def mt_jobs(cfg):
             for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
 
 
+def _saved_arms(cfg, job, out):
+    """{"<label> b=B": arm result} of job's checkpoint in out (empty without one)."""
+    if not out:
+        return {}
+    saved = _load_job(_job_path(out, job), cfg.fingerprint())
+    B = job["batch"]
+    if not saved:
+        # A checkpoint of the layout before jobs were split by batch size (one file per seed for
+        # every batch size): its finished arms at this batch size are kept, not run again.
+        whole_seed = os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
+        if os.path.exists(whole_seed):
+            saved = {k: v for k, v in _load_job(whole_seed, cfg.fingerprint()).items() if k.endswith(f" b={B}")}
+    return saved
+
+
+def _arm_keys(cfg, B):
+    return [{"label": f"{arm['label']} b={B}"} for arm in cfg.arms()]
+
+
+def mt_job_complete(cfg, job, out):
+    """Whether out holds every arm of job from one pre-trained policy, so run_mt_job returns it
+    without computing."""
+    return _one_pretraining(_saved_arms(cfg, job, out), _arm_keys(cfg, job["batch"]))
+
+
 def run_mt_job(make_scene, cfg, job, out, parent=None):
     """Runs (or resumes) one job of mt_jobs, checkpointing every finished arm; returns
     {arm label: {"rounds", "picks"}}."""
@@ -312,15 +337,9 @@ def run_mt_job(make_scene, cfg, job, out, parent=None):
     torch.set_num_threads(1)  # jobs fill the cores; results must not depend on the thread count
     fingerprint = cfg.fingerprint()
     path = _job_path(out, job) if out else None
-    saved = _load_job(path, fingerprint) if path else {}  # {"<label> b=B": arm result}
+    saved = _saved_arms(cfg, job, out)
     B = job["batch"]
-    if path and not saved:
-        # A checkpoint of the layout before jobs were split by batch size (one file per seed for
-        # every batch size): its finished arms at this batch size are kept, not run again.
-        whole_seed = os.path.join(out, "jobs", f"job_{job['pretrain']}_seed{job['seed']}.json")
-        if os.path.exists(whole_seed):
-            saved = {k: v for k, v in _load_job(whole_seed, fingerprint).items() if k.endswith(f" b={B}")}
-    if not _one_pretraining(saved, [{"label": f"{arm['label']} b={B}"} for arm in cfg.arms()]):
+    if not _one_pretraining(saved, _arm_keys(cfg, B)):
         _run_missing(make_scene, cfg, job, B, saved, path, fingerprint, parent)
     return {arm["label"]: saved[f"{arm['label']} b={B}"] for arm in cfg.arms()}
 
@@ -370,7 +389,7 @@ def run_mt_study(make_scene, cfg, out):
     cfg.validate()
     os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
     with exclusive(out):
-        jobs, results = run_jobs(make_scene, cfg, out, run_mt_job, jobs=mt_jobs(cfg))
+        jobs, results = run_jobs(make_scene, cfg, out, run_mt_job, mt_job_complete, jobs=mt_jobs(cfg))
         scene = make_scene()
         return write_mt_outputs(cfg, scene.env_names, jobs, results, out)
 

@@ -414,7 +414,7 @@ def run_job(make_scene, cfg, job, out, parent=None):
     done = _load_job(path, fingerprint) if path else {}
     arms = cfg.arms()
     if _one_pretraining(done, arms):
-        return done
+        return done  # what job_complete() promised run_jobs
     scene = make_scene()
     K = scene.num_tasks
     job_seed, placement_seed = job_seeds(cfg, job)
@@ -442,13 +442,19 @@ def run_job(make_scene, cfg, job, out, parent=None):
     return done
 
 
+def job_complete(cfg, job, out):
+    """Whether out holds every arm of job from one pre-trained policy, so run_job returns it
+    without computing."""
+    return _one_pretraining(_load_job(_job_path(out, job), cfg.fingerprint()), cfg.arms())
+
+
 def run_study(make_scene, cfg, out):
     """Every job, over `workers` processes, resuming from out/jobs; writes the output files and
     returns the summary table."""
     cfg.validate()
     os.makedirs(os.path.join(out, "jobs"), exist_ok=True)
     with exclusive(out):
-        jobs, results = run_jobs(make_scene, cfg, out, run_job)
+        jobs, results = run_jobs(make_scene, cfg, out, run_job, job_complete)
         scene_tasks = make_scene().task_names
         return write_outputs(cfg, scene_tasks, jobs, results, out)
 
@@ -470,36 +476,71 @@ def job_key(job):
     return tuple(job.values())
 
 
-def run_jobs(make_scene, cfg, out, job_runner, jobs=None):
+@dataclasses.dataclass
+class JobProgress:
+    """Where run_jobs stands, the twin of the C++ studies' amf::StudyProgress: jobs read back whole
+    from checkpoints finish at once, so they count as done but not towards the rate the time
+    left is estimated from."""
+    total: int
+    done: int = 0
+    restored: int = 0  # of `done`, read back whole from checkpoints
+    elapsed: float = 0.0
+
+    def seconds_left(self):
+        """At the rate of the jobs this process computed; None until it has computed one."""
+        computed = self.done - self.restored
+        return self.elapsed / computed * (self.total - self.done) if computed > 0 else None
+
+    def line(self):
+        """"3/20 jobs done (2 from checkpoints), 10 s elapsed, about 50 s left", the C++ studies'
+        line; tools/paper_runs.py reads "N/M jobs done" and "X s elapsed" back from study logs."""
+        text = f"{self.done}/{self.total} jobs done"
+        if self.restored:
+            text += f" ({self.restored} from checkpoints)"
+        text += f", {self.elapsed:.0f} s elapsed"
+        left = self.seconds_left()
+        return text + (f", about {left:.0f} s left" if left is not None else "")
+
+
+def run_jobs(make_scene, cfg, out, job_runner, job_complete, jobs=None):
     """Runs job_runner(make_scene, cfg, job, out, parent) for every job over `workers` spawned
     processes (cfg.workers; cfg's pretrain, seeds, first_seed, env and figure too); returns
-    (jobs, {job_key(job): the runner's result}). The jobs are {"pretrain", "seed"} for every
-    pre-training and seed of cfg unless given (a study with its own protocol, amf.mt_study, adds
-    keys); workers take them in order. The caller holds exclusive(out)."""
+    (jobs, {job_key(job): the runner's result}). job_complete(cfg, job, out): whether the runner
+    will return the job from its checkpoint without computing (for the time left). The jobs are
+    {"pretrain", "seed"} for every pre-training and seed of cfg unless given (a study with its own
+    protocol, amf.mt_study, adds keys); workers take them in order. The caller holds exclusive(out)."""
     if jobs is None:
         jobs = [{"pretrain": p, "seed": s} for p in cfg.pretrain for s in range(cfg.first_seed, cfg.first_seed + cfg.seeds)]
     workers = min(cfg.workers or os.cpu_count() or 1, len(jobs))
     start = time.time()
+    saved = {job_key(job) for job in jobs if out and job_complete(cfg, job, out)}
+    progress = JobProgress(total=len(jobs))
     results = {}
     print(f"[amf study] {cfg.env} {cfg.figure}: {len(jobs)} jobs x {len(cfg.arms())} arms on {workers} "
           f"process(es); checkpoints in {out}/jobs", flush=True)
+
+    def finished(job, result):
+        results[job_key(job)] = result
+        progress.done += 1
+        progress.restored += job_key(job) in saved
+        progress.elapsed = time.time() - start
+        print(f"[amf study] {progress.line()}", flush=True)
+
     if workers == 1:
-        for i, job in enumerate(jobs):
-            results[job_key(job)] = job_runner(make_scene, cfg, job, out)
-            print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
+        for job in jobs:
+            finished(job, job_runner(make_scene, cfg, job, out))
     else:
         ctx = multiprocessing.get_context("spawn")  # torch and MuJoCo state must not be forked
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             futures = {pool.submit(job_runner, make_scene, cfg, job, out, os.getpid()): job for job in jobs}
-            for i, f in enumerate(concurrent.futures.as_completed(futures)):
-                job = futures[f]
+            for f in concurrent.futures.as_completed(futures):
                 try:
-                    results[job_key(job)] = f.result()
+                    result = f.result()
                 except BaseException:
                     for other in futures:  # fail now, not after every other job has run
                         other.cancel()
                     raise
-                print(f"[amf study] {i + 1}/{len(jobs)} jobs done, {time.time() - start:.0f} s", flush=True)
+                finished(futures[f], result)
     return jobs, results
 
 

@@ -61,7 +61,9 @@ def test_rerun_resumes_and_a_lost_arm_is_recomputed_alone(study, tmp_path, capsy
     shutil.copytree(out, copy)
     capsys.readouterr()
     run_study(ToyScene, small(), copy)
-    assert "done in" not in capsys.readouterr().out  # nothing recomputed
+    log = capsys.readouterr().out
+    assert "done in" not in log  # nothing recomputed
+    assert "4/4 jobs done (4 from checkpoints)" in log and "s left" not in log  # no rate to estimate from
     job = os.path.join(copy, "jobs", "job_skewed_seed1.json")
     saved = json.load(open(job))
     del saved["arms"]["uniform"]  # as if the process died while that arm ran
@@ -69,6 +71,7 @@ def test_rerun_resumes_and_a_lost_arm_is_recomputed_alone(study, tmp_path, capsy
     run_study(ToyScene, small(), copy)
     log = capsys.readouterr().out
     assert log.count("done in") == 1 and "skewed seed 1: uniform done" in log
+    assert "4/4 jobs done (3 from checkpoints)" in log
     assert files(copy) == before  # byte for byte: the recomputed arm is deterministic
 
 
@@ -292,3 +295,12 @@ def test_a_copy_is_remembered_by_its_parameters():
         copy.weight[0, 0] += 1e-7  # one changed parameter is a new copy
     evaluations.success(None, 1, copy)
     assert Fixed.calls == 3 and evaluations.computed == 3
+
+
+def test_the_time_left_counts_only_the_jobs_this_process_computed():
+    progress = policy_study.JobProgress(total=20, done=3, restored=2, elapsed=10.0)
+    assert progress.seconds_left() == 10.0 / 1 * 17
+    assert progress.line() == "3/20 jobs done (2 from checkpoints), 10 s elapsed, about 170 s left"
+    assert policy_study.JobProgress(total=4, done=2, restored=2, elapsed=0.1).seconds_left() is None
+    fresh = policy_study.JobProgress(total=4, done=1, elapsed=30.0)
+    assert fresh.line() == "1/4 jobs done, 30 s elapsed, about 90 s left"

@@ -98,6 +98,7 @@ def test_tiny_study_end_to_end_and_resume(tmp_path):
     rerun = subprocess.run(cmd + ["--no-plots"], capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert not re.search(r"done in \d+ s \(final", rerun.stdout)  # every arm came from its checkpoint
+    assert "1/1 jobs done (1 from checkpoints)" in rerun.stdout and "s left" not in rerun.stdout
     assert open(os.path.join(out, "curves.csv")).read() == before
     # A checkpoint of the earlier layout (one file per seed, every batch size) is resumed too.
     jobs = os.path.join(out, "jobs")
