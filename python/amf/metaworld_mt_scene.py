@@ -29,7 +29,7 @@ import warnings
 
 import numpy as np
 
-from .metaworld_scene import ACTION_DIM, OBS_DIM, _import_metaworld
+from .metaworld_scene import ACTION_DIM, OBS_DIM, _import_metaworld, run_episode
 
 BENCHMARKS = ("mt10", "mt50")
 # Observation entries of the first object's and the goal's position (Metaworld v3's layout).
@@ -151,25 +151,7 @@ class MetaworldMTScene:
     # -- episodes
 
     def _episode(self, name, placement, act, max_steps, rng=None, noise=0.0, record=False):
-        env, expert = self._env(name), self._experts[name]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            env.set_task(placement)
-            obs, _ = env.reset()
-            states, actions = [], []
-            for _ in range(max_steps):
-                if record:
-                    a = np.clip(expert.get_action(obs), -1.0, 1.0)
-                    states.append(np.asarray(obs, dtype=np.float64))
-                    actions.append(a)
-                else:
-                    a = np.clip(np.asarray(act(obs), dtype=np.float64), -1.0, 1.0)
-                if noise > 0:
-                    a = np.clip(a + noise * rng.standard_normal(self.action_dim), -1.0, 1.0)
-                obs, _, _, _, info = env.step(a)
-                if info["success"]:
-                    return True, states, actions
-        return False, states, actions
+        return run_episode(self._env(name), placement, self._experts[name], act, max_steps, rng, noise, record)
 
     def demonstrate(self, k, seed, placement_seed=0):
         """One noisy expert demonstration of candidate k: {"task", "states" (T, 39), "actions"

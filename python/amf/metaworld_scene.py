@@ -39,6 +39,31 @@ def _import_metaworld():
     return metaworld
 
 
+
+def run_episode(env, placement, expert, act, max_steps, rng=None, noise=0.0, record=False):
+    """One episode of a Metaworld environment from `placement`, until its success flag or
+    max_steps: (success, states, actions). record: the expert acts and its (state, action) pairs
+    are kept; otherwise act(obs) does. noise: std of the Gaussian added to every action (rng's),
+    after clipping to [-1, 1] and clipped again."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        env.set_task(placement)
+        obs, _ = env.reset()
+        states, actions = [], []
+        for _ in range(max_steps):
+            if record:
+                a = np.clip(expert.get_action(obs), -1.0, 1.0)
+                states.append(np.asarray(obs, dtype=np.float64))
+                actions.append(a)
+            else:
+                a = np.clip(np.asarray(act(obs), dtype=np.float64), -1.0, 1.0)
+            if noise > 0:
+                a = np.clip(a + noise * rng.standard_normal(ACTION_DIM), -1.0, 1.0)
+            obs, _, _, _, info = env.step(a)
+            if info["success"]:
+                return True, states, actions
+    return False, states, actions
+
 class MetaworldScene:
     """The four tasks. demonstrate() and success() are deterministic for their seeds.
 
@@ -78,25 +103,8 @@ class MetaworldScene:
 
     def _episode(self, k, placement, act, max_steps, rng=None, noise=0.0, record=False):
         name = TASKS[k]
-        env = self._env(name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            env.set_task(placement)
-            obs, _ = env.reset()
-            states, actions = [], []
-            for _ in range(max_steps):
-                if record:
-                    a = np.clip(self._experts[name].get_action(obs), -1.0, 1.0)
-                    states.append(np.asarray(obs, dtype=np.float64))
-                    actions.append(a)
-                else:
-                    a = np.clip(np.asarray(act(obs, k), dtype=np.float64), -1.0, 1.0)
-                if noise > 0:
-                    a = np.clip(a + noise * rng.standard_normal(self.action_dim), -1.0, 1.0)
-                obs, _, _, _, info = env.step(a)
-                if info["success"]:
-                    return True, states, actions
-        return False, states, actions
+        policy = None if record else (lambda obs: act(obs, k))
+        return run_episode(self._env(name), placement, self._experts[name], policy, max_steps, rng, noise, record)
 
     def demonstrate(self, k, seed, placement_seed=0):
         """One expert demonstration of task k, from a random placement of placement_seed:
