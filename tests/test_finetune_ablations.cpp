@@ -5,7 +5,12 @@
 #include "scripted_policy_fixture.hpp"
 #include <torch/script.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "amf/torch/dropout_uncertainty.hpp"
 #include "amf/error.hpp"
@@ -103,6 +108,51 @@ TEST(Dropout, TestTimeDropoutOnADeterministicPolicyIsLargerFarFromTheData) {
   amf::MlpPolicy linear(amf::MlpPolicyConfig{4, 2, 0, 8, false, 0.0});
   linear->to(torch::kFloat64);
   EXPECT_THROW(amf::dropout_prior_variance(linear, states, tasks, 8, 0.1, 1), amf::InvalidArgument);
+}
+
+// The masks come from a generator of the call's own, equal to what LibTorch's global generator
+// gives after torch::manual_seed with the same seed (so results computed before it are unchanged),
+// and calls on several threads while others reseed the global generator give the same variances
+// as one call alone (a study runs several jobs at a time in one process).
+TEST(Dropout, OwnGeneratorGivesTheGlobalGeneratorsMasksAndIgnoresOtherThreads) {
+  torch::manual_seed(4);
+  amf::MlpPolicy net(amf::MlpPolicyConfig{4, 2, 2, 32, true, 0.0});
+  for (auto dtype : {torch::kFloat32, torch::kFloat64}) {
+    net->to(dtype);
+    const auto x = torch::randn({50, 4}, dtype);
+    torch::manual_seed(11);
+    const auto global = net->forward(x, 0.3);
+    at::Generator own = at::detail::createCPUGenerator(11);
+    const auto mine = net->forward(x, 0.3, own);
+    EXPECT_TRUE(torch::equal(global, mine)) << dtype;
+    EXPECT_FALSE(torch::equal(mine, net->forward(x, 0.3, own)));  // the stream moves on
+  }
+  at::Generator unset;
+  EXPECT_THROW(net->forward(torch::zeros({1, 4}, torch::kFloat64), 0.1, unset), amf::InvalidArgument);
+
+  const auto states = torch::randn({40, 2}, torch::kFloat64);
+  const auto tasks = torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat64);
+  const auto alone = amf::dropout_prior_variance(net, states, tasks, 8, 0.2, 5);
+  std::atomic<bool> stop{false};
+  std::thread reseeder([&] {
+    for (std::uint64_t i = 0; !stop; ++i) {
+      torch::manual_seed(i);
+      (void)torch::rand({16});
+    }
+  });
+  std::vector<torch::Tensor> concurrent(2);
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 2; ++t)
+    callers.emplace_back([&, t] {
+      for (int r = 0; r < 20; ++r) {
+        auto v = amf::dropout_prior_variance(net, states, tasks, 8, 0.2, 5);
+        if (r == 0 || !torch::equal(v, alone)) concurrent[t] = v;
+      }
+    });
+  for (auto& c : callers) c.join();
+  stop = true;
+  reseeder.join();
+  for (const auto& v : concurrent) EXPECT_TRUE(torch::equal(v, alone));
 }
 
 using amf_test::save_scripted_policy;

@@ -178,6 +178,21 @@ TEST(NnStudy, TinyStudyRunsIsDeterministicAndResumes) {
   EXPECT_THROW(amf::run_nn_study(other, {}, (dir / "runs").string()), amf::InvalidArgument);
 }
 
+// Jobs at a time (threads) change nothing: every job is single-threaded, and the dropout arm's
+// masks come from a generator of its own, not LibTorch's global one that the other jobs reseed.
+TEST(NnStudy, ResultsDoNotDependOnTheJobsAtATime) {
+  amf::NnStudyConfig c = tiny_study();
+  c.pretrain = {"skewed", "uniform"};
+  c.seeds = 2;
+  const fs::path dir = fs::temp_directory_path() / "amf_test_nn_study_threads";
+  fs::remove_all(dir);
+  amf::write_nn_study_outputs(c, amf::run_nn_study(c), (dir / "one").string());
+  c.threads = 3;
+  amf::write_nn_study_outputs(c, amf::run_nn_study(c), (dir / "three").string());
+  for (const char* f : {"curves.csv", "picks.csv"})
+    EXPECT_EQ(amf_test::read_file((dir / "one" / f).string()), amf_test::read_file((dir / "three" / f).string())) << f;
+}
+
 // A job resumed on another machine or build pre-trains a slightly different policy (float results
 // differ between CPUs), and arms from the two would not be paired: saved arms are kept only when
 // they record this pre-training or, in files older than that record, match its round 0.

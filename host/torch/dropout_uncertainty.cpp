@@ -1,5 +1,7 @@
 #include "amf/torch/dropout_uncertainty.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 
 #include "amf/error.hpp"
@@ -22,7 +24,9 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   const torch::Tensor ref = policy->parameters().front();
   const auto S = states.to(ref.device(), ref.scalar_type()), T = tasks.to(ref.device(), ref.scalar_type());
   const std::int64_t n = S.size(0), k = T.size(0);
-  torch::manual_seed(seed);
+  // Its own generator: LibTorch's global one is shared by, and reseeded from, every thread (a
+  // study runs several jobs at a time).
+  at::Generator generator = at::detail::createCPUGenerator(seed);
   torch::NoGradGuard no_grad;
   auto out = torch::empty({k}, torch::kFloat64);
   // Tasks in chunks so that passes x chunk x N rows stay around 2^16.
@@ -30,7 +34,7 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   for (std::int64_t k0 = 0; k0 < k; k0 += chunk) {
     const std::int64_t m = std::min(chunk, k - k0);
     const auto x = torch::cat({S.repeat({m, 1}), T.narrow(0, k0, m).repeat_interleave(n, 0)}, 1);  // task-major
-    const auto y = policy->forward(x.repeat({passes, 1}), rate).view({passes, m * n, c.action_dim});
+    const auto y = policy->forward(x.repeat({passes, 1}), rate, generator).view({passes, m * n, c.action_dim});
     const auto var = y.to(torch::kFloat64).var(0, /*unbiased=*/false).sum(1).view({m, n}).mean(1);
     out.narrow(0, k0, m).copy_(var.cpu());
   }

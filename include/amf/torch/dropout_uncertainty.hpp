@@ -15,8 +15,9 @@ namespace amf {
 // For every task k: the mean over the given states of the summed (over action dimensions)
 // variance of f(s, c_k) across `passes` forward passes with dropout of `rate` (in (0, 1)) after
 // every hidden block, whatever the policy was trained with. states (N, ds), tasks (K, dc) with
-// ds + dc the policy's input size; returns (K) float64 on the CPU. The masks come from
-// torch::manual_seed(seed).
+// ds + dc the policy's input size; returns (K) float64 on the CPU. The masks come from a CPU
+// generator of its own seeded with `seed` (the masks torch::manual_seed(seed) would give on the
+// CPU), so calls on several threads at once do not disturb each other.
 torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& states, const torch::Tensor& tasks,
                                      int passes, double rate, std::uint64_t seed);
 

@@ -29,6 +29,11 @@ class MlpPolicyImpl : public torch::nn::Module {
   // The same with dropout of the given rate after every hidden block, whatever the mode and the
   // configured rate: test-time MC dropout on a policy trained without it.
   torch::Tensor forward(const torch::Tensor& inputs, double dropout_rate);
+  // The same with the masks drawn from `generator` (a CPU generator; the masks are drawn on the
+  // CPU and moved to the inputs' device) instead of LibTorch's global one, which every thread of
+  // the process shares and reseeds: callers on several threads each keep their own stream. On
+  // the CPU the masks are those torch::dropout draws after torch::manual_seed with the same seed.
+  torch::Tensor forward(const torch::Tensor& inputs, double dropout_rate, at::Generator& generator);
   const MlpPolicyConfig& config() const { return config_; }
 
   // Layers in order, for feature extraction: hidden Linear and LayerNorm modules, then the head.
@@ -36,6 +41,7 @@ class MlpPolicyImpl : public torch::nn::Module {
   std::vector<torch::nn::LayerNorm> norms;
 
  private:
+  torch::Tensor forward_with(const torch::Tensor& inputs, double dropout_rate, at::Generator* generator);
   MlpPolicyConfig config_;
 };
 TORCH_MODULE(MlpPolicy);
