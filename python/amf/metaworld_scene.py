@@ -39,7 +39,6 @@ def _import_metaworld():
     return metaworld
 
 
-
 def run_episode(env, placement, expert, act, max_steps, rng=None, noise=0.0, record=False):
     """One episode of a Metaworld environment from `placement`, until its success flag or
     max_steps: (success, states, actions). record: the expert acts and its (state, action) pairs
@@ -63,6 +62,7 @@ def run_episode(env, placement, expert, act, max_steps, rng=None, noise=0.0, rec
             if info["success"]:
                 return True, states, actions
     return False, states, actions
+
 
 class MetaworldScene:
     """The four tasks. demonstrate() and success() are deterministic for their seeds.
