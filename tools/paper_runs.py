@@ -315,13 +315,17 @@ def _count(directory):
 
 
 def _progress(study):
-    """The study's last progress line in its log ("57/180 arm runs" from nn-study, "19/20 jobs" from
-    the Python studies), or "" before the first."""
+    """The study's last progress line in its log ("57/180 arm runs done" from nn-study, "19/20 jobs
+    done" from the Python studies, with the time left the line estimates), or "" before the first."""
     log = ROOT / "results" / f"{study['name']}.log"
     if not log.is_file():
         return ""
-    found = re.findall(r"(\d+)/(\d+) (arm runs|jobs) done", log.read_text(errors="replace"))
-    return f"{found[-1][0]}/{found[-1][1]} {found[-1][2]} done" if found else ""
+    found = re.findall(r"(\d+)/(\d+) (arm runs|jobs) done(?: \(\d+ from checkpoints\))?"
+                       r"(?:, \d+ s elapsed(?:, about (\d+) s left)?)?", log.read_text(errors="replace"))
+    if not found:
+        return ""
+    done, total, unit, left = found[-1]
+    return f"{done}/{total} {unit} done" + (f", about {int(left) / 3600:.1f} h left" if left else "")
 
 
 def status():

@@ -31,6 +31,14 @@ def test_status_shows_how_far_an_unfinished_study_has_got(tmp_path, monkeypatch,
     tool.status()
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("nn_fig5_kitchen_paper"))
     assert "unfinished" in line and line.endswith("; 57/180 arm runs done"), line
+    # With the time left its last line estimates; the study log puts engine lines straight after
+    # the progress line, which it redraws in place.
+    (tmp_path / "results" / "nn_fig5_kitchen_paper.log").write_text(
+        "\r[amf nn-study] 58/180 arm runs done (40 from checkpoints), 30 s elapsed, about 7200 s left   "
+        "[2026-12-06 08:25:03.696] [info] amf: AMF-NN session keeps ...\n")
+    tool.status()
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("nn_fig5_kitchen_paper"))
+    assert line.endswith("; 58/180 arm runs done, about 2.0 h left"), line
 
 
 def test_save_and_restore_keep_the_checkpoint_with_more_arms(tmp_path, monkeypatch):
