@@ -7,7 +7,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "amf/error.hpp"
 #include "amf/torch/fine_tuner.hpp"
 #include "amf/torch/head_finetune.hpp"
+#include "amf/torch/parameter_isolation.hpp"
 #include "amf/torch/warm_start.hpp"
 #include "finetune_fixture.hpp"
 
@@ -153,6 +156,114 @@ TEST(Dropout, OwnGeneratorGivesTheGlobalGeneratorsMasksAndIgnoresOtherThreads) {
   stop = true;
   reseeder.join();
   for (const auto& v : concurrent) EXPECT_TRUE(torch::equal(v, alone));
+}
+
+// Training with dropout (behaviour cloning and fine-tuning, isolated copies included) draws its
+// masks from a generator of its own, seeded as LibTorch's global one was before (so on the CPU
+// the masks, and every result, are unchanged), and runs on several threads while another thread
+// reseeds the global generator give the result of one run alone.
+TEST(Dropout, TrainingMasksComeFromOwnGeneratorsAndIgnoreOtherThreads) {
+  const amf::MlpPolicyConfig pc{4, 2, 2, 32, true, 0.3};
+  torch::manual_seed(5);
+  amf::MlpPolicy net(pc);
+  net->to(torch::kFloat64);
+  const auto x = torch::randn({3, 20, 4}, torch::kFloat64);
+  for (int copies : {1, 3}) {
+    const auto params = amf::stack_copies(net, copies);
+    const auto xs = x.narrow(0, 0, copies);
+    torch::manual_seed(21);
+    const auto global = amf::stacked_forward(pc, params, xs, /*train=*/true);
+    at::Generator own = at::detail::createCPUGenerator(21);
+    EXPECT_TRUE(torch::equal(global, amf::stacked_forward(pc, params, xs, /*train=*/true, &own))) << copies;
+    EXPECT_TRUE(torch::equal(amf::stacked_forward(pc, params, xs), amf::stacked_forward(pc, params, xs, false, &own)));
+  }
+
+  amf::FinetuneConfig cfg;
+  cfg.epochs = 3;
+  cfg.steps_per_round = 15;
+  cfg.batch_size = 16;
+  cfg.device = "cpu";
+  cfg.seed = 8;
+  amf::ForgettingConfig fc;
+  fc.kind = amf::Forgetting::ParameterIsolation;
+  fc.centres = torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {-1.0, 0.0}}, torch::kFloat64);
+  const auto pretraining = amf_test::synthetic_bc(120, 0.0, 2 * M_PI, 3);
+  const auto round = amf_test::synthetic_bc(90, 0.0, M_PI, 4);
+  // Pre-trains a copy of `net`, fine-tunes it for two rounds; returns every loss and prediction.
+  const auto run = [&] {
+    amf::MlpPolicy policy(pc);
+    policy->to(torch::kFloat64);
+    {
+      torch::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < policy->parameters().size(); ++i) policy->parameters()[i].copy_(net->parameters()[i]);
+    }
+    auto losses = amf::behaviour_clone(policy, pretraining, cfg);
+    amf::FineTuner tuner(policy, fc, cfg);
+    for (int r = 0; r < 2; ++r)
+      for (double l : tuner.fine_tune(round)) losses.push_back(l);
+    return std::make_pair(losses, tuner.predict(pretraining.inputs));
+  };
+  const auto alone = run();
+  torch::manual_seed(21);
+  EXPECT_EQ(run().first, alone.first);  // the global generator's state plays no part
+
+  std::atomic<bool> stop{false};
+  std::thread reseeder([&] {
+    for (std::uint64_t i = 0; !stop; ++i) {
+      torch::manual_seed(i);
+      (void)torch::rand({16});
+    }
+  });
+  std::vector<int> differing(2, 0);
+  std::vector<std::thread> trainers;
+  for (int t = 0; t < 2; ++t)
+    trainers.emplace_back([&, t] {
+      for (int r = 0; r < 4; ++r) {
+        const auto mine = run();
+        if (mine.first != alone.first || !torch::equal(mine.second, alone.second)) ++differing[t];
+      }
+    });
+  for (auto& t : trainers) t.join();
+  stop = true;
+  reseeder.join();
+  EXPECT_EQ(differing, (std::vector<int>{0, 0}));
+}
+
+// On a CUDA device the training masks come from a CUDA generator of the trainer's own, drawn on
+// the device: two runs with one seed agree, another seed differs. (Runs where LibTorch sees a device.)
+TEST(Dropout, CudaTrainingMasksAreReproducibleForASeed) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "LibTorch sees no CUDA device";
+  const amf::MlpPolicyConfig pc{4, 2, 2, 32, true, 0.3};
+  amf::FinetuneConfig cfg;
+  cfg.epochs = 2;
+  cfg.steps_per_round = 10;
+  cfg.batch_size = 16;
+  cfg.device = "cuda";
+  amf::ForgettingConfig fc;
+  fc.kind = amf::Forgetting::ParameterIsolation;
+  fc.centres = torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat64);
+  const auto data = amf_test::synthetic_bc(64, 0.0, M_PI, 3);
+  const auto run = [&](std::uint64_t seed) {
+    torch::manual_seed(5);
+    amf::MlpPolicy policy(pc);
+    policy->to(torch::kFloat64);
+    cfg.seed = seed;
+    auto losses = amf::behaviour_clone(policy, data, cfg);
+    amf::FineTuner tuner(policy, fc, cfg);
+    for (double l : tuner.fine_tune(data)) losses.push_back(l);
+    return losses;
+  };
+  // Within 1e-9, not bit for bit: CUDA kernels may sum in another order from run to run, while
+  // other masks change the losses in the second or third digit.
+  const auto max_difference = [](const std::vector<double>& x, const std::vector<double>& y) {
+    double d = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) d = std::max(d, std::abs(x[i] - y[i]));
+    return d;
+  };
+  const auto a = run(8), b = run(8);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_LT(max_difference(a, b), 1e-9);
+  EXPECT_GT(max_difference(a, run(9)), 1e-6);
 }
 
 using amf_test::save_scripted_policy;

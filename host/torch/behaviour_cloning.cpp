@@ -5,6 +5,7 @@
 
 #include "amf/error.hpp"
 #include "amf/torch/finetune.hpp"
+#include "torch/dropout_masks.hpp"
 #include "torch/training.hpp"
 
 namespace amf {
@@ -83,7 +84,9 @@ std::vector<double> behaviour_clone(MlpPolicy& policy, const BcData& data, const
   policy->train();
   const auto dtype = policy->parameters().front().scalar_type();
   const auto x = data.inputs.to(device, dtype), a = data.actions.to(device, dtype);
-  torch::manual_seed(config.seed);
+  // Dropout masks (pc.dropout > 0) from a generator of this call's own: LibTorch's global one is
+  // shared by every thread. Seeded as torch::manual_seed was before, so the CPU masks are unchanged.
+  at::Generator dropout_generator = detail::dropout_generator(device, config.seed);
   std::mt19937_64 rng(config.seed);
   torch::optim::Adam adam(policy->parameters(),
                           torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
@@ -97,7 +100,7 @@ std::vector<double> behaviour_clone(MlpPolicy& policy, const BcData& data, const
     auto sum = torch::zeros({}, x.options());  // summed on the device: no sync per step
     for (std::int64_t r0 = 0; r0 < n; r0 += b) {
       const auto idx = perm.narrow(0, r0, std::min(b, n - r0));
-      const auto loss = detail::bc_loss(policy->forward(x.index_select(0, idx)), a.index_select(0, idx));
+      const auto loss = detail::bc_loss(policy->forward(x.index_select(0, idx), pc.dropout, dropout_generator), a.index_select(0, idx));
       adam.zero_grad();
       loss.backward();
       adam.step();

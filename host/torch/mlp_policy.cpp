@@ -1,6 +1,7 @@
 #include "amf/torch/torch_policy.hpp"
 
 #include "amf/error.hpp"
+#include "torch/dropout_masks.hpp"
 
 namespace amf {
 
@@ -27,23 +28,10 @@ torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs, double dropout
 }
 
 torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs, double dropout_rate, at::Generator& generator) {
-  if (!generator.defined() || generator.device().type() != c10::DeviceType::CPU)
-    throw InvalidArgument("MlpPolicy::forward: the dropout generator must be a CPU generator");
+  if (!generator.defined() || !(generator.device().is_cpu() || generator.device().type() == inputs.device().type()))
+    throw InvalidArgument("MlpPolicy::forward: the dropout generator must be a CPU generator or one on the inputs' device");
   return forward_with(inputs, dropout_rate, &generator);
 }
-
-namespace {
-
-// torch::dropout's arithmetic on the CPU (a Bernoulli(1 - p) keep-mask scaled by 1 / (1 - p)),
-// with the mask from `generator`.
-torch::Tensor dropout_from(const torch::Tensor& h, double p, at::Generator& generator) {
-  torch::Tensor keep = torch::empty(h.sizes(), h.options().device(torch::kCPU));
-  keep.bernoulli_(1 - p, generator);
-  keep.div_(1 - p);
-  return h * keep.to(h.device());
-}
-
-}  // namespace
 
 torch::Tensor MlpPolicyImpl::forward_with(const torch::Tensor& inputs, double dropout_rate, at::Generator* generator) {
   torch::Tensor h = inputs;
@@ -52,7 +40,7 @@ torch::Tensor MlpPolicyImpl::forward_with(const torch::Tensor& inputs, double dr
     if (config_.layer_norm) h = norms[l]->forward(h);
     h = torch::relu(h);
     if (dropout_rate > 0)
-      h = generator ? dropout_from(h, dropout_rate, *generator) : torch::dropout(h, dropout_rate, /*train=*/true);
+      h = generator ? detail::dropout_from(h, dropout_rate, *generator) : torch::dropout(h, dropout_rate, /*train=*/true);
   }
   return linears.back()->forward(h);
 }

@@ -86,8 +86,9 @@ int one_task_pretrain_index(const std::string& pretrain);
 // Every (pre-training, seed) job checkpoints each finished arm under checkpoint_dir (atomically)
 // and skips it when started again with the same configuration: a killed study loses only the
 // arms in flight. A directory of another configuration is refused. Results are deterministic for
-// the seeds and independent of `threads`, except for the dropout arm: its masks come from
-// LibTorch's global generator, which concurrent jobs share (use threads = 1 to reproduce it).
+// the seeds and independent of `threads` (on one machine and build): a job's random draws, its
+// dropout masks included, come from generators of its own; only the initial weights come from
+// LibTorch's global generator, seeded and drawn under one lock.
 NnStudyResults run_nn_study(const NnStudyConfig& config, const StudyProgressCallback& progress = {},
                             const std::string& checkpoint_dir = "");
 

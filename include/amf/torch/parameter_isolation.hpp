@@ -33,9 +33,11 @@ class TaskPartition {
 std::vector<torch::Tensor> stack_copies(MlpPolicy& policy, int copies);
 
 // Every copy's forward pass on its own rows: x (C, B, input_dim) -> (C, B, action_dim), where C
-// is the leading size of the stacked parameters. Dropout (config.dropout) only when `train`.
+// is the leading size of the stacked parameters. Dropout (config.dropout) only when `train`, its
+// masks from `generator` when given (a CPU generator or one on x's device, see
+// MlpPolicy::forward), else from LibTorch's global generator.
 torch::Tensor stacked_forward(const MlpPolicyConfig& config, const std::vector<torch::Tensor>& params,
-                              const torch::Tensor& x, bool train = false);
+                              const torch::Tensor& x, bool train = false, at::Generator* generator = nullptr);
 
 // Copy c as its own MlpPolicy (same config, dtype and device).
 MlpPolicy unstack_copy(const MlpPolicyConfig& config, const std::vector<torch::Tensor>& params, int copy);

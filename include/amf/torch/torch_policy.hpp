@@ -17,7 +17,9 @@ struct MlpPolicyConfig {
   int width = 256;
   bool layer_norm = true;
   // Dropout after every hidden block's ReLU, active only in training mode (module.train()).
-  // 0 = the deterministic policy. (The MC-dropout ablation needs none: it applies dropout at test
+  // 0 = the deterministic policy. behaviour_clone and FineTuner draw its masks from a generator
+  // of their own, seeded from FinetuneConfig.seed; forward(inputs) in training mode draws them
+  // from LibTorch's global generator. (The MC-dropout ablation needs none: it applies dropout at test
   // time through forward(inputs, rate), amf/torch/dropout_uncertainty.hpp.)
   double dropout = 0.0;
 };
@@ -29,10 +31,11 @@ class MlpPolicyImpl : public torch::nn::Module {
   // The same with dropout of the given rate after every hidden block, whatever the mode and the
   // configured rate: test-time MC dropout on a policy trained without it.
   torch::Tensor forward(const torch::Tensor& inputs, double dropout_rate);
-  // The same with the masks drawn from `generator` (a CPU generator; the masks are drawn on the
-  // CPU and moved to the inputs' device) instead of LibTorch's global one, which every thread of
-  // the process shares and reseeds: callers on several threads each keep their own stream. On
-  // the CPU the masks are those torch::dropout draws after torch::manual_seed with the same seed.
+  // The same with the masks drawn from `generator` instead of LibTorch's global one, which every
+  // thread of the process shares and reseeds: callers on several threads each keep their own
+  // stream. A generator on the inputs' device draws the masks there; a CPU generator draws them
+  // on the CPU and moves them to the inputs' device. On the CPU the masks are those
+  // torch::dropout draws after torch::manual_seed with the same seed.
   torch::Tensor forward(const torch::Tensor& inputs, double dropout_rate, at::Generator& generator);
   const MlpPolicyConfig& config() const { return config_; }
 
