@@ -100,7 +100,8 @@ std::vector<double> behaviour_clone(MlpPolicy& policy, const BcData& data, const
     auto sum = torch::zeros({}, x.options());  // summed on the device: no sync per step
     for (std::int64_t r0 = 0; r0 < n; r0 += b) {
       const auto idx = perm.narrow(0, r0, std::min(b, n - r0));
-      const auto loss = detail::bc_loss(policy->forward(x.index_select(0, idx), pc.dropout, dropout_generator), a.index_select(0, idx));
+      const auto y = policy->forward(x.index_select(0, idx), pc.dropout, dropout_generator);
+      const auto loss = detail::bc_loss(y, a.index_select(0, idx));
       adam.zero_grad();
       loss.backward();
       adam.step();

@@ -28,7 +28,8 @@ void reseed(at::Generator& generator, std::uint64_t seed) {
 torch::Tensor dropout_from(const torch::Tensor& h, double p, at::Generator& generator) {
   if (!generator.defined()) throw InvalidArgument("dropout: the generator is undefined");
   const torch::Device on = generator.device();
-  if (on.type() == h.device().type() && (!on.has_index() || !h.device().has_index() || on.index() == h.device().index())) {
+  const bool same_index = !on.has_index() || !h.device().has_index() || on.index() == h.device().index();
+  if (on.type() == h.device().type() && same_index) {
     torch::Tensor keep = torch::empty_like(h);
     keep.bernoulli_(1 - p, generator);
     return h * keep.div_(1 - p);
