@@ -113,6 +113,27 @@ TEST(Dropout, TestTimeDropoutOnADeterministicPolicyIsLargerFarFromTheData) {
   EXPECT_THROW(amf::dropout_prior_variance(linear, states, tasks, 8, 0.1, 1), amf::InvalidArgument);
 }
 
+// A thread that reseeds LibTorch's global generator and draws from it, over and over, while it
+// lives: what the other jobs of a study do beside a job under test.
+class GlobalGeneratorReseeder {
+ public:
+  GlobalGeneratorReseeder()
+      : thread_([this] {
+          for (std::uint64_t i = 0; !stop_; ++i) {
+            torch::manual_seed(i);
+            (void)torch::rand({16});
+          }
+        }) {}
+  ~GlobalGeneratorReseeder() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // The masks come from a generator of the call's own, equal to what LibTorch's global generator
 // gives after torch::manual_seed with the same seed (so results computed before it are unchanged),
 // and calls on several threads while others reseed the global generator give the same variances
@@ -136,13 +157,7 @@ TEST(Dropout, OwnGeneratorGivesTheGlobalGeneratorsMasksAndIgnoresOtherThreads) {
   const auto states = torch::randn({40, 2}, torch::kFloat64);
   const auto tasks = torch::tensor({{1.0, 0.0}, {0.0, 1.0}}, torch::kFloat64);
   const auto alone = amf::dropout_prior_variance(net, states, tasks, 8, 0.2, 5);
-  std::atomic<bool> stop{false};
-  std::thread reseeder([&] {
-    for (std::uint64_t i = 0; !stop; ++i) {
-      torch::manual_seed(i);
-      (void)torch::rand({16});
-    }
-  });
+  const GlobalGeneratorReseeder reseeder;
   std::vector<torch::Tensor> concurrent(2);
   std::vector<std::thread> callers;
   for (int t = 0; t < 2; ++t)
@@ -153,8 +168,6 @@ TEST(Dropout, OwnGeneratorGivesTheGlobalGeneratorsMasksAndIgnoresOtherThreads) {
       }
     });
   for (auto& c : callers) c.join();
-  stop = true;
-  reseeder.join();
   for (const auto& v : concurrent) EXPECT_TRUE(torch::equal(v, alone));
 }
 
@@ -191,12 +204,7 @@ TEST(Dropout, TrainingMasksComeFromOwnGeneratorsAndIgnoreOtherThreads) {
   const auto round = amf_test::synthetic_bc(90, 0.0, M_PI, 4);
   // Pre-trains a copy of `net`, fine-tunes it for two rounds; returns every loss and prediction.
   const auto run = [&] {
-    amf::MlpPolicy policy(pc);
-    policy->to(torch::kFloat64);
-    {
-      torch::NoGradGuard no_grad;
-      for (std::size_t i = 0; i < policy->parameters().size(); ++i) policy->parameters()[i].copy_(net->parameters()[i]);
-    }
+    auto policy = amf::unstack_copy(pc, amf::stack_copies(net, 1), 0);
     auto losses = amf::behaviour_clone(policy, pretraining, cfg);
     amf::FineTuner tuner(policy, fc, cfg);
     for (int r = 0; r < 2; ++r)
@@ -207,13 +215,7 @@ TEST(Dropout, TrainingMasksComeFromOwnGeneratorsAndIgnoreOtherThreads) {
   torch::manual_seed(21);
   EXPECT_EQ(run().first, alone.first);  // the global generator's state plays no part
 
-  std::atomic<bool> stop{false};
-  std::thread reseeder([&] {
-    for (std::uint64_t i = 0; !stop; ++i) {
-      torch::manual_seed(i);
-      (void)torch::rand({16});
-    }
-  });
+  const GlobalGeneratorReseeder reseeder;
   std::vector<int> differing(2, 0);
   std::vector<std::thread> trainers;
   for (int t = 0; t < 2; ++t)
@@ -224,8 +226,6 @@ TEST(Dropout, TrainingMasksComeFromOwnGeneratorsAndIgnoreOtherThreads) {
       }
     });
   for (auto& t : trainers) t.join();
-  stop = true;
-  reseeder.join();
   EXPECT_EQ(differing, (std::vector<int>{0, 0}));
 }
 

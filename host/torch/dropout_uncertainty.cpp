@@ -1,10 +1,9 @@
 #include "amf/torch/dropout_uncertainty.hpp"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <algorithm>
 
 #include "amf/error.hpp"
+#include "torch/dropout_masks.hpp"
 
 namespace amf {
 
@@ -25,8 +24,9 @@ torch::Tensor dropout_prior_variance(MlpPolicy& policy, const torch::Tensor& sta
   const auto S = states.to(ref.device(), ref.scalar_type()), T = tasks.to(ref.device(), ref.scalar_type());
   const std::int64_t n = S.size(0), k = T.size(0);
   // Its own generator: LibTorch's global one is shared by, and reseeded from, every thread (a
-  // study runs several jobs at a time).
-  at::Generator generator = at::detail::createCPUGenerator(seed);
+  // study runs several jobs at a time). On the CPU whatever the policy's device, so a GPU run
+  // uses the masks of a CPU run.
+  at::Generator generator = detail::dropout_generator(torch::kCPU, seed);
   torch::NoGradGuard no_grad;
   auto out = torch::empty({k}, torch::kFloat64);
   // Tasks in chunks so that passes x chunk x N rows stay around 2^16.

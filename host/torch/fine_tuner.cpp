@@ -42,7 +42,6 @@ FineTuner::FineTuner(MlpPolicy& pretrained, const ForgettingConfig& forgetting, 
     : policy_config_(pretrained->config()), forgetting_(forgetting), config_(config), rng_(config.seed) {
   validate(config);
   device_ = resolve_device(config.device);
-  dropout_generator_ = detail::dropout_generator(device_, config.seed);
   const auto dtype = pretrained->parameters().front().scalar_type();
   int copies = 1;
   if (forgetting.kind == Forgetting::ParameterIsolation) {
@@ -102,8 +101,10 @@ std::vector<double> FineTuner::fine_tune(const BcData& data, int steps) {
   std::vector<torch::Tensor> leaves;
   for (const auto& p : params_) leaves.push_back(p.index_select(0, act).detach().requires_grad_(true));
   torch::optim::Adam adam(leaves, torch::optim::AdamOptions(config_.learning_rate).weight_decay(config_.weight_decay));
-  // The seed torch::manual_seed got here before the generator was this object's: the same CPU masks.
-  detail::reseed(dropout_generator_, config_.seed + 0x9E3779B97F4A7C15ULL * ++rounds_);
+  // Dropout masks from a generator of this round's own, not LibTorch's global one (shared by
+  // every thread), with the seed torch::manual_seed got here before: the same CPU masks.
+  const std::uint64_t round_seed = config_.seed + 0x9E3779B97F4A7C15ULL * ++rounds_;
+  at::Generator dropout_generator = detail::dropout_generator(device_, round_seed);
   const bool penalised = forgetting_.kind == Forgetting::L2 || forgetting_.kind == Forgetting::Ewc;
   std::vector<std::int64_t> idx(A * B);
   std::vector<torch::Tensor> losses;
@@ -116,7 +117,7 @@ std::vector<double> FineTuner::fine_tune(const BcData& data, int steps) {
     const auto I = torch::tensor(idx, torch::kLong).to(device_);
     const auto xb = x.index_select(0, I).view({A, B, x.size(1)});
     const auto ab = a.index_select(0, I).view({A, B, a.size(1)});
-    auto loss = detail::stacked_bc_loss(stacked_forward(policy_config_, leaves, xb, /*train=*/true, &dropout_generator_), ab);
+    auto loss = detail::stacked_bc_loss(stacked_forward(policy_config_, leaves, xb, /*train=*/true, &dropout_generator), ab);
     if (penalised)
       loss = loss + forgetting_penalty(leaves, theta0_, forgetting_.kind == Forgetting::Ewc ? fisher_ : std::vector<torch::Tensor>{},
                                        forgetting_.lambda);
@@ -165,7 +166,6 @@ FineTuner FineTuner::clone() const {
   for (const auto& t : theta0_) c.theta0_.push_back(t.clone());
   for (const auto& t : fisher_) c.fisher_.push_back(t.clone());
   c.rng_ = rng_;
-  c.dropout_generator_ = dropout_generator_.clone();  // a handle copy would share the stream
   c.rounds_ = rounds_;
   return c;
 }

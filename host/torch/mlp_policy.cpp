@@ -28,8 +28,7 @@ torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs, double dropout
 }
 
 torch::Tensor MlpPolicyImpl::forward(const torch::Tensor& inputs, double dropout_rate, at::Generator& generator) {
-  if (!generator.defined() || !(generator.device().is_cpu() || generator.device().type() == inputs.device().type()))
-    throw InvalidArgument("MlpPolicy::forward: the dropout generator must be a CPU generator or one on the inputs' device");
+  detail::check_dropout_generator(generator, inputs.device(), "MlpPolicy::forward");
   return forward_with(inputs, dropout_rate, &generator);
 }
 
@@ -39,8 +38,7 @@ torch::Tensor MlpPolicyImpl::forward_with(const torch::Tensor& inputs, double dr
     h = linears[l]->forward(h);
     if (config_.layer_norm) h = norms[l]->forward(h);
     h = torch::relu(h);
-    if (dropout_rate > 0)
-      h = generator ? detail::dropout_from(h, dropout_rate, *generator) : torch::dropout(h, dropout_rate, /*train=*/true);
+    if (dropout_rate > 0) h = detail::dropout(h, dropout_rate, generator);
   }
   return linears.back()->forward(h);
 }

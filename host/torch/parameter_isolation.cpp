@@ -37,11 +37,6 @@ std::vector<torch::Tensor> stack_copies(MlpPolicy& policy, int copies) {
 
 torch::Tensor stacked_forward(const MlpPolicyConfig& c, const std::vector<torch::Tensor>& params, const torch::Tensor& x,
                               bool train, at::Generator* generator) {
-  // Dropout after a hidden block: only in training, from the caller's generator when it gives one.
-  const auto dropout = [&](const torch::Tensor& h) {
-    if (!train || c.dropout <= 0) return h;
-    return generator ? detail::dropout_from(h, c.dropout, *generator) : torch::dropout(h, c.dropout, /*train=*/true);
-  };
   const std::size_t per_block = c.layer_norm ? 4 : 2;
   if (params.size() != per_block * c.depth + 2)
     throw InvalidArgument("stacked_forward: " + std::to_string(params.size()) + " parameter tensors for an MLP of depth " +
@@ -62,7 +57,7 @@ torch::Tensor stacked_forward(const MlpPolicyConfig& c, const std::vector<torch:
         i += 2;
       }
       h = torch::relu(h);
-      h = dropout(h);
+      if (train && c.dropout > 0) h = detail::dropout(h, c.dropout, generator);
     }
     return torch::addmm(params[i + 1][0], h, params[i][0].t()).unsqueeze(0);
   }
@@ -78,7 +73,7 @@ torch::Tensor stacked_forward(const MlpPolicyConfig& c, const std::vector<torch:
       i += 2;
     }
     h = torch::relu(h);
-    h = dropout(h);
+    if (train && c.dropout > 0) h = detail::dropout(h, c.dropout, generator);
   }
   return torch::baddbmm(params[i + 1].unsqueeze(1), h, params[i].transpose(1, 2));
 }

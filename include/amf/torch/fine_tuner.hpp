@@ -77,9 +77,6 @@ class FineTuner {
   torch::Device device_ = torch::kCPU;
   std::vector<torch::Tensor> params_, theta0_, fisher_;
   std::mt19937_64 rng_;
-  // Dropout masks (policy config dropout > 0): a generator of this fine-tuner's own on its
-  // device, reseeded every round, so fine-tuners on several threads do not share a stream.
-  at::Generator dropout_generator_;
   std::uint64_t rounds_ = 0;
 };
 
